@@ -1,0 +1,1 @@
+"""Everything that touches the outside: wire format, storage, command line."""

@@ -1,0 +1,171 @@
+"""The wire format: the one place that knows how events become bytes and back.
+
+eventsourcing's default mapper reads `vars(event)` and cannot store slotted attrs
+classes, so peernet plugs in `PeerNetMapper` (through eventsourcing's `MAPPER_TOPIC`
+setting). It turns a `Recorded` into a `StoredEvent` with cattrs' orjson converter, under
+a stable topic `peernet.<EventName>` that does not move when a module does, and keeps
+eventsourcing's compressor and cipher in the path.
+
+A persisted event class is a contract: when its fields change, raise its `schema`
+(a ClassVar, default 1) and register an upcaster from the old shape with `upcaster`.
+"""
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+from uuid import UUID
+
+import attrs
+import orjson
+from cattrs.preconf.orjson import make_converter
+from eventsourcing.persistence import Mapper, StoredEvent
+
+# Importing the aggregates registers their event classes as subclasses of Event.
+from peernet.domain import companies, groups, memberships  # noqa: F401
+from peernet.domain.common import Event, InvalidInput
+from peernet.records import Recorded
+
+TOPIC_PREFIX = "peernet."
+
+converter = make_converter()
+converter.register_unstructure_hook(Decimal, str)
+converter.register_structure_hook(Decimal, lambda value, _: Decimal(value))
+converter.register_structure_hook(UUID, lambda value, _: UUID(value))
+converter.register_unstructure_hook(Fraction, str)
+converter.register_structure_hook(Fraction, lambda value, _: Fraction(value))
+# Sets are written sorted, so the same event always has the same bytes.
+converter.register_unstructure_hook(frozenset, sorted)
+
+
+@attrs.frozen(kw_only=True)
+class StreamRef:
+    stream_id: UUID
+    version: int
+
+
+@attrs.frozen(kw_only=True)
+class CommandHandled(Event):
+    """The ledger entry of a command executed with a `command_id`: which events it
+    recorded. Written in the same transaction as those events, in a stream of its own
+    (the id is derived from the command id), so a second execution finds it."""
+
+    home = "ledger_id"
+    ledger_id: UUID
+    command_id: UUID
+    command: str
+    events: tuple[StreamRef, ...]
+
+
+def _subclasses(cls: type[Event]) -> Iterator[type[Event]]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def event_types() -> dict[str, type[Event]]:
+    """Every event class peernet can store, by its stable topic."""
+    return {TOPIC_PREFIX + cls.__name__: cls for cls in _subclasses(Event)}
+
+
+def topic_of(event: Event) -> str:
+    return TOPIC_PREFIX + type(event).__name__
+
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+_UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+
+def upcaster(topic: str, from_schema: int) -> Callable[[Upcaster], Upcaster]:
+    """Register a function that turns an event payload of `from_schema` into the next."""
+
+    def register(function: Upcaster) -> Upcaster:
+        _UPCASTERS[(topic, from_schema)] = function
+        return function
+
+    return register
+
+
+def schema_of(cls: type[Event]) -> int:
+    return int(getattr(cls, "schema", 1))
+
+
+class UnreadableEvent(InvalidInput):
+    """A stored event that peernet cannot read back: unknown topic, bad bytes, wrong key."""
+
+    rule = "readable_store"
+
+    def __init__(self, stored: StoredEvent, why: str) -> None:
+        super().__init__(
+            f"cannot read event {stored.originator_version} of stream {stored.originator_id} "
+            f"({stored.topic}): {why}",
+            stream_id=stored.originator_id,
+        )
+
+
+class PeerNetMapper(Mapper[UUID]):
+    """eventsourcing's Mapper, speaking cattrs and orjson, for `Recorded` events."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.types = event_types()
+
+    def encode(self, recorded: Recorded) -> StoredEvent:
+        event_type = type(recorded.event)
+        payload: dict[str, Any] = {
+            "event": converter.unstructure(recorded.event, event_type),
+            "actor": recorded.actor,
+            "recorded_at": recorded.recorded_at,
+            "command_id": recorded.command_id,
+            "correlation_id": recorded.correlation_id,
+        }
+        schema = schema_of(event_type)
+        if schema > 1:
+            payload["schema"] = schema
+        state = orjson.dumps(payload)
+        if self.compressor:
+            state = self.compressor.compress(state)
+        if self.cipher:
+            state = self.cipher.encrypt(state)
+        return StoredEvent(
+            originator_id=recorded.stream_id,
+            originator_version=recorded.version,
+            topic=topic_of(recorded.event),
+            state=state,
+        )
+
+    def decode(self, stored: StoredEvent, position: int | None = None) -> Recorded:
+        event_type = self.types.get(stored.topic)
+        if event_type is None:
+            raise UnreadableEvent(stored, "unknown topic")
+        try:
+            return self._decode(stored, event_type, position)
+        except Exception as error:  # bad bytes, a wrong key or a missing upcaster
+            raise UnreadableEvent(stored, f"{type(error).__name__}: {error}") from None
+
+    def _decode(
+        self, stored: StoredEvent, event_type: type[Event], position: int | None
+    ) -> Recorded:
+        state = stored.state
+        if self.cipher:
+            state = self.cipher.decrypt(state)
+        if self.compressor:
+            state = self.compressor.decompress(state)
+        payload = orjson.loads(state)
+        data = payload["event"]
+        schema = payload.get("schema", 1)
+        while schema < schema_of(event_type):
+            data = _UPCASTERS[(stored.topic, schema)](data)
+            schema += 1
+        stream_id = stored.originator_id
+        return Recorded(
+            event=converter.structure(data, event_type),
+            stream_id=stream_id if isinstance(stream_id, UUID) else UUID(stream_id),
+            version=stored.originator_version,
+            actor=payload["actor"],
+            recorded_at=datetime.fromisoformat(payload["recorded_at"]),
+            command_id=UUID(payload["command_id"]),
+            correlation_id=UUID(payload["correlation_id"]),
+            position=position,
+        )

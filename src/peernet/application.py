@@ -1,0 +1,443 @@
+"""The one facade an embedding app uses: `Network`.
+
+`execute(command)` loads the streams the command needs, calls the pure `decide`, and
+appends every resulting event, of every stream, in one atomic write guarded by the
+versions it read. If another process wrote first, the write fails as a whole, the
+streams are re-read and the command decided again, a bounded number of times.
+Queries return frozen read models (`peernet.views`).
+"""
+
+import functools
+import logging
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+import attrs
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEvent
+
+from peernet.adapters.codec import CommandHandled, PeerNetMapper, StreamRef, topic_of
+from peernet.adapters.storage import StoreUnavailable, default_url, redact, settings_for
+from peernet.domain import companies, groups, seats
+from peernet.domain.common import Command, Event, PeerNetError, RuleViolation
+from peernet.domain.companies import Company, CompanyRegistered, MembershipApplied
+from peernet.domain.groups import Group, GroupFormed, UnknownGroup
+from peernet.domain.memberships import ApplyForMembership, MembershipCommand, UnknownMembership
+from peernet.records import Recorded
+from peernet.views import CompanyView, GroupSummary, MembershipView, Roster
+
+log = logging.getLogger(__name__)
+
+S = TypeVar("S")
+
+_LEDGER = uuid5(NAMESPACE_URL, "https://peernet.invalid/command-ledger")
+_DIRECTORY_TOPICS = [
+    f"peernet.{cls.__name__}" for cls in (GroupFormed, CompanyRegistered, MembershipApplied)
+]
+
+
+class ConcurrencyConflict(RuleViolation):
+    """Other writers kept changing what the command reads; it was decided `attempts` times."""
+
+    rule = "bounded_retries"
+
+    def __init__(self, command: Command, attempts: int) -> None:
+        super().__init__(
+            f"{type(command).__name__} lost {attempts} races with concurrent writers; "
+            "nothing was recorded, try again",
+        )
+
+
+class CommandIdReused(RuleViolation):
+    rule = "command_id_names_one_command"
+
+    def __init__(self, command_id: UUID, first: str, second: str) -> None:
+        super().__init__(
+            f"command id {command_id} was already used for {first}, not {second}",
+            command_id=command_id,
+        )
+
+
+def ledger_id(command_id: UUID) -> UUID:
+    """The stream that remembers what a command with this id recorded."""
+    return uuid5(_LEDGER, str(command_id))
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@attrs.define
+class _Directory:
+    """Which groups and companies exist and which group holds each membership, kept by
+    reading the log's registrations as they come."""
+
+    position: int = 0
+    groups: list[UUID] = attrs.Factory(list)
+    companies: list[UUID] = attrs.Factory(list)
+    membership_groups: dict[UUID, UUID] = attrs.Factory(dict)
+
+
+class Network(Application[UUID]):
+    """A network of peer groups, recorded as events in the store `url` names.
+
+    >>> network = Network("memory://")            # doctest: +SKIP
+    >>> network.execute(RegisterCompany(...))       # doctest: +SKIP
+    """
+
+    name = "peernet"
+
+    def __init__(
+        self,
+        url: str | None = None,
+        *,
+        env: Mapping[str, str] | None = None,
+        clock: Callable[[], datetime] = _utc_now,
+        max_attempts: int = 8,
+    ) -> None:
+        self.url = url or default_url()
+        settings = settings_for(self.url)
+        settings["MAPPER_TOPIC"] = "peernet.adapters.codec:PeerNetMapper"
+        settings.update(env or {})
+        try:
+            super().__init__(env=settings)
+            self.recorder.max_notification_id()
+        except PeerNetError:
+            raise
+        except Exception as error:  # any driver's failure to open becomes one clear line
+            raise StoreUnavailable(self.url, str(error)) from None
+        assert isinstance(self.mapper, PeerNetMapper)
+        self.codec: PeerNetMapper = self.mapper
+        self.clock = clock
+        self.max_attempts = max_attempts
+        self._lock = threading.RLock()
+        self._groups: dict[UUID, tuple[Group, int]] = {}
+        self._companies: dict[UUID, tuple[Company, int]] = {}
+        self._directory = _Directory()
+        log.debug("opened %s", redact(self.url))
+
+    def __repr__(self) -> str:
+        return f"Network({redact(self.url)!r})"
+
+    # --- commands -----------------------------------------------------------------------
+
+    def execute(
+        self, command: Command, *, correlation_id: UUID | None = None
+    ) -> tuple[Recorded, ...]:
+        """Decide `command` and record its events atomically; return what was recorded.
+
+        Raises a `RuleViolation` (nothing recorded) when a rule refuses it and an
+        `InvalidInput` when it names something unknown. With a `command_id` already
+        executed, records nothing and returns what the first execution recorded.
+        """
+        with self._lock, self._store_errors():
+            if command.command_id is not None:
+                first = self._handled(command)
+                if first is not None:
+                    return first
+            for attempt in range(1, self.max_attempts + 1):
+                versions: dict[UUID, int] = {}
+                events = self._decide(command, versions)
+                if not events:
+                    return ()
+                try:
+                    return self._write(command, events, versions, correlation_id)
+                except IntegrityError:
+                    log.info(
+                        "%s lost a race (attempt %d); deciding again",
+                        type(command).__name__,
+                        attempt,
+                    )
+                    if command.command_id is not None:
+                        first = self._handled(command)
+                        if first is not None:
+                            return first
+            raise ConcurrencyConflict(command, self.max_attempts)
+
+    def _decide(self, command: Command, versions: dict[UUID, int]) -> list[Event]:
+        match command:
+            case companies.RegisterCompany() | companies.ChangeCompanyProfile():
+                company = self._company(command.company_id, versions)
+                return list(companies.decide(company, command))
+            case groups.FormGroup() | groups.AssignFacilitator():
+                group = self._group(command.group_id, versions)
+                return list(groups.decide(group, command))
+            case companies.RecordAcquisition() | groups.AmendCharter() | groups.CloseGroup():
+                return seats.decide(self._situation(command, versions), command)
+        if isinstance(command, MembershipCommand):
+            return seats.decide(self._situation(command, versions), command)
+        raise TypeError(f"peernet has no handler for {type(command).__name__}")
+
+    def _write(
+        self,
+        command: Command,
+        events: list[Event],
+        versions: dict[UUID, int],
+        correlation_id: UUID | None,
+    ) -> tuple[Recorded, ...]:
+        command_id = command.command_id or uuid4()
+        stamp = functools.partial(
+            Recorded,
+            actor=command.actor,
+            recorded_at=self.clock(),
+            command_id=command_id,
+            correlation_id=correlation_id or command_id,
+        )
+        next_version = dict(versions)
+        records: list[Recorded] = []
+        for event in events:
+            stream_id: UUID = getattr(event, event.home)
+            next_version[stream_id] = next_version.get(stream_id, 0) + 1
+            records.append(stamp(event=event, stream_id=stream_id, version=next_version[stream_id]))
+        stored = [self.codec.encode(r) for r in records]
+        if command.command_id is not None:
+            entry = CommandHandled(
+                ledger_id=ledger_id(command_id),
+                command_id=command_id,
+                command=type(command).__name__,
+                events=tuple(StreamRef(stream_id=r.stream_id, version=r.version) for r in records),
+                at=command.at,
+            )
+            ledger = stamp(event=entry, stream_id=entry.ledger_id, version=1)
+            stored.append(self.codec.encode(ledger))
+        positions = self.recorder.insert_events(stored)
+        if positions:
+            records = [
+                attrs.evolve(r, position=p) for r, p in zip(records, positions, strict=False)
+            ]
+        self._remember(records)
+        return tuple(records)
+
+    def _remember(self, records: list[Recorded]) -> None:
+        """Fold what was just written into the cached states that it extends."""
+        for r in records:
+            event = r.event
+            if isinstance(
+                event,
+                (
+                    companies.CompanyRegistered,
+                    companies.CompanyProfileChanged,
+                    companies.CompanyAcquired,
+                    companies.MembershipApplied,
+                ),
+            ):
+                self._extend(self._companies, companies.evolve, r)
+            elif event.home == "group_id":
+                self._extend(self._groups, groups.evolve, r)
+
+    @staticmethod
+    def _extend(
+        cache: dict[UUID, tuple[S, int]], evolve: Callable[[Any, Any], S], r: Recorded
+    ) -> None:
+        state, version = cache.get(r.stream_id, (None, 0))
+        if version == r.version - 1:
+            cache[r.stream_id] = (evolve(state, r.event), r.version)
+
+    def _handled(self, command: Command) -> tuple[Recorded, ...] | None:
+        assert command.command_id is not None
+        found = self.recorder.select_events(ledger_id(command.command_id), limit=1)
+        if not found:
+            return None
+        entry = self.codec.decode(found[0]).event
+        assert isinstance(entry, CommandHandled)
+        if entry.command != type(command).__name__:
+            raise CommandIdReused(command.command_id, entry.command, type(command).__name__)
+        return tuple(
+            self.codec.decode(
+                self.recorder.select_events(ref.stream_id, gt=ref.version - 1, lte=ref.version)[0]
+            )
+            for ref in entry.events
+        )
+
+    # --- loading ------------------------------------------------------------------------
+
+    def _load(
+        self,
+        cache: dict[UUID, tuple[S, int]],
+        evolve: Callable[[Any, Any], S],
+        stream_id: UUID,
+        versions: dict[UUID, int] | None = None,
+    ) -> S | None:
+        state, version = cache.get(stream_id, (None, 0))
+        for stored in self.recorder.select_events(stream_id, gt=version):
+            state = evolve(state, self.codec.decode(stored).event)
+            version = stored.originator_version
+        if state is not None:
+            cache[stream_id] = (state, version)
+        if versions is not None:
+            versions[stream_id] = version
+        return state
+
+    def _group(self, group_id: UUID, versions: dict[UUID, int] | None = None) -> Group | None:
+        return self._load(self._groups, groups.evolve, group_id, versions)
+
+    def _company(self, company_id: UUID, versions: dict[UUID, int] | None = None) -> Company | None:
+        return self._load(self._companies, companies.evolve, company_id, versions)
+
+    def _situation(self, command: Command, versions: dict[UUID, int]) -> seats.Situation:
+        """Every group and company the command touches, and those their rules read."""
+        loaded_groups: dict[UUID, Group] = {}
+        loaded_companies: dict[UUID, Company] = {}
+
+        def group(group_id: UUID) -> Group | None:
+            if group_id not in loaded_groups:
+                found = self._group(group_id, versions)
+                if found is not None:
+                    loaded_groups[group_id] = found
+            return loaded_groups.get(group_id)
+
+        def company(company_id: UUID) -> None:
+            if company_id not in loaded_companies:
+                found = self._company(company_id, versions)
+                if found is not None:
+                    loaded_companies[company_id] = found
+
+        membership_groups: dict[UUID, UUID] = {}
+        membership_id = getattr(command, "membership_id", None)
+        if membership_id is not None and not isinstance(command, ApplyForMembership):
+            group_id = self._group_of(membership_id)
+            membership_groups[membership_id] = group_id
+            held = group(group_id)
+            if held is not None and membership_id in held.memberships:
+                company(held.memberships[membership_id].company_id)
+        for field in ("group_id", "to_group_id"):
+            if (named := getattr(command, field, None)) is not None:
+                group(named)
+        if (named := getattr(command, "company_id", None)) is not None:
+            company(named)
+        for subject in list(loaded_companies.values()):
+            for application in subject.applications:
+                group(application.group_id)
+        for held in list(loaded_groups.values()):
+            for m in held.memberships.values():
+                if m.status.open:
+                    company(m.company_id)
+        return seats.Situation(
+            groups=loaded_groups, companies=loaded_companies, membership_groups=membership_groups
+        )
+
+    def _refresh_directory(self) -> _Directory:
+        directory = self._directory
+        top = self.recorder.max_notification_id() or 0
+        while directory.position < top:
+            batch = self.recorder.select_notifications(
+                start=directory.position,
+                limit=1000,
+                stop=top,
+                topics=_DIRECTORY_TOPICS,
+                inclusive_of_start=False,
+            )
+            for notification in batch:
+                event = self.codec.decode(notification).event
+                match event:
+                    case GroupFormed():
+                        directory.groups.append(event.group_id)
+                    case CompanyRegistered():
+                        directory.companies.append(event.company_id)
+                    case MembershipApplied():
+                        directory.membership_groups[event.membership_id] = event.group_id
+            directory.position = batch[-1].id if len(batch) == 1000 else top
+        return directory
+
+    def _group_of(self, membership_id: UUID) -> UUID:
+        group_id = self._directory.membership_groups.get(membership_id)
+        if group_id is None:
+            group_id = self._refresh_directory().membership_groups.get(membership_id)
+        if group_id is None:
+            raise UnknownMembership(membership_id)
+        return group_id
+
+    @contextmanager
+    def _store_errors(self) -> Iterator[None]:
+        try:
+            yield
+        except IntegrityError:
+            raise
+        except PersistenceError as error:  # a driver's failure mid-use becomes one clear line
+            raise StoreUnavailable(self.url, f"{type(error).__name__}: {error}") from None
+
+    # --- queries ------------------------------------------------------------------------
+
+    def roster(self, group_id: UUID) -> Roster:
+        """Who is in the group now: members, open offers, the wait-list in order."""
+        with self._lock, self._store_errors():
+            group = self._group(group_id)
+            if group is None:
+                raise UnknownGroup(group_id)
+            return Roster.of(group, self._names(m.company_id for m in group.memberships.values()))
+
+    def groups(self) -> tuple[GroupSummary, ...]:
+        """Every group ever formed, in order of formation."""
+        with self._lock, self._store_errors():
+            found = (self._group(g) for g in self._refresh_directory().groups)
+            return tuple(GroupSummary.of(g) for g in found if g is not None)
+
+    def company(self, company_id: UUID) -> CompanyView:
+        """A company's profile and every membership it applied for."""
+        with self._lock, self._store_errors():
+            found = self._company(company_id)
+            if found is None:
+                raise companies.UnknownCompany(company_id)
+            return self._company_view(found)
+
+    def companies(self) -> tuple[CompanyView, ...]:
+        """Every company ever registered, in order of registration."""
+        with self._lock, self._store_errors():
+            found = (self._company(c) for c in self._refresh_directory().companies)
+            return tuple(self._company_view(c) for c in found if c is not None)
+
+    def membership(self, membership_id: UUID) -> MembershipView:
+        with self._lock, self._store_errors():
+            group = self._group(self._group_of(membership_id))
+            if group is None or membership_id not in group.memberships:
+                raise UnknownMembership(membership_id)
+            return MembershipView.of(group.memberships[membership_id])
+
+    def recorded(self, after: int = 0, *, page: int = 1000) -> Iterator[Recorded]:
+        """Every recorded event of the network in the order it was written, streamed
+        page by page (never the whole log in memory)."""
+        ledger_topic = topic_of_type(CommandHandled)
+        while True:
+            with self._lock, self._store_errors():
+                batch = self.recorder.select_notifications(
+                    start=after, limit=page, inclusive_of_start=False
+                )
+                records = [
+                    self.codec.decode(n, position=n.id) for n in batch if n.topic != ledger_topic
+                ]
+            yield from records
+            if len(batch) < page:
+                return
+            after = batch[-1].id
+
+    def stored(self, stream_id: UUID) -> list[StoredEvent]:
+        """The raw stored events of one stream (for audits and tests)."""
+        with self._lock, self._store_errors():
+            return list(self.recorder.select_events(stream_id))
+
+    def _company_view(self, company: Company) -> CompanyView:
+        views = []
+        for application in company.applications:
+            group = self._group(application.group_id)
+            if group is not None and application.membership_id in group.memberships:
+                views.append(MembershipView.of(group.memberships[application.membership_id]))
+        return CompanyView.of(company, tuple(views))
+
+    def _names(self, company_ids: Iterator[UUID] | Any) -> dict[UUID, str]:
+        names = {}
+        for company_id in set(company_ids):
+            found = self._company(company_id)
+            if found is not None:
+                names[company_id] = found.profile.name
+        return names
+
+
+def topic_of_type(cls: type[Event]) -> str:
+    return f"peernet.{cls.__name__}"
+
+
+__all__ = ["CommandIdReused", "ConcurrencyConflict", "Network", "ledger_id", "topic_of"]

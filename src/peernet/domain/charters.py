@@ -1,0 +1,86 @@
+"""A group's charter: every rule a group enforces, each a parameter with its default.
+
+A charter is versioned inside its group: `CharterAmended` records a new version, which
+applies to commands dated from the amendment on; decisions taken before keep the rules
+they were taken under.
+"""
+
+import enum
+from decimal import Decimal
+from fractions import Fraction
+
+import attrs
+
+from peernet.domain.common import InvalidValue, at_least
+
+
+class GroupFormat(enum.Enum):
+    IN_PERSON = "in-person"
+    VIRTUAL = "virtual"
+
+
+class GroupKind(enum.Enum):
+    """Core: a company's one main group. Companion and special-interest groups are extra."""
+
+    CORE = "core"
+    COMPANION = "companion"
+    SPECIAL_INTEREST = "special-interest"
+
+
+def _share(instance: object, attribute: "attrs.Attribute[Fraction]", value: Fraction) -> None:
+    if not isinstance(value, Fraction) or not 0 < value <= 1:
+        raise InvalidValue(
+            f"{attribute.name} must be a fraction above 0 and at most 1, got {value}",
+            field=attribute.name,
+        )
+
+
+def _money(instance: object, attribute: "attrs.Attribute[Decimal]", value: Decimal) -> None:
+    if not isinstance(value, Decimal) or not value.is_finite() or value < 0:
+        raise InvalidValue(f"{attribute.name} must be an amount of 0 or more", field=attribute.name)
+
+
+DEFAULT_GOAL_CATEGORIES = (
+    "cash flow",
+    "sales",
+    "marketing",
+    "leadership",
+    "strategic relationships",
+    "other",
+)
+
+
+@attrs.frozen(kw_only=True)
+class Charter:
+    """The rules of one group. Every default is the one docs/rules.md explains."""
+
+    #: active members at most (seats offered and not yet taken count against it)
+    capacity: int = attrs.field(default=12, validator=at_least(1))
+    #: refuse a seat to a company that competes with a member (territory overlaps, line shared)
+    non_compete: bool = True
+    #: a company holds at most one core group at a time
+    one_core_group: bool = True
+    #: a company must sign the membership agreement before it becomes active
+    agreement_required: bool = True
+    #: representatives a member company may send
+    max_representatives: int = attrs.field(default=4, validator=at_least(1))
+    #: attendance rule: flagged when more than `misses_allowed` of the last `attendance_window`
+    attendance_window: int = attrs.field(default=4, validator=at_least(1))
+    misses_allowed: int = attrs.field(default=1, validator=at_least(0))
+    #: monthly dues, in the network's currency
+    dues_in_person: Decimal = attrs.field(default=Decimal("100.00"), validator=_money)
+    dues_virtual: Decimal = attrs.field(default=Decimal("50.00"), validator=_money)
+    currency: str = "USD"
+    #: goals
+    goal_categories: tuple[str, ...] = DEFAULT_GOAL_CATEGORIES
+    goal_misses_in_a_row: int = attrs.field(default=2, validator=at_least(1))
+    #: removal vote: share of the other active members who must vote, and of ballots in favour
+    vote_quorum: Fraction = attrs.field(default=Fraction(2, 3), validator=_share)
+    vote_threshold: Fraction = attrs.field(default=Fraction(2, 3), validator=_share)
+    #: virtual groups: programme length, after which members graduate
+    programme_months: int = attrs.field(default=12, validator=at_least(1))
+    #: meetings: topics on an agenda
+    agenda_topics: int = attrs.field(default=6, validator=at_least(1))
+
+    def dues_for(self, group_format: GroupFormat) -> Decimal:
+        return self.dues_in_person if group_format is GroupFormat.IN_PERSON else self.dues_virtual

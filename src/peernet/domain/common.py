@@ -1,0 +1,140 @@
+"""What every aggregate shares: the error family, territories, business time.
+
+Pure: the standard library and attrs only. Nothing here reads a clock.
+"""
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+from uuid import UUID
+
+import attrs
+
+
+class PeerNetError(Exception):
+    """Every error peernet raises on purpose derives from this one."""
+
+    #: the rule or check that refused, in the domain's words (snake_case)
+    rule: ClassVar[str] = "peernet"
+
+    def __init__(self, message: str, **ids: object) -> None:
+        super().__init__(message)
+        self.message = message
+        self.ids: dict[str, object] = ids
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class RuleViolation(PeerNetError):
+    """A command broke a rule of the network or of a group's charter; nothing was recorded."""
+
+
+class InvalidInput(PeerNetError):
+    """A command or query was malformed or named something that does not exist."""
+
+
+class InvalidValue(InvalidInput):
+    """A field of a command holds a value no charter could accept (empty name, capacity 0...)."""
+
+    rule = "valid_value"
+
+
+class DateOutOfOrder(InvalidInput):
+    """A command's business time lies before the last recorded event of what it touches."""
+
+    rule = "business_time_moves_forward"
+
+    def __init__(self, stream: str, stream_id: UUID, at: datetime, last: datetime) -> None:
+        super().__init__(
+            f"{stream} {stream_id} was last changed at {last.isoformat()}; "
+            f"a command at {at.isoformat()} cannot come before it",
+            stream_id=stream_id,
+        )
+
+
+def aware(value: datetime) -> datetime:
+    """attrs converter: business and recording times are timezone-aware, kept in UTC."""
+    if not isinstance(value, datetime):
+        raise InvalidValue(f"expected a datetime, got {value!r}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidValue(f"time {value.isoformat()} has no timezone; pass an aware datetime")
+    return value.astimezone(UTC)
+
+
+def non_empty(instance: Any, attribute: "attrs.Attribute[str]", value: str) -> None:
+    """attrs validator: a name or label must say something."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValue(f"{attribute.name} must not be empty", field=attribute.name)
+
+
+def at_least(minimum: int) -> Callable[[Any, "attrs.Attribute[int]", int], None]:
+    """attrs validator factory: an integer no smaller than `minimum`."""
+
+    def check(instance: Any, attribute: "attrs.Attribute[int]", value: int) -> None:
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise InvalidValue(
+                f"{attribute.name} must be a whole number of at least {minimum}, got {value!r}",
+                field=attribute.name,
+            )
+
+    return check
+
+
+def _country(value: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidValue("a territory names its country")
+    return value.strip().upper()
+
+
+def _region(value: str | None) -> str | None:
+    return value.strip().casefold() if value and value.strip() else None
+
+
+@attrs.frozen
+class Territory:
+    """Where a company sells: a country, and optionally a region or metro inside it.
+
+    A territory without a region covers the whole country, so it overlaps every region
+    of that country.
+    """
+
+    country: str = attrs.field(converter=_country)
+    region: str | None = attrs.field(default=None, converter=_region)
+
+    def overlaps(self, other: "Territory") -> bool:
+        if self.country != other.country:
+            return False
+        return self.region is None or other.region is None or self.region == other.region
+
+    def __str__(self) -> str:
+        return f"{self.country}/{self.region}" if self.region else self.country
+
+
+def check_forward(stream: str, stream_id: UUID, at: datetime, last: datetime | None) -> None:
+    """Refuse a command dated before the last change of a stream it touches."""
+    if last is not None and at < last:
+        raise DateOutOfOrder(stream, stream_id, at, last)
+
+
+@attrs.frozen(kw_only=True)
+class Command:
+    """What every command carries: who asks, when it happens in the business, and an
+    optional id that makes executing it twice record it once."""
+
+    actor: str = attrs.field(validator=non_empty)
+    at: datetime = attrs.field(converter=aware)
+    command_id: UUID | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Event:
+    """What every event carries: when it happened in the business.
+
+    `home` names the field whose value is the id of the stream the event is recorded in.
+    Who did it, when it was recorded and under which command are kept beside the event
+    in its record (`peernet.Recorded`), not in it.
+    """
+
+    home: ClassVar[str]
+    at: datetime = attrs.field(converter=aware)

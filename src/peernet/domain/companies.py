@@ -1,0 +1,233 @@
+"""Company: a member business, its profile, and the memberships it applied for.
+
+A company's stream holds its own acts: registering, changing its profile, applying to a
+group (`MembershipApplied`, which claims the company's one core seat), being acquired.
+"""
+
+import enum
+from datetime import datetime
+from uuid import UUID, uuid4
+
+import attrs
+
+from peernet.domain.common import (
+    Command,
+    Event,
+    InvalidInput,
+    InvalidValue,
+    RuleViolation,
+    Territory,
+    at_least,
+    check_forward,
+    non_empty,
+)
+
+
+class CompanyKind(enum.Enum):
+    RESELLER = "reseller"
+    MSP = "msp"
+    ISV = "isv"
+    CONSULTANT = "consultant"
+    OTHER = "other"
+
+
+def _lines(values: frozenset[str] | set[str] | list[str] | tuple[str, ...]) -> frozenset[str]:
+    if isinstance(values, str):
+        raise InvalidValue("business_lines must be a collection of lines, not one string")
+    lines = frozenset(v.strip().casefold() for v in values if v and v.strip())
+    if not lines:
+        raise InvalidValue("a company needs at least one business line", field="business_lines")
+    return lines
+
+
+@attrs.frozen(kw_only=True)
+class Profile:
+    """What the network knows of a company; two profiles compete when their territories
+    overlap and they share a business line."""
+
+    name: str = attrs.field(validator=non_empty)
+    kind: CompanyKind
+    territory: Territory
+    business_lines: frozenset[str] = attrs.field(converter=_lines)
+    head_count: int = attrs.field(validator=at_least(0))
+    revenue_band: str = attrs.field(validator=non_empty)
+    representatives: tuple[str, ...] = ()
+
+    def competes_with(self, other: "Profile") -> bool:
+        return self.territory.overlaps(other.territory) and bool(
+            self.business_lines & other.business_lines
+        )
+
+
+# --- commands -------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class RegisterCompany(Command):
+    profile: Profile
+    company_id: UUID = attrs.field(factory=uuid4)
+
+
+@attrs.frozen(kw_only=True)
+class ChangeCompanyProfile(Command):
+    company_id: UUID
+    profile: Profile
+
+
+@attrs.frozen(kw_only=True)
+class RecordAcquisition(Command):
+    """The company was bought; it leaves every group it is in, in the same write."""
+
+    company_id: UUID
+    acquirer: str = attrs.field(validator=non_empty)
+
+
+CompanyCommand = RegisterCompany | ChangeCompanyProfile
+
+# --- events ---------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class CompanyRegistered(Event):
+    home = "company_id"
+    company_id: UUID
+    profile: Profile
+
+
+@attrs.frozen(kw_only=True)
+class CompanyProfileChanged(Event):
+    home = "company_id"
+    company_id: UUID
+    profile: Profile
+
+
+@attrs.frozen(kw_only=True)
+class CompanyAcquired(Event):
+    home = "company_id"
+    company_id: UUID
+    acquirer: str
+
+
+@attrs.frozen(kw_only=True)
+class MembershipApplied(Event):
+    """The company applied to a group. Recorded in the company's stream (it is the
+    company's act, and it claims the company's core seat); the group's answer,
+    `SeatOffered` or `ApplicantWaitlisted`, is recorded in the group's stream in the
+    same write."""
+
+    home = "company_id"
+    membership_id: UUID
+    company_id: UUID
+    group_id: UUID
+    core: bool
+    transferred_from: UUID | None = None
+
+
+CompanyEvent = CompanyRegistered | CompanyProfileChanged | CompanyAcquired | MembershipApplied
+
+# --- errors ---------------------------------------------------------------------------
+
+
+class UnknownCompany(InvalidInput):
+    rule = "known_company"
+
+    def __init__(self, company_id: UUID) -> None:
+        super().__init__(f"no company {company_id} is registered", company_id=company_id)
+
+
+class CompanyAlreadyRegistered(RuleViolation):
+    rule = "unique_company_id"
+
+    def __init__(self, company_id: UUID) -> None:
+        super().__init__(f"company {company_id} is already registered", company_id=company_id)
+
+
+class CompanyWasAcquired(RuleViolation):
+    rule = "acquired_company_is_gone"
+
+    def __init__(self, company_id: UUID) -> None:
+        super().__init__(
+            f"company {company_id} was acquired and can take no further part",
+            company_id=company_id,
+        )
+
+
+# --- state ----------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Application:
+    membership_id: UUID
+    group_id: UUID
+    core: bool
+
+
+@attrs.frozen(kw_only=True)
+class Company:
+    id: UUID
+    profile: Profile
+    registered_at: datetime
+    last_at: datetime
+    acquirer: str | None = None
+    applications: tuple[Application, ...] = ()
+
+    @property
+    def acquired(self) -> bool:
+        return self.acquirer is not None
+
+
+INITIAL: Company | None = None
+
+
+def require(state: Company | None, company_id: UUID) -> Company:
+    """The company, registered and not acquired, or the error that says why not."""
+    if state is None:
+        raise UnknownCompany(company_id)
+    if state.acquired:
+        raise CompanyWasAcquired(company_id)
+    return state
+
+
+def decide(state: Company | None, command: CompanyCommand) -> list[CompanyEvent]:
+    match command:
+        case RegisterCompany():
+            if state is not None:
+                raise CompanyAlreadyRegistered(command.company_id)
+            return [
+                CompanyRegistered(
+                    company_id=command.company_id, profile=command.profile, at=command.at
+                )
+            ]
+        case ChangeCompanyProfile():
+            company = require(state, command.company_id)
+            check_forward("company", company.id, command.at, company.last_at)
+            if command.profile == company.profile:
+                return []
+            return [
+                CompanyProfileChanged(company_id=company.id, profile=command.profile, at=command.at)
+            ]
+
+
+def evolve(state: Company | None, event: CompanyEvent) -> Company:
+    match event:
+        case CompanyRegistered():
+            return Company(
+                id=event.company_id,
+                profile=event.profile,
+                registered_at=event.at,
+                last_at=event.at,
+            )
+    assert state is not None, f"{type(event).__name__} before CompanyRegistered"
+    match event:
+        case CompanyProfileChanged():
+            return attrs.evolve(state, profile=event.profile, last_at=event.at)
+        case CompanyAcquired():
+            return attrs.evolve(state, acquirer=event.acquirer, last_at=event.at)
+        case MembershipApplied():
+            application = Application(
+                membership_id=event.membership_id, group_id=event.group_id, core=event.core
+            )
+            return attrs.evolve(
+                state, applications=(*state.applications, application), last_at=event.at
+            )
+    raise AssertionError(f"not a company event: {event!r}")

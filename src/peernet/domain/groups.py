@@ -1,0 +1,272 @@
+"""Group: a circle of up to twelve non-competing companies, its charter and its seats.
+
+The group's stream holds the group's own events and every membership event after the
+application, so one stream version guards capacity, non-compete and the wait-list.
+Commands that move seats are decided in `peernet.domain.seats`.
+"""
+
+from collections.abc import Mapping
+from datetime import datetime
+from types import MappingProxyType
+from uuid import UUID, uuid4
+
+import attrs
+
+from peernet.domain import memberships
+from peernet.domain.charters import Charter, GroupFormat, GroupKind
+from peernet.domain.common import (
+    Command,
+    Event,
+    InvalidInput,
+    RuleViolation,
+    Territory,
+    check_forward,
+    non_empty,
+)
+from peernet.domain.memberships import Membership, MembershipEvent, MembershipStatus
+
+# --- commands -------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class FormGroup(Command):
+    name: str = attrs.field(validator=non_empty)
+    format: GroupFormat = GroupFormat.IN_PERSON
+    kind: GroupKind = GroupKind.CORE
+    territory: Territory | None = None
+    charter: Charter = Charter()
+    group_id: UUID = attrs.field(factory=uuid4)
+
+
+@attrs.frozen(kw_only=True)
+class AmendCharter(Command):
+    """A new version of the charter; it applies to commands dated from `at` on."""
+
+    group_id: UUID
+    charter: Charter
+
+
+@attrs.frozen(kw_only=True)
+class AssignFacilitator(Command):
+    group_id: UUID
+    facilitator: str = attrs.field(validator=non_empty)
+
+
+@attrs.frozen(kw_only=True)
+class CloseGroup(Command):
+    group_id: UUID
+    reason: str = ""
+
+
+GroupCommand = FormGroup | AssignFacilitator
+
+# --- events ---------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class GroupFormed(Event):
+    home = "group_id"
+    group_id: UUID
+    name: str
+    format: GroupFormat
+    kind: GroupKind
+    territory: Territory | None
+    charter: Charter
+
+
+@attrs.frozen(kw_only=True)
+class CharterAmended(Event):
+    home = "group_id"
+    group_id: UUID
+    version: int
+    charter: Charter
+
+
+@attrs.frozen(kw_only=True)
+class FacilitatorAssigned(Event):
+    home = "group_id"
+    group_id: UUID
+    facilitator: str
+
+
+@attrs.frozen(kw_only=True)
+class GroupClosed(Event):
+    home = "group_id"
+    group_id: UUID
+    reason: str = ""
+
+
+GroupEvent = GroupFormed | CharterAmended | FacilitatorAssigned | GroupClosed
+
+# --- errors ---------------------------------------------------------------------------
+
+
+class UnknownGroup(InvalidInput):
+    rule = "known_group"
+
+    def __init__(self, group_id: UUID) -> None:
+        super().__init__(f"no group {group_id} was formed", group_id=group_id)
+
+
+class GroupAlreadyFormed(RuleViolation):
+    rule = "unique_group_id"
+
+    def __init__(self, group_id: UUID) -> None:
+        super().__init__(f"group {group_id} was already formed", group_id=group_id)
+
+
+class GroupIsClosed(RuleViolation):
+    rule = "closed_group_is_final"
+
+    def __init__(self, group_id: UUID) -> None:
+        super().__init__(f"group {group_id} is closed", group_id=group_id)
+
+
+class GroupHasActiveMembers(RuleViolation):
+    rule = "close_empty_groups_only"
+
+    def __init__(self, group_id: UUID, active: int) -> None:
+        super().__init__(
+            f"group {group_id} still has {active} active members; "
+            "they resign, transfer or graduate before it closes",
+            group_id=group_id,
+        )
+
+
+# --- state ----------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class CharterVersion:
+    version: int
+    effective_at: datetime
+    charter: Charter
+
+
+@attrs.frozen(kw_only=True)
+class Group:
+    id: UUID
+    name: str
+    format: GroupFormat
+    kind: GroupKind
+    territory: Territory | None
+    formed_at: datetime
+    last_at: datetime
+    charters: tuple[CharterVersion, ...]
+    facilitator: str | None = None
+    closed_at: datetime | None = None
+    #: every membership the group ever answered, by id (read-only view)
+    memberships: Mapping[UUID, Membership] = MappingProxyType({})
+    #: wait-listed memberships in order of arrival
+    waitlist: tuple[UUID, ...] = ()
+
+    @property
+    def charter(self) -> Charter:
+        return self.charters[-1].charter
+
+    def charter_at(self, at: datetime) -> CharterVersion:
+        """The charter version in force at a business time."""
+        in_force = self.charters[0]
+        for version in self.charters:
+            if version.effective_at <= at:
+                in_force = version
+        return in_force
+
+    def with_status(self, *statuses: MembershipStatus) -> list[Membership]:
+        return [m for m in self.memberships.values() if m.status in statuses]
+
+    @property
+    def active(self) -> list[Membership]:
+        return self.with_status(MembershipStatus.ACTIVE)
+
+    @property
+    def seated(self) -> list[Membership]:
+        """Members and offered applicants: each holds one of the capacity's seats."""
+        return self.with_status(MembershipStatus.ACTIVE, MembershipStatus.OFFERED)
+
+    def open_membership_of(self, company_id: UUID) -> Membership | None:
+        for m in self.memberships.values():
+            if m.company_id == company_id and m.status.open:
+                return m
+        return None
+
+
+INITIAL: Group | None = None
+
+
+def require(state: Group | None, group_id: UUID) -> Group:
+    """The group, formed and open, or the error that says why not."""
+    if state is None:
+        raise UnknownGroup(group_id)
+    if state.closed_at is not None:
+        raise GroupIsClosed(group_id)
+    return state
+
+
+def decide(state: Group | None, command: GroupCommand) -> list[GroupEvent]:
+    match command:
+        case FormGroup():
+            if state is not None:
+                raise GroupAlreadyFormed(command.group_id)
+            return [
+                GroupFormed(
+                    group_id=command.group_id,
+                    name=command.name.strip(),
+                    format=command.format,
+                    kind=command.kind,
+                    territory=command.territory,
+                    charter=command.charter,
+                    at=command.at,
+                )
+            ]
+        case AssignFacilitator():
+            group = require(state, command.group_id)
+            check_forward("group", group.id, command.at, group.last_at)
+            if group.facilitator == command.facilitator:
+                return []
+            return [
+                FacilitatorAssigned(
+                    group_id=group.id, facilitator=command.facilitator, at=command.at
+                )
+            ]
+
+
+def _with_membership(state: Group, event: MembershipEvent) -> Group:
+    before = state.memberships.get(event.membership_id)
+    after = memberships.evolve(before, event)
+    members = dict(state.memberships)
+    members[after.id] = after
+    waitlist = tuple(m for m in state.waitlist if m != after.id)
+    if after.status is MembershipStatus.WAITLISTED:
+        waitlist = (*waitlist, after.id) if before is None else state.waitlist
+    return attrs.evolve(
+        state, memberships=MappingProxyType(members), waitlist=waitlist, last_at=event.at
+    )
+
+
+def evolve(state: Group | None, event: GroupEvent | MembershipEvent) -> Group:
+    if isinstance(event, GroupFormed):
+        return Group(
+            id=event.group_id,
+            name=event.name,
+            format=event.format,
+            kind=event.kind,
+            territory=event.territory,
+            formed_at=event.at,
+            last_at=event.at,
+            charters=(CharterVersion(version=1, effective_at=event.at, charter=event.charter),),
+        )
+    assert state is not None, f"{type(event).__name__} before GroupFormed"
+    match event:
+        case MembershipEvent():
+            return _with_membership(state, event)
+        case CharterAmended():
+            version = CharterVersion(
+                version=event.version, effective_at=event.at, charter=event.charter
+            )
+            return attrs.evolve(state, charters=(*state.charters, version), last_at=event.at)
+        case FacilitatorAssigned():
+            return attrs.evolve(state, facilitator=event.facilitator, last_at=event.at)
+        case GroupClosed():
+            return attrs.evolve(state, closed_at=event.at, last_at=event.at)
+    raise AssertionError(f"not a group event: {event!r}")

@@ -1,0 +1,396 @@
+"""Membership: one company in one group, from application to departure.
+
+A membership lives inside its group: the group is the consistency boundary for seats
+(capacity, non-compete, the wait-list), so every membership event after the application
+is recorded in the group's stream and carries the membership's id. The commands are
+decided in `peernet.domain.seats`, which reads the group and the companies involved.
+"""
+
+import enum
+from datetime import datetime
+from uuid import UUID, uuid4
+
+import attrs
+
+from peernet.domain.common import Command, Event, InvalidInput, RuleViolation, non_empty
+
+
+class MembershipStatus(enum.Enum):
+    WAITLISTED = "wait-listed"
+    OFFERED = "offered"
+    ACTIVE = "active"
+    WITHDRAWN = "withdrawn"
+    DECLINED = "declined"
+    RESIGNED = "resigned"
+    REMOVED = "removed"
+    TRANSFERRED = "transferred"
+    GRADUATED = "graduated"
+
+    @property
+    def pending(self) -> bool:
+        return self in (MembershipStatus.WAITLISTED, MembershipStatus.OFFERED)
+
+    @property
+    def open(self) -> bool:
+        return self.pending or self is MembershipStatus.ACTIVE
+
+
+class RemovalCause(enum.Enum):
+    ACQUISITION = "acquisition"
+    NON_PAYMENT = "non-payment"
+    OTHER = "other"
+
+
+# --- commands -------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class ApplyForMembership(Command):
+    company_id: UUID
+    group_id: UUID
+    membership_id: UUID = attrs.field(factory=uuid4)
+
+
+@attrs.frozen(kw_only=True)
+class WithdrawApplication(Command):
+    membership_id: UUID
+    reason: str = "withdrawn by the applicant"
+
+
+@attrs.frozen(kw_only=True)
+class SignAgreement(Command):
+    """The company signs the membership agreement (non-compete and confidentiality)."""
+
+    membership_id: UUID
+
+
+@attrs.frozen(kw_only=True)
+class TakeSeat(Command):
+    """The company takes the seat it was offered and becomes an active member."""
+
+    membership_id: UUID
+
+
+@attrs.frozen(kw_only=True)
+class DeclineSeat(Command):
+    membership_id: UUID
+
+
+@attrs.frozen(kw_only=True)
+class Resign(Command):
+    membership_id: UUID
+    reason: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class RemoveMember(Command):
+    membership_id: UUID
+    cause: RemovalCause
+    note: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class TransferMember(Command):
+    """Move an active member to another group; the agreement it signed carries over."""
+
+    membership_id: UUID
+    to_group_id: UUID
+    new_membership_id: UUID = attrs.field(factory=uuid4)
+
+
+@attrs.frozen(kw_only=True)
+class GraduateMember(Command):
+    """A member of a virtual group completed the programme."""
+
+    membership_id: UUID
+
+
+MembershipCommand = (
+    ApplyForMembership
+    | WithdrawApplication
+    | SignAgreement
+    | TakeSeat
+    | DeclineSeat
+    | Resign
+    | RemoveMember
+    | TransferMember
+    | GraduateMember
+)
+
+# --- events (all recorded in the group's stream) --------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class MembershipEvent(Event):
+    home = "group_id"
+    membership_id: UUID
+    group_id: UUID
+    company_id: UUID
+
+
+@attrs.frozen(kw_only=True)
+class ApplicantWaitlisted(MembershipEvent):
+    """No seat for now: the group is full, or a competitor is inside (`competitor_id`)."""
+
+    reason: str
+    competitor_id: UUID | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SeatOffered(MembershipEvent):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class SeatDeclined(MembershipEvent):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class ApplicationWithdrawn(MembershipEvent):
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class AgreementSigned(MembershipEvent):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class MemberJoined(MembershipEvent):
+    transferred_from: UUID | None = None
+
+
+@attrs.frozen(kw_only=True)
+class MemberResigned(MembershipEvent):
+    reason: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class MemberRemoved(MembershipEvent):
+    cause: RemovalCause
+    note: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class MemberTransferred(MembershipEvent):
+    to_group_id: UUID
+    to_membership_id: UUID
+
+
+@attrs.frozen(kw_only=True)
+class MemberGraduated(MembershipEvent):
+    pass
+
+
+@attrs.frozen(kw_only=True)
+class MemberFlagged(MembershipEvent):
+    """A rule (attendance, goals) marks the member for the group's review; not a removal."""
+
+    reason: str = attrs.field(validator=non_empty)
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+class UnknownMembership(InvalidInput):
+    rule = "known_membership"
+
+    def __init__(self, membership_id: UUID) -> None:
+        super().__init__(f"no membership {membership_id} exists", membership_id=membership_id)
+
+
+class AlreadyApplied(RuleViolation):
+    rule = "one_open_membership_per_group"
+
+    def __init__(self, company_id: UUID, group_id: UUID, membership_id: UUID) -> None:
+        super().__init__(
+            f"company {company_id} already holds membership {membership_id} in group {group_id}",
+            company_id=company_id,
+            group_id=group_id,
+            membership_id=membership_id,
+        )
+
+
+class AlreadyInCoreGroup(RuleViolation):
+    rule = "one_core_group"
+
+    def __init__(self, company_id: UUID, core_group_id: UUID, group_id: UUID) -> None:
+        super().__init__(
+            f"company {company_id} already holds a seat in core group {core_group_id}; "
+            f"charter rule one_core_group refuses core group {group_id}",
+            company_id=company_id,
+            core_group_id=core_group_id,
+            group_id=group_id,
+        )
+
+
+class CompetitorInGroup(RuleViolation):
+    rule = "non_compete"
+
+    def __init__(self, company_id: UUID, competitor_id: UUID, group_id: UUID) -> None:
+        super().__init__(
+            f"company {company_id} competes with member {competitor_id} of group {group_id}",
+            company_id=company_id,
+            competitor_id=competitor_id,
+            group_id=group_id,
+        )
+
+
+class GroupAtCapacity(RuleViolation):
+    rule = "capacity"
+
+    def __init__(self, group_id: UUID, capacity: int) -> None:
+        super().__init__(
+            f"group {group_id} has no free seat (capacity {capacity})",
+            group_id=group_id,
+            capacity=capacity,
+        )
+
+
+class NoSeatOffered(RuleViolation):
+    rule = "seat_offered_first"
+
+    def __init__(self, membership_id: UUID, status: MembershipStatus) -> None:
+        super().__init__(
+            f"membership {membership_id} has no seat offered (it is {status.value})",
+            membership_id=membership_id,
+        )
+
+
+class AgreementNotSigned(RuleViolation):
+    rule = "agreement_required"
+
+    def __init__(self, membership_id: UUID) -> None:
+        super().__init__(
+            f"membership {membership_id} cannot become active before the membership "
+            "agreement is signed",
+            membership_id=membership_id,
+        )
+
+
+class AgreementAlreadySigned(RuleViolation):
+    rule = "agreement_signed_once"
+
+    def __init__(self, membership_id: UUID) -> None:
+        super().__init__(
+            f"membership {membership_id} already signed the agreement",
+            membership_id=membership_id,
+        )
+
+
+class NotAnActiveMember(RuleViolation):
+    rule = "active_members_only"
+
+    def __init__(self, membership_id: UUID, status: MembershipStatus) -> None:
+        super().__init__(
+            f"membership {membership_id} is {status.value}, not an active member",
+            membership_id=membership_id,
+        )
+
+
+class NotPending(RuleViolation):
+    rule = "pending_applications_only"
+
+    def __init__(self, membership_id: UUID, status: MembershipStatus) -> None:
+        super().__init__(
+            f"membership {membership_id} is {status.value}, not a pending application",
+            membership_id=membership_id,
+        )
+
+
+class ProgrammeNotComplete(RuleViolation):
+    rule = "programme_months"
+
+    def __init__(self, membership_id: UUID, months: int, completes: datetime) -> None:
+        super().__init__(
+            f"membership {membership_id} completes its {months}-month programme "
+            f"on {completes.date().isoformat()}",
+            membership_id=membership_id,
+        )
+
+
+# --- state ----------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Membership:
+    id: UUID
+    company_id: UUID
+    group_id: UUID
+    status: MembershipStatus
+    applied_at: datetime
+    signed_at: datetime | None = None
+    joined_at: datetime | None = None
+    left_at: datetime | None = None
+    departure: str | None = None
+    waitlisted_because: str | None = None
+    flags: tuple[str, ...] = ()
+
+
+_DEPARTURES: dict[type[MembershipEvent], MembershipStatus] = {
+    ApplicationWithdrawn: MembershipStatus.WITHDRAWN,
+    SeatDeclined: MembershipStatus.DECLINED,
+    MemberResigned: MembershipStatus.RESIGNED,
+    MemberRemoved: MembershipStatus.REMOVED,
+    MemberTransferred: MembershipStatus.TRANSFERRED,
+    MemberGraduated: MembershipStatus.GRADUATED,
+}
+
+INITIAL: Membership | None = None
+
+
+def _departure_reason(event: MembershipEvent) -> str:
+    match event:
+        case MemberRemoved():
+            return event.cause.value
+        case ApplicationWithdrawn():
+            return event.reason
+        case MemberResigned():
+            return event.reason or "resigned"
+        case MemberTransferred():
+            return f"transferred to group {event.to_group_id}"
+    return _DEPARTURES[type(event)].value
+
+
+def evolve(state: Membership | None, event: MembershipEvent) -> Membership:  # noqa: PLR0911
+    """One membership's story; `None` until the group answers the application."""
+    if state is None:
+        status = MembershipStatus.WAITLISTED
+        if isinstance(event, SeatOffered):
+            status = MembershipStatus.OFFERED
+        elif isinstance(event, MemberJoined):  # a transfer arrives already active
+            return Membership(
+                id=event.membership_id,
+                company_id=event.company_id,
+                group_id=event.group_id,
+                status=MembershipStatus.ACTIVE,
+                applied_at=event.at,
+                signed_at=event.at,
+                joined_at=event.at,
+            )
+        return Membership(
+            id=event.membership_id,
+            company_id=event.company_id,
+            group_id=event.group_id,
+            status=status,
+            applied_at=event.at,
+            waitlisted_because=event.reason if isinstance(event, ApplicantWaitlisted) else None,
+        )
+    match event:
+        case ApplicantWaitlisted():
+            return attrs.evolve(state, status=MembershipStatus.WAITLISTED)
+        case SeatOffered():
+            return attrs.evolve(state, status=MembershipStatus.OFFERED)
+        case AgreementSigned():
+            return attrs.evolve(state, signed_at=event.at)
+        case MemberJoined():
+            return attrs.evolve(state, status=MembershipStatus.ACTIVE, joined_at=event.at)
+        case MemberFlagged():
+            return attrs.evolve(state, flags=(*state.flags, event.reason))
+    return attrs.evolve(
+        state,
+        status=_DEPARTURES[type(event)],
+        left_at=event.at,
+        departure=_departure_reason(event),
+    )

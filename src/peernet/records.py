@@ -1,0 +1,35 @@
+"""The record of one stored event: the event and who, when and under which command."""
+
+from datetime import datetime
+from uuid import UUID
+
+import attrs
+
+from peernet.domain.common import Event
+
+
+@attrs.frozen(kw_only=True)
+class Recorded:
+    """One event as the store keeps it.
+
+    `event.at` is when it happened in the business; `recorded_at` when peernet wrote it.
+    `position` is its place in the whole network's log (None until it is read back from
+    or written to a store that numbers events).
+    """
+
+    event: Event
+    stream_id: UUID
+    version: int
+    actor: str
+    recorded_at: datetime
+    command_id: UUID
+    correlation_id: UUID
+    position: int | None = attrs.field(default=None, eq=False)
+
+    @property
+    def occurred_at(self) -> datetime:
+        return self.event.at
+
+    @property
+    def topic(self) -> str:
+        return f"peernet.{type(self.event).__name__}"
