@@ -22,11 +22,11 @@ from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEv
 
 from peernet.adapters.codec import CommandHandled, PeerNetMapper, StreamRef, topic_of
 from peernet.adapters.storage import StoreUnavailable, default_url, redact, settings_for
-from peernet.domain import companies, groups, seats
+from peernet.domain import companies, groups, network, seats
 from peernet.domain.common import Command, Event, PeerNetError, RuleViolation
 from peernet.domain.companies import Company, CompanyRegistered, MembershipApplied
 from peernet.domain.groups import Group, GroupFormed, UnknownGroup
-from peernet.domain.memberships import ApplyForMembership, MembershipCommand, UnknownMembership
+from peernet.domain.memberships import ApplyForMembership, UnknownMembership
 from peernet.records import Recorded
 from peernet.views import CompanyView, GroupSummary, MembershipView, Roster
 
@@ -159,18 +159,7 @@ class Network(Application[UUID]):
             raise ConcurrencyConflict(command, self.max_attempts)
 
     def _decide(self, command: Command, versions: dict[UUID, int]) -> list[Event]:
-        match command:
-            case companies.RegisterCompany() | companies.ChangeCompanyProfile():
-                company = self._company(command.company_id, versions)
-                return list(companies.decide(company, command))
-            case groups.FormGroup() | groups.AssignFacilitator():
-                group = self._group(command.group_id, versions)
-                return list(groups.decide(group, command))
-            case companies.RecordAcquisition() | groups.AmendCharter() | groups.CloseGroup():
-                return seats.decide(self._situation(command, versions), command)
-        if isinstance(command, MembershipCommand):
-            return seats.decide(self._situation(command, versions), command)
-        raise TypeError(f"peernet has no handler for {type(command).__name__}")
+        return network.decide(self._situation(command, versions), command)
 
     def _write(
         self,
