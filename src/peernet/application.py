@@ -18,13 +18,13 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 import attrs
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, PersistenceError, StoredEvent
+from eventsourcing.persistence import IntegrityError, Notification, PersistenceError, StoredEvent
 
 from peernet.adapters.codec import CommandHandled, PeerNetMapper, StreamRef, topic_of
 from peernet.adapters.storage import StoreUnavailable, default_url, redact, settings_for
 from peernet.domain import companies, groups, network, seats
 from peernet.domain.common import Command, Event, PeerNetError, RuleViolation
-from peernet.domain.companies import Company, CompanyRegistered, MembershipApplied
+from peernet.domain.companies import Company, CompanyEvent, CompanyRegistered, MembershipApplied
 from peernet.domain.groups import Group, GroupFormed, UnknownGroup
 from peernet.domain.memberships import ApplyForMembership, UnknownMembership
 from peernet.records import Recorded
@@ -35,6 +35,9 @@ log = logging.getLogger(__name__)
 S = TypeVar("S")
 
 _LEDGER = uuid5(NAMESPACE_URL, "https://peernet.invalid/command-ledger")
+_PAGE = 1000
+_TAIL_LIMIT = 10_000  # past this many unseen events, reload streams lazily instead
+_LEDGER_TOPIC = f"peernet.{CommandHandled.__name__}"
 _DIRECTORY_TOPICS = [
     f"peernet.{cls.__name__}" for cls in (GroupFormed, CompanyRegistered, MembershipApplied)
 ]
@@ -73,13 +76,21 @@ def _utc_now() -> datetime:
 
 @attrs.define
 class _Directory:
-    """Which groups and companies exist and which group holds each membership, kept by
-    reading the log's registrations as they come."""
+    """Which groups and companies exist (in order of registration) and which group holds
+    each membership. Adding the same event twice changes nothing."""
 
-    position: int = 0
-    groups: list[UUID] = attrs.Factory(list)
-    companies: list[UUID] = attrs.Factory(list)
+    groups: dict[UUID, None] = attrs.Factory(dict)
+    companies: dict[UUID, None] = attrs.Factory(dict)
     membership_groups: dict[UUID, UUID] = attrs.Factory(dict)
+
+    def add(self, event: Event) -> None:
+        match event:
+            case GroupFormed():
+                self.groups[event.group_id] = None
+            case CompanyRegistered():
+                self.companies[event.company_id] = None
+            case MembershipApplied():
+                self.membership_groups[event.membership_id] = event.group_id
 
 
 class Network(Application[UUID]):
@@ -118,6 +129,7 @@ class Network(Application[UUID]):
         self._groups: dict[UUID, tuple[Group, int]] = {}
         self._companies: dict[UUID, tuple[Company, int]] = {}
         self._directory = _Directory()
+        self._seen = 0  # the log position up to which caches and directory are complete
         log.debug("opened %s", redact(self.url))
 
     def __repr__(self) -> str:
@@ -140,6 +152,7 @@ class Network(Application[UUID]):
                 if first is not None:
                     return first
             for attempt in range(1, self.max_attempts + 1):
+                self._catch_up()
                 versions: dict[UUID, int] = {}
                 events = self._decide(command, versions)
                 if not events:
@@ -199,32 +212,30 @@ class Network(Application[UUID]):
                 attrs.evolve(r, position=p) for r, p in zip(records, positions, strict=False)
             ]
         self._remember(records)
+        if positions and positions[0] == self._seen + 1:
+            self._seen = positions[-1]  # nobody else wrote in between: caches stay current
         return tuple(records)
 
     def _remember(self, records: list[Recorded]) -> None:
-        """Fold what was just written into the cached states that it extends."""
+        """Fold events into the cached states they extend and into the directory."""
         for r in records:
-            event = r.event
-            if isinstance(
-                event,
-                (
-                    companies.CompanyRegistered,
-                    companies.CompanyProfileChanged,
-                    companies.CompanyAcquired,
-                    companies.MembershipApplied,
-                ),
-            ):
+            self._directory.add(r.event)
+            if isinstance(r.event, CompanyEvent):
                 self._extend(self._companies, companies.evolve, r)
-            elif event.home == "group_id":
+            elif r.event.home == "group_id":
                 self._extend(self._groups, groups.evolve, r)
 
     @staticmethod
     def _extend(
         cache: dict[UUID, tuple[S, int]], evolve: Callable[[Any, Any], S], r: Recorded
     ) -> None:
-        state, version = cache.get(r.stream_id, (None, 0))
-        if version == r.version - 1:
+        if r.stream_id not in cache:
+            return  # loaded from the store in full when first needed
+        state, version = cache[r.stream_id]
+        if r.version == version + 1:
             cache[r.stream_id] = (evolve(state, r.event), r.version)
+        elif r.version > version + 1:
+            del cache[r.stream_id]  # a gap: reload it when next needed
 
     def _handled(self, command: Command) -> tuple[Recorded, ...] | None:
         assert command.command_id is not None
@@ -244,6 +255,41 @@ class Network(Application[UUID]):
 
     # --- loading ------------------------------------------------------------------------
 
+    def _catch_up(self) -> None:
+        """Bring the cached states and the directory up to the end of the log.
+
+        One query tells whether anyone wrote since we last looked; usually nobody did
+        (this process wrote last) and the caches are current with no further reads. Else
+        the new events are read once, in order, and folded in; after a long absence the
+        caches are dropped and streams reload when next needed.
+        """
+        top = self.recorder.max_notification_id() or 0
+        if top == self._seen:
+            return
+        if top - self._seen > _TAIL_LIMIT:
+            self._groups.clear()
+            self._companies.clear()
+            self._scan_directory(self._seen, top)
+        else:
+            for notification in self._notifications(self._seen, top):
+                if notification.topic != _LEDGER_TOPIC:
+                    self._remember([self.codec.decode(notification)])
+        self._seen = top
+
+    def _notifications(
+        self, after: int, stop: int, topics: list[str] | None = None
+    ) -> Iterator[Notification]:
+        while after < stop:
+            batch = self.recorder.select_notifications(
+                start=after, limit=_PAGE, stop=stop, topics=topics or (), inclusive_of_start=False
+            )
+            yield from batch
+            after = batch[-1].id if len(batch) == _PAGE else stop
+
+    def _scan_directory(self, after: int, stop: int) -> None:
+        for notification in self._notifications(after, stop, _DIRECTORY_TOPICS):
+            self._directory.add(self.codec.decode(notification).event)
+
     def _load(
         self,
         cache: dict[UUID, tuple[S, int]],
@@ -251,12 +297,16 @@ class Network(Application[UUID]):
         stream_id: UUID,
         versions: dict[UUID, int] | None = None,
     ) -> S | None:
-        state, version = cache.get(stream_id, (None, 0))
-        for stored in self.recorder.select_events(stream_id, gt=version):
-            state = evolve(state, self.codec.decode(stored).event)
-            version = stored.originator_version
-        if state is not None:
-            cache[stream_id] = (state, version)
+        """A stream's state: from the cache (kept current by `_catch_up`), else read whole."""
+        if stream_id in cache:
+            state, version = cache[stream_id]
+        else:
+            state, version = None, 0
+            for stored in self.recorder.select_events(stream_id):
+                state = evolve(state, self.codec.decode(stored).event)
+                version = stored.originator_version
+            if state is not None:
+                cache[stream_id] = (state, version)
         if versions is not None:
             versions[stream_id] = version
         return state
@@ -309,33 +359,8 @@ class Network(Application[UUID]):
             groups=loaded_groups, companies=loaded_companies, membership_groups=membership_groups
         )
 
-    def _refresh_directory(self) -> _Directory:
-        directory = self._directory
-        top = self.recorder.max_notification_id() or 0
-        while directory.position < top:
-            batch = self.recorder.select_notifications(
-                start=directory.position,
-                limit=1000,
-                stop=top,
-                topics=_DIRECTORY_TOPICS,
-                inclusive_of_start=False,
-            )
-            for notification in batch:
-                event = self.codec.decode(notification).event
-                match event:
-                    case GroupFormed():
-                        directory.groups.append(event.group_id)
-                    case CompanyRegistered():
-                        directory.companies.append(event.company_id)
-                    case MembershipApplied():
-                        directory.membership_groups[event.membership_id] = event.group_id
-            directory.position = batch[-1].id if len(batch) == 1000 else top
-        return directory
-
     def _group_of(self, membership_id: UUID) -> UUID:
         group_id = self._directory.membership_groups.get(membership_id)
-        if group_id is None:
-            group_id = self._refresh_directory().membership_groups.get(membership_id)
         if group_id is None:
             raise UnknownMembership(membership_id)
         return group_id
@@ -354,6 +379,7 @@ class Network(Application[UUID]):
     def roster(self, group_id: UUID) -> Roster:
         """Who is in the group now: members, open offers, the wait-list in order."""
         with self._lock, self._store_errors():
+            self._catch_up()
             group = self._group(group_id)
             if group is None:
                 raise UnknownGroup(group_id)
@@ -362,12 +388,14 @@ class Network(Application[UUID]):
     def groups(self) -> tuple[GroupSummary, ...]:
         """Every group ever formed, in order of formation."""
         with self._lock, self._store_errors():
-            found = (self._group(g) for g in self._refresh_directory().groups)
+            self._catch_up()
+            found = (self._group(g) for g in self._directory.groups)
             return tuple(GroupSummary.of(g) for g in found if g is not None)
 
     def company(self, company_id: UUID) -> CompanyView:
         """A company's profile and every membership it applied for."""
         with self._lock, self._store_errors():
+            self._catch_up()
             found = self._company(company_id)
             if found is None:
                 raise companies.UnknownCompany(company_id)
@@ -376,11 +404,13 @@ class Network(Application[UUID]):
     def companies(self) -> tuple[CompanyView, ...]:
         """Every company ever registered, in order of registration."""
         with self._lock, self._store_errors():
-            found = (self._company(c) for c in self._refresh_directory().companies)
+            self._catch_up()
+            found = (self._company(c) for c in self._directory.companies)
             return tuple(self._company_view(c) for c in found if c is not None)
 
     def membership(self, membership_id: UUID) -> MembershipView:
         with self._lock, self._store_errors():
+            self._catch_up()
             group = self._group(self._group_of(membership_id))
             if group is None or membership_id not in group.memberships:
                 raise UnknownMembership(membership_id)
@@ -389,14 +419,13 @@ class Network(Application[UUID]):
     def recorded(self, after: int = 0, *, page: int = 1000) -> Iterator[Recorded]:
         """Every recorded event of the network in the order it was written, streamed
         page by page (never the whole log in memory)."""
-        ledger_topic = topic_of_type(CommandHandled)
         while True:
             with self._lock, self._store_errors():
                 batch = self.recorder.select_notifications(
                     start=after, limit=page, inclusive_of_start=False
                 )
                 records = [
-                    self.codec.decode(n, position=n.id) for n in batch if n.topic != ledger_topic
+                    self.codec.decode(n, position=n.id) for n in batch if n.topic != _LEDGER_TOPIC
                 ]
             yield from records
             if len(batch) < page:
@@ -423,10 +452,6 @@ class Network(Application[UUID]):
             if found is not None:
                 names[company_id] = found.profile.name
         return names
-
-
-def topic_of_type(cls: type[Event]) -> str:
-    return f"peernet.{cls.__name__}"
 
 
 __all__ = ["CommandIdReused", "ConcurrencyConflict", "Network", "ledger_id", "topic_of"]
