@@ -65,8 +65,11 @@ def _subclasses(cls: type[Event]) -> Iterator[type[Event]]:
 
 
 def event_types() -> dict[str, type[Event]]:
-    """Every event class peernet can store, by its stable topic."""
-    return {TOPIC_PREFIX + cls.__name__: cls for cls in _subclasses(Event)}
+    """Every event class peernet can store, by its stable topic. Base classes that only
+    share fields (MembershipEvent...) are never stored, so they have no topic."""
+    return {
+        TOPIC_PREFIX + cls.__name__: cls for cls in _subclasses(Event) if not cls.__subclasses__()
+    }
 
 
 def topic_of(event: Event) -> str:
