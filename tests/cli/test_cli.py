@@ -3,7 +3,6 @@
 The demo is built once per module (it is the slowest step) and read by the other tests.
 """
 
-
 import json
 import subprocess
 import sys

@@ -1,6 +1,5 @@
 """The demo simulation itself, on in-memory stores: deterministic, idempotent, counted."""
 
-
 import pytest
 
 from peernet import InvalidValue, Network
