@@ -1,5 +1,6 @@
-"""Test helpers for apps that embed peernet: given/when/then on the pure core,
-event builders, Hypothesis strategies and a rule-based state machine.
+"""Test helpers for apps that embed peernet: given/when/then on the pure core, event
+builders, Hypothesis strategies and a rule-based state machine that drives the real
+`peernet.Network`.
 
 Given/when/then, with no store at all::
 
@@ -8,19 +9,105 @@ Given/when/then, with no store at all::
 
 `refused(situation, command)` returns the error a command raises (and fails the test if
 it raises none).
+
+Hypothesis strategies (`territories()`, `profiles()`, `charters(capacity=3)`,
+`register_company_commands()`, `form_group_commands()`...) draw from small vocabularies so
+that competitors meet and groups fill. Installing peernet registers `Territory`,
+`Profile` and `Charter` with Hypothesis, so `st.from_type(Charter)` works too.
+
+`MembershipMachine` runs random sequences of membership commands, valid and invalid,
+through a `Network` and checks the network's rules after every step; run it against your
+own charters and store with `membership_machine(charters=..., store=...)`::
+
+    TestMyRules = membership_machine(charters=charters(capacity=3, non_compete=False)).TestCase
+
+This module needs Hypothesis (the `test` extra); `import peernet` never imports it.
 """
 
-from collections.abc import Sequence
-from datetime import UTC, datetime
+import enum
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any, ClassVar, TypeVar
 from uuid import UUID, uuid5
 
-from peernet.domain import network
-from peernet.domain.charters import Charter, GroupFormat, GroupKind
-from peernet.domain.common import Command, Event, PeerNetError, Territory
-from peernet.domain.companies import CompanyKind, CompanyRegistered, MembershipApplied, Profile
-from peernet.domain.groups import GroupFormed
-from peernet.domain.memberships import AgreementSigned, MemberJoined, SeatOffered
-from peernet.domain.seats import Situation
+
+def _hypothesis_setup_hook() -> None:
+    """Register peernet's strategies for `st.from_type(Territory | Profile | Charter)`.
+
+    Hypothesis calls this through the `hypothesis` entry point in pyproject.toml when it is
+    imported. It is defined before this module imports Hypothesis, and registers lazy
+    callables, so it works whichever of the two is imported first.
+    """
+    from hypothesis import strategies as st  # noqa: PLC0415 - Hypothesis may still be importing
+
+    from peernet.domain.charters import Charter  # noqa: PLC0415 - this module may be, too
+    from peernet.domain.common import Territory  # noqa: PLC0415
+    from peernet.domain.companies import Profile  # noqa: PLC0415
+
+    st.register_type_strategy(Territory, lambda _: territories())
+    st.register_type_strategy(Profile, lambda _: profiles())
+    st.register_type_strategy(Charter, lambda _: charters())
+
+
+# Hypothesis is imported after the hook above exists: importing Hypothesis runs its entry
+# points, which load `peernet.testing:_hypothesis_setup_hook` from this very module.
+import attrs  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.stateful import (  # noqa: E402
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
+
+from peernet.application import CommandIdReused, Network  # noqa: E402
+from peernet.domain import network  # noqa: E402
+from peernet.domain.charters import Charter, GroupFormat, GroupKind  # noqa: E402
+from peernet.domain.common import Command, Event, PeerNetError, Territory  # noqa: E402
+from peernet.domain.companies import (  # noqa: E402
+    CompanyAcquired,
+    CompanyKind,
+    CompanyRegistered,
+    MembershipApplied,
+    Profile,
+    RecordAcquisition,
+    RegisterCompany,
+)
+from peernet.domain.groups import (  # noqa: E402
+    AmendCharter,
+    CharterAmended,
+    CloseGroup,
+    FormGroup,
+    GroupClosed,
+    GroupFormed,
+)
+from peernet.domain.memberships import (  # noqa: E402
+    AgreementSigned,
+    ApplicantWaitlisted,
+    ApplicationWithdrawn,
+    ApplyForMembership,
+    DeclineSeat,
+    GraduateMember,
+    MemberGraduated,
+    MemberJoined,
+    MemberRemoved,
+    MemberResigned,
+    MembershipStatus,
+    MemberTransferred,
+    RemovalCause,
+    RemoveMember,
+    Resign,
+    SeatDeclined,
+    SeatOffered,
+    SignAgreement,
+    TakeSeat,
+    TransferMember,
+    WithdrawApplication,
+)
+from peernet.domain.seats import Situation  # noqa: E402
+from peernet.records import Recorded  # noqa: E402
 
 #: the business time builders use unless told otherwise
 T0 = datetime(2001, 1, 1, tzinfo=UTC)
@@ -128,6 +215,867 @@ def membership_of(group_id: UUID, company_id: UUID) -> UUID:
     return uuid5(group_id, str(company_id))
 
 
-def _hypothesis_setup_hook() -> None:
-    """Called by Hypothesis through the `hypothesis` entry point in pyproject.toml; the
-    place to register peernet's strategies for `st.from_type`."""
+# --- then: what a network recorded ---------------------------------------------------
+
+
+def then_recorded(records: Iterable[Recorded]) -> list[Event]:
+    """The events of `records` (what `Network.execute` returns), without their envelopes,
+    to compare with the events a test expects."""
+    return [r.event for r in records]
+
+
+@contextmanager
+def nothing_recorded(net: Network) -> Iterator[None]:
+    """Fail unless the block leaves the network's log exactly as long as it found it::
+
+    with nothing_recorded(network), pytest.raises(CompetitorInGroup):
+        network.execute(ApplyForMembership(...))
+    """
+    before = net.recorder.max_notification_id()
+    yield
+    after = net.recorder.max_notification_id()
+    assert before == after, f"the log moved from position {before} to {after}"
+
+
+# --- Hypothesis strategies -----------------------------------------------------------
+
+T = TypeVar("T")
+
+#: the small vocabularies strategies draw from, so that competitors actually meet
+COUNTRIES = ("US", "CA")
+REGIONS: tuple[str | None, ...] = (None, "east", "west")
+BUSINESS_LINES = ("managed services", "cloud", "security")
+COMPANY_NAMES = ("Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Tyrell")
+#: the time zones commands are dated in (peernet keeps every time in UTC)
+TIMEZONES = (UTC, timezone(timedelta(hours=-5)), timezone(timedelta(hours=10)))
+
+
+def _strategy(value: "T | st.SearchStrategy[T]") -> "st.SearchStrategy[T]":
+    return value if isinstance(value, st.SearchStrategy) else st.just(value)
+
+
+def territories() -> st.SearchStrategy[Territory]:
+    """Territories of two countries and two regions (or the whole country), so that
+    drawn territories overlap often."""
+    return st.builds(Territory, st.sampled_from(COUNTRIES), st.sampled_from(REGIONS))
+
+
+def profiles(
+    *, territory: "st.SearchStrategy[Territory] | None" = None
+) -> st.SearchStrategy[Profile]:
+    """Company profiles from small vocabularies: about one pair in four competes."""
+    return st.builds(
+        Profile,
+        name=st.sampled_from(COMPANY_NAMES),
+        kind=st.sampled_from(CompanyKind),
+        territory=territory if territory is not None else territories(),
+        business_lines=st.frozensets(st.sampled_from(BUSINESS_LINES), min_size=1, max_size=2),
+        head_count=st.integers(0, 500),
+        revenue_band=st.sampled_from(("<1M", "1-5M", "5-20M")),
+    )
+
+
+def charters(**fixed: object) -> st.SearchStrategy[Charter]:
+    """Charters with small capacities (1-5) so that groups fill, each rule switched on or
+    off, and short virtual programmes (1-3 months). A keyword fixes a field to a value,
+    or to a strategy: `charters(capacity=3, non_compete=False)`."""
+    fields: dict[str, st.SearchStrategy[Any]] = {
+        "capacity": st.integers(1, 5),
+        "non_compete": st.booleans(),
+        "one_core_group": st.booleans(),
+        "agreement_required": st.booleans(),
+        "programme_months": st.integers(1, 3),
+    }
+    fields.update({name: _strategy(value) for name, value in fixed.items()})
+    return st.fixed_dictionaries(fields).map(lambda values: Charter(**values))
+
+
+def times(
+    *, min_value: datetime = T0, max_value: datetime = datetime(2030, 1, 1, tzinfo=UTC)
+) -> st.SearchStrategy[datetime]:
+    """Timezone-aware business times between two instants, in a few time zones."""
+    naive_min = min_value.astimezone(UTC).replace(tzinfo=None)
+    naive_max = max_value.astimezone(UTC).replace(tzinfo=None)
+    return st.datetimes(naive_min, naive_max, timezones=st.just(UTC)).flatmap(
+        lambda at: st.sampled_from(TIMEZONES).map(at.astimezone)
+    )
+
+
+def actors() -> st.SearchStrategy[str]:
+    """Who gives a command: a few staff names."""
+    return st.sampled_from(("staff", "facilitator", "admin"))
+
+
+def register_company_commands(
+    *,
+    profiles: "st.SearchStrategy[Profile] | None" = None,
+    at: "st.SearchStrategy[datetime] | None" = None,
+) -> st.SearchStrategy[RegisterCompany]:
+    """`RegisterCompany` commands for drawn profiles, at drawn (aware) times."""
+    return st.builds(
+        RegisterCompany,
+        actor=actors(),
+        at=at if at is not None else times(),
+        profile=profiles if profiles is not None else _profiles(),
+        company_id=st.uuids(),
+    )
+
+
+def form_group_commands(
+    *,
+    charters: "st.SearchStrategy[Charter] | None" = None,
+    at: "st.SearchStrategy[datetime] | None" = None,
+) -> st.SearchStrategy[FormGroup]:
+    """`FormGroup` commands: core, companion or special-interest, in person or virtual,
+    under drawn charters (by default `charters()`)."""
+    return st.builds(
+        FormGroup,
+        actor=actors(),
+        at=at if at is not None else times(),
+        name=st.sampled_from(("Forum 1", "Forum 2", "Online A", "Marketing")),
+        format=st.sampled_from(GroupFormat),
+        kind=st.sampled_from(GroupKind),
+        territory=st.none() | territories(),
+        charter=charters if charters is not None else _charters(),
+        group_id=st.uuids(),
+    )
+
+
+_profiles = profiles
+_charters = charters
+
+# --- the rule-based state machine ----------------------------------------------------
+
+_DEPARTED_FROM: dict[type[Event], tuple[MembershipStatus, ...]] = {
+    SeatDeclined: (MembershipStatus.OFFERED,),
+    ApplicationWithdrawn: (MembershipStatus.WAITLISTED, MembershipStatus.OFFERED),
+    MemberResigned: (MembershipStatus.ACTIVE,),
+    MemberRemoved: (MembershipStatus.ACTIVE,),
+    MemberTransferred: (MembershipStatus.ACTIVE,),
+    MemberGraduated: (MembershipStatus.ACTIVE,),
+}
+_DEPARTED_TO: dict[type[Event], MembershipStatus] = {
+    SeatDeclined: MembershipStatus.DECLINED,
+    ApplicationWithdrawn: MembershipStatus.WITHDRAWN,
+    MemberResigned: MembershipStatus.RESIGNED,
+    MemberRemoved: MembershipStatus.REMOVED,
+    MemberTransferred: MembershipStatus.TRANSFERRED,
+    MemberGraduated: MembershipStatus.GRADUATED,
+}
+_OPEN = (MembershipStatus.WAITLISTED, MembershipStatus.OFFERED, MembershipStatus.ACTIVE)
+_SEATED = (MembershipStatus.OFFERED, MembershipStatus.ACTIVE)
+_PENDING = (MembershipStatus.WAITLISTED, MembershipStatus.OFFERED)
+_OFFERED = (MembershipStatus.OFFERED,)
+_ACTIVE = (MembershipStatus.ACTIVE,)
+
+
+class Expect(enum.Enum):
+    """What the machine's model predicts for a command."""
+
+    ACCEPTED = "accepted"
+    REFUSED = "refused"
+    EITHER = "either"
+
+
+@attrs.define
+class ModelMembership:
+    """The machine's own record of one membership (independent of peernet's state)."""
+
+    id: UUID
+    company_id: UUID
+    group_id: UUID
+    core: bool
+    status: MembershipStatus | None = None  # None: applied, the group's answer not yet seen
+    signed: bool = False
+    joined_at: datetime | None = None
+
+
+@attrs.define
+class ModelGroup:
+    id: UUID
+    kind: GroupKind
+    format: GroupFormat
+    charter: Charter
+    last_at: datetime
+    closed: bool = False
+    #: wait-listed memberships in the order the machine saw them arrive
+    arrivals: list[UUID] = attrs.Factory(list)
+    members: dict[UUID, ModelMembership] = attrs.Factory(dict)
+
+    def seated(self) -> list[ModelMembership]:
+        return [m for m in self.members.values() if m.status in _SEATED]
+
+    def waiting(self) -> list[UUID]:
+        return [i for i in self.arrivals if self.members[i].status is MembershipStatus.WAITLISTED]
+
+
+@attrs.define
+class ModelCompany:
+    id: UUID
+    profile: Profile
+    last_at: datetime
+    acquired: bool = False
+    memberships: list[UUID] = attrs.Factory(list)
+
+
+@attrs.define
+class Model:
+    """What the machine believes the network holds, folded from the records it saw."""
+
+    groups: dict[UUID, ModelGroup] = attrs.Factory(dict)
+    companies: dict[UUID, ModelCompany] = attrs.Factory(dict)
+    memberships: dict[UUID, ModelMembership] = attrs.Factory(dict)
+    stream_times: dict[UUID, datetime] = attrs.Factory(dict)
+
+    def competes(self, a: UUID, b: UUID) -> bool:
+        return a != b and self.companies[a].profile.competes_with(self.companies[b].profile)
+
+    def competitor_seated(self, group: ModelGroup, company_id: UUID) -> bool:
+        return group.charter.non_compete and any(
+            self.competes(company_id, s.company_id) for s in group.seated()
+        )
+
+    def open_core_elsewhere(self, company_id: UUID, group_id: UUID) -> list[ModelMembership]:
+        return [
+            m
+            for i in self.companies[company_id].memberships
+            if (m := self.memberships[i]).core and m.status in _OPEN and m.group_id != group_id
+        ]
+
+    def open_memberships(self, company_id: UUID) -> list[ModelMembership]:
+        return [
+            m
+            for i in self.companies[company_id].memberships
+            if (m := self.memberships[i]).status in _OPEN
+        ]
+
+
+class MembershipMachine(RuleBasedStateMachine):
+    """Random membership commands, valid and invalid, through a real `peernet.Network`.
+
+    Every rule draws a command, predicts from the machine's own model whether peernet
+    must accept or refuse it, executes it and checks: a refusal is a `PeerNetError` and
+    records nothing; an accepted command records events that keep every rule, checked
+    event by event against the model (a seat is offered only when one is free under the
+    charter in force and no competitor is seated; wait-listed applicants are served in
+    order of arrival; one open core membership per company; departed memberships never
+    come back; each stream's business times move forward). After every step the facade's
+    read models must agree with the model.
+
+    Subclass it, or call `membership_machine(...)`, to change the store (`store`: a URL,
+    or a callable returning a fresh URL for each run), the charters groups are formed
+    with (`charter_strategy`) or the companies' profiles (`profile_strategy`).
+    """
+
+    store: ClassVar["str | Callable[[], str]"] = "memory://"
+    charter_strategy: ClassVar[st.SearchStrategy[Charter]] = _charters()
+    profile_strategy: ClassVar[st.SearchStrategy[Profile]] = _profiles()
+    #: the largest step the clock takes between two commands, in days
+    max_days: ClassVar[int] = 45
+
+    def __init__(self) -> None:
+        super().__init__()
+        store = type(self).store
+        self.network = Network(store() if callable(store) else store)
+        self.model = Model()
+        self.now = T0
+        self.serial = 0
+        self.accepted: list[tuple[Command, tuple[Recorded, ...]]] = []
+        self.seen_status: dict[UUID, MembershipStatus] = {}
+
+    def teardown(self) -> None:
+        self.network.close()
+
+    # --- drawing ------------------------------------------------------------------
+
+    def _new_id(self, kind: str) -> UUID:
+        self.serial += 1
+        return uuid5(_IDS, f"{kind} {self.serial}")
+
+    def _at(self, data: st.DataObject, max_days: int | None = None) -> datetime:
+        """The next command's time: the clock moves forward by a drawn number of days;
+        now and then a command is dated back, before what it touches."""
+        most = self.max_days if max_days is None else max_days
+        days = data.draw(st.integers(0, most), label="days later")
+        if data.draw(st.integers(0, 15), label="backdated") == 15:
+            return self.now - timedelta(days=days + 1)
+        zone = data.draw(st.sampled_from(TIMEZONES), label="time zone")
+        return (self.now + timedelta(days=days, hours=1)).astimezone(zone)
+
+    def _pick(self, data: st.DataObject, known: Sequence[UUID], label: str) -> UUID:
+        """One of `known`, or (rarely, or when none is known) an id nobody recorded."""
+        if not known or data.draw(st.integers(0, 20), label=f"unknown {label}") == 20:
+            return uuid5(_IDS, f"unknown {label}")
+        return data.draw(st.sampled_from(known), label=label)
+
+    def _actor(self, data: st.DataObject) -> str:
+        return data.draw(actors(), label="actor")
+
+    def _late(self, at: datetime, *stream_ids: UUID) -> bool:
+        return any(
+            at < self.model.stream_times[s] for s in stream_ids if s in self.model.stream_times
+        )
+
+    def _membership_command_expect(
+        self, membership_id: UUID, at: datetime, allowed: tuple[MembershipStatus, ...]
+    ) -> tuple[Expect, ModelMembership | None]:
+        m = self.model.memberships.get(membership_id)
+        if m is None or m.status not in allowed or self._late(at, m.group_id):
+            return Expect.REFUSED, m
+        return Expect.ACCEPTED, m
+
+    # --- executing ----------------------------------------------------------------
+
+    def execute(self, command: Command, expect: Expect) -> tuple[Recorded, ...] | None:
+        """Execute `command` through the facade and check what it recorded (or not)."""
+        before = self.network.recorder.max_notification_id() or 0
+        refusal: str | None = None
+        try:
+            records = self.network.execute(command)
+        except PeerNetError as error:
+            refusal = repr(error)
+        if refusal is not None:
+            after = self.network.recorder.max_notification_id() or 0
+            assert before == after, f"refused {command!r} ({refusal}) yet the log moved"
+            assert expect is not Expect.ACCEPTED, f"{command!r} was refused: {refusal}"
+            return None
+        after = self.network.recorder.max_notification_id() or 0
+        events = then_recorded(records)
+        assert expect is not Expect.REFUSED, f"{command!r} was accepted, recording {events}"
+        assert records, f"{command!r} was accepted and recorded nothing"
+        ledger = 1 if command.command_id is not None else 0
+        assert before + len(records) + ledger == after, "the log grew by more than the records"
+        self._observe(records)
+        self.accepted.append((command, records))
+        self.now = max(self.now, command.at)
+        return records
+
+    def _stamp(self, data: st.DataObject, max_days: int | None = None) -> dict[str, Any]:
+        return {
+            "actor": self._actor(data),
+            "at": self._at(data, max_days),
+            "command_id": self._new_id("command"),
+        }
+
+    # --- rules --------------------------------------------------------------------
+
+    @initialize(data=st.data())
+    def founding(self, data: st.DataObject) -> None:
+        """A network starts with a few companies and groups, so seats move from step one."""
+        for _ in range(data.draw(st.integers(3, 8), label="founding companies")):
+            self.register_company(data)
+        for _ in range(data.draw(st.integers(1, 2), label="founding groups")):
+            self.form_group(data)
+
+    @precondition(lambda self: len(self.model.companies) < 12)
+    @rule(data=st.data())
+    def register_company(self, data: st.DataObject) -> None:
+        again = self.model.companies and data.draw(st.integers(0, 10), label="reuse id") == 10
+        company_id = (
+            data.draw(st.sampled_from(list(self.model.companies)))
+            if again
+            else self._new_id("company")
+        )
+        profile = data.draw(self.profile_strategy, label="profile")
+        command = RegisterCompany(profile=profile, company_id=company_id, **self._stamp(data))
+        self.execute(command, Expect.REFUSED if again else Expect.ACCEPTED)
+
+    @precondition(lambda self: len(self.model.groups) < 5)
+    @rule(data=st.data())
+    def form_group(self, data: st.DataObject) -> None:
+        again = self.model.groups and data.draw(st.integers(0, 10), label="reuse id") == 10
+        group_id = (
+            data.draw(st.sampled_from(list(self.model.groups))) if again else self._new_id("group")
+        )
+        command = FormGroup(
+            name=data.draw(st.sampled_from(("Forum", "Online", "Marketing"))),
+            format=data.draw(st.sampled_from(GroupFormat), label="format"),
+            kind=data.draw(st.sampled_from(GroupKind), label="kind"),
+            charter=data.draw(self.charter_strategy, label="charter"),
+            group_id=group_id,
+            **self._stamp(data),
+        )
+        self.execute(command, Expect.REFUSED if again else Expect.ACCEPTED)
+
+    @precondition(lambda self: self.model.companies and self.model.groups)
+    @rule(data=st.data())
+    def apply(self, data: st.DataObject) -> None:
+        """One to three applications (applying is what fills groups and wait-lists)."""
+        for _ in range(data.draw(st.integers(1, 3), label="applications")):
+            self._apply_once(data)
+
+    def _apply_once(self, data: st.DataObject) -> None:
+        company_id = self._pick(data, list(self.model.companies), "company")
+        group_id = self._pick(data, list(self.model.groups), "group")
+        command = ApplyForMembership(
+            company_id=company_id,
+            group_id=group_id,
+            membership_id=self._new_id("membership"),
+            **self._stamp(data),
+        )
+        expect = self._expect_apply(command)
+        group = self.model.groups.get(group_id)
+        waits = (
+            expect is Expect.ACCEPTED
+            and group is not None
+            and (
+                self.model.competitor_seated(group, company_id)
+                or len(group.seated()) >= group.charter.capacity
+            )
+        )
+        records = self.execute(command, expect)
+        if records is not None:
+            answer = type(records[-1].event)
+            expected = ApplicantWaitlisted if waits else SeatOffered
+            assert expected is answer, f"{command!r}: {answer.__name__}, not {expected.__name__}"
+
+    def _expect_apply(self, command: ApplyForMembership) -> Expect:
+        company = self.model.companies.get(command.company_id)
+        group = self.model.groups.get(command.group_id)
+        if company is None or group is None or company.acquired or group.closed:
+            return Expect.REFUSED
+        if self._late(command.at, group.id, company.id):
+            return Expect.REFUSED
+        if any(m.group_id == group.id for m in self.model.open_memberships(company.id)):
+            return Expect.REFUSED
+        core = group.kind is GroupKind.CORE
+        if (
+            core
+            and group.charter.one_core_group
+            and self.model.open_core_elsewhere(company.id, group.id)
+        ):
+            return Expect.REFUSED
+        return Expect.ACCEPTED
+
+    def _any(self, statuses: tuple[MembershipStatus, ...]) -> bool:
+        return any(m.status in statuses for m in self.model.memberships.values())
+
+    def _memberships(self, *statuses: MembershipStatus) -> list[UUID]:
+        """Memberships to name: mostly those in `statuses`, but any may be drawn."""
+        return [i for i, m in self.model.memberships.items() if m.status in statuses] or list(
+            self.model.memberships
+        )
+
+    def _membership(self, data: st.DataObject, *statuses: MembershipStatus) -> UUID:
+        if data.draw(st.integers(0, 3), label="any membership") == 3:
+            return self._pick(data, list(self.model.memberships), "membership")
+        return self._pick(data, self._memberships(*statuses), "membership")
+
+    @precondition(lambda self: self._any(_OPEN))
+    @rule(data=st.data())
+    def sign(self, data: st.DataObject) -> None:
+        membership_id = self._membership(data, MembershipStatus.OFFERED)
+        command = SignAgreement(membership_id=membership_id, **self._stamp(data))
+        expect, m = self._membership_command_expect(membership_id, command.at, _OPEN)
+        if m is not None and m.signed:
+            expect = Expect.REFUSED
+        self.execute(command, expect)
+
+    @precondition(lambda self: self._any(_OFFERED))
+    @rule(data=st.data())
+    def take_seat(self, data: st.DataObject) -> None:
+        membership_id = self._membership(data, MembershipStatus.OFFERED)
+        command = TakeSeat(membership_id=membership_id, **self._stamp(data))
+        expect, m = self._membership_command_expect(
+            membership_id, command.at, (MembershipStatus.OFFERED,)
+        )
+        required = m is not None and self.model.groups[m.group_id].charter.agreement_required
+        if m is not None and required and not m.signed:
+            expect = Expect.REFUSED
+        self.execute(command, expect)
+
+    @precondition(lambda self: self._any(_OFFERED))
+    @rule(data=st.data())
+    def sign_and_take_seat(self, data: st.DataObject) -> None:
+        """The usual path of an offer: sign the agreement (unless signed) and take the seat."""
+        offered = [
+            m for m in self.model.memberships.values() if m.status is MembershipStatus.OFFERED
+        ]
+        if not offered:
+            return
+        m = data.draw(st.sampled_from(offered), label="offer")
+        if not m.signed:
+            command: Command = SignAgreement(membership_id=m.id, **self._stamp(data))
+            late = self._late(command.at, m.group_id)
+            if self.execute(command, Expect.REFUSED if late else Expect.ACCEPTED) is None:
+                return
+        command = TakeSeat(membership_id=m.id, **self._stamp(data))
+        late = self._late(command.at, m.group_id)
+        self.execute(command, Expect.REFUSED if late else Expect.ACCEPTED)
+
+    @precondition(lambda self: self._any(_OFFERED))
+    @rule(data=st.data())
+    def decline(self, data: st.DataObject) -> None:
+        membership_id = self._membership(data, MembershipStatus.OFFERED)
+        command = DeclineSeat(membership_id=membership_id, **self._stamp(data))
+        expect, _ = self._membership_command_expect(
+            membership_id, command.at, (MembershipStatus.OFFERED,)
+        )
+        self.execute(command, expect)
+
+    @precondition(lambda self: self._any(_PENDING))
+    @rule(data=st.data())
+    def withdraw(self, data: st.DataObject) -> None:
+        pending = (MembershipStatus.WAITLISTED, MembershipStatus.OFFERED)
+        membership_id = self._membership(data, *pending)
+        command = WithdrawApplication(membership_id=membership_id, **self._stamp(data))
+        expect, _ = self._membership_command_expect(membership_id, command.at, pending)
+        self.execute(command, expect)
+
+    @precondition(lambda self: self._any(_ACTIVE))
+    @rule(data=st.data())
+    def resign(self, data: st.DataObject) -> None:
+        membership_id = self._membership(data, MembershipStatus.ACTIVE)
+        command = Resign(membership_id=membership_id, reason="moving on", **self._stamp(data))
+        expect, _ = self._membership_command_expect(
+            membership_id, command.at, (MembershipStatus.ACTIVE,)
+        )
+        self.execute(command, expect)
+
+    @precondition(lambda self: self._any(_ACTIVE))
+    @rule(data=st.data())
+    def remove(self, data: st.DataObject) -> None:
+        membership_id = self._membership(data, MembershipStatus.ACTIVE)
+        command = RemoveMember(
+            membership_id=membership_id,
+            cause=data.draw(st.sampled_from(RemovalCause), label="cause"),
+            **self._stamp(data),
+        )
+        expect, _ = self._membership_command_expect(
+            membership_id, command.at, (MembershipStatus.ACTIVE,)
+        )
+        self.execute(command, expect)
+
+    @precondition(lambda self: self._any(_ACTIVE))
+    @rule(data=st.data())
+    def transfer(self, data: st.DataObject) -> None:
+        membership_id = self._membership(data, MembershipStatus.ACTIVE)
+        held = self.model.memberships.get(membership_id)
+        others = [g for g in self.model.groups if held is None or g != held.group_id]
+        to_group_id = self._pick(data, others or list(self.model.groups), "target group")
+        command = TransferMember(
+            membership_id=membership_id,
+            to_group_id=to_group_id,
+            new_membership_id=self._new_id("membership"),
+            **self._stamp(data),
+        )
+        self.execute(command, self._expect_transfer(command))
+
+    def _expect_transfer(self, command: TransferMember) -> Expect:  # noqa: PLR0911 - one per rule
+        expect, m = self._membership_command_expect(
+            command.membership_id, command.at, (MembershipStatus.ACTIVE,)
+        )
+        target = self.model.groups.get(command.to_group_id)
+        if m is None or expect is Expect.REFUSED or target is None or target.closed:
+            return Expect.REFUSED
+        if target.id == m.group_id or self._late(command.at, target.id, m.company_id):
+            return Expect.REFUSED
+        if any(x.group_id == target.id for x in self.model.open_memberships(m.company_id)):
+            return Expect.REFUSED
+        elsewhere = [
+            x
+            for x in self.model.open_core_elsewhere(m.company_id, target.id)
+            if x.group_id != m.group_id
+        ]
+        if target.kind is GroupKind.CORE and target.charter.one_core_group and elsewhere:
+            return Expect.REFUSED
+        if self.model.competitor_seated(target, m.company_id):
+            return Expect.REFUSED
+        if len(target.seated()) >= target.charter.capacity:
+            return Expect.REFUSED
+        return Expect.ACCEPTED
+
+    @precondition(lambda self: self._any(_ACTIVE))
+    @rule(data=st.data())
+    def graduate(self, data: st.DataObject) -> None:
+        virtual = [
+            m.id
+            for m in self.model.memberships.values()
+            if m.status is MembershipStatus.ACTIVE
+            and self.model.groups[m.group_id].format is GroupFormat.VIRTUAL
+        ]
+        membership_id = (
+            data.draw(st.sampled_from(virtual), label="virtual member")
+            if virtual and data.draw(st.integers(0, 3), label="any membership") < 3
+            else self._membership(data, MembershipStatus.ACTIVE)
+        )
+        stamp = self._stamp(data, max_days=4 * self.max_days)  # programmes last months
+        command = GraduateMember(membership_id=membership_id, **stamp)
+        expect, m = self._membership_command_expect(
+            membership_id, command.at, (MembershipStatus.ACTIVE,)
+        )
+        if m is not None and expect is Expect.ACCEPTED:
+            group = self.model.groups[m.group_id]
+            assert m.joined_at is not None
+            months = group.charter.programme_months
+            early = command.at < m.joined_at + timedelta(days=28 * months)
+            if group.format is not GroupFormat.VIRTUAL or early:
+                expect = Expect.REFUSED
+            elif command.at < m.joined_at + timedelta(days=31 * months):
+                expect = Expect.EITHER  # the month's length decides
+        self.execute(command, expect)
+
+    @precondition(lambda self: len(self.model.memberships) >= 3)
+    @rule(data=st.data())
+    def acquisition(self, data: st.DataObject) -> None:
+        company_id = self._pick(data, list(self.model.companies), "company")
+        command = RecordAcquisition(
+            company_id=company_id, acquirer="BigCo Holdings", **self._stamp(data)
+        )
+        company = self.model.companies.get(company_id)
+        touched = [company_id] + [
+            m.group_id for m in (self.model.open_memberships(company_id) if company else [])
+        ]
+        refused = company is None or company.acquired or self._late(command.at, *touched)
+        self.execute(command, Expect.REFUSED if refused else Expect.ACCEPTED)
+
+    @precondition(lambda self: self.model.groups)
+    @rule(data=st.data())
+    def amend_charter(self, data: st.DataObject) -> None:
+        group_id = self._pick(data, list(self.model.groups), "group")
+        command = AmendCharter(
+            group_id=group_id,
+            charter=data.draw(self.charter_strategy, label="charter"),
+            **self._stamp(data),
+        )
+        group = self.model.groups.get(group_id)
+        refused = group is None or group.closed or self._late(command.at, group_id)
+        self.execute(command, Expect.REFUSED if refused else Expect.ACCEPTED)
+
+    @precondition(lambda self: len(self.model.memberships) >= 3)
+    @rule(data=st.data())
+    def close_group(self, data: st.DataObject) -> None:
+        group_id = self._pick(data, list(self.model.groups), "group")
+        command = CloseGroup(group_id=group_id, reason="wound down", **self._stamp(data))
+        group = self.model.groups.get(group_id)
+        refused = (
+            group is None
+            or group.closed
+            or self._late(command.at, group_id)
+            or any(m.status is MembershipStatus.ACTIVE for m in group.members.values())
+        )
+        self.execute(command, Expect.REFUSED if refused else Expect.ACCEPTED)
+
+    @precondition(lambda self: self.accepted)
+    @rule(data=st.data())
+    def execute_again(self, data: st.DataObject) -> None:
+        """A command executed again under its command id records nothing and returns
+        what it recorded the first time; under another command's kind it is refused."""
+        command, first = data.draw(st.sampled_from(self.accepted), label="earlier command")
+        assert command.command_id is not None
+        with nothing_recorded(self.network):
+            if data.draw(st.booleans(), label="same command"):
+                assert first == self.network.execute(command)
+                return
+            other: Command = (
+                CloseGroup(group_id=self._new_id("group"), actor="staff", at=self.now)
+                if not isinstance(command, CloseGroup)
+                else Resign(membership_id=self._new_id("membership"), actor="staff", at=self.now)
+            )
+            other = attrs.evolve(other, command_id=command.command_id)
+            try:
+                self.network.execute(other)
+            except CommandIdReused:
+                return
+            raise AssertionError(f"{other!r} reused the id of {command!r} and was not refused")
+
+    # --- the model, folded event by event, checking each rule as it goes -------------
+
+    def _observe(self, records: Sequence[Recorded]) -> None:
+        for r in records:
+            last = self.model.stream_times.get(r.stream_id)
+            assert last is None or last <= r.event.at, (
+                f"{type(r.event).__name__} at {r.event.at} lands after {last} in {r.stream_id}"
+            )
+            self.model.stream_times[r.stream_id] = r.event.at
+            self._fold(r.event)
+        for m in self.model.memberships.values():
+            assert m.status is not None, f"membership {m.id} was applied and never answered"
+
+    def _fold(self, event: Event) -> None:
+        model = self.model
+        match event:
+            case CompanyRegistered():
+                model.companies[event.company_id] = ModelCompany(
+                    id=event.company_id, profile=event.profile, last_at=event.at
+                )
+            case GroupFormed():
+                model.groups[event.group_id] = ModelGroup(
+                    id=event.group_id,
+                    kind=event.kind,
+                    format=event.format,
+                    charter=event.charter,
+                    last_at=event.at,
+                )
+            case CompanyAcquired():
+                model.companies[event.company_id].acquired = True
+            case CharterAmended():
+                model.groups[event.group_id].charter = event.charter
+            case GroupClosed():
+                group = model.groups[event.group_id]
+                still = [m.id for m in group.members.values() if m.status in _OPEN]
+                assert not still, f"group {group.id} closed with open memberships {still}"
+                group.closed = True
+            case MembershipApplied():
+                self._applied(event)
+            case ApplicantWaitlisted():
+                m = model.memberships[event.membership_id]
+                assert m.status is None, f"{m.id} wait-listed again from {m.status}"
+                m.status = MembershipStatus.WAITLISTED
+                model.groups[event.group_id].arrivals.append(m.id)
+            case SeatOffered():
+                self._offered(event)
+            case AgreementSigned():
+                m = model.memberships[event.membership_id]
+                assert m.status in _OPEN, f"{m.id} signed while {m.status}"
+                assert not m.signed, f"{m.id} signed twice"
+                m.signed = True
+            case MemberJoined():
+                self._joined(event)
+            case _ if type(event) in _DEPARTED_FROM:
+                m = model.memberships[getattr(event, "membership_id")]  # noqa: B009
+                assert m.status in _DEPARTED_FROM[type(event)], (
+                    f"{type(event).__name__} for membership {m.id} while {m.status}"
+                )
+                m.status = _DEPARTED_TO[type(event)]
+            case _:
+                raise AssertionError(f"the machine does not expect {event!r}")
+
+    def _applied(self, event: MembershipApplied) -> None:
+        model = self.model
+        group, company = model.groups[event.group_id], model.companies[event.company_id]
+        assert not group.closed, f"{company.id} applied to closed group {group.id}"
+        assert not company.acquired, f"acquired company {company.id} applied to {group.id}"
+        open_here = [m.id for m in model.open_memberships(company.id) if m.group_id == group.id]
+        assert not open_here, f"{company.id} applied twice to {group.id}: {open_here}"
+        if event.core and group.charter.one_core_group:
+            elsewhere = [
+                m.id
+                for m in model.open_core_elsewhere(company.id, group.id)
+                if m.id != event.transferred_from
+            ]
+            assert not elsewhere, f"{company.id} holds core memberships {elsewhere} already"
+        m = ModelMembership(
+            id=event.membership_id, company_id=company.id, group_id=group.id, core=event.core
+        )
+        model.memberships[m.id] = m
+        group.members[m.id] = m
+        company.memberships.append(m.id)
+
+    def _check_free_seat(self, group: ModelGroup, m: ModelMembership) -> None:
+        seated = group.seated()
+        assert len(seated) < group.charter.capacity, (
+            f"seat given to {m.id} in {group.id} with {len(seated)} seated, "
+            f"capacity {group.charter.capacity}"
+        )
+        rivals = [s.company_id for s in seated if self.model.competes(m.company_id, s.company_id)]
+        assert not (group.charter.non_compete and rivals), (
+            f"seat given to {m.company_id} in {group.id} beside competitors {rivals}"
+        )
+
+    def _offered(self, event: SeatOffered) -> None:
+        model = self.model
+        m, group = model.memberships[event.membership_id], model.groups[event.group_id]
+        assert m.status in (None, MembershipStatus.WAITLISTED), f"{m.id} offered while {m.status}"
+        self._check_free_seat(group, m)
+        if m.status is MembershipStatus.WAITLISTED:
+            for earlier in group.waiting():
+                if earlier == m.id:
+                    break
+                waiting = model.memberships[earlier]
+                assert model.competitor_seated(group, waiting.company_id), (
+                    f"{m.id} was offered a seat before {earlier}, who waited longer and "
+                    "competes with nobody seated"
+                )
+        m.status = MembershipStatus.OFFERED
+
+    def _joined(self, event: MemberJoined) -> None:
+        model = self.model
+        m, group = model.memberships[event.membership_id], model.groups[event.group_id]
+        if event.transferred_from is not None:
+            assert m.status is None, f"transfer into {m.id} while {m.status}"
+            self._check_free_seat(group, m)
+            m.signed = True
+        else:
+            assert m.status is MembershipStatus.OFFERED, f"{m.id} joined while {m.status}"
+            assert m.signed or not group.charter.agreement_required, f"{m.id} joined unsigned"
+        m.status = MembershipStatus.ACTIVE
+        m.joined_at = event.at
+
+    # --- invariants: the facade's read models agree with the model ---------------------
+
+    @invariant()
+    def rosters_agree_with_the_model(self) -> None:
+        for group in self.model.groups.values():
+            roster = self.network.roster(group.id)
+            expected = (
+                {m.id for m in group.members.values() if m.status is MembershipStatus.ACTIVE},
+                {m.id for m in group.members.values() if m.status is MembershipStatus.OFFERED},
+                group.waiting(),
+                group.closed,
+                group.charter,
+            )
+            actual = (
+                {s.membership_id for s in roster.members},
+                {s.membership_id for s in roster.offers},
+                [s.membership_id for s in roster.waitlist],
+                roster.closed,
+                roster.charter,
+            )
+            assert expected == actual, f"roster of {group.id}"
+
+    @invariant()
+    def no_seat_idles_while_a_fitting_applicant_waits(self) -> None:
+        for group in self.model.groups.values():
+            if len(group.seated()) >= group.charter.capacity:
+                continue
+            for waiting in group.waiting():
+                company_id = self.model.memberships[waiting].company_id
+                assert self.model.competitor_seated(group, company_id), (
+                    f"{waiting} waits in {group.id} beside a free seat and no competitor"
+                )
+
+    @invariant()
+    def acquired_companies_hold_no_open_membership(self) -> None:
+        for company in self.model.companies.values():
+            view = self.network.company(company.id)
+            assert (view.acquired_by is not None) == company.acquired
+            if company.acquired:
+                still = [m.membership_id for m in view.memberships if m.status in _OPEN]
+                assert not still, f"acquired company {company.id} still holds {still}"
+
+    @invariant()
+    def departed_memberships_never_return(self) -> None:
+        for membership_id, m in self.model.memberships.items():
+            status = self.network.membership(membership_id).status
+            assert m.status is status, f"membership {membership_id}"
+            before = self.seen_status.get(membership_id)
+            assert before is None or before in _OPEN or before is status, (
+                f"membership {membership_id} went from {before} back to {status}"
+            )
+            self.seen_status[membership_id] = status
+
+
+def membership_machine(
+    *,
+    store: "str | Callable[[], str]" = "memory://",
+    charters: "st.SearchStrategy[Charter] | None" = None,
+    profiles: "st.SearchStrategy[Profile] | None" = None,
+) -> type[MembershipMachine]:
+    """A `MembershipMachine` forming its groups with `charters` (default `charters()`) on
+    `store` ("memory://", or a callable that returns a fresh, empty store's URL for each
+    run). Use its `TestCase` as a test class::
+
+        TestOurCharter = membership_machine(charters=charters(capacity=3)).TestCase
+    """
+    namespace: dict[str, object] = {"store": store}
+    if charters is not None:
+        namespace["charter_strategy"] = charters
+    if profiles is not None:
+        namespace["profile_strategy"] = profiles
+    return type("MembershipMachine", (MembershipMachine,), namespace)
+
+
+def situations(events: Sequence[Event]) -> Situation:
+    """The situation `events` fold into (the same as `given`, for recorded histories)."""
+    return network.replay(*events)

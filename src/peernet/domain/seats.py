@@ -153,9 +153,15 @@ def fill_seats(
     return offers
 
 
-def _open_core_elsewhere(situation: Situation, company: Company, group: Group) -> UUID | None:
+def _open_core_elsewhere(
+    situation: Situation, company: Company, group: Group, leaving: UUID | None = None
+) -> UUID | None:
+    """The group of the company's first open core membership outside `group`, not
+    counting the membership `leaving` (the one a transfer moves)."""
     for application in company.applications:
         if not application.core or application.group_id == group.id:
+            continue
+        if application.membership_id == leaving:
             continue
         other = situation.groups.get(application.group_id)
         held = other.memberships.get(application.membership_id) if other else None
@@ -225,8 +231,8 @@ def _transfer(situation: Situation, command: TransferMember) -> list[Event]:
     if held is not None:
         raise AlreadyApplied(company.id, target.id, held.id)
     if target.kind is GroupKind.CORE and target.charter.one_core_group:
-        elsewhere = _open_core_elsewhere(situation, company, target)
-        if elsewhere is not None and elsewhere != source.id:
+        elsewhere = _open_core_elsewhere(situation, company, target, leaving=m.id)
+        if elsewhere is not None:
             raise AlreadyInCoreGroup(company.id, elsewhere, target.id)
     competitor = first_competitor(situation, target, company.id, target.seated)
     if competitor is not None:

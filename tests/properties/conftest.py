@@ -1,0 +1,19 @@
+"""Hypothesis settings for the property tests: the "ci" profile, loaded by default.
+
+No deadline (two noisy cores make timings meaningless), no randomness pinned, and the
+too_slow health check off for the stateful machines, whose examples run many commands.
+Choose another profile with HYPOTHESIS_PROFILE (e.g. "dev" for fewer examples).
+"""
+
+import os
+
+from hypothesis import HealthCheck, settings
+
+settings.register_profile(
+    "ci",
+    deadline=None,
+    derandomize=False,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile("dev", parent=settings.get_profile("ci"), max_examples=10)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

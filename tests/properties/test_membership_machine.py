@@ -1,0 +1,10 @@
+"""The membership rules hold for any sequence of commands, valid or not, on a real
+`Network`: `peernet.testing.MembershipMachine` draws the commands and checks every rule
+after every step."""
+
+from hypothesis import settings
+
+from peernet.testing import MembershipMachine
+
+TestMembership = MembershipMachine.TestCase
+TestMembership.settings = settings(max_examples=40, stateful_step_count=30, deadline=None)
