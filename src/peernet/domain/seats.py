@@ -22,6 +22,7 @@ from peernet.domain.companies import (
     Profile,
     RecordAcquisition,
 )
+from peernet.domain.goals import Goal
 from peernet.domain.groups import (
     AmendCharter,
     CharterAmended,
@@ -31,6 +32,7 @@ from peernet.domain.groups import (
     GroupHasActiveMembers,
 )
 from peernet.domain.memberships import (
+    AdmissionNotVoted,
     AgreementAlreadySigned,
     AgreementNotSigned,
     AgreementSigned,
@@ -67,6 +69,7 @@ from peernet.domain.memberships import (
     UnknownMembership,
     WithdrawApplication,
 )
+from peernet.domain.motions import Motion
 
 SeatCommand = MembershipCommand | RecordAcquisition | AmendCharter | CloseGroup
 
@@ -79,6 +82,8 @@ class Situation:
     groups: Mapping[UUID, Group] = attrs.field(factory=dict)
     companies: Mapping[UUID, Company] = attrs.field(factory=dict)
     membership_groups: Mapping[UUID, UUID] = attrs.field(factory=dict)
+    goals: Mapping[UUID, Goal] = attrs.field(factory=dict)
+    motions: Mapping[UUID, Motion] = attrs.field(factory=dict)
 
     def group(self, group_id: UUID) -> Group:
         return groups.require(self.groups.get(group_id), group_id)
@@ -271,7 +276,9 @@ def _acquisition(situation: Situation, command: RecordAcquisition) -> list[Event
     return events
 
 
-def decide(situation: Situation, command: SeatCommand) -> list[Event]:  # noqa: PLR0911, PLR0912
+def decide(  # noqa: PLR0911, PLR0912, PLR0915 - one case per seat command, read top to bottom
+    situation: Situation, command: SeatCommand
+) -> list[Event]:
     """Decide a command that moves seats; the events may belong to several streams."""
     match command:
         case ApplyForMembership():
@@ -320,6 +327,8 @@ def decide(situation: Situation, command: SeatCommand) -> list[Event]:  # noqa: 
                 raise NoSeatOffered(m.id, m.status)
             if group.charter.agreement_required and m.signed_at is None:
                 raise AgreementNotSigned(m.id)
+            if group.charter.admission_vote and m.admitted_at is None:
+                raise AdmissionNotVoted(m.id, group.id)
             return [MemberJoined(at=command.at, **ids)]
         case DeclineSeat():
             if m.status is not MembershipStatus.OFFERED:
