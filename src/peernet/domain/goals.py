@@ -289,7 +289,7 @@ def missed_in_a_row(goals: Mapping[UUID, Goal], membership_id: UUID) -> int:
     most recent until one was met."""
     decided = sorted(
         (g for g in goals.values() if g.membership_id == membership_id and g.decided_at),
-        key=lambda g: (g.decided_at, g.target.due, str(g.id)),
+        key=lambda g: (g.decided_at, g.target.due, g.set_at, str(g.id)),
     )
     streak = 0
     for goal in reversed(decided):
