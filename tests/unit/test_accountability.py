@@ -3,6 +3,7 @@
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -86,7 +87,7 @@ def target(value: str = "10", *, category: str = "sales", due: date = DUE) -> Ta
     )
 
 
-def group_of(members: int = 4, **rules: object) -> Situation:
+def group_of(members: int = 4, **rules: Any) -> Situation:
     """A group with `members` active members (and one more company registered)."""
     events = [formed(GROUP, **rules), *(registered(c) for c in COMPANIES)]
     for company in COMPANIES[:members]:
@@ -105,7 +106,7 @@ def goal_set(goal_id: UUID, member: int = 0, **details: object) -> GoalSet:
     )
 
 
-def ids(goal_id: UUID, member: int = 0) -> dict[str, UUID]:
+def ids(goal_id: UUID, member: int = 0) -> dict[str, Any]:
     return {"goal_id": goal_id, "membership_id": MEMBERS[member], "group_id": GROUP}
 
 
@@ -463,7 +464,11 @@ def test_an_admission_vote_lets_the_applicant_take_its_seat() -> None:
     applicant = COMPANIES[4]
     membership = membership_of(GROUP, applicant)
     situation = group_of(members=3, admission_vote=True)
-    app_ids = {"membership_id": membership, "group_id": GROUP, "company_id": applicant}
+    app_ids: dict[str, Any] = {
+        "membership_id": membership,
+        "group_id": GROUP,
+        "company_id": applicant,
+    }
     situation = given(
         *applied(GROUP, applicant), AgreementSigned(at=T0, **app_ids), situation=situation
     )
