@@ -25,7 +25,12 @@ from peernet.adapters.storage import StoreUnavailable, default_url, redact, sett
 from peernet.domain import companies, goals, groups, motions, network, seats
 from peernet.domain.access import AccessDenied, Reader, sees_inside
 from peernet.domain.common import Command, Event, PeerNetError, RuleViolation
-from peernet.domain.companies import Company, CompanyRegistered, MembershipApplied
+from peernet.domain.companies import (
+    Company,
+    CompanyRegistered,
+    MembershipApplied,
+    RecordAcquisition,
+)
 from peernet.domain.goals import Goal, GoalSet, ReviewGoals, SetGoal, UnknownGoal
 from peernet.domain.groups import Group, GroupFormed, UnknownGroup
 from peernet.domain.memberships import ApplyForMembership, UnknownMembership
@@ -341,7 +346,7 @@ class Network(Application[UUID]):
         found: Motion | None = self._load("motion_id", motion_id, versions)
         return found
 
-    def _situation(  # noqa: PLR0912 - the one place that lists what each command reads
+    def _situation(  # noqa: PLR0912, PLR0915 - the one place listing what each command reads
         self, command: Command, versions: dict[UUID, int]
     ) -> seats.Situation:
         """Every group and company the command touches, and those their rules read."""
@@ -391,6 +396,7 @@ class Network(Application[UUID]):
             held = group(group_id)
             if held is not None and membership_id in held.memberships:
                 company(held.memberships[membership_id].company_id)
+            goals_of(membership_id)
         for field in ("group_id", "to_group_id"):
             if (named := getattr(command, field, None)) is not None:
                 group(named)
@@ -399,6 +405,8 @@ class Network(Application[UUID]):
         for subject in list(loaded_companies.values()):
             for application in subject.applications:
                 group(application.group_id)
+                if isinstance(command, RecordAcquisition):
+                    goals_of(application.membership_id)
         for held in list(loaded_groups.values()):
             for m in held.memberships.values():
                 if m.status.open:

@@ -136,6 +136,11 @@ def _decide_goal(situation: Situation, command: GoalCommand) -> list[Event]:
 def _review(situation: Situation, command: ReviewGoals) -> list[Event]:
     group = situation.group(command.group_id)
     check_forward("group", group.id, command.at, group.last_at)
+    if command.due_by > command.at.date():
+        raise InvalidValue(
+            f"a review on {command.at.date().isoformat()} cannot decide goals due by "
+            f"{command.due_by.isoformat()}: a goal is decided once it is due"
+        )
     due = sorted(
         (
             g
@@ -249,11 +254,7 @@ def _close(situation: Situation, group: Group, motion: Motion, at: datetime) -> 
                         at=at,
                     )
                 )
-                effects += [
-                    GoalWithdrawn(reason="voted off", at=at, **_ids(goal))
-                    for goal in situation.goals.values()
-                    if goal.membership_id == subject.id and goal.status is GoalStatus.OPEN
-                ]
+                effects += goals.withdraw_open(situation.goals, subject.id, at, "voted off")
                 effects += fill_seats(situation, group, at, leaving=[subject.id])
         case MotionKind.ADMISSION:
             assert raised.subject_id is not None

@@ -285,19 +285,35 @@ def decision(goal: Goal, at: datetime) -> GoalMet | GoalMissed:
 
 
 def missed_in_a_row(goals: Mapping[UUID, Goal], membership_id: UUID) -> int:
-    """How many of the member's latest decided goals were missed, counting back from the
-    most recent until one was met."""
+    """How many of the member's latest goals were missed, in the order they fell due,
+    counting back until one was met (withdrawn goals were never due)."""
     decided = sorted(
-        (g for g in goals.values() if g.membership_id == membership_id and g.decided_at),
-        key=lambda g: (g.decided_at, g.target.due, g.set_at, str(g.id)),
+        (
+            g
+            for g in goals.values()
+            if g.membership_id == membership_id and g.status in (GoalStatus.MET, GoalStatus.MISSED)
+        ),
+        key=lambda g: (g.target.due, g.set_at, str(g.id)),
     )
     streak = 0
     for goal in reversed(decided):
-        if goal.status is GoalStatus.MISSED:
-            streak += 1
-        elif goal.status is GoalStatus.MET:
+        if goal.status is GoalStatus.MET:
             break
+        streak += 1
     return streak
+
+
+def withdraw_open(
+    goals: Mapping[UUID, Goal], membership_id: UUID, at: datetime, reason: str
+) -> list["GoalWithdrawn"]:
+    """A departing member's open goals, withdrawn: a member who left has no goal due."""
+    return [
+        GoalWithdrawn(
+            goal_id=g.id, membership_id=g.membership_id, group_id=g.group_id, reason=reason, at=at
+        )
+        for g in sorted(goals.values(), key=lambda g: (g.set_at, str(g.id)))
+        if g.membership_id == membership_id and g.status is GoalStatus.OPEN
+    ]
 
 
 def evolve(state: Goal | None, event: GoalEvent) -> Goal:  # noqa: PLR0911

@@ -12,7 +12,7 @@ from uuid import UUID
 
 import attrs
 
-from peernet.domain import companies, groups
+from peernet.domain import companies, goals, groups
 from peernet.domain.charters import GroupFormat, GroupKind
 from peernet.domain.common import Event, InvalidValue, check_forward
 from peernet.domain.companies import (
@@ -199,7 +199,13 @@ def _apply(situation: Situation, command: ApplyForMembership) -> list[Event]:
 def _departure(
     situation: Situation, group: Group, m: Membership, departure: MembershipEvent
 ) -> list[Event]:
-    return [departure, *fill_seats(situation, group, departure.at, leaving=[m.id])]
+    """A member leaves: its seat is offered on, and its open goals are withdrawn."""
+    reason = f"member left: {type(departure).__name__}"
+    return [
+        departure,
+        *goals.withdraw_open(situation.goals, m.id, departure.at, reason),
+        *fill_seats(situation, group, departure.at, leaving=[m.id]),
+    ]
 
 
 def _active(group: Group, membership: Membership) -> None:
