@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any
+from typing import Any, get_origin
 from uuid import UUID
 
 import attrs
@@ -35,8 +35,15 @@ converter.register_structure_hook(Decimal, lambda value, _: Decimal(value))
 converter.register_structure_hook(UUID, lambda value, _: UUID(value))
 converter.register_unstructure_hook(Fraction, str)
 converter.register_structure_hook(Fraction, lambda value, _: Fraction(value))
-# Sets are written sorted, so the same event always has the same bytes.
-converter.register_unstructure_hook(frozenset, sorted)
+
+
+def _is_frozenset(type_: Any) -> bool:
+    """Sets are written sorted, so the same event always has the same bytes. Matched by
+    predicate: fields say `frozenset[str]`, which a hook for bare `frozenset` misses."""
+    return type_ is frozenset or get_origin(type_) is frozenset
+
+
+converter.register_unstructure_hook_func(_is_frozenset, sorted)
 
 
 @attrs.frozen(kw_only=True)

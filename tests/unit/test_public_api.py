@@ -1,0 +1,149 @@
+"""The public API: what `peernet` exports is pinned, importable and consistent."""
+
+import importlib
+
+import pytest
+
+import peernet
+
+#: the public API as released; a change here is a change for every embedding app
+EXPECTED = [
+    "AgreementAlreadySigned",
+    "AgreementNotSigned",
+    "AgreementSigned",
+    "AlreadyApplied",
+    "AlreadyInCoreGroup",
+    "AmendCharter",
+    "ApplicantWaitlisted",
+    "ApplicationWithdrawn",
+    "ApplyForMembership",
+    "AssignFacilitator",
+    "ChangeCompanyProfile",
+    "Charter",
+    "CharterAmended",
+    "CloseGroup",
+    "Command",
+    "CommandIdReused",
+    "CompanyAcquired",
+    "CompanyAlreadyRegistered",
+    "CompanyKind",
+    "CompanyProfileChanged",
+    "CompanyRegistered",
+    "CompanyView",
+    "CompanyWasAcquired",
+    "CompetitorInGroup",
+    "ConcurrencyConflict",
+    "DateOutOfOrder",
+    "DeclineSeat",
+    "Event",
+    "FacilitatorAssigned",
+    "FormGroup",
+    "GraduateMember",
+    "GroupAlreadyFormed",
+    "GroupAtCapacity",
+    "GroupClosed",
+    "GroupFormat",
+    "GroupFormed",
+    "GroupHasActiveMembers",
+    "GroupIsClosed",
+    "GroupKind",
+    "GroupSummary",
+    "InvalidInput",
+    "InvalidStoreURL",
+    "InvalidValue",
+    "MemberFlagged",
+    "MemberGraduated",
+    "MemberJoined",
+    "MemberRemoved",
+    "MemberResigned",
+    "MemberTransferred",
+    "MembershipApplied",
+    "MembershipStatus",
+    "MembershipView",
+    "Network",
+    "NoSeatOffered",
+    "NotAnActiveMember",
+    "NotPending",
+    "PeerNetError",
+    "Profile",
+    "ProgrammeNotComplete",
+    "RecordAcquisition",
+    "Recorded",
+    "RegisterCompany",
+    "RemovalCause",
+    "RemoveMember",
+    "Resign",
+    "Roster",
+    "RuleViolation",
+    "Seat",
+    "SeatDeclined",
+    "SeatOffered",
+    "SignAgreement",
+    "StoreUnavailable",
+    "TakeSeat",
+    "Territory",
+    "TransferMember",
+    "UnknownCompany",
+    "UnknownGroup",
+    "UnknownMembership",
+    "WithdrawApplication",
+]
+
+
+def test_the_public_api_is_pinned() -> None:
+    """`peernet.__all__` holds exactly the pinned names (sorted, no duplicates)."""
+    assert EXPECTED == sorted(peernet.__all__)
+    assert len(peernet.__all__) == len(set(peernet.__all__))
+
+
+def test_the_public_api_is_listed_in_sorted_order() -> None:
+    """`__all__` is kept sorted, so additions show up in review at their place."""
+    assert sorted(peernet.__all__) == peernet.__all__
+
+
+@pytest.mark.parametrize("name", EXPECTED)
+def test_every_exported_name_is_importable(name: str) -> None:
+    """`from peernet import NAME` works for every name in `__all__`."""
+    assert getattr(importlib.import_module("peernet"), name, None) is not None
+
+
+def test_star_import_gives_exactly_the_public_api() -> None:
+    """`from peernet import *` binds every exported name and nothing else."""
+    namespace: dict[str, object] = {}
+    exec("from peernet import *", namespace)  # noqa: S102 - a fixed statement under test
+
+    assert EXPECTED == sorted(name for name in namespace if name != "__builtins__")
+
+
+def errors_exported() -> list[str]:
+    return [
+        name
+        for name in EXPECTED
+        if isinstance(getattr(peernet, name, None), type)
+        and issubclass(getattr(peernet, name), BaseException)
+    ]
+
+
+@pytest.mark.parametrize("name", errors_exported())
+def test_every_exported_error_derives_from_peernet_error(name: str) -> None:
+    """One family: an embedding app catches every peernet refusal with PeerNetError."""
+    assert issubclass(getattr(peernet, name), peernet.PeerNetError)
+
+
+def test_every_exported_rule_error_names_its_rule() -> None:
+    """Each concrete error states the rule it enforces in `rule`, other than the base's."""
+    bases = {peernet.PeerNetError, peernet.RuleViolation, peernet.InvalidInput}
+    errors = [
+        error
+        for error in (getattr(peernet, name) for name in EXPECTED)
+        if isinstance(error, type)
+        and issubclass(error, peernet.PeerNetError)
+        and error not in bases
+    ]
+
+    assert [] == [error.__name__ for error in errors if error.rule == "peernet"]
+
+
+def test_the_public_api_exports_errors() -> None:
+    """The error test above has errors to check (it cannot pass vacuously)."""
+    assert {"CompetitorInGroup", "InvalidStoreURL", "PeerNetError"} <= set(errors_exported())
