@@ -8,8 +8,11 @@ Queries return frozen read models (`peernet.views`).
 """
 
 import functools
+import hashlib
 import logging
+import random
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -17,14 +20,29 @@ from typing import Any, TypeVar
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 import attrs
+import orjson
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, Notification, PersistenceError, StoredEvent
+from eventsourcing.persistence import (
+    ConnectionPoolClosedError,
+    IntegrityError,
+    InternalError,
+    Notification,
+    PersistenceError,
+    StoredEvent,
+)
 
-from peernet.adapters.codec import CommandHandled, PeerNetMapper, StreamRef, topic_of
+from peernet.adapters.codec import CommandHandled, PeerNetMapper, StreamRef, converter, topic_of
 from peernet.adapters.storage import StoreUnavailable, default_url, redact, settings_for
 from peernet.domain import companies, goals, groups, motions, network, seats
 from peernet.domain.access import AccessDenied, Reader, sees_inside
-from peernet.domain.common import Command, Event, PeerNetError, RuleViolation
+from peernet.domain.common import (
+    Command,
+    Event,
+    InvalidValue,
+    PeerNetError,
+    RuleViolation,
+    _coerced,
+)
 from peernet.domain.companies import (
     Company,
     CompanyRegistered,
@@ -33,7 +51,7 @@ from peernet.domain.companies import (
 )
 from peernet.domain.goals import Goal, GoalSet, ReviewGoals, SetGoal, UnknownGoal
 from peernet.domain.groups import Group, GroupFormed, UnknownGroup
-from peernet.domain.memberships import ApplyForMembership, UnknownMembership
+from peernet.domain.memberships import ApplyForMembership, TransferMember, UnknownMembership
 from peernet.domain.motions import Motion, MotionRaised, RaiseMotion, UnknownMotion
 from peernet.records import Recorded
 from peernet.views import (
@@ -52,12 +70,20 @@ S = TypeVar("S")
 
 _LEDGER = uuid5(NAMESPACE_URL, "https://peernet.invalid/command-ledger")
 _PAGE = 1000
+_OPEN_ATTEMPTS = 5
 _TAIL_LIMIT = 10_000  # past this many unseen events, reload streams lazily instead
 _LEDGER_TOPIC = f"peernet.{CommandHandled.__name__}"
 _DIRECTORY_TOPICS = [
     f"peernet.{cls.__name__}"
     for cls in (GroupFormed, CompanyRegistered, MembershipApplied, GoalSet, MotionRaised)
 ]
+#: the event every stream of a kind begins with, by the field that names its id
+_FIRST_TOPICS = {
+    "company_id": f"peernet.{CompanyRegistered.__name__}",
+    "group_id": f"peernet.{GroupFormed.__name__}",
+    "goal_id": f"peernet.{GoalSet.__name__}",
+    "motion_id": f"peernet.{MotionRaised.__name__}",
+}
 #: how each kind of stream folds, by the field that names its id (`Event.home`)
 _EVOLVE: dict[str, Callable[[Any, Any], Any]] = {
     "company_id": companies.evolve,
@@ -84,9 +110,17 @@ class CommandIdReused(RuleViolation):
 
     def __init__(self, command_id: UUID, first: str, second: str) -> None:
         super().__init__(
-            f"command id {command_id} was already used for {first}, not {second}",
+            f"command id {command_id} was already used for another command ({first}); "
+            f"a retry must repeat the same {second}",
             command_id=command_id,
         )
+
+
+def digest(command: Command) -> str:
+    """A fingerprint of everything a command says, to tell a retry from another command
+    that reuses its id."""
+    payload = converter.unstructure(command, type(command))
+    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
 def ledger_id(command_id: UUID) -> UUID:
@@ -142,17 +176,28 @@ class Network(Application[UUID]):
         clock: Callable[[], datetime] = _utc_now,
         max_attempts: int = 8,
     ) -> None:
-        self.url = url or default_url()
+        self.url = default_url() if url is None else url
         settings = settings_for(self.url)
         settings["MAPPER_TOPIC"] = "peernet.adapters.codec:PeerNetMapper"
         settings.update(env or {})
-        try:
-            super().__init__(env=settings)
-            self.recorder.max_notification_id()
-        except PeerNetError:
-            raise
-        except Exception as error:  # any driver's failure to open becomes one clear line
-            raise StoreUnavailable(self.url, str(error)) from None
+        # eventsourcing reads PEERNET_<KEY> before <KEY>: name the URL's settings both ways,
+        # so no stray environment variable can point the network at another store.
+        settings |= {f"{self.name.upper()}_{key}": value for key, value in settings.items()}
+        for attempt in range(1, _OPEN_ATTEMPTS + 1):
+            try:
+                super().__init__(env=settings)
+                self.recorder.max_notification_id()
+                break
+            except PeerNetError:
+                raise
+            except (IntegrityError, InternalError) as error:
+                # Processes opening a new store at once race to create its tables.
+                if attempt == _OPEN_ATTEMPTS:
+                    raise StoreUnavailable(self.url, str(error)) from None
+                log.info("creating the tables raced with another process; opening again")
+                time.sleep(0.05 * attempt)
+            except Exception as error:  # any driver's failure to open becomes one clear line
+                raise StoreUnavailable(self.url, str(error)) from None
         assert isinstance(self.mapper, PeerNetMapper)
         self.codec: PeerNetMapper = self.mapper
         self.clock = clock
@@ -178,29 +223,33 @@ class Network(Application[UUID]):
         `InvalidInput` when it names something unknown. With a `command_id` already
         executed, records nothing and returns what the first execution recorded.
         """
+        if not isinstance(command, network.AnyCommand):
+            raise InvalidValue(f"{type(command).__name__} is not a peernet command")
+        correlation_id = _coerced("correlation_id", UUID | None, correlation_id)
         with self._lock, self._store_errors():
-            if command.command_id is not None:
-                first = self._handled(command)
-                if first is not None:
-                    return first
             for attempt in range(1, self.max_attempts + 1):
                 self._catch_up()
+                # The ledger is read after catching up: had another process recorded this
+                # command first, its events would be in the state decided on (and refused).
+                if (first := self._handled(command)) is not None:
+                    return first
                 versions: dict[UUID, int] = {}
-                events = self._decide(command, versions)
-                if not events:
+                try:
+                    events = self._decide(command, versions)
+                except PeerNetError:
+                    # Another process may have recorded this very command meanwhile.
+                    if (first := self._handled(command)) is not None:
+                        return first
+                    raise
+                if not events and command.command_id is None:
                     return ()
                 try:
                     return self._write(command, events, versions, correlation_id)
                 except IntegrityError:
-                    log.info(
-                        "%s lost a race (attempt %d); deciding again",
-                        type(command).__name__,
-                        attempt,
-                    )
-                    if command.command_id is not None:
-                        first = self._handled(command)
-                        if first is not None:
-                            return first
+                    log.info("%s lost a race (attempt %d)", type(command).__name__, attempt)
+                    if (first := self._handled(command)) is not None:
+                        return first
+                    time.sleep(random.uniform(0, 0.002 * 2**attempt))  # noqa: S311 - jitter
             raise ConcurrencyConflict(command, self.max_attempts)
 
     def _decide(self, command: Command, versions: dict[UUID, int]) -> list[Event]:
@@ -228,11 +277,15 @@ class Network(Application[UUID]):
             next_version[stream_id] = next_version.get(stream_id, 0) + 1
             records.append(stamp(event=event, stream_id=stream_id, version=next_version[stream_id]))
         stored = [self.codec.encode(r) for r in records]
+        # Fold what the store will hold, not what decide returned: they are the same
+        # unless a value does not survive the wire format, and then the write fails here.
+        records = [self.codec.decode(s) for s in stored]
         if command.command_id is not None:
             entry = CommandHandled(
                 ledger_id=ledger_id(command_id),
                 command_id=command_id,
                 command=type(command).__name__,
+                digest=digest(command),
                 events=tuple(StreamRef(stream_id=r.stream_id, version=r.version) for r in records),
                 at=command.at,
             )
@@ -262,13 +315,15 @@ class Network(Application[UUID]):
                 del cache[r.stream_id]  # a gap: reload it when next needed
 
     def _handled(self, command: Command) -> tuple[Recorded, ...] | None:
-        assert command.command_id is not None
+        """What the first execution of this command id recorded, if there was one."""
+        if command.command_id is None:
+            return None
         found = self.recorder.select_events(ledger_id(command.command_id), limit=1)
         if not found:
             return None
         entry = self.codec.decode(found[0]).event
         assert isinstance(entry, CommandHandled)
-        if entry.command != type(command).__name__:
+        if entry.command != type(command).__name__ or entry.digest != digest(command):
             raise CommandIdReused(command.command_id, entry.command, type(command).__name__)
         return tuple(
             self.codec.decode(
@@ -322,6 +377,9 @@ class Network(Application[UUID]):
         else:
             state, version = None, 0
             for stored in self.recorder.select_events(stream_id):
+                if version == 0 and stored.topic != _FIRST_TOPICS[home]:
+                    kind = home.removesuffix("_id")
+                    raise InvalidValue(f"{stream_id} is not a {kind} id", stream_id=stream_id)
                 state = _EVOLVE[home](state, self.codec.decode(stored).event)
                 version = stored.originator_version
             if state is not None:
@@ -389,6 +447,13 @@ class Network(Application[UUID]):
                 loaded_goals[goal_id] = goal
                 group(goal.group_id)
         membership_groups: dict[UUID, UUID] = {}
+        fresh = None  # a membership id the command means to create: is it taken?
+        if isinstance(command, ApplyForMembership):
+            fresh = command.membership_id
+        elif isinstance(command, TransferMember):
+            fresh = command.new_membership_id
+        if fresh is not None and fresh in self._directory.membership_groups:
+            membership_groups[fresh] = self._directory.membership_groups[fresh]
         membership_id = getattr(command, "membership_id", None)
         if membership_id is not None and not isinstance(command, ApplyForMembership):
             group_id = self._group_of(membership_id)
@@ -434,7 +499,7 @@ class Network(Application[UUID]):
             yield
         except IntegrityError:
             raise
-        except PersistenceError as error:  # a driver's failure mid-use becomes one clear line
+        except (PersistenceError, ConnectionPoolClosedError) as error:  # one clear line
             raise StoreUnavailable(self.url, f"{type(error).__name__}: {error}") from None
 
     # --- queries ------------------------------------------------------------------------

@@ -127,3 +127,8 @@ def joined(
 def membership_of(group_id: UUID, company_id: UUID) -> UUID:
     """The membership id the builders above give a company in a group."""
     return uuid5(group_id, str(company_id))
+
+
+def _hypothesis_setup_hook() -> None:
+    """Called by Hypothesis through the `hypothesis` entry point in pyproject.toml; the
+    place to register peernet's strategies for `st.from_type`."""

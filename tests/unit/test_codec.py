@@ -206,6 +206,7 @@ EXAMPLES: dict[str, Callable[[], Event]] = {
         ledger_id=OTHER,
         command_id=COMMAND,
         command="ApplyForMembership",
+        digest="0" * 64,
         events=(StreamRef(stream_id=COMPANY, version=3), StreamRef(stream_id=GROUP, version=7)),
         at=AT,
     ),

@@ -62,6 +62,8 @@ class CommandHandled(Event):
     ledger_id: UUID
     command_id: UUID
     command: str
+    #: sha256 of everything the command said, to refuse another command reusing the id
+    digest: str
     events: tuple[StreamRef, ...]
 
 

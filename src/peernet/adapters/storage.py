@@ -5,7 +5,8 @@
   the embedded default, in WAL mode. ``?lock_timeout=SECONDS`` waits for a busy writer.
 - ``postgresql://user[:password]@host[:port]/database``: eventsourcing.postgres, for many
   processes and machines. ``?schema=NAME`` keeps several networks in one database,
-  ``?connect_timeout=SECONDS`` (default 5), ``?pool_size=N``.
+  ``?connect_timeout=SECONDS`` (default 5), ``?pool_size=N``, ``?lock_timeout=SECONDS``
+  (how long a writer waits for the table lock; default 0, no limit).
 
 Any other eventsourcing setting can still be given through `env` or the environment.
 """
@@ -128,6 +129,7 @@ def _postgres(url: str) -> dict[str, str]:
                 "schema": "POSTGRES_SCHEMA",
                 "connect_timeout": "POSTGRES_CONNECT_TIMEOUT",
                 "pool_size": "POSTGRES_POOL_SIZE",
+                "lock_timeout": "POSTGRES_LOCK_TIMEOUT",
             },
         )
     )

@@ -3,6 +3,7 @@
 Pure: the standard library and attrs only. Nothing here reads a clock.
 """
 
+import enum
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -24,6 +25,16 @@ class PeerNetError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Errors cross process pools: rebuild from message and ids, whatever __init__ takes.
+        return (_rebuild, (type(self), self.message, self.ids))
+
+
+def _rebuild(cls: type[PeerNetError], message: str, ids: dict[str, object]) -> PeerNetError:
+    error = cls.__new__(cls)
+    PeerNetError.__init__(error, message, **ids)
+    return error
 
 
 class RuleViolation(PeerNetError):
@@ -117,14 +128,50 @@ def check_forward(stream: str, stream_id: UUID, at: datetime, last: datetime | N
         raise DateOutOfOrder(stream, stream_id, at, last)
 
 
+def _coerced(name: str, kind: Any, value: Any) -> Any:
+    """`value` as the id or enum member a field declares, or InvalidValue."""
+    if kind is UUID or kind == UUID | None:
+        if value is None and kind is not UUID:
+            return None
+        if isinstance(value, UUID):
+            return value
+        try:
+            return UUID(value)
+        except (TypeError, ValueError, AttributeError):
+            raise InvalidValue(f"{name} must be a UUID, got {value!r}", field=name) from None
+    if isinstance(kind, enum.EnumMeta) and not isinstance(value, kind):
+        try:
+            return kind(value)
+        except ValueError:
+            allowed = ", ".join(repr(member.value) for member in kind)  # type: ignore[var-annotated]
+            raise InvalidValue(
+                f"{name} must be one of {allowed}, got {value!r}", field=name
+            ) from None
+    return value
+
+
+def coerce_fields(instance: Any) -> None:
+    """Turn id text into UUIDs and enum values into members, so a command holds only what
+    its annotations say (a frozen attrs class, so set through object.__setattr__)."""
+    for field in attrs.fields(type(instance)):
+        value = getattr(instance, field.name)
+        coerced = _coerced(field.name, field.type, value)
+        if coerced is not value:
+            object.__setattr__(instance, field.name, coerced)
+
+
 @attrs.frozen(kw_only=True)
 class Command:
     """What every command carries: who asks, when it happens in the business, and an
-    optional id that makes executing it twice record it once."""
+    optional id that makes executing it twice record it once. Ids may be given as UUIDs
+    or their text, enums as members or their values; anything else is InvalidValue."""
 
     actor: str = attrs.field(validator=non_empty)
     at: datetime = attrs.field(converter=aware)
     command_id: UUID | None = None
+
+    def __attrs_post_init__(self) -> None:
+        coerce_fields(self)
 
 
 @attrs.frozen(kw_only=True)

@@ -19,6 +19,7 @@ from peernet.domain.common import (
     Territory,
     at_least,
     check_forward,
+    coerce_fields,
     non_empty,
 )
 
@@ -52,6 +53,9 @@ class Profile:
     head_count: int = attrs.field(validator=at_least(0))
     revenue_band: str = attrs.field(validator=non_empty)
     representatives: tuple[str, ...] = ()
+
+    def __attrs_post_init__(self) -> None:
+        coerce_fields(self)
 
     def competes_with(self, other: "Profile") -> bool:
         return self.territory.overlaps(other.territory) and bool(

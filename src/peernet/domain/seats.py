@@ -174,6 +174,7 @@ def _apply(situation: Situation, command: ApplyForMembership) -> list[Event]:
     company = situation.company(command.company_id)
     check_forward("group", group.id, command.at, group.last_at)
     check_forward("company", company.id, command.at, company.last_at)
+    _unused(situation, command.membership_id)
     held = group.open_membership_of(company.id)
     if held is not None:
         raise AlreadyApplied(company.id, group.id, held.id)
@@ -213,13 +214,23 @@ def _active(group: Group, membership: Membership) -> None:
         raise NotAnActiveMember(membership.id, membership.status)
 
 
+def _unused(situation: Situation, membership_id: UUID) -> None:
+    if membership_id in situation.membership_groups:
+        raise InvalidValue(
+            f"membership id {membership_id} is already in use", membership_id=membership_id
+        )
+
+
 def _transfer(situation: Situation, command: TransferMember) -> list[Event]:
     source, m = situation.membership(command.membership_id)
+    check_forward("group", source.id, command.at, source.last_at)
     _active(source, m)
+    _unused(situation, command.new_membership_id)
     target = situation.group(command.to_group_id)
     if target.id == source.id:
         raise InvalidValue(f"membership {m.id} is already in group {target.id}", membership_id=m.id)
     company = situation.company(m.company_id)
+    check_forward("company", company.id, command.at, company.last_at)
     check_forward("group", target.id, command.at, target.last_at)
     held = target.open_membership_of(company.id)
     if held is not None:
