@@ -21,7 +21,13 @@ ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", ROOT / "CHANGELOG.md", *sorted((ROOT / "docs").glob("*.md"))]
 FENCE = re.compile(r"^```(?P<info>[^\n`]*)\n(?P<body>.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE)
 LINK = re.compile(r"\]\((?P<target>[^)\s#]+)(?:#[^)]*)?\)")
-STREAMS = {"company_id": "company", "group_id": "group", "ledger_id": "ledger"}
+STREAMS = {
+    "company_id": "company",
+    "group_id": "group",
+    "goal_id": "goal",
+    "motion_id": "motion",
+    "ledger_id": "ledger",
+}
 
 
 @attrs.frozen

@@ -33,7 +33,8 @@ from eventsourcing.persistence import (
 
 from peernet.adapters.codec import CommandHandled, PeerNetMapper, StreamRef, converter, topic_of
 from peernet.adapters.storage import StoreUnavailable, default_url, redact, settings_for
-from peernet.domain import companies, groups, network, seats
+from peernet.domain import companies, goals, groups, motions, network, seats
+from peernet.domain.access import AccessDenied, Reader, sees_inside
 from peernet.domain.common import (
     Command,
     Event,
@@ -42,11 +43,26 @@ from peernet.domain.common import (
     RuleViolation,
     _coerced,
 )
-from peernet.domain.companies import Company, CompanyEvent, CompanyRegistered, MembershipApplied
+from peernet.domain.companies import (
+    Company,
+    CompanyRegistered,
+    MembershipApplied,
+    RecordAcquisition,
+)
+from peernet.domain.goals import Goal, GoalSet, ReviewGoals, SetGoal, UnknownGoal
 from peernet.domain.groups import Group, GroupFormed, UnknownGroup
 from peernet.domain.memberships import ApplyForMembership, TransferMember, UnknownMembership
+from peernet.domain.motions import Motion, MotionRaised, RaiseMotion, UnknownMotion
 from peernet.records import Recorded
-from peernet.views import CompanyView, GroupSummary, MembershipView, Roster
+from peernet.views import (
+    CompanyView,
+    GoalRecord,
+    GoalView,
+    GroupSummary,
+    MembershipView,
+    MotionView,
+    Roster,
+)
 
 log = logging.getLogger(__name__)
 
@@ -54,15 +70,27 @@ S = TypeVar("S")
 
 _LEDGER = uuid5(NAMESPACE_URL, "https://peernet.invalid/command-ledger")
 _PAGE = 1000
-_GROUP_TOPIC = f"peernet.{GroupFormed.__name__}"
-_COMPANY_TOPIC = f"peernet.{CompanyRegistered.__name__}"
-_KINDS = {_GROUP_TOPIC: "group", _COMPANY_TOPIC: "company"}
 _OPEN_ATTEMPTS = 5
 _TAIL_LIMIT = 10_000  # past this many unseen events, reload streams lazily instead
 _LEDGER_TOPIC = f"peernet.{CommandHandled.__name__}"
 _DIRECTORY_TOPICS = [
-    f"peernet.{cls.__name__}" for cls in (GroupFormed, CompanyRegistered, MembershipApplied)
+    f"peernet.{cls.__name__}"
+    for cls in (GroupFormed, CompanyRegistered, MembershipApplied, GoalSet, MotionRaised)
 ]
+#: the event every stream of a kind begins with, by the field that names its id
+_FIRST_TOPICS = {
+    "company_id": f"peernet.{CompanyRegistered.__name__}",
+    "group_id": f"peernet.{GroupFormed.__name__}",
+    "goal_id": f"peernet.{GoalSet.__name__}",
+    "motion_id": f"peernet.{MotionRaised.__name__}",
+}
+#: how each kind of stream folds, by the field that names its id (`Event.home`)
+_EVOLVE: dict[str, Callable[[Any, Any], Any]] = {
+    "company_id": companies.evolve,
+    "group_id": groups.evolve,
+    "goal_id": goals.evolve,
+    "motion_id": motions.evolve,
+}
 
 
 class ConcurrencyConflict(RuleViolation):
@@ -112,9 +140,17 @@ class _Directory:
     groups: dict[UUID, None] = attrs.Factory(dict)
     companies: dict[UUID, None] = attrs.Factory(dict)
     membership_groups: dict[UUID, UUID] = attrs.Factory(dict)
+    goal_groups: dict[UUID, UUID] = attrs.Factory(dict)
+    member_goals: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
+    motion_groups: dict[UUID, UUID] = attrs.Factory(dict)
 
     def add(self, event: Event) -> None:
         match event:
+            case GoalSet():
+                self.goal_groups[event.goal_id] = event.group_id
+                self.member_goals.setdefault(event.membership_id, {})[event.goal_id] = None
+            case MotionRaised():
+                self.motion_groups[event.motion_id] = event.group_id
             case GroupFormed():
                 self.groups[event.group_id] = None
             case CompanyRegistered():
@@ -167,8 +203,8 @@ class Network(Application[UUID]):
         self.clock = clock
         self.max_attempts = max_attempts
         self._lock = threading.RLock()
-        self._groups: dict[UUID, tuple[Group, int]] = {}
-        self._companies: dict[UUID, tuple[Company, int]] = {}
+        #: cached state and version of every stream loaded, by kind (`Event.home`)
+        self._states: dict[str, dict[UUID, tuple[Any, int]]] = {home: {} for home in _EVOLVE}
         self._directory = _Directory()
         self._seen = 0  # the log position up to which caches and directory are complete
         log.debug("opened %s", redact(self.url))
@@ -269,22 +305,14 @@ class Network(Application[UUID]):
         """Fold events into the cached states they extend and into the directory."""
         for r in records:
             self._directory.add(r.event)
-            if isinstance(r.event, CompanyEvent):
-                self._extend(self._companies, companies.evolve, r)
-            elif r.event.home == "group_id":
-                self._extend(self._groups, groups.evolve, r)
-
-    @staticmethod
-    def _extend(
-        cache: dict[UUID, tuple[S, int]], evolve: Callable[[Any, Any], S], r: Recorded
-    ) -> None:
-        if r.stream_id not in cache:
-            return  # loaded from the store in full when first needed
-        state, version = cache[r.stream_id]
-        if r.version == version + 1:
-            cache[r.stream_id] = (evolve(state, r.event), r.version)
-        elif r.version > version + 1:
-            del cache[r.stream_id]  # a gap: reload it when next needed
+            cache = self._states.get(r.event.home)
+            if cache is None or r.stream_id not in cache:
+                continue  # not a state kept here, or loaded in full when first needed
+            state, version = cache[r.stream_id]
+            if r.version == version + 1:
+                cache[r.stream_id] = (_EVOLVE[r.event.home](state, r.event), r.version)
+            elif r.version > version + 1:
+                del cache[r.stream_id]  # a gap: reload it when next needed
 
     def _handled(self, command: Command) -> tuple[Recorded, ...] | None:
         """What the first execution of this command id recorded, if there was one."""
@@ -318,8 +346,8 @@ class Network(Application[UUID]):
         if top == self._seen:
             return
         if top - self._seen > _TAIL_LIMIT:
-            self._groups.clear()
-            self._companies.clear()
+            for cache in self._states.values():
+                cache.clear()
             self._scan_directory(self._seen, top)
         else:
             for notification in self._notifications(self._seen, top):
@@ -341,24 +369,18 @@ class Network(Application[UUID]):
         for notification in self._notifications(after, stop, _DIRECTORY_TOPICS):
             self._directory.add(self.codec.decode(notification).event)
 
-    def _load(
-        self,
-        cache: dict[UUID, tuple[S, int]],
-        evolve: Callable[[Any, Any], S],
-        stream_id: UUID,
-        first_topic: str,
-        versions: dict[UUID, int] | None = None,
-    ) -> S | None:
+    def _load(self, home: str, stream_id: UUID, versions: dict[UUID, int] | None = None) -> Any:
         """A stream's state: from the cache (kept current by `_catch_up`), else read whole."""
+        cache = self._states[home]
         if stream_id in cache:
             state, version = cache[stream_id]
         else:
             state, version = None, 0
             for stored in self.recorder.select_events(stream_id):
-                if version == 0 and stored.topic != first_topic:
-                    kind = _KINDS[first_topic]
+                if version == 0 and stored.topic != _FIRST_TOPICS[home]:
+                    kind = home.removesuffix("_id")
                     raise InvalidValue(f"{stream_id} is not a {kind} id", stream_id=stream_id)
-                state = evolve(state, self.codec.decode(stored).event)
+                state = _EVOLVE[home](state, self.codec.decode(stored).event)
                 version = stored.originator_version
             if state is not None:
                 cache[stream_id] = (state, version)
@@ -367,12 +389,24 @@ class Network(Application[UUID]):
         return state
 
     def _group(self, group_id: UUID, versions: dict[UUID, int] | None = None) -> Group | None:
-        return self._load(self._groups, groups.evolve, group_id, _GROUP_TOPIC, versions)
+        found: Group | None = self._load("group_id", group_id, versions)
+        return found
 
     def _company(self, company_id: UUID, versions: dict[UUID, int] | None = None) -> Company | None:
-        return self._load(self._companies, companies.evolve, company_id, _COMPANY_TOPIC, versions)
+        found: Company | None = self._load("company_id", company_id, versions)
+        return found
 
-    def _situation(self, command: Command, versions: dict[UUID, int]) -> seats.Situation:
+    def _goal(self, goal_id: UUID, versions: dict[UUID, int] | None = None) -> Goal | None:
+        found: Goal | None = self._load("goal_id", goal_id, versions)
+        return found
+
+    def _motion(self, motion_id: UUID, versions: dict[UUID, int] | None = None) -> Motion | None:
+        found: Motion | None = self._load("motion_id", motion_id, versions)
+        return found
+
+    def _situation(  # noqa: PLR0912, PLR0915 - the one place listing what each command reads
+        self, command: Command, versions: dict[UUID, int]
+    ) -> seats.Situation:
         """Every group and company the command touches, and those their rules read."""
         loaded_groups: dict[UUID, Group] = {}
         loaded_companies: dict[UUID, Company] = {}
@@ -390,16 +424,36 @@ class Network(Application[UUID]):
                 if found is not None:
                     loaded_companies[company_id] = found
 
+        loaded_goals: dict[UUID, Goal] = {}
+        loaded_motions: dict[UUID, Motion] = {}
+
+        def goals_of(membership_id: UUID) -> None:
+            for goal_id in self._directory.member_goals.get(membership_id, ()):
+                if goal_id not in loaded_goals and (found := self._goal(goal_id, versions)):
+                    loaded_goals[goal_id] = found
+
+        motion_id = getattr(command, "motion_id", None)
+        if motion_id is not None and not isinstance(command, RaiseMotion):
+            motion = self._motion(motion_id, versions)
+            if motion is not None:
+                loaded_motions[motion_id] = motion
+                group(motion.group_id)
+                if motion.raised.subject_id is not None:
+                    goals_of(motion.raised.subject_id)
+        goal_id = getattr(command, "goal_id", None)
+        if goal_id is not None and not isinstance(command, SetGoal):
+            goal = self._goal(goal_id, versions)
+            if goal is not None:
+                loaded_goals[goal_id] = goal
+                group(goal.group_id)
         membership_groups: dict[UUID, UUID] = {}
-        for new_id in (
-            getattr(command, "new_membership_id", None),
-            getattr(command, "membership_id", None),
-        ):
-            if (
-                isinstance(command, (ApplyForMembership, TransferMember))
-                and new_id in self._directory.membership_groups
-            ):
-                membership_groups[new_id] = self._directory.membership_groups[new_id]
+        fresh = None  # a membership id the command means to create: is it taken?
+        if isinstance(command, ApplyForMembership):
+            fresh = command.membership_id
+        elif isinstance(command, TransferMember):
+            fresh = command.new_membership_id
+        if fresh is not None and fresh in self._directory.membership_groups:
+            membership_groups[fresh] = self._directory.membership_groups[fresh]
         membership_id = getattr(command, "membership_id", None)
         if membership_id is not None and not isinstance(command, ApplyForMembership):
             group_id = self._group_of(membership_id)
@@ -407,6 +461,7 @@ class Network(Application[UUID]):
             held = group(group_id)
             if held is not None and membership_id in held.memberships:
                 company(held.memberships[membership_id].company_id)
+            goals_of(membership_id)
         for field in ("group_id", "to_group_id"):
             if (named := getattr(command, field, None)) is not None:
                 group(named)
@@ -415,12 +470,21 @@ class Network(Application[UUID]):
         for subject in list(loaded_companies.values()):
             for application in subject.applications:
                 group(application.group_id)
+                if isinstance(command, RecordAcquisition):
+                    goals_of(application.membership_id)
         for held in list(loaded_groups.values()):
             for m in held.memberships.values():
                 if m.status.open:
                     company(m.company_id)
+        if isinstance(command, ReviewGoals) and (reviewed := loaded_groups.get(command.group_id)):
+            for member in reviewed.memberships:
+                goals_of(member)
         return seats.Situation(
-            groups=loaded_groups, companies=loaded_companies, membership_groups=membership_groups
+            groups=loaded_groups,
+            companies=loaded_companies,
+            membership_groups=membership_groups,
+            goals=loaded_goals,
+            motions=loaded_motions,
         )
 
     def _group_of(self, membership_id: UUID) -> UUID:
@@ -479,6 +543,77 @@ class Network(Application[UUID]):
             if group is None or membership_id not in group.memberships:
                 raise UnknownMembership(membership_id)
             return MembershipView.of(group.memberships[membership_id])
+
+    def goal(self, goal_id: UUID, *, reader: Reader) -> GoalView:
+        """One goal with every version and challenge; confidential to the group."""
+        with self._lock, self._store_errors():
+            self._catch_up()
+            goal = self._goal(goal_id)
+            if goal is None:
+                raise UnknownGoal(goal_id)
+            self._check_inside(reader, goal.group_id, "the goals")
+            return GoalView.of(goal)
+
+    def group_goals(self, group_id: UUID, *, reader: Reader) -> tuple[GoalView, ...]:
+        """Every goal set in the group, by due date; confidential to the group."""
+        with self._lock, self._store_errors():
+            self._catch_up()
+            group = self._check_inside(reader, group_id, "the goals")
+            found = [
+                self._goal(g)
+                for m in group.memberships
+                for g in self._directory.member_goals.get(m, ())
+            ]
+            views = [GoalView.of(g) for g in found if g is not None]
+            return tuple(sorted(views, key=lambda g: (g.target.due, g.set_at, str(g.goal_id))))
+
+    def goal_record(self, membership_id: UUID, *, reader: Reader) -> GoalRecord:
+        """A member's goals set, met and missed, and its completion rate."""
+        with self._lock, self._store_errors():
+            self._catch_up()
+            group_id = self._group_of(membership_id)
+            self._check_inside(reader, group_id, "the goal record")
+            found = [self._goal(g) for g in self._directory.member_goals.get(membership_id, ())]
+            views = tuple(
+                sorted(
+                    (GoalView.of(g) for g in found if g), key=lambda g: (g.set_at, str(g.goal_id))
+                )
+            )
+            return GoalRecord(membership_id=membership_id, goals=views)
+
+    def motion(self, motion_id: UUID, *, reader: Reader | None = None) -> MotionView:
+        """A motion and its tally. Who voted how is shown only to the group's active
+        members, its facilitator and auditors."""
+        with self._lock, self._store_errors():
+            self._catch_up()
+            motion = self._motion(motion_id)
+            if motion is None:
+                raise UnknownMotion(motion_id)
+            group = self._group(motion.group_id)
+            assert group is not None
+            return MotionView.of(motion, reveal=sees_inside(reader, group))
+
+    def group_motions(
+        self, group_id: UUID, *, reader: Reader | None = None
+    ) -> tuple[MotionView, ...]:
+        with self._lock, self._store_errors():
+            self._catch_up()
+            group = self._group(group_id)
+            if group is None:
+                raise UnknownGroup(group_id)
+            found = [
+                self._motion(m) for m, g in self._directory.motion_groups.items() if g == group_id
+            ]
+            reveal = sees_inside(reader, group)
+            return tuple(MotionView.of(m, reveal=reveal) for m in found if m is not None)
+
+    def _check_inside(self, reader: Reader, group_id: UUID, what: str) -> Group:
+        group = self._group(group_id)
+        if group is None:
+            raise UnknownGroup(group_id)
+        if not sees_inside(reader, group):
+            raise AccessDenied(reader, group_id, what)
+        return group
 
     def recorded(self, after: int = 0, *, page: int = 1000) -> Iterator[Recorded]:
         """Every recorded event of the network in the order it was written, streamed

@@ -119,9 +119,10 @@ def some_id(label: str) -> UUID:
     return uuid5(_IDS, label)
 
 
-def given(*events: Event) -> Situation:
-    """The situation after `events`, folded in order with the real `evolve`."""
-    return network.replay(*events)
+def given(*events: Event, situation: Situation = network.INITIAL) -> Situation:
+    """The situation after `events`, folded in order with the real `evolve` (onto
+    `situation`, when a test builds on one)."""
+    return network.replay(*events, situation=situation)
 
 
 def when(situation: Situation, command: Command) -> list[Event]:

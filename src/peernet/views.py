@@ -2,6 +2,8 @@
 
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
 from uuid import UUID
 
 import attrs
@@ -9,8 +11,10 @@ import attrs
 from peernet.domain.charters import Charter, GroupFormat, GroupKind
 from peernet.domain.common import Territory
 from peernet.domain.companies import Company, Profile
+from peernet.domain.goals import Challenge, Goal, GoalStatus, Target
 from peernet.domain.groups import Group
 from peernet.domain.memberships import Membership, MembershipStatus
+from peernet.domain.motions import Motion, MotionCarried, MotionCause, MotionKind, quorum_needed
 
 
 @attrs.frozen(kw_only=True)
@@ -165,4 +169,110 @@ class CompanyView:
             registered_at=company.registered_at,
             acquired_by=company.acquirer,
             memberships=memberships,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class GoalView:
+    goal_id: UUID
+    membership_id: UUID
+    group_id: UUID
+    company_id: UUID
+    status: GoalStatus
+    target: Target
+    #: every version of the target, as set and as revised
+    versions: tuple[Target, ...]
+    progress: Decimal | None
+    challenges: tuple[Challenge, ...]
+    set_at: datetime
+    decided_at: datetime | None
+
+    @classmethod
+    def of(cls, goal: Goal) -> "GoalView":
+        return cls(
+            goal_id=goal.id,
+            membership_id=goal.membership_id,
+            group_id=goal.group_id,
+            company_id=goal.company_id,
+            status=goal.status,
+            target=goal.target,
+            versions=goal.versions,
+            progress=goal.progress,
+            challenges=goal.challenges,
+            set_at=goal.set_at,
+            decided_at=goal.decided_at,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class GoalRecord:
+    """A member's accountability record: goals set, met, missed, and the completion rate
+    (goals met / goals decided as met or missed; withdrawn goals are not due)."""
+
+    membership_id: UUID
+    goals: tuple[GoalView, ...]
+
+    def count(self, status: GoalStatus) -> int:
+        return sum(1 for g in self.goals if g.status is status)
+
+    @property
+    def completion_rate(self) -> Fraction | None:
+        due = self.count(GoalStatus.MET) + self.count(GoalStatus.MISSED)
+        return Fraction(self.count(GoalStatus.MET), due) if due else None
+
+
+@attrs.frozen(kw_only=True)
+class Tally:
+    in_favour: int
+    against: int
+    electorate: int
+    quorum_needed: int
+
+
+@attrs.frozen(kw_only=True)
+class MotionView:
+    """A motion and its count. `ballots` (who voted how) is filled only for readers who
+    may see inside the group; everyone else gets the counts alone."""
+
+    motion_id: UUID
+    group_id: UUID
+    kind: MotionKind
+    raised_by: UUID
+    subject_id: UUID | None
+    cause: MotionCause | None
+    raised_at: datetime
+    deadline: datetime
+    quorum: Fraction
+    threshold: Fraction
+    tally: Tally
+    outcome: str
+    ballots: tuple[tuple[UUID, bool], ...] | None
+
+    @classmethod
+    def of(cls, motion: Motion, *, reveal: bool) -> "MotionView":
+        raised = motion.raised
+        outcome = "open"
+        if isinstance(motion.outcome, MotionCarried):
+            outcome = "carried"
+        elif motion.outcome is not None:
+            outcome = f"failed: {motion.outcome.reason}"
+        return cls(
+            motion_id=motion.id,
+            group_id=motion.group_id,
+            kind=raised.kind,
+            raised_by=raised.raised_by,
+            subject_id=raised.subject_id,
+            cause=raised.cause,
+            raised_at=raised.at,
+            deadline=raised.deadline,
+            quorum=raised.quorum,
+            threshold=raised.threshold,
+            tally=Tally(
+                in_favour=motion.in_favour,
+                against=motion.against,
+                electorate=len(raised.electorate),
+                quorum_needed=quorum_needed(len(raised.electorate), raised.quorum),
+            ),
+            outcome=outcome,
+            ballots=tuple((b.voter_id, b.in_favour) for b in motion.ballots) if reveal else None,
         )

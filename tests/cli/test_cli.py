@@ -4,9 +4,11 @@ The demo is built once per module (it is the slowest step) and read by the other
 """
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 import pytest
@@ -18,6 +20,11 @@ from peernet.adapters.cli import _PeerNetGroup, cli
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
     return CliRunner().invoke(cli, list(args), env=env)
+
+
+def lines(text: str) -> list[str]:
+    """The lines of `text`, stripped: a table's title is a line of its own."""
+    return [line.strip() for line in text.splitlines()]
 
 
 def one_error_line(result: Result) -> str:
@@ -247,5 +254,189 @@ def test_the_installed_entry_point_shows_help() -> None:
     )
 
     assert 0 == result.returncode, result.stderr
-    for command in ("demo", "groups", "roster", "companies", "company"):
+    for command in ("demo", "groups", "roster", "companies", "company", "goals", "motions"):
         assert command in result.stdout
+
+
+# --- accountability: goals and motions ---------------------------------------------------
+
+VOTE_OFF = re.compile(r"Motion in (.+?) to remove .+? \(missed goals\)")
+
+
+@pytest.fixture(scope="module")
+def vote_off(built: tuple[str, Result]) -> tuple[str, dict[str, Any]]:
+    """The group whose member the demo votes off, and that removal motion (as JSON)."""
+    url, result = built
+    found = VOTE_OFF.search(" ".join(result.stdout.split()))
+    assert found is not None, result.stdout
+    group = found.group(1)
+    motions = json.loads(run("motions", group, "--db", url, "--json").stdout)["motions"]
+    return group, next(m for m in motions if m["cause"] == "missed goals")
+
+
+def test_demo_tells_of_goals_the_vote_off_and_the_refill(built: tuple[str, Result]) -> None:
+    """From 2008 the story counts goals by category, and tells who was voted off and who
+    took the seat."""
+    story = " ".join(built[1].stdout.split())
+
+    assert "Goals year by year, by category" in story
+    assert "voted off the island on" in story
+    assert "the seat was offered to" in story
+    assert "signed and took the seat on" in story
+    assert "quorum not reached" in story
+
+
+def test_goals_shows_open_goals_by_category_then_decided_and_each_record(
+    url: str, vote_off: tuple[str, dict[str, Any]]
+) -> None:
+    """`peernet goals GROUP` reads as auditor:operator by default and prints three tables."""
+    result = run("goals", vote_off[0], "--db", url)
+
+    assert 0 == result.exit_code, result.output
+    assert "read as auditor operator" in result.stdout
+    for title in ("open goals, by category", "decided goals, latest first", "each member's record"):
+        assert title in result.stdout
+    assert "(voted off)" in result.stdout
+
+
+def test_goals_json_lists_open_goals_first_and_records_with_completion(
+    url: str, vote_off: tuple[str, dict[str, Any]]
+) -> None:
+    """--json gives the goals, open ones first, and per member counts and completion rate."""
+    result = run("goals", vote_off[0], "--db", url, "--json")
+
+    data = json.loads(result.stdout)
+    statuses = [g["status"] for g in data["goals"]]
+    opened = statuses.count("open")
+    assert ["open"] * opened == statuses[:opened]
+    assert {"met", "missed", "withdrawn"} == set(statuses[opened:])
+    for record in data["records"]:
+        due = record["met"] + record["missed"]
+        expected = round(record["met"] / due, 4) if due else None
+        assert expected == record["completion_rate"]
+    assert {"role": "auditor", "name": "operator", "membership_id": None} == data["reader"]
+
+
+def test_goals_read_by_an_active_member_of_the_group(
+    url: str, vote_off: tuple[str, dict[str, Any]]
+) -> None:
+    """member:COMPANY reads through the company's membership of the group."""
+    records = json.loads(run("goals", vote_off[0], "--db", url, "--json").stdout)["records"]
+    member = next(r for r in records if r["membership"] == "active")
+
+    result = run("goals", vote_off[0], "--db", url, "--json", "--as", f"member:{member['company']}")
+
+    assert 0 == result.exit_code, result.output
+    assert member["membership_id"] == json.loads(result.stdout)["reader"]["membership_id"]
+
+
+def test_goals_as_network_staff_are_refused_with_exit_1(
+    url: str, vote_off: tuple[str, dict[str, Any]]
+) -> None:
+    """Staff may not read a group's goals: AccessDenied, one line, exit 1, nothing printed."""
+    result = run("goals", vote_off[0], "--db", url, "--as", "staff:bob")
+
+    assert 1 == result.exit_code
+    line = one_error_line(result)
+    assert "refused (confidential_to_the_group)" in line
+    assert f"staff bob may not read the goals of group {vote_off[0]}" in line
+    assert "" == result.stdout
+
+
+def test_goals_as_the_member_voted_off_are_refused(
+    url: str, vote_off: tuple[str, dict[str, Any]]
+) -> None:
+    """A member who left keeps no access to the group's goals."""
+    group, motion = vote_off
+    subject = motion["subject_company"]
+
+    result = run("goals", group, "--db", url, "--as", f"member:{subject}")
+
+    assert 1 == result.exit_code
+    assert f"member {subject} may not read the goals" in one_error_line(result)
+
+
+def test_a_reader_of_no_known_role_is_a_usage_error(url: str) -> None:
+    """--as takes ROLE:NAME with a role peernet knows."""
+    result = run("goals", "HTG 1", "--db", url, "--as", "boss:x")
+
+    assert 2 == result.exit_code
+    assert "is not ROLE:NAME" in one_error_line(result)
+
+
+def test_motions_lists_the_removal_with_its_tally_and_outcome(
+    url: str, vote_off: tuple[str, dict[str, Any]]
+) -> None:
+    """`peernet motions GROUP` shows the removal carried, and who voted how below."""
+    group, motion = vote_off
+
+    result = run("motions", group, "--db", url)
+
+    assert 0 == result.exit_code, result.output
+    assert f"removal of {motion['subject_company']}" in result.stdout
+    assert "carried" in result.stdout
+    assert f"{motion['motion_id'][:8]}  for: " in result.stdout
+
+
+def test_motion_json_shows_each_ballot_to_an_auditor(
+    url: str, vote_off: tuple[str, dict[str, Any]]
+) -> None:
+    """An auditor sees every ballot; the tally counts them."""
+    motion_id = vote_off[1]["motion_id"]
+
+    result = run("motion", motion_id, "--db", url, "--json", "--as", "auditor:x")
+
+    data = json.loads(result.stdout)
+    tally = data["tally"]
+    assert "carried" == data["outcome"]
+    assert tally["in_favour"] == sum(1 for b in data["ballots"] if b["in_favour"])
+    assert tally["against"] == sum(1 for b in data["ballots"] if not b["in_favour"])
+    assert tally["quorum_needed"] <= len(data["ballots"]) <= tally["electorate"]
+
+
+def test_motion_json_hides_the_ballots_from_staff(
+    url: str, vote_off: tuple[str, dict[str, Any]]
+) -> None:
+    """Staff see the counts, never who voted how."""
+    motion = vote_off[1]
+
+    result = run("motion", motion["motion_id"], "--db", url, "--json", "--as", "staff:bob")
+
+    data = json.loads(result.stdout)
+    assert data["ballots"] is None
+    assert motion["tally"] == data["tally"]
+
+
+def test_motion_table_says_why_the_ballots_are_hidden(
+    url: str, vote_off: tuple[str, dict[str, Any]]
+) -> None:
+    """Without the ballots, a note says who may see them."""
+    motion_id = vote_off[1]["motion_id"]
+
+    hidden = run("motion", motion_id, "--db", url, "--as", "staff:bob")
+    shown = run("motion", motion_id, "--db", url, "--as", "auditor:x")
+
+    assert "counts only: staff bob may not see who voted how" in hidden.stdout
+    assert "ballots" not in lines(hidden.stdout)
+    assert "ballots" in lines(shown.stdout)
+    assert "counts only" not in shown.stdout
+
+
+def test_a_motion_is_found_by_the_first_characters_of_its_id(
+    url: str, vote_off: tuple[str, dict[str, Any]]
+) -> None:
+    """The short id `peernet motions` prints names the motion."""
+    motion_id = vote_off[1]["motion_id"]
+
+    result = run("motion", motion_id[:8], "--db", url, "--json")
+
+    assert motion_id == json.loads(result.stdout)["motion_id"]
+
+
+def test_an_unknown_motion_id_exits_2_with_one_line(url: str) -> None:
+    """A motion id nobody raised is bad input."""
+    result = run("motion", str(UUID(int=5)), "--db", url)
+
+    assert 2 == result.exit_code
+    assert f"no motion {UUID(int=5)} was raised" in one_error_line(result)
+    assert "" == result.stdout

@@ -2,7 +2,7 @@
 
 import gc
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, ClassVar
@@ -50,6 +50,26 @@ from peernet.adapters.codec import (
     event_types,
     upcaster,
 )
+from peernet.domain.goals import (
+    Direction,
+    GoalChallenged,
+    GoalMet,
+    GoalMissed,
+    GoalRevised,
+    GoalSet,
+    GoalWithdrawn,
+    ProgressReported,
+    Target,
+)
+from peernet.domain.memberships import ApplicantAdmitted, MemberVotedOff
+from peernet.domain.motions import (
+    BallotCast,
+    MotionCarried,
+    MotionCause,
+    MotionFailed,
+    MotionKind,
+    MotionRaised,
+)
 from peernet.testing import profile, some_id
 
 AT = datetime(2008, 6, 30, 17, 30, tzinfo=UTC)
@@ -58,6 +78,8 @@ GROUP = UUID("00000000-0000-4000-8000-000000000001")
 COMPANY = UUID("00000000-0000-4000-8000-000000000002")
 MEMBERSHIP = UUID("00000000-0000-4000-8000-000000000003")
 OTHER = UUID("00000000-0000-4000-8000-000000000004")
+GOAL = UUID("00000000-0000-4000-8000-000000000005")
+MOTION = UUID("00000000-0000-4000-8000-000000000006")
 COMMAND = UUID("00000000-0000-4000-8000-0000000000c1")
 CORRELATION = UUID("00000000-0000-4000-8000-0000000000c2")
 
@@ -76,6 +98,22 @@ RICH_CHARTER = Charter(
     dues_in_person=Decimal("125.50"),
     vote_quorum=Fraction(3, 4),
     goal_categories=("cash flow", "sales"),
+)
+
+GOAL_IDS: dict[str, Any] = {
+    "goal_id": GOAL,
+    "membership_id": MEMBERSHIP,
+    "group_id": GROUP,
+    "at": AT,
+}
+MOTION_IDS: dict[str, Any] = {"motion_id": MOTION, "group_id": GROUP, "at": AT}
+TARGET = Target(
+    statement="Cut days sales outstanding to 45",
+    category="cash flow",
+    value=Decimal("45.5"),
+    unit="days",
+    due=date(2008, 9, 30),
+    direction=Direction.AT_MOST,
 )
 
 #: one example of every event class peernet stores, by topic
@@ -127,6 +165,43 @@ EXAMPLES: dict[str, Callable[[], Event]] = {
     ),
     "peernet.MemberGraduated": lambda: MemberGraduated(**IDS),
     "peernet.MemberFlagged": lambda: MemberFlagged(reason="missed 2 of the last 4", **IDS),
+    "peernet.MemberVotedOff": lambda: MemberVotedOff(
+        motion_id=MOTION, cause=MotionCause.MISSED_GOALS.value, **IDS
+    ),
+    "peernet.ApplicantAdmitted": lambda: ApplicantAdmitted(motion_id=MOTION, **IDS),
+    "peernet.GoalSet": lambda: GoalSet(company_id=COMPANY, target=TARGET, **GOAL_IDS),
+    "peernet.GoalChallenged": lambda: GoalChallenged(
+        challenger_id=OTHER, reason="not a stretch", **GOAL_IDS
+    ),
+    "peernet.GoalRevised": lambda: GoalRevised(
+        revision=1, target=attrs.evolve(TARGET, value=Decimal("40")), **GOAL_IDS
+    ),
+    "peernet.ProgressReported": lambda: ProgressReported(
+        value=Decimal("52.25"), note="two big invoices late", **GOAL_IDS
+    ),
+    "peernet.GoalMet": lambda: GoalMet(value=Decimal("44"), **GOAL_IDS),
+    "peernet.GoalMissed": lambda: GoalMissed(value=None, **GOAL_IDS),
+    "peernet.GoalWithdrawn": lambda: GoalWithdrawn(reason="voted off", **GOAL_IDS),
+    "peernet.MotionRaised": lambda: MotionRaised(
+        raised_by=OTHER,
+        kind=MotionKind.REMOVAL,
+        deadline=datetime(2008, 7, 14, 17, 0, tzinfo=UTC),
+        electorate=(OTHER, COMPANY),
+        quorum=Fraction(3, 4),
+        threshold=Fraction(2, 3),
+        subject_id=MEMBERSHIP,
+        cause=MotionCause.MISSED_GOALS,
+        charter=RICH_CHARTER,
+        reason="missed 2 goals in a row",
+        **MOTION_IDS,
+    ),
+    "peernet.BallotCast": lambda: BallotCast(voter_id=OTHER, in_favour=True, **MOTION_IDS),
+    "peernet.MotionCarried": lambda: MotionCarried(
+        in_favour=3, against=1, electorate=4, **MOTION_IDS
+    ),
+    "peernet.MotionFailed": lambda: MotionFailed(
+        in_favour=1, against=0, electorate=4, reason="quorum not reached", **MOTION_IDS
+    ),
     "peernet.CommandHandled": lambda: CommandHandled(
         ledger_id=OTHER,
         command_id=COMMAND,

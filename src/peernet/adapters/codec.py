@@ -23,7 +23,7 @@ from cattrs.preconf.orjson import make_converter
 from eventsourcing.persistence import Mapper, StoredEvent
 
 # Importing the aggregates registers their event classes as subclasses of Event.
-from peernet.domain import companies, groups, memberships  # noqa: F401
+from peernet.domain import companies, goals, groups, memberships, motions  # noqa: F401
 from peernet.domain.common import Event, InvalidInput
 from peernet.records import Recorded
 

@@ -8,6 +8,15 @@ them; offered seats are signed for and taken; a few members resign, are removed 
 non-payment, are acquired (leaving every group in one write) or transfer; online members
 graduate after their programme; charters are amended and facilitators assigned.
 
+From 2008 every group holds its members to account at its quarterly meeting: the
+meeting reviews the goals due (`ReviewGoals`), and each active member sets new goals for
+the next meeting, in turns across every category of the charter's `goal_categories`.
+Between meetings members report progress; peers challenge a goal now and then, owners
+revise a goal before it is due or withdraw it. One member of one group misses every goal
+quarter after quarter and is flagged; its peers move its removal, vote it off the island,
+and the seat goes to the first wait-listed applicant who competes with nobody inside. A
+second motion fails for want of a quorum.
+
 Everything is deterministic: randomness comes only from `random.Random(seed)`, ids are
 uuid5 of the seed and a label, and every command carries a uuid5 `command_id`. Building
 the demo again on the same store records nothing new and tells the same story: commands
@@ -21,18 +30,22 @@ group, a competitor already seated...) are expected: they are counted in the sto
 
 import functools
 import logging
+import math
 import random
 from collections import Counter
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import attrs
 
+from peernet.adapters.codec import TOPIC_PREFIX, CommandHandled
 from peernet.application import CommandIdReused, Network
+from peernet.domain import goals as goal_rules
 from peernet.domain import network as pure
-from peernet.domain.charters import Charter, GroupFormat, GroupKind
+from peernet.domain.charters import DEFAULT_GOAL_CATEGORIES, Charter, GroupFormat, GroupKind
 from peernet.domain.common import Command, InvalidValue, RuleViolation, Territory
 from peernet.domain.companies import (
     CompanyKind,
@@ -41,6 +54,25 @@ from peernet.domain.companies import (
     Profile,
     RecordAcquisition,
     RegisterCompany,
+)
+from peernet.domain.goals import (
+    ChallengeGoal,
+    Direction,
+    Goal,
+    GoalChallenged,
+    GoalEvent,
+    GoalMet,
+    GoalMissed,
+    GoalRevised,
+    GoalSet,
+    GoalStatus,
+    GoalWithdrawn,
+    ReportProgress,
+    ReviewGoals,
+    ReviseGoal,
+    SetGoal,
+    Target,
+    WithdrawGoal,
 )
 from peernet.domain.groups import (
     AmendCharter,
@@ -57,6 +89,7 @@ from peernet.domain.memberships import (
     ApplyForMembership,
     DeclineSeat,
     GraduateMember,
+    MemberFlagged,
     MemberGraduated,
     MemberJoined,
     MemberRemoved,
@@ -64,6 +97,7 @@ from peernet.domain.memberships import (
     Membership,
     MembershipStatus,
     MemberTransferred,
+    MemberVotedOff,
     RemovalCause,
     RemoveMember,
     Resign,
@@ -74,17 +108,36 @@ from peernet.domain.memberships import (
     TransferMember,
     WithdrawApplication,
 )
+from peernet.domain.motions import (
+    CastBallot,
+    CloseMotion,
+    Motion,
+    MotionCarried,
+    MotionCause,
+    MotionFailed,
+    MotionKind,
+    RaiseMotion,
+    quorum_needed,
+)
 from peernet.domain.seats import Situation, first_competitor, months_after
 from peernet.records import Recorded
 
 log = logging.getLogger(__name__)
 
 #: bump when the simulation changes, so an old demo store is never mistaken for this one
-DEMO_NAMESPACE = uuid5(NAMESPACE_URL, "https://peernet.invalid/demo/v1")
+DEMO_NAMESPACE = uuid5(NAMESPACE_URL, "https://peernet.invalid/demo/v2")
 DEFAULT_SEED = 2001
 FIRST_YEAR = 2001
 LAST_YEAR = 2009
 OFFICE = "network office"
+#: the first year groups review goals at their quarterly meetings
+ACCOUNTABILITY_FROM = 2008
+#: goals each active member sets at a meeting, in turns through the charter's categories:
+#: a group of three or more covers every category each quarter, and each member covers
+#: them all within three quarters (each goal is a command or two more: the demo stays fast)
+GOALS_PER_MEETING = 2
+#: what the group knows of the member it votes off, besides its goals
+LAGGARD_ATTENDANCE = "came to 2 of the last 4 meetings"
 
 # --- the story ----------------------------------------------------------------------------
 
@@ -98,6 +151,47 @@ class Acquisition:
     #: groups (and wait-lists) the company left in the acquisition's one write
     groups_left: int
     at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class MotionStory:
+    """A motion the year decided: what was proposed, the count and the outcome."""
+
+    group: str
+    kind: str
+    #: the company whose removal (or admission) was proposed
+    subject: str | None
+    cause: str | None
+    raised_at: datetime
+    decided_at: datetime
+    #: "carried", or "failed: " and why (quorum or threshold not reached)
+    outcome: str
+    in_favour: int
+    against: int
+    electorate: int
+    quorum_needed: int
+
+
+@attrs.frozen(kw_only=True)
+class VoteOff:
+    """A member voted off the island, and who took its seat."""
+
+    company: str
+    group: str
+    at: datetime
+    cause: str
+    #: times the review flagged it, and the goals it missed in a row when voted off
+    flags: int
+    missed_in_a_row: int
+    attendance: str
+    #: its open goals, withdrawn in the same write
+    goals_withdrawn: int
+    #: the wait-listed company offered the seat in the same write, if any
+    refill: str | None
+    #: wait-listed applicants ahead of it, passed over because they compete with a member
+    passed_over: int
+    #: when the refill signed and took its seat (None: not yet, at the year's end)
+    refill_joined: datetime | None
 
 
 @attrs.frozen(kw_only=True)
@@ -129,6 +223,23 @@ class YearStory:
     active_companies: int
     waiting: int
     average_active: float
+    #: goals by category: set, met and missed at a review, withdrawn (accountability years)
+    goals_set: dict[str, int] = attrs.field(factory=dict)
+    goals_met: dict[str, int] = attrs.field(factory=dict)
+    goals_missed: dict[str, int] = attrs.field(factory=dict)
+    goals_withdrawn: dict[str, int] = attrs.field(factory=dict)
+    challenged: int = 0
+    revised: int = 0
+    #: members flagged by a review for goals missed in a row
+    flagged: int = 0
+    motions: tuple[MotionStory, ...] = ()
+    vote_offs: tuple[VoteOff, ...] = ()
+
+    @property
+    def completion(self) -> float | None:
+        """Goals met over goals decided as met or missed (withdrawn goals are not due)."""
+        met, missed = sum(self.goals_met.values()), sum(self.goals_missed.values())
+        return met / (met + missed) if met + missed else None
 
     @property
     def departed(self) -> int:
@@ -254,6 +365,51 @@ _RESIGNATIONS = (
     "moved out of the IT channel",
     "joined a vendor's partner council instead",
 )
+
+
+@attrs.frozen
+class _Aim:
+    """How a member words a goal of one category: `{value}` is the target."""
+
+    statement: str
+    unit: str
+    low: int
+    high: int
+    direction: Direction = Direction.AT_LEAST
+
+
+_AIMS = {
+    "cash flow": _Aim("bring DSO down to {value} days", "days", 28, 45, Direction.AT_MOST),
+    "sales": _Aim("book {value}k of new monthly recurring revenue", "k$ MRR", 3, 25),
+    "marketing": _Aim("generate {value} qualified leads", "leads", 10, 60),
+    "leadership": _Aim("hold {value} one-on-ones with direct reports", "one-on-ones", 6, 30),
+    "strategic relationships": _Aim(
+        "sign {value} new vendor or referral partners", "partners", 1, 4
+    ),
+    "other": _Aim("document {value} core service processes", "processes", 2, 8),
+}
+#: for a category a charter adds that the demo has no wording for
+_ANY_AIM = _Aim("reach {value} milestones of the plan", "milestones", 2, 6)
+_CHALLENGES = (
+    "too soft for a company your size",
+    "not measurable as written",
+    "the same goal as last quarter",
+    "does not move the business forward",
+)
+_WITHDRAWALS = (
+    "the vendor discontinued the programme",
+    "the key hire fell through",
+    "the deal moved to next year",
+)
+_CHALLENGE_RATE = 0.04
+_REVISE_AFTER_CHALLENGE = 0.7
+_REVISE_RATE = 0.012
+_WITHDRAW_RATE = 0.012
+_MID_QUARTER_REPORT = 0.1
+#: a member reports a goal it reached, and one it fell short of, with these odds
+_REACHED_REPORT = 0.96
+_SHORT_REPORT = 0.6
+
 # Companies that join each year (the five founders come on top in 2001).
 _ARRIVALS = {2001: 2, 2002: 15, 2003: 18, 2004: 20, 2005: 24, 2006: 30, 2007: 36, 2008: 46}
 _LATER_ARRIVALS = 56
@@ -309,6 +465,20 @@ class _Tally:
     acquisitions: list[Acquisition] = attrs.Factory(list)
     amendments: list[str] = attrs.Factory(list)
     active_samples: list[int] = attrs.Factory(list)
+    goals_set: Counter[str] = attrs.Factory(Counter)
+    goals_met: Counter[str] = attrs.Factory(Counter)
+    goals_missed: Counter[str] = attrs.Factory(Counter)
+    goals_withdrawn: Counter[str] = attrs.Factory(Counter)
+    motions: list[MotionStory] = attrs.Factory(list)
+
+
+@attrs.define
+class _VoteOffDraft:
+    """A vote-off as the story learns it: the refill joins some days later."""
+
+    year: int
+    story: VoteOff
+    refill_id: UUID | None
 
 
 _Plan = list[tuple[int, int, Callable[[], None]]]
@@ -328,7 +498,11 @@ class _Simulation:
         self.progress = progress
         self.rng = random.Random(seed)  # noqa: S311 (a story, not a secret)
         self.ns = uuid5(DEMO_NAMESPACE, f"seed {seed}")
-        self.shadow: Situation = pure.INITIAL
+        # Goals are many (thousands by 2009) and each goal event touches one: the replica
+        # keeps them in this one dict, updated in place, rather than copy it per event.
+        self.goals: dict[UUID, Goal] = {}
+        self.group_goals: dict[UUID, list[UUID]] = {}
+        self.shadow: Situation = attrs.evolve(pure.INITIAL, goals=self.goals)
         self.already = self._stored_events()
         self.produced = 0
         self.commands = 0
@@ -345,11 +519,33 @@ class _Simulation:
         self.stories: list[YearStory] = []
         self.arrivals = self._arrival_months()
         self.plans = [p for p in _group_plans() if p.year <= self.last_year]
+        # accountability draws from its own generator, so the membership story before
+        # and around it is the one the seed has always told
+        self.goal_rng = random.Random(f"{seed} accountability")  # noqa: S311 (a story)
+        self.skill: dict[UUID, float] = {}
+        #: actions planned for a later month: (year, month) -> [(day, action)]
+        self.agenda: dict[tuple[int, int], list[tuple[int, Callable[[], None]]]] = {}
+        self.laggard: UUID | None = None
+        self.laggard_group: UUID | None = None
+        self.doubted_group: UUID | None = None
+        self.laggard_company: UUID | None = None
+        self.late_reports: set[int] = set()
+        self.refills: set[UUID] = set()
+        self.vote_offs: list[_VoteOffDraft] = []
 
     # --- plumbing -----------------------------------------------------------------------
 
     def _stored_events(self) -> int:
-        return sum(1 for _ in self.network.recorded())
+        """Events the store holds, its command ledger aside, counted without decoding."""
+        count, after, page = 0, 0, 5000
+        while True:
+            batch = self.network.recorder.select_notifications(
+                start=after, limit=page, inclusive_of_start=False
+            )
+            count += sum(1 for n in batch if n.topic != _LEDGER_TOPIC)
+            if len(batch) < page:
+                return count
+            after = batch[-1].id
 
     def _id(self, label: str) -> UUID:
         self.labels[label] += 1
@@ -368,14 +564,17 @@ class _Simulation:
 
         Where the store already holds history past this point (a second build), the
         command is first decided on the replica: what was refused the first time is
-        refused again here without asking the store, whose state has moved on since.
+        refused again here without asking the store, whose state has moved on since, and
+        what recorded nothing (the store keeps no ledger entry for it) records nothing.
         """
         fields.setdefault("actor", OFFICE)
         command = command_type(at=self._time(), command_id=self._id("command"), **fields)
         self.commands += 1
         try:
-            if self.produced < self.already:
-                pure.decide(self.shadow, command)
+            if self.produced < self.already and not pure.decide(
+                self._situation_for(command), command
+            ):
+                return ()  # decided nothing the first time either (a review with no goals due)
             records = self.network.execute(command)
         except CommandIdReused:
             raise  # the store holds another story under this seed: not a refusal
@@ -389,12 +588,27 @@ class _Simulation:
         self.produced += len(records)
         return records
 
+    def _situation_for(self, command: Command) -> Situation:
+        """The replica, with only one group's goals for a command that reads them all
+        (a review, a motion): deciding on the whole network's goals would be slow."""
+        group_id = getattr(command, "group_id", None)
+        if isinstance(command, CastBallot | CloseMotion):
+            motion = self.shadow.motions.get(command.motion_id)
+            group_id = motion.group_id if motion else None
+        elif not isinstance(command, ReviewGoals | RaiseMotion):
+            return self.shadow
+        mine = {g: self.goals[g] for g in self.group_goals.get(group_id, ())} if group_id else {}
+        return attrs.evolve(self.shadow, goals=mine)
+
     def _fold(self, record: Recorded) -> None:
         event = record.event
         t = self.tally
         counted = _COUNTED.get(type(event))
         if counted is not None and getattr(event, "transferred_from", None) is None:
             t.counts[counted] += 1
+        if isinstance(event, GoalEvent):
+            self._fold_goal(event)
+            return
         match event:
             case GroupFormed():
                 notes = [_COUNTRIES.get(str(event.territory), str(event.territory))] * (
@@ -409,11 +623,37 @@ class _Simulation:
                 t.departures["resigned"] += 1
             case MemberRemoved():
                 t.departures[event.cause.value] += 1
+            case MemberVotedOff():
+                t.departures["voted off"] += 1
+            case MemberJoined() if event.membership_id in self.refills:
+                for draft in self.vote_offs:
+                    if draft.refill_id == event.membership_id:
+                        draft.story = attrs.evolve(draft.story, refill_joined=event.at)
             case CharterAmended():
                 group = self.shadow.groups[event.group_id]
                 before, after = group.charter.capacity, event.charter.capacity
                 t.amendments.append(f"{group.name} capacity {before} -> {after}")
         self.shadow = pure.evolve(self.shadow, event)
+
+    def _fold_goal(self, event: GoalEvent) -> None:
+        t = self.tally
+        before = self.goals.get(event.goal_id)
+        category = before.target.category if before else ""
+        match event:
+            case GoalSet():
+                t.goals_set[event.target.category] += 1
+                self.group_goals.setdefault(event.group_id, []).append(event.goal_id)
+            case GoalMet():
+                t.goals_met[category] += 1
+            case GoalMissed():
+                t.goals_missed[category] += 1
+            case GoalWithdrawn():
+                t.goals_withdrawn[category] += 1
+            case GoalChallenged():
+                t.counts["challenged"] += 1
+            case GoalRevised():
+                t.counts["revised"] += 1
+        self.goals[event.goal_id] = goal_rules.evolve(before, event)
 
     # --- reading the replica --------------------------------------------------------------
 
@@ -629,7 +869,8 @@ class _Simulation:
             if self.offered_at.get(m.id, due) > due:
                 continue
             name = self.shadow.profile(m.company_id).name
-            if self.rng.random() < 0.04 and m.company_id not in self.founders:
+            keen = m.company_id in self.founders or m.id in self.refills
+            if self.rng.random() < 0.04 and not keen:
                 self._do(DeclineSeat, membership_id=m.id, actor=name)
                 continue
             if self.rng.random() < 0.03:  # too eager: the rule wants the agreement first
@@ -640,8 +881,8 @@ class _Simulation:
     def depart(self, membership_id: UUID, how: str) -> None:
         group_id = self.shadow.membership_groups[membership_id]
         m = self.shadow.groups[group_id].memberships[membership_id]
-        if m.status is not MembershipStatus.ACTIVE:
-            return
+        if m.status is not MembershipStatus.ACTIVE or m.company_id == self.laggard_company:
+            return  # the laggard stays until its group has voted
         name = self.shadow.profile(m.company_id).name
         if how == "resign":
             reason = self.rng.choice(_RESIGNATIONS)
@@ -656,7 +897,7 @@ class _Simulation:
             )
 
     def acquire(self, company_id: UUID) -> None:
-        if self._company_gone(company_id):
+        if self._company_gone(company_id) or company_id == self.laggard_company:
             return
         members = sorted(
             {
@@ -774,6 +1015,373 @@ class _Simulation:
             charter = attrs.evolve(self.shadow.groups[group_id].charter, capacity=capacity)
             self._do(AmendCharter, group_id=group_id, charter=charter, actor=OFFICE)
 
+    # --- accountability -----------------------------------------------------------------
+
+    def _meeting_day(self, group_id: UUID) -> int:
+        """Each group meets on its own day of the quarter's first month (6th to 24th)."""
+        return 6 + (list(self.shadow.groups).index(group_id) * 5) % 19
+
+    def _scene_day(self) -> datetime:
+        return self.month_start + timedelta(days=self.day - 1)
+
+    def _quarter(self) -> int:
+        """Quarters since accountability began: 0 is the first quarter of 2008."""
+        start = self.month_start
+        return (start.year - ACCOUNTABILITY_FROM) * 4 + (start.month - 1) // 3
+
+    def _open_goals(self, group_id: UUID) -> list[Goal]:
+        found = (self.goals[g] for g in self.group_goals.get(group_id, ()))
+        return [g for g in found if g.status is GoalStatus.OPEN]
+
+    def _active(self, group: Group, membership_id: UUID) -> bool:
+        m = group.memberships.get(membership_id)
+        return m is not None and m.status is MembershipStatus.ACTIVE
+
+    def _name_of(self, group: Group, membership_id: UUID) -> str:
+        return self.shadow.profile(group.memberships[membership_id].company_id).name
+
+    def cast_laggard(self) -> None:
+        """January 2008: one member of the group with the longest wait-list will miss
+        every goal it sets (its peers know a seat there will not stay empty)."""
+        groups = [g for g in self._groups(fmt=GroupFormat.IN_PERSON) if len(g.active) > 3]
+        if not groups:
+            return
+        group = max(groups, key=lambda g: len(g.waitlist))  # the first formed of equals
+        candidates = sorted(
+            (m for m in group.active if m.company_id not in self.founders),
+            key=lambda m: (m.joined_at or m.applied_at, str(m.id)),
+        )
+        if candidates:
+            laggard = self.goal_rng.choice(candidates)
+            self.laggard, self.laggard_group = laggard.id, group.id
+            self.laggard_company = laggard.company_id
+
+    def doubt_a_member(self) -> None:
+        """April 2009: the largest other in-person group will vote on a member's
+        attendance (and not reach a quorum)."""
+        groups = [
+            g
+            for g in self._groups(fmt=GroupFormat.IN_PERSON)
+            if g.id != self.laggard_group and len(g.active) > 3
+        ]
+        if groups:
+            self.doubted_group = max(groups, key=lambda g: len(g.active)).id
+
+    def meet(self, group_id: UUID) -> None:
+        """The quarterly meeting: goals due are reviewed, the group votes where it must,
+        and every member sets new goals for the next meeting."""
+        group = self.shadow.groups[group_id]
+        if group.closed_at is not None or not group.active:
+            return
+        today = self._scene_day()
+        reviewed = self._do(
+            ReviewGoals,
+            group_id=group_id,
+            due_by=today.date(),
+            actor=group.facilitator or OFFICE,
+        )
+        self._late_report(reviewed or ())
+        if group_id == self.laggard_group:
+            self._move_removal(group_id)
+        if group_id == self.doubted_group:
+            self._move_doubt(group_id)
+        self._set_goals(group_id, months_after(today, 3).date())
+
+    def _late_report(self, reviewed: tuple[Recorded, ...]) -> None:
+        """Once a year a member reports progress on a goal the meeting just decided: the
+        rule refuses it (open goals only)."""
+        year = self.month_start.year
+        if year in self.late_reports:
+            return
+        for record in reviewed:
+            event = record.event
+            if isinstance(event, GoalMissed):
+                group = self.shadow.groups[event.group_id]
+                if self._active(group, event.membership_id):
+                    self.late_reports.add(year)
+                    goal = self.goals[event.goal_id]
+                    self._do(
+                        ReportProgress,
+                        goal_id=goal.id,
+                        value=goal.target.value,
+                        note="closed the deal the day after",
+                        actor=self._name_of(group, goal.membership_id),
+                    )
+                    return
+
+    def _set_goals(self, group_id: UUID, due: date) -> None:
+        group = self.shadow.groups[group_id]
+        categories = group.charter.goal_categories
+        members = sorted(group.active, key=lambda m: (m.joined_at or m.applied_at, str(m.id)))
+        quarter = self._quarter()
+        rng = self.goal_rng
+        for i, m in enumerate(members):
+            name = self.shadow.profile(m.company_id).name
+            for j in range(GOALS_PER_MEETING):
+                turn = (i + quarter) * GOALS_PER_MEETING + j
+                target = self._target(categories[turn % len(categories)], due)
+                goal_id = self._id("goal")
+                recorded = self._do(
+                    SetGoal, membership_id=m.id, target=target, goal_id=goal_id, actor=name
+                )
+                if recorded and len(members) > 1 and rng.random() < _CHALLENGE_RATE:
+                    peer = rng.choice([p for p in members if p.id != m.id])
+                    self._do(
+                        ChallengeGoal,
+                        goal_id=goal_id,
+                        challenger_id=peer.id,
+                        reason=rng.choice(_CHALLENGES),
+                        actor=self.shadow.profile(peer.company_id).name,
+                    )
+
+    def _target(self, category: str, due: date, value: int | None = None) -> Target:
+        aim = _AIMS.get(category, _ANY_AIM)
+        if value is None:
+            value = self.goal_rng.randint(aim.low, aim.high)
+        return Target(
+            statement=aim.statement.format(value=value),
+            category=category,
+            value=Decimal(value),
+            unit=aim.unit,
+            due=due,
+            direction=aim.direction,
+        )
+
+    def check_in(self, group_id: UUID) -> None:
+        """Mid-quarter: challenged goals are mostly raised, a few goals are revised or
+        withdrawn, and some members report how far they are."""
+        group = self.shadow.groups[group_id]
+        rng = self.goal_rng
+        for goal in self._open_goals(group_id):
+            if not self._active(group, goal.membership_id):
+                continue
+            owner = self._name_of(group, goal.membership_id)
+            target = goal.target
+            challenged = bool(goal.challenges) and len(goal.versions) == 1
+            if (challenged and rng.random() < _REVISE_AFTER_CHALLENGE) or (
+                rng.random() < _REVISE_RATE
+            ):
+                value = int(target.value)
+                value = (
+                    value + max(1, value // 4)
+                    if target.direction is Direction.AT_LEAST
+                    else value - max(2, value // 10)
+                )
+                revised = self._target(target.category, target.due, value)
+                self._do(ReviseGoal, goal_id=goal.id, target=revised, actor=owner)
+            elif rng.random() < _WITHDRAW_RATE and goal.membership_id != self.laggard:
+                self._do(
+                    WithdrawGoal, goal_id=goal.id, reason=rng.choice(_WITHDRAWALS), actor=owner
+                )
+            elif rng.random() < _MID_QUARTER_REPORT:
+                self._do(
+                    ReportProgress, goal_id=goal.id, value=self._progress(goal, 0.5), actor=owner
+                )
+
+    def report(self, group_id: UUID) -> None:
+        """The month before the meeting: members report where their goals stand. Most
+        reach most of them; the laggard reaches none (and reports now and then)."""
+        group = self.shadow.groups[group_id]
+        rng = self.goal_rng
+        for goal in self._open_goals(group_id):
+            if not self._active(group, goal.membership_id):
+                continue
+            member = goal.membership_id
+            if member not in self.skill:
+                self.skill[member] = 0.65 + 0.3 * rng.random()
+            if member == self.laggard:
+                reports, share = rng.random() < 0.6, 0.3 + 0.5 * rng.random()
+            else:
+                reached = rng.random() < self.skill[member]
+                reports = rng.random() < (_REACHED_REPORT if reached else _SHORT_REPORT)
+                share = 1.0 + 0.3 * rng.random() if reached else 0.4 + 0.55 * rng.random()
+            if reports:
+                self._do(
+                    ReportProgress,
+                    goal_id=goal.id,
+                    value=self._progress(goal, share),
+                    actor=self._name_of(group, member),
+                )
+
+    @staticmethod
+    def _progress(goal: Goal, share: float) -> Decimal:
+        """The value a member reports, `share` of the way to its target (1.0: reached;
+        for an at-most goal, the way down from a third above the target)."""
+        target = goal.target.value
+        if goal.target.direction is Direction.AT_LEAST:
+            value = int(target * Decimal(share))
+            return Decimal(value if share < 1 else max(value, int(target)))
+        start = target * Decimal("1.35")
+        value = math.ceil(start - (start - target) * Decimal(share))
+        return Decimal(value if share < 1 else min(value, int(target)))
+
+    # --- motions ------------------------------------------------------------------------
+
+    def _later(self, day: datetime, action: Callable[[], None]) -> None:
+        """Plan `action` for a day of a later month."""
+        assert (day.year, day.month) > (self.month_start.year, self.month_start.month)
+        self.agenda.setdefault((day.year, day.month), []).append((day.day, action))
+
+    def _move_removal(self, group_id: UUID) -> None:
+        """Flagged twice, the laggard faces a removal motion; the subject's own ballot is
+        refused, the others vote the next month and carry it with their last ballot."""
+        group = self.shadow.groups[group_id]
+        assert self.laggard is not None
+        subject = group.memberships[self.laggard]
+        if subject.status is not MembershipStatus.ACTIVE or len(subject.flags) < 2:
+            return
+        streak = goal_rules.missed_in_a_row(self.goals, subject.id)
+        reason = f"missed {streak} goals in a row and {LAGGARD_ATTENDANCE}"
+        motion_id = self._raise(group, subject.id, MotionCause.MISSED_GOALS, reason)
+        if motion_id is None:
+            return
+        self._do(
+            CastBallot,
+            motion_id=motion_id,
+            voter_id=subject.id,
+            in_favour=False,
+            actor=self._name_of(group, subject.id),
+        )
+        raised = self.shadow.motions[motion_id].raised
+        voters = list(raised.electorate)
+        self.goal_rng.shuffle(voters)
+        against = set([v for v in voters if v != raised.raised_by][:3])
+        self._plan_votes(motion_id, [(v, v not in against) for v in voters])
+
+    def _move_doubt(self, group_id: UUID) -> None:
+        """A member questions another's attendance; few vote and the motion fails at its
+        deadline for want of a quorum."""
+        self.doubted_group = None
+        group = self.shadow.groups[group_id]
+        members = sorted(
+            (m for m in group.active if m.company_id not in self.founders),
+            key=lambda m: (m.joined_at or m.applied_at, str(m.id)),
+        )
+        if len(members) < 2:
+            return
+        subject = self.goal_rng.choice(members)
+        motion_id = self._raise(
+            group, subject.id, MotionCause.ATTENDANCE, "missed 3 of the last 4 meetings"
+        )
+        if motion_id is None:
+            return
+        raised = self.shadow.motions[motion_id].raised
+        others = sorted((v for v in raised.electorate if v != raised.raised_by), key=str)
+        few = others[: len(raised.electorate) // 3 - 1]  # the mover and a few others
+        votes = [(raised.raised_by, True)] + [(v, i % 2 == 1) for i, v in enumerate(few)]
+        self._plan_votes(motion_id, votes)
+
+    def _raise(
+        self, group: Group, subject_id: UUID, cause: MotionCause, reason: str
+    ) -> UUID | None:
+        movers = sorted((m for m in group.active if m.id != subject_id), key=lambda m: str(m.id))
+        if not movers:
+            return None
+        mover = self.goal_rng.choice(movers)
+        start = self.month_start
+        next_month = datetime(start.year + start.month // 12, start.month % 12 + 1, 1, tzinfo=UTC)
+        motion_id = self._id("motion")
+        raised = self._do(
+            RaiseMotion,
+            group_id=group.id,
+            raised_by=mover.id,
+            kind=MotionKind.REMOVAL,
+            subject_id=subject_id,
+            cause=cause,
+            reason=reason,
+            deadline=next_month + timedelta(days=20, hours=17),
+            motion_id=motion_id,
+            actor=self._name_of(group, mover.id),
+        )
+        return motion_id if raised else None
+
+    def _plan_votes(self, motion_id: UUID, votes: list[tuple[UUID, bool]]) -> None:
+        deadline = self.shadow.motions[motion_id].raised.deadline
+        self._later(deadline - timedelta(days=15), functools.partial(self.vote, motion_id, votes))
+        self._later(deadline + timedelta(days=1), functools.partial(self.close, motion_id))
+
+    def vote(self, motion_id: UUID, votes: list[tuple[UUID, bool]]) -> None:
+        for voter, in_favour in votes:
+            motion = self.shadow.motions[motion_id]
+            group = self.shadow.groups[motion.group_id]
+            if motion.closed or not self._active(group, voter):
+                continue
+            before = group
+            recorded = self._do(
+                CastBallot,
+                motion_id=motion_id,
+                voter_id=voter,
+                in_favour=in_favour,
+                actor=self._name_of(group, voter),
+            )
+            self._decided(recorded or (), before)
+
+    def close(self, motion_id: UUID) -> None:
+        """The deadline passed: the office counts the ballots of a motion still open."""
+        motion = self.shadow.motions[motion_id]
+        if motion.closed:
+            return
+        before = self.shadow.groups[motion.group_id]
+        self._decided(self._do(CloseMotion, motion_id=motion_id) or (), before)
+
+    def _decided(self, recorded: tuple[Recorded, ...], before: Group) -> None:
+        """Tell the story of a motion decided by `recorded`; `before` is its group as it
+        was, wait-list and all, before that write."""
+        outcome = next(
+            (r.event for r in recorded if isinstance(r.event, MotionCarried | MotionFailed)),
+            None,
+        )
+        if outcome is None:
+            return
+        motion = self.shadow.motions[outcome.motion_id]
+        raised = motion.raised
+        subject = None
+        if raised.subject_id is not None:
+            subject = self._name_of(before, raised.subject_id)
+        self.tally.motions.append(
+            MotionStory(
+                group=before.name,
+                kind=raised.kind.value,
+                subject=subject,
+                cause=raised.cause.value if raised.cause else None,
+                raised_at=raised.at,
+                decided_at=outcome.at,
+                outcome=_outcome(motion),
+                in_favour=outcome.in_favour,
+                against=outcome.against,
+                electorate=outcome.electorate,
+                quorum_needed=quorum_needed(outcome.electorate, raised.quorum),
+            )
+        )
+        for record in recorded:
+            if isinstance(record.event, MemberVotedOff):
+                self._voted_off(record.event, recorded, before)
+
+    def _voted_off(
+        self, event: MemberVotedOff, recorded: tuple[Recorded, ...], before: Group
+    ) -> None:
+        offered = [r.event for r in recorded if isinstance(r.event, SeatOffered)]
+        refill = offered[0].membership_id if offered else None
+        if refill is not None:
+            self.refills.add(refill)
+        member = self.shadow.groups[event.group_id].memberships[event.membership_id]
+        story = VoteOff(
+            company=self._name_of(before, event.membership_id),
+            group=before.name,
+            at=event.at,
+            cause=event.cause,
+            flags=len(member.flags),
+            missed_in_a_row=goal_rules.missed_in_a_row(self.goals, member.id),
+            attendance=LAGGARD_ATTENDANCE if member.id == self.laggard else "",
+            goals_withdrawn=sum(isinstance(r.event, GoalWithdrawn) for r in recorded),
+            refill=self._name_of(before, refill) if refill else None,
+            passed_over=before.waitlist.index(refill) if refill in before.waitlist else 0,
+            refill_joined=None,
+        )
+        self.vote_offs.append(_VoteOffDraft(year=event.at.year, story=story, refill_id=refill))
+        if member.id == self.laggard:
+            self.laggard_company = None
+
     # --- the calendar -------------------------------------------------------------------
 
     def _arrival_months(self) -> dict[tuple[int, int], int]:
@@ -817,7 +1425,25 @@ class _Simulation:
         add(24, self.rebalance)
         if rng.random() < 0.6:
             add(rng.randint(5, 25), self.join_companion)
+        if year >= ACCOUNTABILITY_FROM:
+            self._accountability_plan(year, month, add)
+        for day, action in self.agenda.pop((year, month), []):
+            add(day, action)
         return plan
+
+    def _accountability_plan(
+        self, year: int, month: int, add: Callable[[int, Callable[[], None]], None]
+    ) -> None:
+        """Every open group meets in the first month of each quarter; members check in
+        mid-quarter and report the month before the next meeting."""
+        if (year, month) == (ACCOUNTABILITY_FROM, 1):
+            add(1, self.cast_laggard)
+        if (year, month) == (ACCOUNTABILITY_FROM + 1, 4):
+            add(1, self.doubt_a_member)
+        act = (self.meet, self.check_in, self.report)[(month - 1) % 3]
+        for group_id, group in self.shadow.groups.items():
+            if group.closed_at is None:
+                add(self._meeting_day(group_id), functools.partial(act, group_id))
 
     def _hazards(self, add: Callable[[int, Callable[[], None]], None]) -> None:
         """Each core member may resign, be removed for non-payment or be acquired this
@@ -905,6 +1531,15 @@ class _Simulation:
             average_active=(
                 sum(t.active_samples) / len(t.active_samples) if t.active_samples else 0.0
             ),
+            goals_set=_by_category(t.goals_set),
+            goals_met=_by_category(t.goals_met),
+            goals_missed=_by_category(t.goals_missed),
+            goals_withdrawn=_by_category(t.goals_withdrawn),
+            challenged=t.counts["challenged"],
+            revised=t.counts["revised"],
+            flagged=t.counts["flagged"],
+            motions=tuple(t.motions),
+            vote_offs=tuple(d.story for d in self.vote_offs if d.year == t.year),
         )
         self.stories.append(story)
         log.info(
@@ -930,10 +1565,26 @@ _COUNTED: dict[type, str] = {
     MemberTransferred: "transfers",
     MemberGraduated: "graduations",
     FacilitatorAssigned: "facilitators",
+    MemberFlagged: "flagged",
 }
 _THREE_YEARS = timedelta(days=3 * 365)
+_LEDGER_TOPIC = TOPIC_PREFIX + CommandHandled.__name__
+
+
+def _by_category(counts: Counter[str]) -> dict[str, int]:
+    """Counts in the order of the default charter's categories, then any other."""
+    order = {c: i for i, c in enumerate(DEFAULT_GOAL_CATEGORIES)}
+    return dict(sorted(counts.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])))
+
+
 _COUNTRIES = {"CA": "Canada", "US": "United States"}
 _BANDS = ((10, "under 1M"), (25, "1-5M"), (60, "5-10M"), (150, "10-25M"), (10_000, "25M+"))
+
+
+def _outcome(motion: Motion) -> str:
+    if isinstance(motion.outcome, MotionFailed):
+        return f"failed: {motion.outcome.reason}"
+    return "carried" if motion.outcome else "open"
 
 
 def build_demo(

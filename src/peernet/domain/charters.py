@@ -62,6 +62,8 @@ class Charter:
     one_core_group: bool = True
     #: a company must sign the membership agreement before it becomes active
     agreement_required: bool = True
+    #: an applicant offered a seat takes it only after the group carries an admission motion
+    admission_vote: bool = False
     #: representatives a member company may send
     max_representatives: int = attrs.field(default=4, validator=at_least(1))
     #: attendance rule: flagged when more than `misses_allowed` of the last `attendance_window`

@@ -25,6 +25,7 @@ class MembershipStatus(enum.Enum):
     REMOVED = "removed"
     TRANSFERRED = "transferred"
     GRADUATED = "graduated"
+    VOTED_OFF = "voted off"
 
     @property
     def pending(self) -> bool:
@@ -184,6 +185,21 @@ class MemberGraduated(MembershipEvent):
 
 
 @attrs.frozen(kw_only=True)
+class MemberVotedOff(MembershipEvent):
+    """The group carried a removal motion; recorded with `MotionCarried` in one write."""
+
+    motion_id: UUID
+    cause: str
+
+
+@attrs.frozen(kw_only=True)
+class ApplicantAdmitted(MembershipEvent):
+    """The group carried an admission motion for this applicant (charter: admission_vote)."""
+
+    motion_id: UUID
+
+
+@attrs.frozen(kw_only=True)
 class MemberFlagged(MembershipEvent):
     """A rule (attendance, goals) marks the member for the group's review; not a removal."""
 
@@ -299,6 +315,18 @@ class NotPending(RuleViolation):
         )
 
 
+class AdmissionNotVoted(RuleViolation):
+    rule = "admission_vote"
+
+    def __init__(self, membership_id: UUID, group_id: UUID) -> None:
+        super().__init__(
+            f"group {group_id}'s charter admits a member by vote; no admission motion for "
+            f"membership {membership_id} was carried",
+            membership_id=membership_id,
+            group_id=group_id,
+        )
+
+
 class ProgrammeNotComplete(RuleViolation):
     rule = "programme_months"
 
@@ -325,6 +353,7 @@ class Membership:
     left_at: datetime | None = None
     departure: str | None = None
     waitlisted_because: str | None = None
+    admitted_at: datetime | None = None
     flags: tuple[str, ...] = ()
 
 
@@ -335,6 +364,7 @@ _DEPARTURES: dict[type[MembershipEvent], MembershipStatus] = {
     MemberRemoved: MembershipStatus.REMOVED,
     MemberTransferred: MembershipStatus.TRANSFERRED,
     MemberGraduated: MembershipStatus.GRADUATED,
+    MemberVotedOff: MembershipStatus.VOTED_OFF,
 }
 
 INITIAL: Membership | None = None
@@ -350,6 +380,8 @@ def _departure_reason(event: MembershipEvent) -> str:
             return event.reason or "resigned"
         case MemberTransferred():
             return f"transferred to group {event.to_group_id}"
+        case MemberVotedOff():
+            return f"voted off: {event.cause}"
     return _DEPARTURES[type(event)].value
 
 
@@ -388,6 +420,8 @@ def evolve(state: Membership | None, event: MembershipEvent) -> Membership:  # n
             return attrs.evolve(state, status=MembershipStatus.ACTIVE, joined_at=event.at)
         case MemberFlagged():
             return attrs.evolve(state, flags=(*state.flags, event.reason))
+        case ApplicantAdmitted():
+            return attrs.evolve(state, admitted_at=event.at)
     return attrs.evolve(
         state,
         status=_DEPARTURES[type(event)],

@@ -10,13 +10,14 @@ from uuid import UUID
 
 import attrs
 
-from peernet.domain import companies, groups, seats
+from peernet.domain import accountability, companies, goals, groups, motions, seats
+from peernet.domain.accountability import AccountabilityCommand
 from peernet.domain.common import Command, Event
 from peernet.domain.companies import CompanyCommand, CompanyEvent, MembershipApplied
 from peernet.domain.groups import GroupCommand
 from peernet.domain.seats import SeatCommand, Situation
 
-AnyCommand = CompanyCommand | GroupCommand | SeatCommand
+AnyCommand = CompanyCommand | GroupCommand | SeatCommand | AccountabilityCommand
 
 INITIAL = Situation()
 
@@ -30,6 +31,8 @@ def decide(situation: Situation, command: Command) -> list[Event]:
             return list(groups.decide(situation.groups.get(command.group_id), command))
     if isinstance(command, SeatCommand):
         return seats.decide(situation, command)
+    if isinstance(command, AccountabilityCommand):
+        return accountability.decide(situation, command)
     raise TypeError(f"peernet has no decision for {type(command).__name__}")
 
 
@@ -48,6 +51,12 @@ def evolve(situation: Situation, event: Event) -> Situation:
     if event.home == "group_id":
         group = groups.evolve(situation.groups.get(stream_id), event)  # type: ignore[arg-type]
         return attrs.evolve(situation, groups={**situation.groups, stream_id: group})
+    if isinstance(event, goals.GoalEvent):
+        goal = goals.evolve(situation.goals.get(stream_id), event)
+        return attrs.evolve(situation, goals={**situation.goals, stream_id: goal})
+    if isinstance(event, motions.MotionEvent):
+        motion = motions.evolve(situation.motions.get(stream_id), event)
+        return attrs.evolve(situation, motions={**situation.motions, stream_id: motion})
     return situation
 
 

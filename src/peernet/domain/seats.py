@@ -12,7 +12,7 @@ from uuid import UUID
 
 import attrs
 
-from peernet.domain import companies, groups
+from peernet.domain import companies, goals, groups
 from peernet.domain.charters import GroupFormat, GroupKind
 from peernet.domain.common import Event, InvalidValue, check_forward
 from peernet.domain.companies import (
@@ -22,6 +22,7 @@ from peernet.domain.companies import (
     Profile,
     RecordAcquisition,
 )
+from peernet.domain.goals import Goal
 from peernet.domain.groups import (
     AmendCharter,
     CharterAmended,
@@ -31,6 +32,7 @@ from peernet.domain.groups import (
     GroupHasActiveMembers,
 )
 from peernet.domain.memberships import (
+    AdmissionNotVoted,
     AgreementAlreadySigned,
     AgreementNotSigned,
     AgreementSigned,
@@ -67,6 +69,7 @@ from peernet.domain.memberships import (
     UnknownMembership,
     WithdrawApplication,
 )
+from peernet.domain.motions import Motion
 
 SeatCommand = MembershipCommand | RecordAcquisition | AmendCharter | CloseGroup
 
@@ -79,6 +82,8 @@ class Situation:
     groups: Mapping[UUID, Group] = attrs.field(factory=dict)
     companies: Mapping[UUID, Company] = attrs.field(factory=dict)
     membership_groups: Mapping[UUID, UUID] = attrs.field(factory=dict)
+    goals: Mapping[UUID, Goal] = attrs.field(factory=dict)
+    motions: Mapping[UUID, Motion] = attrs.field(factory=dict)
 
     def group(self, group_id: UUID) -> Group:
         return groups.require(self.groups.get(group_id), group_id)
@@ -201,7 +206,13 @@ def _apply(situation: Situation, command: ApplyForMembership) -> list[Event]:
 def _departure(
     situation: Situation, group: Group, m: Membership, departure: MembershipEvent
 ) -> list[Event]:
-    return [departure, *fill_seats(situation, group, departure.at, leaving=[m.id])]
+    """A member leaves: its seat is offered on, and its open goals are withdrawn."""
+    reason = f"member left: {type(departure).__name__}"
+    return [
+        departure,
+        *goals.withdraw_open(situation.goals, m.id, departure.at, reason),
+        *fill_seats(situation, group, departure.at, leaving=[m.id]),
+    ]
 
 
 def _active(group: Group, membership: Membership) -> None:
@@ -288,7 +299,9 @@ def _acquisition(situation: Situation, command: RecordAcquisition) -> list[Event
     return events
 
 
-def decide(situation: Situation, command: SeatCommand) -> list[Event]:  # noqa: PLR0911, PLR0912
+def decide(  # noqa: PLR0911, PLR0912, PLR0915 - one case per seat command, read top to bottom
+    situation: Situation, command: SeatCommand
+) -> list[Event]:
     """Decide a command that moves seats; the events may belong to several streams."""
     match command:
         case ApplyForMembership():
@@ -337,6 +350,8 @@ def decide(situation: Situation, command: SeatCommand) -> list[Event]:  # noqa: 
                 raise NoSeatOffered(m.id, m.status)
             if group.charter.agreement_required and m.signed_at is None:
                 raise AgreementNotSigned(m.id)
+            if group.charter.admission_vote and m.admitted_at is None:
+                raise AdmissionNotVoted(m.id, group.id)
             return [MemberJoined(at=command.at, **ids)]
         case DeclineSeat():
             if m.status is not MembershipStatus.OFFERED:

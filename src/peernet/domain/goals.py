@@ -1,0 +1,348 @@
+"""Goal: an accountability goal a member sets before its group.
+
+Each goal is a stream of its own. A goal is open until it is decided: met or missed when
+the group reviews the goals due (`ReviewGoals`, at a meeting), or withdrawn. The history
+keeps every version a revision made.
+"""
+
+import enum
+from collections.abc import Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from uuid import UUID, uuid4
+
+import attrs
+
+from peernet.domain.common import (
+    Command,
+    Event,
+    InvalidInput,
+    InvalidValue,
+    RuleViolation,
+    check_forward,
+    non_empty,
+)
+
+
+class GoalStatus(enum.Enum):
+    OPEN = "open"
+    MET = "met"
+    MISSED = "missed"
+    WITHDRAWN = "withdrawn"
+
+
+class Direction(enum.Enum):
+    """Whether a goal is reached at or above its target (sales) or at or below (DSO days)."""
+
+    AT_LEAST = "at least"
+    AT_MOST = "at most"
+
+    def reached(self, value: Decimal | None, target: Decimal) -> bool:
+        if value is None:
+            return False
+        return value >= target if self is Direction.AT_LEAST else value <= target
+
+
+def _amount(instance: object, attribute: "attrs.Attribute[Decimal]", value: Decimal) -> None:
+    if not isinstance(value, Decimal) or not value.is_finite():
+        raise InvalidValue(f"{attribute.name} must be a finite Decimal, got {value!r}")
+
+
+@attrs.frozen(kw_only=True)
+class Target:
+    """What a goal promises: a measurable value, its unit, the direction, the due date."""
+
+    statement: str = attrs.field(validator=non_empty)
+    category: str = attrs.field(validator=non_empty)
+    value: Decimal = attrs.field(validator=_amount)
+    unit: str = attrs.field(validator=non_empty)
+    due: date
+    direction: Direction = Direction.AT_LEAST
+
+
+# --- commands -------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class SetGoal(Command):
+    membership_id: UUID
+    target: Target
+    goal_id: UUID = attrs.field(factory=uuid4)
+
+
+@attrs.frozen(kw_only=True)
+class ChallengeGoal(Command):
+    """A peer questions a goal (too soft, not measurable...); the challenge is recorded."""
+
+    goal_id: UUID
+    challenger_id: UUID
+    reason: str = attrs.field(validator=non_empty)
+
+
+@attrs.frozen(kw_only=True)
+class ReviseGoal(Command):
+    goal_id: UUID
+    target: Target
+
+
+@attrs.frozen(kw_only=True)
+class ReportProgress(Command):
+    goal_id: UUID
+    value: Decimal = attrs.field(validator=_amount)
+    note: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class WithdrawGoal(Command):
+    goal_id: UUID
+    reason: str = attrs.field(validator=non_empty)
+
+
+@attrs.frozen(kw_only=True)
+class ReviewGoals(Command):
+    """Decide every open goal of the group due on or before `due_by`: met if its target
+    was reached, else missed; flag members who missed too many in a row."""
+
+    group_id: UUID
+    due_by: date
+
+
+GoalCommand = SetGoal | ChallengeGoal | ReviseGoal | ReportProgress | WithdrawGoal
+
+# --- events (each in the goal's own stream) -------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class GoalEvent(Event):
+    home = "goal_id"
+    goal_id: UUID
+    membership_id: UUID
+    group_id: UUID
+
+
+@attrs.frozen(kw_only=True)
+class GoalSet(GoalEvent):
+    company_id: UUID
+    target: Target
+
+
+@attrs.frozen(kw_only=True)
+class GoalChallenged(GoalEvent):
+    challenger_id: UUID
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class GoalRevised(GoalEvent):
+    revision: int
+    target: Target
+
+
+@attrs.frozen(kw_only=True)
+class ProgressReported(GoalEvent):
+    value: Decimal
+    note: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class GoalMet(GoalEvent):
+    value: Decimal
+
+
+@attrs.frozen(kw_only=True)
+class GoalMissed(GoalEvent):
+    value: Decimal | None
+
+
+@attrs.frozen(kw_only=True)
+class GoalWithdrawn(GoalEvent):
+    reason: str
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+class UnknownGoal(InvalidInput):
+    rule = "known_goal"
+
+    def __init__(self, goal_id: UUID) -> None:
+        super().__init__(f"no goal {goal_id} was set", goal_id=goal_id)
+
+
+class GoalAlreadySet(RuleViolation):
+    rule = "unique_goal_id"
+
+    def __init__(self, goal_id: UUID) -> None:
+        super().__init__(f"goal {goal_id} was already set", goal_id=goal_id)
+
+
+class GoalClosed(RuleViolation):
+    rule = "open_goals_only"
+
+    def __init__(self, goal_id: UUID, status: GoalStatus) -> None:
+        super().__init__(f"goal {goal_id} is {status.value}, no longer open", goal_id=goal_id)
+
+
+class UnknownGoalCategory(RuleViolation):
+    rule = "goal_categories"
+
+    def __init__(self, category: str, group_id: UUID, allowed: tuple[str, ...]) -> None:
+        super().__init__(
+            f"category {category!r} is not in group {group_id}'s charter "
+            f"(goal_categories: {', '.join(allowed)})",
+            group_id=group_id,
+        )
+
+
+class DueDatePassed(RuleViolation):
+    rule = "revise_before_due"
+
+    def __init__(self, goal_id: UUID, due: date) -> None:
+        super().__init__(
+            f"goal {goal_id} was due on {due.isoformat()}; it can no longer be revised",
+            goal_id=goal_id,
+        )
+
+
+class OwnGoal(RuleViolation):
+    rule = "peers_challenge"
+
+    def __init__(self, goal_id: UUID, membership_id: UUID) -> None:
+        super().__init__(
+            f"membership {membership_id} owns goal {goal_id}; only its peers challenge it",
+            goal_id=goal_id,
+            membership_id=membership_id,
+        )
+
+
+# --- state ----------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Challenge:
+    challenger_id: UUID
+    reason: str
+    at: datetime
+
+
+@attrs.frozen(kw_only=True)
+class Goal:
+    id: UUID
+    membership_id: UUID
+    group_id: UUID
+    company_id: UUID
+    set_at: datetime
+    last_at: datetime
+    #: every version of the target, the first as set, the last in force
+    versions: tuple[Target, ...]
+    status: GoalStatus = GoalStatus.OPEN
+    progress: Decimal | None = None
+    challenges: tuple[Challenge, ...] = ()
+    decided_at: datetime | None = None
+
+    @property
+    def target(self) -> Target:
+        return self.versions[-1]
+
+    @property
+    def reached(self) -> bool:
+        return self.target.direction.reached(self.progress, self.target.value)
+
+
+INITIAL: Goal | None = None
+
+
+def require(state: Goal | None, goal_id: UUID) -> Goal:
+    if state is None:
+        raise UnknownGoal(goal_id)
+    return state
+
+
+def require_open(state: Goal | None, goal_id: UUID, at: datetime) -> Goal:
+    goal = require(state, goal_id)
+    if goal.status is not GoalStatus.OPEN:
+        raise GoalClosed(goal.id, goal.status)
+    check_forward("goal", goal.id, at, goal.last_at)
+    return goal
+
+
+def check_target(target: Target, at: datetime, group_id: UUID, categories: tuple[str, ...]) -> None:
+    if target.category not in categories:
+        raise UnknownGoalCategory(target.category, group_id, categories)
+    if target.due < at.date():
+        raise InvalidValue(
+            f"a goal set on {at.date().isoformat()} cannot be due on {target.due.isoformat()}"
+        )
+
+
+def decision(goal: Goal, at: datetime) -> GoalMet | GoalMissed:
+    """Met if the last progress reached the target, else missed."""
+    ids = {"goal_id": goal.id, "membership_id": goal.membership_id, "group_id": goal.group_id}
+    if goal.reached:
+        assert goal.progress is not None
+        return GoalMet(value=goal.progress, at=at, **ids)
+    return GoalMissed(value=goal.progress, at=at, **ids)
+
+
+def missed_in_a_row(goals: Mapping[UUID, Goal], membership_id: UUID) -> int:
+    """How many of the member's latest goals were missed, in the order they fell due,
+    counting back until one was met (withdrawn goals were never due)."""
+    decided = sorted(
+        (
+            g
+            for g in goals.values()
+            if g.membership_id == membership_id and g.status in (GoalStatus.MET, GoalStatus.MISSED)
+        ),
+        key=lambda g: (g.target.due, g.set_at, str(g.id)),
+    )
+    streak = 0
+    for goal in reversed(decided):
+        if goal.status is GoalStatus.MET:
+            break
+        streak += 1
+    return streak
+
+
+def withdraw_open(
+    goals: Mapping[UUID, Goal], membership_id: UUID, at: datetime, reason: str
+) -> list["GoalWithdrawn"]:
+    """A departing member's open goals, withdrawn: a member who left has no goal due."""
+    return [
+        GoalWithdrawn(
+            goal_id=g.id, membership_id=g.membership_id, group_id=g.group_id, reason=reason, at=at
+        )
+        for g in sorted(goals.values(), key=lambda g: (g.set_at, str(g.id)))
+        if g.membership_id == membership_id and g.status is GoalStatus.OPEN
+    ]
+
+
+def evolve(state: Goal | None, event: GoalEvent) -> Goal:  # noqa: PLR0911
+    if isinstance(event, GoalSet):
+        return Goal(
+            id=event.goal_id,
+            membership_id=event.membership_id,
+            group_id=event.group_id,
+            company_id=event.company_id,
+            set_at=event.at,
+            last_at=event.at,
+            versions=(event.target,),
+        )
+    assert state is not None, f"{type(event).__name__} before GoalSet"
+    state = attrs.evolve(state, last_at=event.at)
+    match event:
+        case GoalChallenged():
+            challenge = Challenge(
+                challenger_id=event.challenger_id, reason=event.reason, at=event.at
+            )
+            return attrs.evolve(state, challenges=(*state.challenges, challenge))
+        case GoalRevised():
+            return attrs.evolve(state, versions=(*state.versions, event.target))
+        case ProgressReported():
+            return attrs.evolve(state, progress=event.value)
+        case GoalMet():
+            return attrs.evolve(state, status=GoalStatus.MET, decided_at=event.at)
+        case GoalMissed():
+            return attrs.evolve(state, status=GoalStatus.MISSED, decided_at=event.at)
+        case GoalWithdrawn():
+            return attrs.evolve(state, status=GoalStatus.WITHDRAWN, decided_at=event.at)
+    raise AssertionError(f"not a goal event: {event!r}")

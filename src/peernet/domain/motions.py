@@ -1,0 +1,261 @@
+"""Motion: a proposal a group votes on, above all removing a member ("voted off the island").
+
+Each motion is a stream of its own. The electorate is fixed when the motion is raised:
+the other active members of the group at that moment; the subject of a removal never
+votes. Quorum and threshold come from the charter in force when it was raised. A motion
+closes when every eligible voter has voted, or at its deadline.
+"""
+
+import enum
+import math
+from datetime import datetime
+from fractions import Fraction
+from uuid import UUID, uuid4
+
+import attrs
+
+from peernet.domain.charters import Charter
+from peernet.domain.common import Command, Event, InvalidInput, RuleViolation, check_forward
+
+
+class MotionKind(enum.Enum):
+    REMOVAL = "removal"
+    ADMISSION = "admission"
+    CHARTER = "charter"
+
+
+class MotionCause(enum.Enum):
+    """Why a removal is proposed."""
+
+    MISSED_GOALS = "missed goals"
+    ATTENDANCE = "attendance"
+    BREACH_OF_CONFIDENTIALITY = "breach of confidentiality"
+    NON_PAYMENT = "non-payment"
+    OTHER = "other"
+
+
+# --- commands -------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class RaiseMotion(Command):
+    """An active member proposes: to remove a member (`subject_id` and `cause`), to admit
+    an applicant (`subject_id`), or to amend the charter (`charter`)."""
+
+    group_id: UUID
+    raised_by: UUID
+    kind: MotionKind
+    deadline: datetime
+    subject_id: UUID | None = None
+    cause: MotionCause | None = None
+    charter: Charter | None = None
+    reason: str = ""
+    motion_id: UUID = attrs.field(factory=uuid4)
+
+
+@attrs.frozen(kw_only=True)
+class CastBallot(Command):
+    motion_id: UUID
+    voter_id: UUID
+    in_favour: bool
+
+
+@attrs.frozen(kw_only=True)
+class CloseMotion(Command):
+    """Count the ballots at or after the deadline."""
+
+    motion_id: UUID
+
+
+MotionCommand = RaiseMotion | CastBallot | CloseMotion
+
+# --- events ---------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class MotionEvent(Event):
+    home = "motion_id"
+    motion_id: UUID
+    group_id: UUID
+
+
+@attrs.frozen(kw_only=True)
+class MotionRaised(MotionEvent):
+    raised_by: UUID
+    kind: MotionKind
+    deadline: datetime
+    electorate: tuple[UUID, ...]
+    quorum: Fraction
+    threshold: Fraction
+    subject_id: UUID | None = None
+    cause: MotionCause | None = None
+    charter: Charter | None = None
+    reason: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class BallotCast(MotionEvent):
+    voter_id: UUID
+    in_favour: bool
+
+
+@attrs.frozen(kw_only=True)
+class MotionCarried(MotionEvent):
+    in_favour: int
+    against: int
+    electorate: int
+
+
+@attrs.frozen(kw_only=True)
+class MotionFailed(MotionEvent):
+    in_favour: int
+    against: int
+    electorate: int
+    reason: str
+
+
+# --- errors ---------------------------------------------------------------------------
+
+
+class UnknownMotion(InvalidInput):
+    rule = "known_motion"
+
+    def __init__(self, motion_id: UUID) -> None:
+        super().__init__(f"no motion {motion_id} was raised", motion_id=motion_id)
+
+
+class MotionClosed(RuleViolation):
+    rule = "open_motions_only"
+
+    def __init__(self, motion_id: UUID) -> None:
+        super().__init__(f"motion {motion_id} is closed", motion_id=motion_id)
+
+
+class SubjectCannotVote(RuleViolation):
+    rule = "subject_does_not_vote"
+
+    def __init__(self, motion_id: UUID, voter_id: UUID) -> None:
+        super().__init__(
+            f"membership {voter_id} is the subject of motion {motion_id} and cannot vote",
+            motion_id=motion_id,
+            voter_id=voter_id,
+        )
+
+
+class NotAnEligibleVoter(RuleViolation):
+    rule = "electorate_fixed_when_raised"
+
+    def __init__(self, motion_id: UUID, voter_id: UUID) -> None:
+        super().__init__(
+            f"membership {voter_id} was not an active member of the group when motion "
+            f"{motion_id} was raised",
+            motion_id=motion_id,
+            voter_id=voter_id,
+        )
+
+
+class AlreadyVoted(RuleViolation):
+    rule = "one_ballot_per_voter"
+
+    def __init__(self, motion_id: UUID, voter_id: UUID) -> None:
+        super().__init__(
+            f"membership {voter_id} already voted on motion {motion_id}",
+            motion_id=motion_id,
+            voter_id=voter_id,
+        )
+
+
+class MotionNotDue(RuleViolation):
+    rule = "count_at_deadline"
+
+    def __init__(self, motion_id: UUID, deadline: datetime) -> None:
+        super().__init__(
+            f"motion {motion_id} is open for ballots until {deadline.isoformat()}",
+            motion_id=motion_id,
+        )
+
+
+# --- state ----------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Motion:
+    id: UUID
+    group_id: UUID
+    raised: MotionRaised
+    last_at: datetime
+    ballots: tuple[BallotCast, ...] = ()
+    outcome: MotionCarried | MotionFailed | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.outcome is not None
+
+    @property
+    def in_favour(self) -> int:
+        return sum(1 for b in self.ballots if b.in_favour)
+
+    @property
+    def against(self) -> int:
+        return len(self.ballots) - self.in_favour
+
+    def voted(self, voter_id: UUID) -> bool:
+        return any(b.voter_id == voter_id for b in self.ballots)
+
+
+INITIAL: Motion | None = None
+
+
+def quorum_needed(electorate: int, quorum: Fraction) -> int:
+    """Ballots needed for a quorum: the share of the electorate, rounded up."""
+    return math.ceil(quorum * electorate)
+
+
+def tally(motion: Motion, at: datetime) -> MotionCarried | MotionFailed:
+    """The outcome of the ballots cast: carried exactly when quorum and threshold are met."""
+    raised = motion.raised
+    cast, yes, no = len(motion.ballots), motion.in_favour, motion.against
+    size = len(raised.electorate)
+    if cast == 0 or cast < quorum_needed(size, raised.quorum):
+        reason = "quorum not reached"
+    elif Fraction(yes, cast) < raised.threshold:
+        reason = "threshold not reached"
+    else:
+        return MotionCarried(
+            motion_id=motion.id,
+            group_id=motion.group_id,
+            in_favour=yes,
+            against=no,
+            electorate=size,
+            at=at,
+        )
+    return MotionFailed(
+        motion_id=motion.id,
+        group_id=motion.group_id,
+        in_favour=yes,
+        against=no,
+        electorate=size,
+        reason=reason,
+        at=at,
+    )
+
+
+def require_open(state: Motion | None, motion_id: UUID, at: datetime) -> Motion:
+    if state is None:
+        raise UnknownMotion(motion_id)
+    if state.closed:
+        raise MotionClosed(motion_id)
+    check_forward("motion", motion_id, at, state.last_at)
+    return state
+
+
+def evolve(state: Motion | None, event: MotionEvent) -> Motion:
+    if isinstance(event, MotionRaised):
+        return Motion(id=event.motion_id, group_id=event.group_id, raised=event, last_at=event.at)
+    assert state is not None, f"{type(event).__name__} before MotionRaised"
+    match event:
+        case BallotCast():
+            return attrs.evolve(state, ballots=(*state.ballots, event), last_at=event.at)
+        case MotionCarried() | MotionFailed():
+            return attrs.evolve(state, outcome=event, last_at=event.at)
+    raise AssertionError(f"not a motion event: {event!r}")
