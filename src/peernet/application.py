@@ -7,6 +7,7 @@ streams are re-read and the command decided again, a bounded number of times.
 Queries return frozen read models (`peernet.views`).
 """
 
+import contextlib
 import functools
 import hashlib
 import logging
@@ -211,6 +212,12 @@ class Network(Application[UUID]):
 
     def __repr__(self) -> str:
         return f"Network({redact(self.url)!r})"
+
+    def __del__(self) -> None:
+        # A network left open is closed when collected; by then its store may be gone
+        # (a deleted file, a dropped schema), and a finaliser has no caller to tell.
+        with contextlib.suppress(Exception):
+            super().__del__()
 
     # --- commands -----------------------------------------------------------------------
 
