@@ -7,4 +7,4 @@ from hypothesis import settings
 from peernet.testing import MembershipMachine
 
 TestMembership = MembershipMachine.TestCase
-TestMembership.settings = settings(max_examples=40, stateful_step_count=30, deadline=None)
+TestMembership.settings = settings(max_examples=50, stateful_step_count=30, deadline=None)
