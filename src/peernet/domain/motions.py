@@ -10,6 +10,7 @@ import enum
 import math
 from datetime import datetime
 from fractions import Fraction
+from typing import ClassVar
 from uuid import UUID, uuid4
 
 import attrs
@@ -131,38 +132,32 @@ class MotionClosed(RuleViolation):
         super().__init__(f"motion {motion_id} is closed", motion_id=motion_id)
 
 
-class SubjectCannotVote(RuleViolation):
+class BallotRefused(RuleViolation):
+    """A ballot the motion's rules do not take; `why` says which rule, in words."""
+
+    why: ClassVar[str]
+
+    def __init__(self, motion_id: UUID, voter_id: UUID) -> None:
+        super().__init__(
+            f"membership {voter_id} {self.why} motion {motion_id}",
+            motion_id=motion_id,
+            voter_id=voter_id,
+        )
+
+
+class SubjectCannotVote(BallotRefused):
     rule = "subject_does_not_vote"
-
-    def __init__(self, motion_id: UUID, voter_id: UUID) -> None:
-        super().__init__(
-            f"membership {voter_id} is the subject of motion {motion_id} and cannot vote",
-            motion_id=motion_id,
-            voter_id=voter_id,
-        )
+    why = "is the subject of, and cannot vote on,"
 
 
-class NotAnEligibleVoter(RuleViolation):
+class NotAnEligibleVoter(BallotRefused):
     rule = "electorate_fixed_when_raised"
-
-    def __init__(self, motion_id: UUID, voter_id: UUID) -> None:
-        super().__init__(
-            f"membership {voter_id} was not an active member of the group when motion "
-            f"{motion_id} was raised",
-            motion_id=motion_id,
-            voter_id=voter_id,
-        )
+    why = "was not an active member of the group when it raised"
 
 
-class AlreadyVoted(RuleViolation):
+class AlreadyVoted(BallotRefused):
     rule = "one_ballot_per_voter"
-
-    def __init__(self, motion_id: UUID, voter_id: UUID) -> None:
-        super().__init__(
-            f"membership {voter_id} already voted on motion {motion_id}",
-            motion_id=motion_id,
-            voter_id=voter_id,
-        )
+    why = "already voted on"
 
 
 class MotionNotDue(RuleViolation):
