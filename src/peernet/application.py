@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 import attrs
@@ -32,7 +32,7 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 
-from peernet.adapters.codec import CommandHandled, PeerNetMapper, StreamRef, converter, topic_of
+from peernet.adapters.codec import CommandHandled, PeerNetMapper, StreamRef, converter
 from peernet.adapters.storage import StoreUnavailable, default_url, redact, settings_for
 from peernet.domain import companies, goals, groups, motions, network, seats
 from peernet.domain.access import AccessDenied, Reader, sees_inside
@@ -67,7 +67,6 @@ from peernet.views import (
 
 log = logging.getLogger(__name__)
 
-S = TypeVar("S")
 
 _LEDGER = uuid5(NAMESPACE_URL, "https://peernet.invalid/command-ledger")
 _PAGE = 1000
@@ -660,4 +659,4 @@ class Network(Application[UUID]):
         return names
 
 
-__all__ = ["CommandIdReused", "ConcurrencyConflict", "Network", "ledger_id", "topic_of"]
+__all__ = ["CommandIdReused", "ConcurrencyConflict", "Network", "digest", "ledger_id"]
