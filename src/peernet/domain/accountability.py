@@ -37,9 +37,9 @@ from peernet.domain.memberships import (
     Membership,
     MembershipStatus,
     MemberVotedOff,
-    NotAnActiveMember,
     NotPending,
     UnknownMembership,
+    require_active,
 )
 from peernet.domain.motions import (
     AlreadyVoted,
@@ -69,10 +69,7 @@ def _member_of(group: Group, membership_id: UUID) -> Membership:
 
 
 def _active_member(group: Group, membership_id: UUID) -> Membership:
-    member = _member_of(group, membership_id)
-    if member.status is not MembershipStatus.ACTIVE:
-        raise NotAnActiveMember(member.id, member.status)
-    return member
+    return require_active(_member_of(group, membership_id))
 
 
 def _goal(situation: Situation, goal_id: UUID, at: datetime) -> tuple[Group, Goal]:

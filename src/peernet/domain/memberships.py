@@ -370,6 +370,13 @@ _DEPARTURES: dict[type[MembershipEvent], MembershipStatus] = {
 INITIAL: Membership | None = None
 
 
+def require_active(membership: Membership) -> Membership:
+    """The membership, if it is an active member's; else NotAnActiveMember."""
+    if membership.status is not MembershipStatus.ACTIVE:
+        raise NotAnActiveMember(membership.id, membership.status)
+    return membership
+
+
 def _departure_reason(event: MembershipEvent) -> str:
     match event:
         case MemberRemoved():

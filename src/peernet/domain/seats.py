@@ -68,6 +68,7 @@ from peernet.domain.memberships import (
     TransferMember,
     UnknownMembership,
     WithdrawApplication,
+    require_active,
 )
 from peernet.domain.motions import Motion
 
@@ -215,11 +216,6 @@ def _departure(
     ]
 
 
-def _active(group: Group, membership: Membership) -> None:
-    if membership.status is not MembershipStatus.ACTIVE:
-        raise NotAnActiveMember(membership.id, membership.status)
-
-
 def _unused(situation: Situation, membership_id: UUID) -> None:
     if membership_id in situation.membership_groups:
         raise InvalidValue(
@@ -230,7 +226,7 @@ def _unused(situation: Situation, membership_id: UUID) -> None:
 def _transfer(situation: Situation, command: TransferMember) -> list[Event]:
     source, m = situation.membership(command.membership_id)
     check_forward("group", source.id, command.at, source.last_at)
-    _active(source, m)
+    require_active(m)
     _unused(situation, command.new_membership_id)
     target = situation.group(command.to_group_id)
     if target.id == source.id:
@@ -367,12 +363,12 @@ def decide(  # noqa: PLR0911, PLR0912, PLR0915 - one case per seat command, read
                 ApplicationWithdrawn(reason=command.reason, at=command.at, **ids),
             )
         case Resign():
-            _active(group, m)
+            require_active(m)
             return _departure(
                 situation, group, m, MemberResigned(reason=command.reason, at=command.at, **ids)
             )
         case RemoveMember():
-            _active(group, m)
+            require_active(m)
             return _departure(
                 situation,
                 group,
@@ -380,7 +376,7 @@ def decide(  # noqa: PLR0911, PLR0912, PLR0915 - one case per seat command, read
                 MemberRemoved(cause=command.cause, note=command.note, at=command.at, **ids),
             )
         case GraduateMember():
-            _active(group, m)
+            require_active(m)
             if group.format is not GroupFormat.VIRTUAL:
                 raise InvalidValue(
                     f"group {group.id} is not virtual; only virtual programmes graduate",
