@@ -140,17 +140,15 @@ class _Directory:
     groups: dict[UUID, None] = attrs.Factory(dict)
     companies: dict[UUID, None] = attrs.Factory(dict)
     membership_groups: dict[UUID, UUID] = attrs.Factory(dict)
-    goal_groups: dict[UUID, UUID] = attrs.Factory(dict)
     member_goals: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
-    motion_groups: dict[UUID, UUID] = attrs.Factory(dict)
+    group_motions: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
 
     def add(self, event: Event) -> None:
         match event:
             case GoalSet():
-                self.goal_groups[event.goal_id] = event.group_id
                 self.member_goals.setdefault(event.membership_id, {})[event.goal_id] = None
             case MotionRaised():
-                self.motion_groups[event.motion_id] = event.group_id
+                self.group_motions.setdefault(event.group_id, {})[event.motion_id] = None
             case GroupFormed():
                 self.groups[event.group_id] = None
             case CompanyRegistered():
@@ -510,26 +508,35 @@ class Network(Application[UUID]):
 
     # --- queries ------------------------------------------------------------------------
 
-    def roster(self, group_id: UUID) -> Roster:
-        """Who is in the group now: members, open offers, the wait-list in order."""
+    @contextmanager
+    def _current(self) -> Iterator[None]:
+        """For a query: hold the lock, read from caches brought up to date, and turn a
+        store's failure into one line."""
         with self._lock, self._store_errors():
             self._catch_up()
-            group = self._group(group_id)
-            if group is None:
-                raise UnknownGroup(group_id)
+            yield
+
+    def _known_group(self, group_id: UUID) -> Group:
+        group = self._group(group_id)
+        if group is None:
+            raise UnknownGroup(group_id)
+        return group
+
+    def roster(self, group_id: UUID) -> Roster:
+        """Who is in the group now: members, open offers, the wait-list in order."""
+        with self._current():
+            group = self._known_group(group_id)
             return Roster.of(group, self._names(m.company_id for m in group.memberships.values()))
 
     def groups(self) -> tuple[GroupSummary, ...]:
         """Every group ever formed, in order of formation."""
-        with self._lock, self._store_errors():
-            self._catch_up()
+        with self._current():
             found = (self._group(g) for g in self._directory.groups)
             return tuple(GroupSummary.of(g) for g in found if g is not None)
 
     def company(self, company_id: UUID) -> CompanyView:
         """A company's profile and every membership it applied for."""
-        with self._lock, self._store_errors():
-            self._catch_up()
+        with self._current():
             found = self._company(company_id)
             if found is None:
                 raise companies.UnknownCompany(company_id)
@@ -537,14 +544,12 @@ class Network(Application[UUID]):
 
     def companies(self) -> tuple[CompanyView, ...]:
         """Every company ever registered, in order of registration."""
-        with self._lock, self._store_errors():
-            self._catch_up()
+        with self._current():
             found = (self._company(c) for c in self._directory.companies)
             return tuple(self._company_view(c) for c in found if c is not None)
 
     def membership(self, membership_id: UUID) -> MembershipView:
-        with self._lock, self._store_errors():
-            self._catch_up()
+        with self._current():
             group = self._group(self._group_of(membership_id))
             if group is None or membership_id not in group.memberships:
                 raise UnknownMembership(membership_id)
@@ -552,8 +557,7 @@ class Network(Application[UUID]):
 
     def goal(self, goal_id: UUID, *, reader: Reader) -> GoalView:
         """One goal with every version and challenge; confidential to the group."""
-        with self._lock, self._store_errors():
-            self._catch_up()
+        with self._current():
             goal = self._goal(goal_id)
             if goal is None:
                 raise UnknownGoal(goal_id)
@@ -562,8 +566,7 @@ class Network(Application[UUID]):
 
     def group_goals(self, group_id: UUID, *, reader: Reader) -> tuple[GoalView, ...]:
         """Every goal set in the group, by due date; confidential to the group."""
-        with self._lock, self._store_errors():
-            self._catch_up()
+        with self._current():
             group = self._check_inside(reader, group_id, "the goals")
             found = [
                 self._goal(g)
@@ -575,8 +578,7 @@ class Network(Application[UUID]):
 
     def goal_record(self, membership_id: UUID, *, reader: Reader) -> GoalRecord:
         """A member's goals set, met and missed, and its completion rate."""
-        with self._lock, self._store_errors():
-            self._catch_up()
+        with self._current():
             group_id = self._group_of(membership_id)
             self._check_inside(reader, group_id, "the goal record")
             found = [self._goal(g) for g in self._directory.member_goals.get(membership_id, ())]
@@ -590,8 +592,7 @@ class Network(Application[UUID]):
     def motion(self, motion_id: UUID, *, reader: Reader | None = None) -> MotionView:
         """A motion and its tally. Who voted how is shown only to the group's active
         members, its facilitator and auditors."""
-        with self._lock, self._store_errors():
-            self._catch_up()
+        with self._current():
             motion = self._motion(motion_id)
             if motion is None:
                 raise UnknownMotion(motion_id)
@@ -602,21 +603,14 @@ class Network(Application[UUID]):
     def group_motions(
         self, group_id: UUID, *, reader: Reader | None = None
     ) -> tuple[MotionView, ...]:
-        with self._lock, self._store_errors():
-            self._catch_up()
-            group = self._group(group_id)
-            if group is None:
-                raise UnknownGroup(group_id)
-            found = [
-                self._motion(m) for m, g in self._directory.motion_groups.items() if g == group_id
-            ]
+        with self._current():
+            group = self._known_group(group_id)
+            found = [self._motion(m) for m in self._directory.group_motions.get(group_id, ())]
             reveal = sees_inside(reader, group)
             return tuple(MotionView.of(m, reveal=reveal) for m in found if m is not None)
 
     def _check_inside(self, reader: Reader, group_id: UUID, what: str) -> Group:
-        group = self._group(group_id)
-        if group is None:
-            raise UnknownGroup(group_id)
+        group = self._known_group(group_id)
         if not sees_inside(reader, group):
             raise AccessDenied(reader, group_id, what)
         return group
