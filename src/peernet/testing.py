@@ -27,7 +27,9 @@ This module needs Hypothesis (the `test` extra); `import peernet` never imports 
 import enum
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any, ClassVar, TypeVar
 from uuid import UUID, uuid5
 
@@ -64,6 +66,7 @@ from hypothesis.stateful import (  # noqa: E402
 
 from peernet.application import CommandIdReused, Network  # noqa: E402
 from peernet.domain import network  # noqa: E402
+from peernet.domain.access import Reader  # noqa: E402
 from peernet.domain.charters import Charter, GroupFormat, GroupKind  # noqa: E402
 from peernet.domain.common import Command, Event, PeerNetError, Territory  # noqa: E402
 from peernet.domain.companies import (  # noqa: E402
@@ -74,6 +77,19 @@ from peernet.domain.companies import (  # noqa: E402
     Profile,
     RecordAcquisition,
     RegisterCompany,
+)
+from peernet.domain.goals import (  # noqa: E402
+    GoalEvent,
+    GoalMet,
+    GoalMissed,
+    GoalSet,
+    GoalStatus,
+    GoalWithdrawn,
+    ReportProgress,
+    ReviewGoals,
+    SetGoal,
+    Target,
+    WithdrawGoal,
 )
 from peernet.domain.groups import (  # noqa: E402
     AmendCharter,
@@ -90,12 +106,14 @@ from peernet.domain.memberships import (  # noqa: E402
     ApplyForMembership,
     DeclineSeat,
     GraduateMember,
+    MemberFlagged,
     MemberGraduated,
     MemberJoined,
     MemberRemoved,
     MemberResigned,
     MembershipStatus,
     MemberTransferred,
+    MemberVotedOff,
     RemovalCause,
     RemoveMember,
     Resign,
@@ -105,6 +123,19 @@ from peernet.domain.memberships import (  # noqa: E402
     TakeSeat,
     TransferMember,
     WithdrawApplication,
+)
+from peernet.domain.motions import (  # noqa: E402
+    BallotCast,
+    CastBallot,
+    CloseMotion,
+    MotionCarried,
+    MotionCause,
+    MotionEvent,
+    MotionFailed,
+    MotionKind,
+    MotionRaised,
+    RaiseMotion,
+    quorum_needed,
 )
 from peernet.domain.seats import Situation  # noqa: E402
 from peernet.records import Recorded  # noqa: E402
@@ -354,6 +385,7 @@ _DEPARTED_FROM: dict[type[Event], tuple[MembershipStatus, ...]] = {
     MemberRemoved: (MembershipStatus.ACTIVE,),
     MemberTransferred: (MembershipStatus.ACTIVE,),
     MemberGraduated: (MembershipStatus.ACTIVE,),
+    MemberVotedOff: (MembershipStatus.ACTIVE,),
 }
 _DEPARTED_TO: dict[type[Event], MembershipStatus] = {
     SeatDeclined: MembershipStatus.DECLINED,
@@ -362,6 +394,7 @@ _DEPARTED_TO: dict[type[Event], MembershipStatus] = {
     MemberRemoved: MembershipStatus.REMOVED,
     MemberTransferred: MembershipStatus.TRANSFERRED,
     MemberGraduated: MembershipStatus.GRADUATED,
+    MemberVotedOff: MembershipStatus.VOTED_OFF,
 }
 _OPEN = (MembershipStatus.WAITLISTED, MembershipStatus.OFFERED, MembershipStatus.ACTIVE)
 _SEATED = (MembershipStatus.OFFERED, MembershipStatus.ACTIVE)
@@ -420,13 +453,57 @@ class ModelCompany:
 
 
 @attrs.define
+class ModelGoal:
+    id: UUID
+    membership_id: UUID
+    group_id: UUID
+    due: date
+    open: bool = True
+
+
+@attrs.define
+class ModelMotion:
+    id: UUID
+    group_id: UUID
+    subject_id: UUID
+    electorate: tuple[UUID, ...]
+    deadline: datetime
+    quorum: Fraction
+    threshold: Fraction
+    ballots: dict[UUID, bool] = attrs.Factory(dict)
+    closed: bool = False
+
+    def carried(self) -> bool:
+        """What the charter's rule says of the ballots cast: quorum, then threshold."""
+        cast, yes = len(self.ballots), sum(self.ballots.values())
+        quorum = quorum_needed(len(self.electorate), self.quorum)
+        return cast > 0 and cast >= quorum and Fraction(yes, cast) >= self.threshold
+
+
+@attrs.define
 class Model:
     """What the machine believes the network holds, folded from the records it saw."""
 
     groups: dict[UUID, ModelGroup] = attrs.Factory(dict)
     companies: dict[UUID, ModelCompany] = attrs.Factory(dict)
     memberships: dict[UUID, ModelMembership] = attrs.Factory(dict)
+    goals: dict[UUID, ModelGoal] = attrs.Factory(dict)
+    motions: dict[UUID, ModelMotion] = attrs.Factory(dict)
     stream_times: dict[UUID, datetime] = attrs.Factory(dict)
+
+    def active_in(self, group_id: UUID) -> list[UUID]:
+        return [
+            m.id
+            for m in self.groups[group_id].members.values()
+            if m.status is MembershipStatus.ACTIVE
+        ]
+
+    def open_goals(self, membership_id: UUID) -> list[UUID]:
+        return [g.id for g in self.goals.values() if g.open and g.membership_id == membership_id]
+
+    def is_active(self, membership_id: UUID) -> bool:
+        m = self.memberships.get(membership_id)
+        return m is not None and m.status is MembershipStatus.ACTIVE
 
     def competes(self, a: UUID, b: UUID) -> bool:
         return a != b and self.companies[a].profile.competes_with(self.companies[b].profile)
@@ -460,8 +537,13 @@ class MembershipMachine(RuleBasedStateMachine):
     event by event against the model (a seat is offered only when one is free under the
     charter in force and no competitor is seated; wait-listed applicants are served in
     order of arrival; one open core membership per company; departed memberships never
-    come back; each stream's business times move forward). After every step the facade's
-    read models must agree with the model.
+    come back; each stream's business times move forward). Members set goals, report
+    progress, and have them reviewed; they move to vote each other off: only active
+    members set goals or vote, the subject never votes, one ballot per voter, a motion
+    carries exactly when the charter's quorum and threshold are met, a member who leaves
+    (voted off or otherwise) has no open goal, and the seat a vote-off frees is offered
+    under the same capacity and non-compete rules. After every step the facade's read
+    models must agree with the model.
 
     Subclass it, or call `membership_machine(...)`, to change the store (`store`: a URL,
     or a callable returning a fresh URL for each run), the charters groups are formed
@@ -521,13 +603,17 @@ class MembershipMachine(RuleBasedStateMachine):
         self, membership_id: UUID, at: datetime, allowed: tuple[MembershipStatus, ...]
     ) -> tuple[Expect, ModelMembership | None]:
         m = self.model.memberships.get(membership_id)
-        if m is None or m.status not in allowed or self._late(at, m.group_id):
+        # a departure withdraws the member's open goals, so it cannot predate their changes
+        touched = (m.group_id, *self.model.open_goals(m.id)) if m else ()
+        if m is None or m.status not in allowed or self._late(at, *touched):
             return Expect.REFUSED, m
         return Expect.ACCEPTED, m
 
     # --- executing ----------------------------------------------------------------
 
-    def execute(self, command: Command, expect: Expect) -> tuple[Recorded, ...] | None:
+    def execute(
+        self, command: Command, expect: Expect, *, may_record_nothing: bool = False
+    ) -> tuple[Recorded, ...] | None:
         """Execute `command` through the facade and check what it recorded (or not)."""
         before = self.network.recorder.max_notification_id() or 0
         refusal: str | None = None
@@ -543,7 +629,7 @@ class MembershipMachine(RuleBasedStateMachine):
         after = self.network.recorder.max_notification_id() or 0
         events = then_recorded(records)
         assert expect is not Expect.REFUSED, f"{command!r} was accepted, recording {events}"
-        assert records, f"{command!r} was accepted and recorded nothing"
+        assert records or may_record_nothing, f"{command!r} was accepted and recorded nothing"
         ledger = 1 if command.command_id is not None else 0
         assert before + len(records) + ledger == after, "the log grew by more than the records"
         self._observe(records)
@@ -567,6 +653,8 @@ class MembershipMachine(RuleBasedStateMachine):
             self.register_company(data)
         for _ in range(data.draw(st.integers(1, 2), label="founding groups")):
             self.form_group(data)
+        for group_id in list(self.model.groups):
+            self._fill(data, group_id)
 
     @precondition(lambda self: len(self.model.companies) < 12)
     @rule(data=st.data())
@@ -661,6 +749,38 @@ class MembershipMachine(RuleBasedStateMachine):
         if data.draw(st.integers(0, 3), label="any membership") == 3:
             return self._pick(data, list(self.model.memberships), "membership")
         return self._pick(data, self._memberships(*statuses), "membership")
+
+    @precondition(lambda self: self.model.companies and self.model.groups)
+    @rule(data=st.data())
+    def fill_group(self, data: st.DataObject) -> None:
+        """Several companies apply to one group and take the seats they are offered, so
+        groups grow big enough to vote one another off."""
+        self._fill(data, data.draw(st.sampled_from(list(self.model.groups)), label="group"))
+
+    def _fill(self, data: st.DataObject, group_id: UUID) -> None:
+        for company_id in data.draw(
+            st.lists(st.sampled_from(list(self.model.companies)), max_size=5, unique=True),
+            label="applicants",
+        ):
+            command = ApplyForMembership(
+                company_id=company_id,
+                group_id=group_id,
+                membership_id=self._new_id("membership"),
+                actor="staff",
+                at=self.now,
+                command_id=self._new_id("command"),
+            )
+            records = self.execute(command, self._expect_apply(command))
+            if records is None or not isinstance(records[-1].event, SeatOffered):
+                continue
+            for step in (SignAgreement, TakeSeat):
+                seat = step(
+                    membership_id=command.membership_id,
+                    actor="staff",
+                    at=self.now,
+                    command_id=self._new_id("command"),
+                )
+                self.execute(seat, Expect.ACCEPTED)
 
     @precondition(lambda self: self._any(_OPEN))
     @rule(data=st.data())
@@ -824,9 +944,9 @@ class MembershipMachine(RuleBasedStateMachine):
             company_id=company_id, acquirer="BigCo Holdings", **self._stamp(data)
         )
         company = self.model.companies.get(company_id)
-        touched = [company_id] + [
-            m.group_id for m in (self.model.open_memberships(company_id) if company else [])
-        ]
+        touched = [company_id]
+        for m in self.model.open_memberships(company_id) if company else []:
+            touched += [m.group_id, *self.model.open_goals(m.id)]
         refused = company is None or company.acquired or self._late(command.at, *touched)
         self.execute(command, Expect.REFUSED if refused else Expect.ACCEPTED)
 
@@ -856,6 +976,174 @@ class MembershipMachine(RuleBasedStateMachine):
             or any(m.status is MembershipStatus.ACTIVE for m in group.members.values())
         )
         self.execute(command, Expect.REFUSED if refused else Expect.ACCEPTED)
+
+    # --- goals and motions -------------------------------------------------------
+
+    def _goal(self, data: st.DataObject, *, open_only: bool = True) -> UUID:
+        known = [g.id for g in self.model.goals.values() if g.open or not open_only]
+        return self._pick(data, known or list(self.model.goals), "goal")
+
+    def _goal_command_expect(self, goal_id: UUID, at: datetime) -> Expect:
+        goal = self.model.goals.get(goal_id)
+        if goal is None or not goal.open or self._late(at, goal_id):
+            return Expect.REFUSED
+        return Expect.ACCEPTED
+
+    @precondition(lambda self: self._any(_ACTIVE))
+    @rule(data=st.data())
+    def set_goal(self, data: st.DataObject) -> None:
+        membership_id = self._membership(data, MembershipStatus.ACTIVE)
+        stamp = self._stamp(data)
+        m = self.model.memberships.get(membership_id)
+        categories = self.model.groups[m.group_id].charter.goal_categories if m else ("other",)
+        category = data.draw(st.sampled_from((*categories, "astrology")), label="category")
+        days = data.draw(st.integers(0, 3 * self.max_days), label="due in days")
+        command = SetGoal(
+            membership_id=membership_id,
+            target=Target(
+                statement="grow recurring revenue",
+                category=category,
+                value=Decimal(data.draw(st.integers(1, 100), label="target")),
+                unit="%",
+                due=stamp["at"].astimezone(UTC).date() + timedelta(days=days),
+            ),
+            goal_id=self._new_id("goal"),
+            **stamp,
+        )
+        fits = self.model.is_active(membership_id) and category in categories
+        self.execute(command, Expect.ACCEPTED if fits else Expect.REFUSED)
+
+    @precondition(lambda self: self.model.goals)
+    @rule(data=st.data())
+    def report_progress(self, data: st.DataObject) -> None:
+        goal_id = self._goal(data)
+        value = Decimal(data.draw(st.integers(0, 120), label="progress"))
+        command = ReportProgress(goal_id=goal_id, value=value, **self._stamp(data))
+        self.execute(command, self._goal_command_expect(goal_id, command.at))
+
+    @precondition(lambda self: self.model.goals)
+    @rule(data=st.data())
+    def withdraw_goal(self, data: st.DataObject) -> None:
+        goal_id = self._goal(data)
+        command = WithdrawGoal(goal_id=goal_id, reason="no longer relevant", **self._stamp(data))
+        self.execute(command, self._goal_command_expect(goal_id, command.at))
+
+    @precondition(lambda self: self.model.goals)
+    @rule(data=st.data())
+    def review_goals(self, data: st.DataObject) -> None:
+        """Decide the goals due by the review's date: met, or missed (and flag a streak)."""
+        group_id = self._pick(data, list(self.model.groups), "group")
+        stamp = self._stamp(data, max_days=2 * self.max_days)
+        ahead = data.draw(st.integers(0, 10), label="due by, days ahead") == 10
+        due_by = stamp["at"].astimezone(UTC).date() + timedelta(days=1 if ahead else 0)
+        command = ReviewGoals(group_id=group_id, due_by=due_by, **stamp)
+        group = self.model.groups.get(group_id)
+        due = [
+            g.id
+            for g in self.model.goals.values()
+            if g.group_id == group_id and g.open and g.due <= due_by
+        ]
+        late = self._late(command.at, group_id, *due)
+        refused = group is None or group.closed or ahead or late
+        if self.execute(
+            command, Expect.REFUSED if refused else Expect.ACCEPTED, may_record_nothing=not due
+        ):
+            undecided = [g for g in due if self.model.goals[g].open]
+            assert not undecided, f"review by {due_by} left goals {undecided} open"
+
+    def _motion(self, data: st.DataObject) -> UUID:
+        known = [x.id for x in self.model.motions.values() if not x.closed]
+        return self._pick(data, known or list(self.model.motions), "motion")
+
+    def _closing(self, motion: ModelMotion, at: datetime) -> Expect:
+        """A motion that closes carried removes a member still seated, which writes to the
+        group's stream too: refused when dated before the group's last event."""
+        subject = motion.subject_id
+        touched = (motion.group_id, *self.model.open_goals(subject))
+        if self.model.is_active(subject) and self._late(at, *touched):
+            return Expect.EITHER
+        return Expect.ACCEPTED
+
+    @precondition(lambda self: self._any(_ACTIVE))
+    @rule(data=st.data())
+    def raise_removal(self, data: st.DataObject) -> None:
+        """An active member moves to vote another off the island."""
+        movers = [
+            i
+            for i, m in self.model.memberships.items()
+            if m.status is MembershipStatus.ACTIVE and len(self.model.active_in(m.group_id)) > 1
+        ]
+        raised_by = self._pick(data, movers or self._memberships(*_ACTIVE), "mover")
+        m = self.model.memberships.get(raised_by)
+        peers = self.model.active_in(m.group_id) if m else []
+        others = [p for p in peers if p != raised_by]
+        anyone = data.draw(st.integers(0, 5), label="any peer, the mover too") == 5
+        subject = self._pick(data, peers if anyone else others or peers, "subject")
+        stamp = self._stamp(data)
+        command = RaiseMotion(
+            group_id=m.group_id if m else self._pick(data, [], "group"),
+            raised_by=raised_by,
+            kind=MotionKind.REMOVAL,
+            deadline=stamp["at"] + timedelta(days=data.draw(st.integers(1, 30), label="open for")),
+            subject_id=subject,
+            cause=data.draw(st.sampled_from(MotionCause), label="cause"),
+            motion_id=self._new_id("motion"),
+            **stamp,
+        )
+        fits = self.model.is_active(raised_by) and subject != raised_by and subject in peers
+        if self.execute(command, Expect.ACCEPTED if fits else Expect.REFUSED):
+            self.cast_ballots(data, command.motion_id)
+
+    @precondition(lambda self: self.model.motions)
+    @rule(data=st.data())
+    def vote(self, data: st.DataObject) -> None:
+        self.cast_ballots(data, self._motion(data))
+
+    def cast_ballots(self, data: st.DataObject, motion_id: UUID) -> None:
+        """None to a few ballots on one motion, mostly from its electorate."""
+        motion = self.model.motions.get(motion_id)
+        voters = [*motion.electorate, motion.subject_id] if motion else []
+        for _ in range(data.draw(st.integers(0, len(voters) + 1), label="ballots")):
+            voter = self._pick(data, voters, "voter")
+            stamp = self._stamp(data, max_days=5)  # ballots come within days
+            in_favour = data.draw(st.booleans(), label="in favour")
+            command = CastBallot(motion_id=motion_id, voter_id=voter, in_favour=in_favour, **stamp)
+            self.execute(command, self._expect_ballot(command, motion))
+
+    def _expect_ballot(self, command: CastBallot, motion: ModelMotion | None) -> Expect:
+        if motion is None or motion.closed or self._late(command.at, motion.id):
+            return Expect.REFUSED
+        voter = command.voter_id
+        if voter not in motion.electorate or voter in motion.ballots:
+            return Expect.REFUSED
+        if command.at > motion.deadline or not self.model.is_active(voter):
+            return Expect.REFUSED
+        outstanding = [
+            v
+            for v in motion.electorate
+            if v != voter and v not in motion.ballots and self.model.is_active(v)
+        ]
+        return Expect.ACCEPTED if outstanding else self._closing(motion, command.at)
+
+    @precondition(lambda self: self.model.motions)
+    @rule(data=st.data())
+    def close_motion(self, data: st.DataObject) -> None:
+        """Count the ballots at (or, refused, before) the deadline; a group that has
+        closed counts no more."""
+        motion_id = self._motion(data)
+        command = CloseMotion(motion_id=motion_id, **self._stamp(data))
+        motion = self.model.motions.get(motion_id)
+        if (
+            motion is None
+            or motion.closed
+            or self._late(command.at, motion_id)
+            or command.at < motion.deadline
+            or self.model.groups[motion.group_id].closed
+        ):
+            expect = Expect.REFUSED
+        else:
+            expect = self._closing(motion, command.at)
+        self.execute(command, expect)
 
     @precondition(lambda self: self.accepted)
     @rule(data=st.data())
@@ -892,8 +1180,12 @@ class MembershipMachine(RuleBasedStateMachine):
             self._fold(r.event)
         for m in self.model.memberships.values():
             assert m.status is not None, f"membership {m.id} was applied and never answered"
+        for goal in self.model.goals.values():
+            assert not goal.open or self.model.is_active(goal.membership_id), (
+                f"goal {goal.id} is still open after its member {goal.membership_id} left"
+            )
 
-    def _fold(self, event: Event) -> None:
+    def _fold(self, event: Event) -> None:  # noqa: PLR0912 - one case per kind of event
         model = self.model
         match event:
             case CompanyRegistered():
@@ -933,12 +1225,86 @@ class MembershipMachine(RuleBasedStateMachine):
                 m.signed = True
             case MemberJoined():
                 self._joined(event)
+            case MemberVotedOff():
+                carried = model.motions[event.motion_id]
+                assert carried.closed, f"{event!r} before its motion closed"
+                assert carried.carried(), f"{event!r} after a motion that failed"
+                assert carried.subject_id == event.membership_id, f"{event!r} names another"
+                self._departed(event, event.membership_id)
+            case MemberFlagged():
+                assert model.is_active(event.membership_id), f"{event!r} flags a non-member"
+            case GoalEvent():
+                self._goal_event(event)
+            case MotionEvent():
+                self._motion_event(event)
             case _ if type(event) in _DEPARTED_FROM:
-                m = model.memberships[getattr(event, "membership_id")]  # noqa: B009
-                assert m.status in _DEPARTED_FROM[type(event)], (
-                    f"{type(event).__name__} for membership {m.id} while {m.status}"
+                self._departed(event, getattr(event, "membership_id"))  # noqa: B009
+            case _:
+                raise AssertionError(f"the machine does not expect {event!r}")
+
+    def _departed(self, event: Event, membership_id: UUID) -> None:
+        m = self.model.memberships[membership_id]
+        assert m.status in _DEPARTED_FROM[type(event)], (
+            f"{type(event).__name__} for membership {m.id} while {m.status}"
+        )
+        m.status = _DEPARTED_TO[type(event)]
+
+    def _goal_event(self, event: GoalEvent) -> None:
+        model = self.model
+        if isinstance(event, GoalSet):
+            assert model.is_active(event.membership_id), f"{event!r} set by a non-member"
+            assert event.goal_id not in model.goals, f"goal {event.goal_id} set twice"
+            model.goals[event.goal_id] = ModelGoal(
+                id=event.goal_id,
+                membership_id=event.membership_id,
+                group_id=event.group_id,
+                due=event.target.due,
+            )
+            return
+        goal = model.goals[event.goal_id]
+        assert goal.open, f"{type(event).__name__} for goal {goal.id}, already decided"
+        if isinstance(event, GoalMet | GoalMissed):
+            assert goal.due <= event.at.date(), f"goal {goal.id} decided before it fell due"
+        if isinstance(event, GoalMet | GoalMissed | GoalWithdrawn):
+            goal.open = False
+        else:
+            assert model.is_active(goal.membership_id), f"{event!r} for a departed member"
+
+    def _motion_event(self, event: MotionEvent) -> None:
+        model = self.model
+        match event:
+            case MotionRaised():
+                assert event.subject_id is not None
+                others = sorted(
+                    (m for m in model.active_in(event.group_id) if m != event.subject_id), key=str
                 )
-                m.status = _DEPARTED_TO[type(event)]
+                assert model.is_active(event.raised_by), f"{event!r} raised by a non-member"
+                assert model.is_active(event.subject_id), f"{event!r} against a non-member"
+                assert list(event.electorate) == others, f"electorate of {event.motion_id}"
+                model.motions[event.motion_id] = ModelMotion(
+                    id=event.motion_id,
+                    group_id=event.group_id,
+                    subject_id=event.subject_id,
+                    electorate=event.electorate,
+                    deadline=event.deadline,
+                    quorum=event.quorum,
+                    threshold=event.threshold,
+                )
+            case BallotCast():
+                motion = model.motions[event.motion_id]
+                assert not motion.closed, f"ballot on closed motion {motion.id}"
+                assert event.voter_id != motion.subject_id, f"the subject voted on {motion.id}"
+                assert event.voter_id in motion.electorate, f"outsider voted on {motion.id}"
+                assert event.voter_id not in motion.ballots, f"second ballot on {motion.id}"
+                motion.ballots[event.voter_id] = event.in_favour
+            case MotionCarried() | MotionFailed():
+                motion = model.motions[event.motion_id]
+                assert not motion.closed, f"motion {motion.id} closed twice"
+                carried = isinstance(event, MotionCarried)
+                assert carried is motion.carried(), (
+                    f"motion {motion.id}: {type(event).__name__} with ballots {motion.ballots}"
+                )
+                motion.closed = True
             case _:
                 raise AssertionError(f"the machine does not expect {event!r}")
 
@@ -1044,6 +1410,18 @@ class MembershipMachine(RuleBasedStateMachine):
             if company.acquired:
                 still = [m.membership_id for m in view.memberships if m.status in _OPEN]
                 assert not still, f"acquired company {company.id} still holds {still}"
+
+    @invariant()
+    def goals_and_motions_agree_with_the_model(self) -> None:
+        """Every goal's status and every motion's count, as the facade reads them."""
+        auditor = Reader.auditor("machine")
+        for goal in self.model.goals.values():
+            status = self.network.goal(goal.id, reader=auditor).status
+            assert (status is GoalStatus.OPEN) == goal.open, f"goal {goal.id} is {status}"
+        for motion in self.model.motions.values():
+            view = self.network.motion(motion.id, reader=auditor)
+            assert (view.outcome != "open") == motion.closed, f"motion {motion.id}"
+            assert dict(view.ballots or ()) == motion.ballots, f"ballots of {motion.id}"
 
     @invariant()
     def departed_memberships_never_return(self) -> None:

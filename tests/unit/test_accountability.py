@@ -9,7 +9,14 @@ from uuid import UUID
 import attrs
 import pytest
 
-from peernet import Charter, MemberFlagged, MembershipStatus, NotAnActiveMember, SeatOffered
+from peernet import (
+    Charter,
+    DateOutOfOrder,
+    MemberFlagged,
+    MembershipStatus,
+    NotAnActiveMember,
+    SeatOffered,
+)
 from peernet.domain.goals import (
     ChallengeGoal,
     Direction,
@@ -37,6 +44,7 @@ from peernet.domain.memberships import (
     ApplicantAdmitted,
     ApplicantWaitlisted,
     MemberVotedOff,
+    Resign,
     TakeSeat,
 )
 from peernet.domain.motions import (
@@ -193,6 +201,23 @@ def test_review_decides_met_and_missed_by_the_last_progress() -> None:
         GoalMet(value=Decimal("11"), at=LATER, **ids(GOAL)),
         GoalMissed(value=None, at=LATER, **ids(other, member=1)),
     ] == events
+
+
+def test_a_departure_or_review_dated_before_a_goal_changed_is_refused() -> None:
+    """Closing a goal (by a resignation or a review) cannot predate its last progress."""
+    progress_at = LATER + timedelta(days=5)
+    situation = given(
+        goal_set(GOAL),
+        ProgressReported(value=Decimal("3"), at=progress_at, **ids(GOAL)),
+        situation=group_of(),
+    )
+    resign = Resign(membership_id=MEMBERS[0], reason="sold", actor="a", at=LATER)
+    review = ReviewGoals(group_id=GROUP, due_by=DUE, actor="f", at=LATER)
+
+    for command in (resign, review):
+        error = refused(situation, command)
+        assert isinstance(error, DateOutOfOrder)
+        assert GOAL == error.ids["stream_id"]
 
 
 def test_an_at_most_goal_is_met_at_or_below_its_target() -> None:

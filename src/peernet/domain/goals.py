@@ -276,7 +276,9 @@ def check_target(target: Target, at: datetime, group_id: UUID, categories: tuple
 
 
 def decision(goal: Goal, at: datetime) -> GoalMet | GoalMissed:
-    """Met if the last progress reached the target, else missed."""
+    """Met if the last progress reached the target, else missed; refused when dated
+    before the goal's last event."""
+    check_forward("goal", goal.id, at, goal.last_at)
     ids = {"goal_id": goal.id, "membership_id": goal.membership_id, "group_id": goal.group_id}
     if goal.reached:
         assert goal.progress is not None
@@ -306,14 +308,22 @@ def missed_in_a_row(goals: Mapping[UUID, Goal], membership_id: UUID) -> int:
 def withdraw_open(
     goals: Mapping[UUID, Goal], membership_id: UUID, at: datetime, reason: str
 ) -> list["GoalWithdrawn"]:
-    """A departing member's open goals, withdrawn: a member who left has no goal due."""
-    return [
-        GoalWithdrawn(
-            goal_id=g.id, membership_id=g.membership_id, group_id=g.group_id, reason=reason, at=at
-        )
-        for g in sorted(goals.values(), key=lambda g: (g.set_at, str(g.id)))
-        if g.membership_id == membership_id and g.status is GoalStatus.OPEN
-    ]
+    """A departing member's open goals, withdrawn: a member who left has no goal due.
+    A departure dated before the last event of one of them is refused."""
+    withdrawn = []
+    for g in sorted(goals.values(), key=lambda g: (g.set_at, str(g.id))):
+        if g.membership_id == membership_id and g.status is GoalStatus.OPEN:
+            check_forward("goal", g.id, at, g.last_at)
+            withdrawn.append(
+                GoalWithdrawn(
+                    goal_id=g.id,
+                    membership_id=g.membership_id,
+                    group_id=g.group_id,
+                    reason=reason,
+                    at=at,
+                )
+            )
+    return withdrawn
 
 
 def evolve(state: Goal | None, event: GoalEvent) -> Goal:  # noqa: PLR0911
