@@ -34,7 +34,7 @@ from eventsourcing.persistence import (
 
 from peernet.adapters.codec import CommandHandled, PeerNetMapper, StreamRef, converter
 from peernet.adapters.storage import StoreUnavailable, default_url, redact, settings_for
-from peernet.domain import companies, goals, groups, motions, network, seats
+from peernet.domain import network, seats
 from peernet.domain.access import AccessDenied, Reader, sees_inside
 from peernet.domain.common import (
     Command,
@@ -49,17 +49,34 @@ from peernet.domain.companies import (
     CompanyRegistered,
     MembershipApplied,
     RecordAcquisition,
+    UnknownCompany,
 )
 from peernet.domain.goals import Goal, GoalSet, ReviewGoals, SetGoal, UnknownGoal
 from peernet.domain.groups import Group, GroupFormed, UnknownGroup
+from peernet.domain.meetings import (
+    CloseMeeting,
+    CostsShared,
+    Gathering,
+    GatheringScheduled,
+    Meeting,
+    MeetingScheduled,
+    UnknownGathering,
+    UnknownMeeting,
+)
 from peernet.domain.memberships import ApplyForMembership, TransferMember, UnknownMembership
+from peernet.domain.money import Money
 from peernet.domain.motions import Motion, MotionRaised, RaiseMotion, UnknownMotion
+from peernet.domain.sessions import ChargeDues
 from peernet.records import Recorded
 from peernet.views import (
+    AccountEntry,
+    AccountView,
     CompanyView,
+    GatheringView,
     GoalRecord,
     GoalView,
     GroupSummary,
+    MeetingView,
     MembershipView,
     MotionView,
     Roster,
@@ -75,7 +92,16 @@ _TAIL_LIMIT = 10_000  # past this many unseen events, reload streams lazily inst
 _LEDGER_TOPIC = f"peernet.{CommandHandled.__name__}"
 _DIRECTORY_TOPICS = [
     f"peernet.{cls.__name__}"
-    for cls in (GroupFormed, CompanyRegistered, MembershipApplied, GoalSet, MotionRaised)
+    for cls in (
+        GroupFormed,
+        CompanyRegistered,
+        MembershipApplied,
+        GoalSet,
+        MotionRaised,
+        MeetingScheduled,
+        GatheringScheduled,
+        CostsShared,
+    )
 ]
 #: the event every stream of a kind begins with, by the field that names its id
 _FIRST_TOPICS = {
@@ -83,13 +109,12 @@ _FIRST_TOPICS = {
     "group_id": f"peernet.{GroupFormed.__name__}",
     "goal_id": f"peernet.{GoalSet.__name__}",
     "motion_id": f"peernet.{MotionRaised.__name__}",
+    "meeting_id": f"peernet.{MeetingScheduled.__name__}",
+    "gathering_id": f"peernet.{GatheringScheduled.__name__}",
 }
-#: how each kind of stream folds, by the field that names its id (`Event.home`)
+#: how each kind of stream folds, by the field that names its id (`Event.stream`)
 _EVOLVE: dict[str, Callable[[Any, Any], Any]] = {
-    "company_id": companies.evolve,
-    "group_id": groups.evolve,
-    "goal_id": goals.evolve,
-    "motion_id": motions.evolve,
+    kind: fold for kind, (_, fold) in network.FOLDS.items()
 }
 
 
@@ -134,17 +159,29 @@ def _utc_now() -> datetime:
 
 @attrs.define
 class _Directory:
-    """Which groups and companies exist (in order of registration) and which group holds
-    each membership. Adding the same event twice changes nothing."""
+    """Which groups, companies and gatherings exist (in order of registration), which
+    group holds each membership, and the goals, motions, meetings and cost sheets each
+    query or rule looks up. Adding the same event twice changes nothing."""
 
     groups: dict[UUID, None] = attrs.Factory(dict)
     companies: dict[UUID, None] = attrs.Factory(dict)
     membership_groups: dict[UUID, UUID] = attrs.Factory(dict)
     member_goals: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
     group_motions: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
+    group_meetings: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
+    gatherings: dict[UUID, None] = attrs.Factory(dict)
+    #: the meetings and gatherings whose costs were shared with each company
+    company_costs: dict[UUID, dict[tuple[str, UUID], None]] = attrs.Factory(dict)
 
     def add(self, event: Event) -> None:
         match event:
+            case MeetingScheduled():
+                self.group_meetings.setdefault(event.group_id, {})[event.meeting_id] = None
+            case GatheringScheduled():
+                self.gatherings[event.gathering_id] = None
+            case CostsShared():
+                for share in event.shares:
+                    self.company_costs.setdefault(share.company_id, {})[event.stream()] = None
             case GoalSet():
                 self.member_goals.setdefault(event.membership_id, {})[event.goal_id] = None
             case MotionRaised():
@@ -277,7 +314,7 @@ class Network(Application[UUID]):
         next_version = dict(versions)
         records: list[Recorded] = []
         for event in events:
-            stream_id: UUID = getattr(event, event.home)
+            _, stream_id = event.stream()
             next_version[stream_id] = next_version.get(stream_id, 0) + 1
             records.append(stamp(event=event, stream_id=stream_id, version=next_version[stream_id]))
         stored = [self.codec.encode(r) for r in records]
@@ -309,12 +346,13 @@ class Network(Application[UUID]):
         """Fold events into the cached states they extend and into the directory."""
         for r in records:
             self._directory.add(r.event)
-            cache = self._states.get(r.event.home)
+            kind, _ = r.event.stream()
+            cache = self._states.get(kind)
             if cache is None or r.stream_id not in cache:
                 continue  # not a state kept here, or loaded in full when first needed
             state, version = cache[r.stream_id]
             if r.version == version + 1:
-                cache[r.stream_id] = (_EVOLVE[r.event.home](state, r.event), r.version)
+                cache[r.stream_id] = (_EVOLVE[kind](state, r.event), r.version)
             elif r.version > version + 1:
                 del cache[r.stream_id]  # a gap: reload it when next needed
 
@@ -408,6 +446,16 @@ class Network(Application[UUID]):
         found: Motion | None = self._load("motion_id", motion_id, versions)
         return found
 
+    def _meeting(self, meeting_id: UUID, versions: dict[UUID, int] | None = None) -> Meeting | None:
+        found: Meeting | None = self._load("meeting_id", meeting_id, versions)
+        return found
+
+    def _gathering(
+        self, gathering_id: UUID, versions: dict[UUID, int] | None = None
+    ) -> Gathering | None:
+        found: Gathering | None = self._load("gathering_id", gathering_id, versions)
+        return found
+
     def _situation(  # noqa: PLR0912, PLR0915 - the one place listing what each command reads
         self, command: Command, versions: dict[UUID, int]
     ) -> seats.Situation:
@@ -480,8 +528,15 @@ class Network(Application[UUID]):
             for m in held.memberships.values():
                 if m.status.open:
                     company(m.company_id)
-        if isinstance(command, ReviewGoals) and (reviewed := loaded_groups.get(command.group_id)):
-            for member in reviewed.memberships:
+        if isinstance(command, ChargeDues) and (charged := loaded_groups.get(command.group_id)):
+            for m in charged.memberships.values():
+                company(m.company_id)  # members who left during the month pay for it too
+        reviewed = getattr(command, "group_id", None) if isinstance(command, ReviewGoals) else None
+        loaded_meetings, loaded_gatherings = self._sessions(command, versions, group)
+        if isinstance(command, CloseMeeting) and command.meeting_id in loaded_meetings:
+            reviewed = loaded_meetings[command.meeting_id].group_id
+        if reviewed is not None and (held := loaded_groups.get(reviewed)):
+            for member in held.memberships:
                 goals_of(member)
         return seats.Situation(
             groups=loaded_groups,
@@ -489,7 +544,36 @@ class Network(Application[UUID]):
             membership_groups=membership_groups,
             goals=loaded_goals,
             motions=loaded_motions,
+            meetings=loaded_meetings,
+            gatherings=loaded_gatherings,
         )
+
+    def _sessions(
+        self, command: Command, versions: dict[UUID, int], group: Callable[[UUID], Group | None]
+    ) -> tuple[dict[UUID, Meeting], dict[UUID, Gathering]]:
+        """The meeting and gathering a command names, the meetings its rules read (the
+        group's earlier meetings at a close, a gathering's meetings), and their groups."""
+        found: dict[UUID, Meeting] = {}
+        gatherings: dict[UUID, Gathering] = {}
+
+        def meeting(meeting_id: UUID) -> Meeting | None:
+            if meeting_id not in found and (m := self._meeting(meeting_id, versions)):
+                found[meeting_id] = m
+                group(m.group_id)
+            return found.get(meeting_id)
+
+        if (meeting_id := getattr(command, "meeting_id", None)) is not None:
+            named = meeting(meeting_id)
+            if isinstance(command, CloseMeeting) and named is not None:
+                for earlier in self._directory.group_meetings.get(named.group_id, ()):
+                    meeting(earlier)
+        if (gathering_id := getattr(command, "gathering_id", None)) is not None:
+            gathering = self._gathering(gathering_id, versions)
+            if gathering is not None:
+                gatherings[gathering_id] = gathering
+                for held in gathering.meetings:
+                    meeting(held)
+        return found, gatherings
 
     def _group_of(self, membership_id: UUID) -> UUID:
         group_id = self._directory.membership_groups.get(membership_id)
@@ -539,7 +623,7 @@ class Network(Application[UUID]):
         with self._current():
             found = self._company(company_id)
             if found is None:
-                raise companies.UnknownCompany(company_id)
+                raise UnknownCompany(company_id)
             return self._company_view(found)
 
     def companies(self) -> tuple[CompanyView, ...]:
@@ -608,6 +692,83 @@ class Network(Application[UUID]):
             found = [self._motion(m) for m in self._directory.group_motions.get(group_id, ())]
             reveal = sees_inside(reader, group)
             return tuple(MotionView.of(m, reveal=reveal) for m in found if m is not None)
+
+    def meeting(self, meeting_id: UUID, *, reader: Reader | None = None) -> MeetingView:
+        """A meeting: agenda, prep status, attendance and cost sheet. The prep work itself
+        is shown only to the group's active members, its facilitator and auditors."""
+        meeting_id = _coerced("meeting_id", UUID, meeting_id)
+        with self._current():
+            meeting = self._meeting(meeting_id)
+            if meeting is None:
+                raise UnknownMeeting(meeting_id)
+            return self._meeting_view(meeting, reader)
+
+    def _meeting_view(self, meeting: Meeting, reader: Reader | None) -> MeetingView:
+        group = self._known_group(meeting.group_id)
+        return MeetingView.of(meeting, group.charter.currency, reveal=sees_inside(reader, group))
+
+    def group_meetings(
+        self, group_id: UUID, *, reader: Reader | None = None
+    ) -> tuple[MeetingView, ...]:
+        """The group's meetings, by their first day."""
+        with self._current():
+            self._known_group(group_id)
+            found = [self._meeting(m) for m in self._directory.group_meetings.get(group_id, ())]
+            held = sorted((m for m in found if m), key=lambda m: (m.starts, str(m.id)))
+            return tuple(self._meeting_view(m, reader) for m in held)
+
+    def gathering(self, gathering_id: UUID) -> GatheringView:
+        gathering_id = _coerced("gathering_id", UUID, gathering_id)
+        with self._current():
+            gathering = self._gathering(gathering_id)
+            if gathering is None:
+                raise UnknownGathering(gathering_id)
+            return GatheringView.of(gathering)
+
+    def gatherings(self) -> tuple[GatheringView, ...]:
+        with self._current():
+            found = (self._gathering(g) for g in self._directory.gatherings)
+            return tuple(GatheringView.of(g) for g in found if g is not None)
+
+    def account(self, company_id: UUID) -> AccountView:
+        """A company's account: dues charged, its shares of meeting and gathering costs,
+        payments received, and the balance it owes, in date order."""
+        company_id = _coerced("company_id", UUID, company_id)
+        with self._current():
+            company = self._company(company_id)
+            if company is None:
+                raise UnknownCompany(company_id)
+            entries = [
+                AccountEntry(at=d.at, kind="dues", amount=d.amount, about=f"{d.month:%B %Y}")
+                for d in company.dues
+            ] + [
+                AccountEntry(at=p.at, kind="payment", amount=-p.amount, about=p.reference)
+                for p in company.payments
+            ]
+            for kind, stream_id in self._directory.company_costs.get(company_id, ()):
+                shared = (
+                    self._meeting(stream_id) if kind == "meeting_id" else self._gathering(stream_id)
+                )
+                assert shared is not None
+                assert shared.costs is not None
+                label = "meeting costs" if kind == "meeting_id" else "gathering costs"
+                entries += [
+                    AccountEntry(
+                        at=shared.costs.at, kind=label, amount=share.amount, about=str(stream_id)
+                    )
+                    for share in shared.costs.shares
+                    if share.company_id == company_id
+                ]
+            entries.sort(key=lambda e: e.at)
+            balances: dict[str, Money] = {}
+            for entry in entries:
+                currency = entry.amount.currency
+                balances[currency] = balances.get(currency, Money.zero(currency)) + entry.amount
+            return AccountView(
+                company_id=company_id,
+                entries=tuple(entries),
+                balances=tuple(balances[c] for c in sorted(balances)),
+            )
 
     def _check_inside(self, reader: Reader, group_id: UUID, what: str) -> Group:
         group = self._known_group(group_id)

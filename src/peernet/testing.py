@@ -242,6 +242,15 @@ def joined(
     ]
 
 
+def group_with(group_id: UUID, *company_ids: UUID, at: datetime = T0, **rules: Any) -> list[Event]:
+    """A group formed under a charter of `rules`, and every company registered and joined
+    as an active member, in order."""
+    events: list[Event] = [formed(group_id, at=at, **rules)]
+    for company_id in company_ids:
+        events += [registered(company_id, at=at), *joined(group_id, company_id, at=at)]
+    return events
+
+
 def membership_of(group_id: UUID, company_id: UUID) -> UUID:
     """The membership id the builders above give a company in a group."""
     return uuid5(group_id, str(company_id))

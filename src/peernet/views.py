@@ -1,7 +1,7 @@
 """Read models: the frozen values queries return. Never the aggregates' internal state."""
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from uuid import UUID
@@ -13,7 +13,18 @@ from peernet.domain.common import Territory
 from peernet.domain.companies import Company, Profile
 from peernet.domain.goals import Challenge, Goal, GoalStatus, Target
 from peernet.domain.groups import Group
+from peernet.domain.meetings import (
+    Attendance,
+    ExpenseKind,
+    Gathering,
+    Meeting,
+    MeetingStatus,
+    Share,
+    Topic,
+    net_cost,
+)
 from peernet.domain.memberships import Membership, MembershipStatus
+from peernet.domain.money import Money
 from peernet.domain.motions import Motion, MotionCarried, MotionCause, MotionKind, quorum_needed
 
 
@@ -276,3 +287,134 @@ class MotionView:
             outcome=outcome,
             ballots=tuple((b.voter_id, b.in_favour) for b in motion.ballots) if reveal else None,
         )
+
+
+@attrs.frozen(kw_only=True)
+class PrepView:
+    """Who submitted prep work, when, and whether late. `summary` is the work itself,
+    confidential to the group: None for readers who may not see inside it."""
+
+    membership_id: UUID
+    submitted_at: datetime
+    late: bool
+    summary: str | None
+
+
+@attrs.frozen(kw_only=True)
+class CostSheet:
+    """What a meeting (or gathering) cost, what sponsors gave, and each member's share;
+    the shares add up exactly to `net`."""
+
+    expenses: tuple[tuple[ExpenseKind, str, Money], ...]
+    sponsorships: tuple[tuple[str, Money], ...]
+    total_expenses: Money
+    total_sponsorship: Money
+    net: Money
+    #: each member's share: filled once the costs are shared (at close)
+    shares: tuple[Share, ...]
+    shared: bool
+
+
+def _cost_sheet(state: Meeting | Gathering, currency: str) -> CostSheet:
+    spent, given, net = net_cost(state.expenses, state.sponsorships, currency)
+    return CostSheet(
+        expenses=tuple((e.kind, e.description, e.amount) for e in state.expenses),
+        sponsorships=tuple((s.sponsor, s.amount) for s in state.sponsorships),
+        total_expenses=spent,
+        total_sponsorship=given,
+        net=net,
+        shares=state.costs.shares if state.costs else (),
+        shared=state.costs is not None,
+    )
+
+
+@attrs.frozen(kw_only=True)
+class MeetingView:
+    meeting_id: UUID
+    group_id: UUID
+    status: MeetingStatus
+    starts: date
+    ends: date
+    venue: str
+    host_id: UUID | None
+    gathering_id: UUID | None
+    #: the group's active members when the meeting was scheduled
+    expected: tuple[UUID, ...]
+    agenda: tuple[Topic, ...]
+    prep: tuple[PrepView, ...]
+    #: every expected member's attendance; None where none was recorded yet
+    attendance: tuple[tuple[UUID, Attendance | None], ...]
+    costs: CostSheet
+    cancelled_because: str | None
+
+    @classmethod
+    def of(cls, meeting: Meeting, currency: str, *, reveal: bool) -> "MeetingView":
+        s = meeting.scheduled
+        roll = list(s.expected) + [m for m in meeting.attendance if m not in s.expected]
+        return cls(
+            meeting_id=meeting.id,
+            group_id=meeting.group_id,
+            status=meeting.status,
+            starts=s.starts,
+            ends=s.ends,
+            venue=s.venue,
+            host_id=s.host_id,
+            gathering_id=s.gathering_id,
+            expected=s.expected,
+            agenda=meeting.topics,
+            prep=tuple(
+                PrepView(
+                    membership_id=p.membership_id,
+                    submitted_at=p.at,
+                    late=p.late,
+                    summary=p.summary if reveal else None,
+                )
+                for p in meeting.prep.values()
+            ),
+            attendance=tuple((m, meeting.attendance.get(m)) for m in roll),
+            costs=_cost_sheet(meeting, currency),
+            cancelled_because=meeting.cancelled_because,
+        )
+
+
+@attrs.frozen(kw_only=True)
+class GatheringView:
+    gathering_id: UUID
+    name: str
+    venue: str
+    starts: date
+    ends: date
+    meetings: tuple[UUID, ...]
+    costs: CostSheet
+
+    @classmethod
+    def of(cls, gathering: Gathering) -> "GatheringView":
+        s = gathering.scheduled
+        return cls(
+            gathering_id=gathering.id,
+            name=s.name,
+            venue=s.venue,
+            starts=s.starts,
+            ends=s.ends,
+            meetings=gathering.meetings,
+            costs=_cost_sheet(gathering, s.currency),
+        )
+
+
+@attrs.frozen(kw_only=True)
+class AccountEntry:
+    """One line of a company's account: a charge (positive) or a payment (negative)."""
+
+    at: datetime
+    kind: str  # "dues", "meeting costs", "gathering costs" or "payment"
+    amount: Money
+    #: the membership charged, the meeting or gathering shared, or the payment's reference
+    about: str
+
+
+@attrs.frozen(kw_only=True)
+class AccountView:
+    company_id: UUID
+    entries: tuple[AccountEntry, ...]
+    #: what the company owes (charges less payments), one figure per currency
+    balances: tuple[Money, ...]

@@ -50,6 +50,7 @@ from peernet.adapters.codec import (
     event_types,
     upcaster,
 )
+from peernet.domain.companies import DuesCharged, PaymentReceived
 from peernet.domain.goals import (
     Direction,
     GoalChallenged,
@@ -61,7 +62,25 @@ from peernet.domain.goals import (
     ProgressReported,
     Target,
 )
+from peernet.domain.meetings import (
+    AgendaSet,
+    Attendance,
+    AttendanceRecorded,
+    CostsShared,
+    ExpenseKind,
+    ExpenseRecorded,
+    GatheringScheduled,
+    MeetingAddedToGathering,
+    MeetingCancelled,
+    MeetingClosed,
+    MeetingScheduled,
+    PrepSubmitted,
+    Share,
+    SponsorshipRecorded,
+    Topic,
+)
 from peernet.domain.memberships import ApplicantAdmitted, MemberVotedOff
+from peernet.domain.money import Money
 from peernet.domain.motions import (
     BallotCast,
     MotionCarried,
@@ -117,6 +136,10 @@ TARGET = Target(
 )
 
 #: one example of every event class peernet stores, by topic
+GATHERING = UUID("00000000-0000-4000-8000-0000000000a1")
+MEETING = UUID("00000000-0000-4000-8000-0000000000a2")
+MEETING_IDS: dict[str, Any] = {"meeting_id": MEETING, "group_id": GROUP, "at": AT}
+
 EXAMPLES: dict[str, Callable[[], Event]] = {
     "peernet.CompanyRegistered": lambda: CompanyRegistered(
         company_id=COMPANY, profile=RICH_PROFILE, at=AT
@@ -202,6 +225,74 @@ EXAMPLES: dict[str, Callable[[], Event]] = {
     "peernet.MotionFailed": lambda: MotionFailed(
         in_favour=1, against=0, electorate=4, reason="quorum not reached", **MOTION_IDS
     ),
+    "peernet.DuesCharged": lambda: DuesCharged(
+        company_id=COMPANY,
+        group_id=GROUP,
+        membership_id=MEMBERSHIP,
+        month=date(2008, 3, 1),
+        amount=Money(Decimal("100.00"), "USD"),
+        at=AT,
+    ),
+    "peernet.PaymentReceived": lambda: PaymentReceived(
+        company_id=COMPANY, amount=Money(Decimal("1234.56"), "EUR"), reference="INV-7", at=AT
+    ),
+    "peernet.GatheringScheduled": lambda: GatheringScheduled(
+        gathering_id=GATHERING,
+        name="Summit 2008",
+        venue="Orlando",
+        starts=date(2008, 6, 2),
+        ends=date(2008, 6, 6),
+        currency="USD",
+        at=AT,
+    ),
+    "peernet.MeetingAddedToGathering": lambda: MeetingAddedToGathering(
+        gathering_id=GATHERING, meeting_id=MEETING, group_id=GROUP, at=AT
+    ),
+    "peernet.MeetingScheduled": lambda: MeetingScheduled(
+        starts=date(2008, 6, 3),
+        ends=date(2008, 6, 4),
+        venue="Orlando",
+        host_id=MEMBERSHIP,
+        gathering_id=GATHERING,
+        expected=(MEMBERSHIP, OTHER),
+        **MEETING_IDS,
+    ),
+    "peernet.AgendaSet": lambda: AgendaSet(
+        topics=(Topic("Cash flow", owner_id=MEMBERSHIP), Topic("Hiring")), **MEETING_IDS
+    ),
+    "peernet.PrepSubmitted": lambda: PrepSubmitted(
+        membership_id=MEMBERSHIP, summary="Q2 numbers", late=True, **MEETING_IDS
+    ),
+    "peernet.AttendanceRecorded": lambda: AttendanceRecorded(
+        membership_id=MEMBERSHIP, attendance=Attendance.LEFT_EARLY, **MEETING_IDS
+    ),
+    "peernet.ExpenseRecorded": lambda: ExpenseRecorded(
+        gathering_id=GATHERING,
+        kind=ExpenseKind.SPEAKER_TRAVEL,
+        amount=Money(Decimal("850.10"), "USD"),
+        description="keynote flights",
+        at=AT,
+    ),
+    "peernet.SponsorshipRecorded": lambda: SponsorshipRecorded(
+        meeting_id=MEETING, sponsor="Vendor Partner", amount=Money("500", "USD"), at=AT
+    ),
+    "peernet.MeetingClosed": lambda: MeetingClosed(expected=(MEMBERSHIP,), **MEETING_IDS),
+    "peernet.CostsShared": lambda: CostsShared(
+        meeting_id=MEETING,
+        expenses=Money("100.01", "USD"),
+        sponsorship=Money("0.00", "USD"),
+        net=Money("100.01", "USD"),
+        shares=(
+            Share(
+                membership_id=MEMBERSHIP,
+                company_id=COMPANY,
+                group_id=GROUP,
+                amount=Money("100.01", "USD"),
+            ),
+        ),
+        at=AT,
+    ),
+    "peernet.MeetingCancelled": lambda: MeetingCancelled(reason="snow", **MEETING_IDS),
     "peernet.CommandHandled": lambda: CommandHandled(
         ledger_id=OTHER,
         command_id=COMMAND,
@@ -223,7 +314,7 @@ def peernet_topics() -> list[str]:
 def record(event: Event, *, version: int = 3) -> Recorded:
     return Recorded(
         event=event,
-        stream_id=getattr(event, event.home),
+        stream_id=event.stream()[1],
         version=version,
         actor="clerk",
         recorded_at=RECORDED_AT,

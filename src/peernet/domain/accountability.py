@@ -6,7 +6,7 @@ is `MotionCarried`, `MemberVotedOff`, the member's open goals withdrawn and the 
 offered to the wait-list, all in that one write.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID
 
 from peernet.domain import goals, groups, motions
@@ -138,22 +138,27 @@ def _review(situation: Situation, command: ReviewGoals) -> list[Event]:
             f"a review on {command.at.date().isoformat()} cannot decide goals due by "
             f"{command.due_by.isoformat()}: a goal is decided once it is due"
         )
+    return decide_due_goals(situation, group, command.due_by, command.at)
+
+
+def decide_due_goals(situation: Situation, group: Group, due_by: date, at: datetime) -> list[Event]:
+    """Every open goal of the group due by `due_by`, met or missed, and a flag for each
+    member whose misses in a row reach the charter's limit (a review, or a meeting's
+    close)."""
     due = sorted(
         (
             g
             for g in situation.goals.values()
-            if g.group_id == group.id
-            and g.status is GoalStatus.OPEN
-            and g.target.due <= command.due_by
+            if g.group_id == group.id and g.status is GoalStatus.OPEN and g.target.due <= due_by
         ),
         key=lambda g: (g.target.due, g.set_at, str(g.id)),
     )
-    decided: list[Event] = [goals.decision(g, command.at) for g in due]
+    decided: list[Event] = [goals.decision(g, at) for g in due]
     after = dict(situation.goals)
     for event in decided:
         assert isinstance(event, goals.GoalEvent)
         after[event.goal_id] = goals.evolve(after[event.goal_id], event)
-    limit = group.charter_at(command.at).charter.goal_misses_in_a_row
+    limit = group.charter_at(at).charter.goal_misses_in_a_row
     flags: list[Event] = []
     missed_now = {e.membership_id for e in decided if isinstance(e, GoalMissed)}
     for membership_id in sorted(missed_now, key=str):
@@ -166,7 +171,7 @@ def _review(situation: Situation, command: ReviewGoals) -> list[Event]:
                     group_id=group.id,
                     company_id=member.company_id,
                     reason=f"missed {streak} goals in a row (charter: {limit})",
-                    at=command.at,
+                    at=at,
                 )
             )
     return decided + flags

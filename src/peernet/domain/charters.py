@@ -83,6 +83,12 @@ class Charter:
     programme_months: int = attrs.field(default=12, validator=at_least(1))
     #: meetings: topics on an agenda
     agenda_topics: int = attrs.field(default=6, validator=at_least(1))
+    #: prep work is due this many days before a meeting starts; later prep is marked late
+    prep_days_before: int = attrs.field(default=7, validator=at_least(0))
+    #: how much of a miss arriving late or leaving early counts as
+    partial_miss: Fraction = attrs.field(default=Fraction(1, 2), validator=_share)
+    #: absentees pay their share of a meeting's net cost; off, only those present share it
+    absentees_pay: bool = True
 
     def dues_for(self, group_format: GroupFormat) -> Decimal:
         return self.dues_in_person if group_format is GroupFormat.IN_PERSON else self.dues_virtual

@@ -185,3 +185,8 @@ class Event:
 
     home: ClassVar[str]
     at: datetime = attrs.field(converter=aware)
+
+    def stream(self) -> tuple[str, UUID]:
+        """The kind of stream the event is recorded in (the field naming its id) and its id."""
+        stream_id: UUID = getattr(self, self.home)
+        return self.home, stream_id

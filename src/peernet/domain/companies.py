@@ -5,7 +5,7 @@ group (`MembershipApplied`, which claims the company's one core seat), being acq
 """
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from uuid import UUID, uuid4
 
 import attrs
@@ -22,6 +22,7 @@ from peernet.domain.common import (
     coerce_fields,
     non_empty,
 )
+from peernet.domain.money import Money
 
 
 class CompanyKind(enum.Enum):
@@ -127,7 +128,35 @@ class MembershipApplied(Event):
     transferred_from: UUID | None = None
 
 
-CompanyEvent = CompanyRegistered | CompanyProfileChanged | CompanyAcquired | MembershipApplied
+@attrs.frozen(kw_only=True)
+class DuesCharged(Event):
+    """A month's dues for one membership, on the company's account."""
+
+    home = "company_id"
+    company_id: UUID
+    group_id: UUID
+    membership_id: UUID
+    #: the first day of the month charged
+    month: date
+    amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class PaymentReceived(Event):
+    home = "company_id"
+    company_id: UUID
+    amount: Money
+    reference: str = ""
+
+
+CompanyEvent = (
+    CompanyRegistered
+    | CompanyProfileChanged
+    | CompanyAcquired
+    | MembershipApplied
+    | DuesCharged
+    | PaymentReceived
+)
 
 # --- errors ---------------------------------------------------------------------------
 
@@ -174,6 +203,11 @@ class Company:
     last_at: datetime
     acquirer: str | None = None
     applications: tuple[Application, ...] = ()
+    dues: tuple[DuesCharged, ...] = ()
+    payments: tuple[PaymentReceived, ...] = ()
+
+    def charged(self, membership_id: UUID, month: date) -> bool:
+        return any(d.membership_id == membership_id and d.month == month for d in self.dues)
 
     @property
     def acquired(self) -> bool:
@@ -234,4 +268,8 @@ def evolve(state: Company | None, event: CompanyEvent) -> Company:
             return attrs.evolve(
                 state, applications=(*state.applications, application), last_at=event.at
             )
+        case DuesCharged():
+            return attrs.evolve(state, dues=(*state.dues, event), last_at=event.at)
+        case PaymentReceived():
+            return attrs.evolve(state, payments=(*state.payments, event), last_at=event.at)
     raise AssertionError(f"not a company event: {event!r}")

@@ -100,6 +100,13 @@ class TransferMember(Command):
 
 
 @attrs.frozen(kw_only=True)
+class GraduateCohort(Command):
+    """Graduate every member of a virtual group who has completed its programme."""
+
+    group_id: UUID
+
+
+@attrs.frozen(kw_only=True)
 class GraduateMember(Command):
     """A member of a virtual group completed the programme."""
 

@@ -5,19 +5,39 @@ The application facade loads only the part of the situation a command reads; tes
 `peernet.testing` fold a whole history with `evolve` and call `decide` directly.
 """
 
+from collections.abc import Callable
 from functools import reduce
-from uuid import UUID
+from typing import Any
 
 import attrs
 
-from peernet.domain import accountability, companies, goals, groups, motions, seats
+from peernet.domain import (
+    accountability,
+    companies,
+    goals,
+    groups,
+    meetings,
+    motions,
+    seats,
+    sessions,
+)
 from peernet.domain.accountability import AccountabilityCommand
-from peernet.domain.common import Command, Event
-from peernet.domain.companies import CompanyCommand, CompanyEvent, MembershipApplied
+from peernet.domain.charters import GroupFormat
+from peernet.domain.common import Command, Event, InvalidValue, check_forward
+from peernet.domain.companies import CompanyCommand, MembershipApplied
 from peernet.domain.groups import GroupCommand
-from peernet.domain.seats import SeatCommand, Situation
+from peernet.domain.memberships import GraduateCohort, GraduateMember
+from peernet.domain.seats import SeatCommand, Situation, months_after
+from peernet.domain.sessions import SessionCommand
 
-AnyCommand = CompanyCommand | GroupCommand | SeatCommand | AccountabilityCommand
+AnyCommand = (
+    CompanyCommand
+    | GroupCommand
+    | SeatCommand
+    | AccountabilityCommand
+    | SessionCommand
+    | GraduateCohort
+)
 
 INITIAL = Situation()
 
@@ -33,31 +53,59 @@ def decide(situation: Situation, command: Command) -> list[Event]:
         return seats.decide(situation, command)
     if isinstance(command, AccountabilityCommand):
         return accountability.decide(situation, command)
+    if isinstance(command, SessionCommand):
+        return sessions.decide(situation, command)
+    if isinstance(command, GraduateCohort):
+        return _graduate_cohort(situation, command)
     raise TypeError(f"peernet has no decision for {type(command).__name__}")
+
+
+def _graduate_cohort(situation: Situation, command: GraduateCohort) -> list[Event]:
+    """Every active member of a virtual group whose programme is complete graduates, each
+    seat offered on in turn, as if graduated one by one."""
+    group = situation.group(command.group_id)
+    check_forward("group", group.id, command.at, group.last_at)
+    if group.format is not GroupFormat.VIRTUAL:
+        raise InvalidValue(f"group {group.id} is not virtual; only virtual programmes graduate")
+    months = group.charter.programme_months
+    events: list[Event] = []
+    for member in sorted(group.active, key=lambda m: (m.joined_at, str(m.id))):
+        assert member.joined_at is not None
+        if command.at < months_after(member.joined_at, months):
+            continue
+        one = GraduateMember(membership_id=member.id, actor=command.actor, at=command.at)
+        graduated = seats.decide(situation, one)
+        situation = replay(*graduated, situation=situation)
+        events += graduated
+    return events
+
+
+#: how each kind of stream folds, by the field naming its id (`Event.stream`), and the
+#: part of the `Situation` that holds its states
+FOLDS: dict[str, tuple[str, Callable[[Any, Any], Any]]] = {
+    "company_id": ("companies", companies.evolve),
+    "group_id": ("groups", groups.evolve),
+    "goal_id": ("goals", goals.evolve),
+    "motion_id": ("motions", motions.evolve),
+    "meeting_id": ("meetings", meetings.evolve),
+    "gathering_id": ("gatherings", meetings.evolve_gathering),
+}
 
 
 def evolve(situation: Situation, event: Event) -> Situation:
     """`situation` after `event`; events of kinds it does not hold pass through."""
-    stream_id: UUID = getattr(event, event.home)
-    if isinstance(event, CompanyEvent):
-        company = companies.evolve(situation.companies.get(stream_id), event)
-        changes: dict[str, object] = {"companies": {**situation.companies, stream_id: company}}
-        if isinstance(event, MembershipApplied):
-            changes["membership_groups"] = {
-                **situation.membership_groups,
-                event.membership_id: event.group_id,
-            }
-        return attrs.evolve(situation, **changes)  # type: ignore[arg-type]
-    if event.home == "group_id":
-        group = groups.evolve(situation.groups.get(stream_id), event)  # type: ignore[arg-type]
-        return attrs.evolve(situation, groups={**situation.groups, stream_id: group})
-    if isinstance(event, goals.GoalEvent):
-        goal = goals.evolve(situation.goals.get(stream_id), event)
-        return attrs.evolve(situation, goals={**situation.goals, stream_id: goal})
-    if isinstance(event, motions.MotionEvent):
-        motion = motions.evolve(situation.motions.get(stream_id), event)
-        return attrs.evolve(situation, motions={**situation.motions, stream_id: motion})
-    return situation
+    kind, stream_id = event.stream()
+    if kind not in FOLDS:
+        return situation
+    part, fold = FOLDS[kind]
+    states = getattr(situation, part)
+    changes: dict[str, Any] = {part: {**states, stream_id: fold(states.get(stream_id), event)}}
+    if isinstance(event, MembershipApplied):
+        changes["membership_groups"] = {
+            **situation.membership_groups,
+            event.membership_id: event.group_id,
+        }
+    return attrs.evolve(situation, **changes)
 
 
 def replay(*events: Event, situation: Situation = INITIAL) -> Situation:

@@ -31,6 +31,7 @@ from peernet.domain.groups import (
     GroupClosed,
     GroupHasActiveMembers,
 )
+from peernet.domain.meetings import Gathering, Meeting
 from peernet.domain.memberships import (
     AdmissionNotVoted,
     AgreementAlreadySigned,
@@ -85,6 +86,8 @@ class Situation:
     membership_groups: Mapping[UUID, UUID] = attrs.field(factory=dict)
     goals: Mapping[UUID, Goal] = attrs.field(factory=dict)
     motions: Mapping[UUID, Motion] = attrs.field(factory=dict)
+    meetings: Mapping[UUID, Meeting] = attrs.field(factory=dict)
+    gatherings: Mapping[UUID, Gathering] = attrs.field(factory=dict)
 
     def group(self, group_id: UUID) -> Group:
         return groups.require(self.groups.get(group_id), group_id)

@@ -1,0 +1,557 @@
+"""Meetings and gatherings: the quarterly session of a group, and the network-wide event
+at which several groups meet at one venue on the same days.
+
+A meeting is scheduled for a group and fixes, then, who is expected: the group's active
+members (a member who joins later is expected from the next meeting). Members submit
+prep work before the charter's deadline (late prep is recorded as late), the roll is
+taken, expenses and sponsorships are recorded, and the meeting is closed: absentees
+without a record are marked absent, the net cost is shared, members over the attendance
+rule are flagged, and goals due by the meeting's last day are decided, in one write.
+
+A gathering holds costs of its own (the venue for everyone); when it is closed, after
+its meetings, its net cost is shared across its groups by expected headcount, then
+equally within each group.
+"""
+
+import enum
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from fractions import Fraction
+from types import MappingProxyType
+from typing import ClassVar, TypeVar
+from uuid import UUID, uuid4
+
+import attrs
+
+from peernet.domain.common import (
+    Command,
+    Event,
+    InvalidInput,
+    InvalidValue,
+    RuleViolation,
+    check_forward,
+    non_empty,
+)
+from peernet.domain.money import Money, split, total
+
+# --- values ----------------------------------------------------------------------------
+
+
+class Attendance(enum.Enum):
+    PRESENT = "present"
+    LATE = "late"
+    LEFT_EARLY = "left early"
+    EXCUSED = "absent with notice"
+    ABSENT = "absent without notice"
+
+    def miss(self, partial: Fraction) -> Fraction:
+        """How much of a miss this counts as: late or left early counts `partial`."""
+        if self in (Attendance.EXCUSED, Attendance.ABSENT):
+            return Fraction(1)
+        if self in (Attendance.LATE, Attendance.LEFT_EARLY):
+            return partial
+        return Fraction(0)
+
+    @property
+    def attended(self) -> bool:
+        return self not in (Attendance.EXCUSED, Attendance.ABSENT)
+
+
+class ExpenseKind(enum.Enum):
+    VENUE = "venue"
+    FOOD = "food"
+    FACILITATOR = "facilitator"
+    SPEAKER_TRAVEL = "speaker travel"
+    OTHER = "other"
+
+
+class MeetingStatus(enum.Enum):
+    SCHEDULED = "scheduled"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+
+@attrs.frozen
+class Topic:
+    title: str = attrs.field(validator=non_empty)
+    #: the member who brings the topic, if one does
+    owner_id: UUID | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Share:
+    """One member's part of a cost."""
+
+    membership_id: UUID
+    company_id: UUID
+    group_id: UUID
+    amount: Money
+
+
+# --- commands ----------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class ScheduleGathering(Command):
+    name: str = attrs.field(validator=non_empty)
+    venue: str = attrs.field(validator=non_empty)
+    starts: date
+    ends: date
+    currency: str = "USD"
+    gathering_id: UUID = attrs.field(factory=uuid4)
+
+
+@attrs.frozen(kw_only=True)
+class ScheduleMeeting(Command):
+    """A group's meeting: at a venue, at a host member's place, or at a gathering."""
+
+    group_id: UUID
+    starts: date
+    ends: date
+    venue: str = ""
+    host_id: UUID | None = None
+    gathering_id: UUID | None = None
+    meeting_id: UUID = attrs.field(factory=uuid4)
+
+
+@attrs.frozen(kw_only=True)
+class SetAgenda(Command):
+    meeting_id: UUID
+    topics: tuple[Topic, ...]
+
+
+@attrs.frozen(kw_only=True)
+class SubmitPrep(Command):
+    meeting_id: UUID
+    membership_id: UUID
+    summary: str = attrs.field(validator=non_empty)
+
+
+def _roll(value: object) -> tuple[tuple[UUID, Attendance], ...]:
+    """A roll given as a mapping or as pairs, as (membership id, attendance) pairs."""
+    pairs = value.items() if isinstance(value, Mapping) else value
+    try:
+        return tuple(
+            (
+                key if isinstance(key, UUID) else UUID(key),
+                mark if isinstance(mark, Attendance) else Attendance(mark),
+            )
+            for key, mark in pairs  # type: ignore[attr-defined]
+        )
+    except (TypeError, ValueError, AttributeError):
+        allowed = ", ".join(repr(a.value) for a in Attendance)
+        raise InvalidValue(f"a roll maps membership ids to one of {allowed}") from None
+
+
+@attrs.frozen(kw_only=True)
+class TakeRoll(Command):
+    """Attendance of some or all expected members; a member recorded again is corrected."""
+
+    meeting_id: UUID
+    attendance: tuple[tuple[UUID, Attendance], ...] = attrs.field(converter=_roll)
+
+
+@attrs.frozen(kw_only=True)
+class RecordExpense(Command):
+    """A cost of a meeting, or of a gathering (give exactly one of the two ids)."""
+
+    kind: ExpenseKind
+    amount: Money
+    description: str = ""
+    meeting_id: UUID | None = None
+    gathering_id: UUID | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RecordSponsorship(Command):
+    """A vendor partner's contribution, deducted from the costs before they are shared."""
+
+    sponsor: str = attrs.field(validator=non_empty)
+    amount: Money
+    meeting_id: UUID | None = None
+    gathering_id: UUID | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CloseMeeting(Command):
+    meeting_id: UUID
+
+
+@attrs.frozen(kw_only=True)
+class CancelMeeting(Command):
+    meeting_id: UUID
+    reason: str = attrs.field(validator=non_empty)
+
+
+@attrs.frozen(kw_only=True)
+class CloseGathering(Command):
+    gathering_id: UUID
+
+
+MeetingCommand = (
+    ScheduleGathering
+    | ScheduleMeeting
+    | SetAgenda
+    | SubmitPrep
+    | TakeRoll
+    | RecordExpense
+    | RecordSponsorship
+    | CloseMeeting
+    | CancelMeeting
+    | CloseGathering
+)
+
+# --- events ------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class GatheringEvent(Event):
+    home: ClassVar[str] = "gathering_id"
+    gathering_id: UUID
+
+
+@attrs.frozen(kw_only=True)
+class GatheringScheduled(GatheringEvent):
+    name: str
+    venue: str
+    starts: date
+    ends: date
+    currency: str
+
+
+@attrs.frozen(kw_only=True)
+class MeetingAddedToGathering(GatheringEvent):
+    """Recorded with a meeting scheduled at a gathering, so closing the gathering and
+    adding a meeting to it cannot pass each other by."""
+
+    meeting_id: UUID
+    group_id: UUID
+
+
+@attrs.frozen(kw_only=True)
+class MeetingEvent(Event):
+    home: ClassVar[str] = "meeting_id"
+    meeting_id: UUID
+    group_id: UUID
+
+
+@attrs.frozen(kw_only=True)
+class MeetingScheduled(MeetingEvent):
+    starts: date
+    ends: date
+    venue: str
+    host_id: UUID | None
+    gathering_id: UUID | None
+    #: the group's active members when the meeting was scheduled
+    expected: tuple[UUID, ...]
+
+
+@attrs.frozen(kw_only=True)
+class AgendaSet(MeetingEvent):
+    topics: tuple[Topic, ...]
+
+
+@attrs.frozen(kw_only=True)
+class PrepSubmitted(MeetingEvent):
+    membership_id: UUID
+    summary: str
+    late: bool
+
+
+@attrs.frozen(kw_only=True)
+class AttendanceRecorded(MeetingEvent):
+    membership_id: UUID
+    attendance: Attendance
+
+
+@attrs.frozen(kw_only=True)
+class MeetingClosed(MeetingEvent):
+    #: who shares the costs: those expected who had not left by the meeting's last day
+    expected: tuple[UUID, ...]
+
+
+@attrs.frozen(kw_only=True)
+class MeetingCancelled(MeetingEvent):
+    reason: str
+
+
+@attrs.frozen(kw_only=True)
+class CostEvent(Event):
+    """Recorded in the meeting's stream, or the gathering's when it names no meeting."""
+
+    home: ClassVar[str] = "meeting_id"
+    meeting_id: UUID | None = None
+    gathering_id: UUID | None = None
+
+    def stream(self) -> tuple[str, UUID]:
+        if self.meeting_id is not None:
+            return "meeting_id", self.meeting_id
+        assert self.gathering_id is not None
+        return "gathering_id", self.gathering_id
+
+
+@attrs.frozen(kw_only=True)
+class ExpenseRecorded(CostEvent):
+    kind: ExpenseKind
+    amount: Money
+    description: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class SponsorshipRecorded(CostEvent):
+    sponsor: str
+    amount: Money
+
+
+@attrs.frozen(kw_only=True)
+class CostsShared(CostEvent):
+    expenses: Money
+    sponsorship: Money
+    #: expenses less sponsorship; when sponsors paid more than it cost, nobody is charged
+    net: Money
+    shares: tuple[Share, ...]
+
+
+# --- errors ------------------------------------------------------------------------------
+
+
+class UnknownMeeting(InvalidInput):
+    rule = "known_meeting"
+
+    def __init__(self, meeting_id: UUID) -> None:
+        super().__init__(f"no meeting {meeting_id} was scheduled", meeting_id=meeting_id)
+
+
+class UnknownGathering(InvalidInput):
+    rule = "known_gathering"
+
+    def __init__(self, gathering_id: UUID) -> None:
+        super().__init__(f"no gathering {gathering_id} was scheduled", gathering_id=gathering_id)
+
+
+class MeetingNotOpen(RuleViolation):
+    """The meeting was closed or cancelled: nothing more is recorded against it."""
+
+    rule = "open_meetings_only"
+
+    def __init__(self, meeting_id: UUID, status: MeetingStatus) -> None:
+        super().__init__(f"meeting {meeting_id} is {status.value}", meeting_id=meeting_id)
+
+
+class GatheringClosed(RuleViolation):
+    rule = "open_gatherings_only"
+
+    def __init__(self, gathering_id: UUID) -> None:
+        super().__init__(
+            f"gathering {gathering_id} is closed and its costs shared", gathering_id=gathering_id
+        )
+
+
+class MeetingNotOver(RuleViolation):
+    rule = "close_after_the_meeting"
+
+    def __init__(self, meeting_id: UUID, ends: date) -> None:
+        super().__init__(
+            f"meeting {meeting_id} runs until {ends.isoformat()}; close it after that",
+            meeting_id=meeting_id,
+        )
+
+
+class NotExpected(RuleViolation):
+    """Only the members a meeting expects submit prep or are on its roll."""
+
+    rule = "expected_members_only"
+
+    def __init__(self, meeting_id: UUID, membership_id: UUID) -> None:
+        super().__init__(
+            f"membership {membership_id} is not expected at meeting {meeting_id}",
+            meeting_id=meeting_id,
+            membership_id=membership_id,
+        )
+
+
+class TooManyTopics(RuleViolation):
+    rule = "agenda_topics"
+
+    def __init__(self, meeting_id: UUID, topics: int, allowed: int) -> None:
+        super().__init__(
+            f"an agenda of {topics} topics; the charter allows {allowed}", meeting_id=meeting_id
+        )
+
+
+class MeetingsStillOpen(RuleViolation):
+    rule = "gathering_closes_after_its_meetings"
+
+    def __init__(self, gathering_id: UUID, open_ids: Sequence[UUID]) -> None:
+        names = ", ".join(str(i) for i in open_ids)
+        super().__init__(
+            f"gathering {gathering_id} still has open meetings: {names}",
+            gathering_id=gathering_id,
+        )
+
+
+class NotAtGathering(RuleViolation):
+    rule = "gathering_dates_and_groups"
+
+    def __init__(self, gathering_id: UUID, why: str) -> None:
+        super().__init__(f"not at gathering {gathering_id}: {why}", gathering_id=gathering_id)
+
+
+# --- state -------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Meeting:
+    id: UUID
+    group_id: UUID
+    scheduled: MeetingScheduled
+    last_at: datetime
+    status: MeetingStatus = MeetingStatus.SCHEDULED
+    topics: tuple[Topic, ...] = ()
+    prep: Mapping[UUID, PrepSubmitted] = MappingProxyType({})
+    attendance: Mapping[UUID, Attendance] = MappingProxyType({})
+    expenses: tuple[ExpenseRecorded, ...] = ()
+    sponsorships: tuple[SponsorshipRecorded, ...] = ()
+    closed: MeetingClosed | None = None
+    costs: CostsShared | None = None
+    cancelled_because: str | None = None
+
+    @property
+    def starts(self) -> date:
+        return self.scheduled.starts
+
+    @property
+    def ends(self) -> date:
+        return self.scheduled.ends
+
+
+@attrs.frozen(kw_only=True)
+class Gathering:
+    id: UUID
+    scheduled: GatheringScheduled
+    last_at: datetime
+    meetings: tuple[UUID, ...] = ()
+    expenses: tuple[ExpenseRecorded, ...] = ()
+    sponsorships: tuple[SponsorshipRecorded, ...] = ()
+    costs: CostsShared | None = None
+
+
+def require(state: Meeting | None, meeting_id: UUID) -> Meeting:
+    if state is None:
+        raise UnknownMeeting(meeting_id)
+    return state
+
+
+def require_open(state: Meeting | None, meeting_id: UUID, at: datetime) -> Meeting:
+    meeting = require(state, meeting_id)
+    if meeting.status is not MeetingStatus.SCHEDULED:
+        raise MeetingNotOpen(meeting.id, meeting.status)
+    check_forward("meeting", meeting.id, at, meeting.last_at)
+    return meeting
+
+
+def require_gathering(state: Gathering | None, gathering_id: UUID, at: datetime) -> Gathering:
+    if state is None:
+        raise UnknownGathering(gathering_id)
+    if state.costs is not None:
+        raise GatheringClosed(gathering_id)
+    check_forward("gathering", gathering_id, at, state.last_at)
+    return state
+
+
+_Costed = TypeVar("_Costed", "Meeting", "Gathering")
+
+
+def _with_costs(state: _Costed, event: CostEvent) -> _Costed:
+    match event:
+        case ExpenseRecorded():
+            return attrs.evolve(state, expenses=(*state.expenses, event))
+        case SponsorshipRecorded():
+            return attrs.evolve(state, sponsorships=(*state.sponsorships, event))
+        case CostsShared():
+            return attrs.evolve(state, costs=event)
+    raise AssertionError(f"not a cost event: {event!r}")
+
+
+def evolve(state: Meeting | None, event: MeetingEvent | CostEvent) -> Meeting:  # noqa: PLR0911
+    if isinstance(event, MeetingScheduled):
+        return Meeting(
+            id=event.meeting_id, group_id=event.group_id, scheduled=event, last_at=event.at
+        )
+    assert state is not None, f"{type(event).__name__} before MeetingScheduled"
+    state = attrs.evolve(state, last_at=event.at)
+    match event:
+        case AgendaSet():
+            return attrs.evolve(state, topics=event.topics)
+        case PrepSubmitted():
+            return attrs.evolve(
+                state, prep=MappingProxyType({**state.prep, event.membership_id: event})
+            )
+        case AttendanceRecorded():
+            attendance = {**state.attendance, event.membership_id: event.attendance}
+            return attrs.evolve(state, attendance=MappingProxyType(attendance))
+        case MeetingClosed():
+            return attrs.evolve(state, status=MeetingStatus.CLOSED, closed=event)
+        case MeetingCancelled():
+            return attrs.evolve(
+                state, status=MeetingStatus.CANCELLED, cancelled_because=event.reason
+            )
+        case CostEvent():
+            return _with_costs(state, event)
+    raise AssertionError(f"not a meeting event: {event!r}")
+
+
+def evolve_gathering(state: Gathering | None, event: GatheringEvent | CostEvent) -> Gathering:
+    if isinstance(event, GatheringScheduled):
+        return Gathering(id=event.gathering_id, scheduled=event, last_at=event.at)
+    assert state is not None, f"{type(event).__name__} before GatheringScheduled"
+    state = attrs.evolve(state, last_at=event.at)
+    match event:
+        case MeetingAddedToGathering():
+            return attrs.evolve(state, meetings=(*state.meetings, event.meeting_id))
+        case CostEvent():
+            return _with_costs(state, event)
+    raise AssertionError(f"not a gathering event: {event!r}")
+
+
+# --- figures the decisions share ---------------------------------------------------------
+
+
+def net_cost(
+    expenses: Sequence[ExpenseRecorded], sponsorships: Sequence[SponsorshipRecorded], currency: str
+) -> tuple[Money, Money, Money]:
+    """Expenses, sponsorship, and what is left to share (never below zero)."""
+    spent = total([e.amount for e in expenses], currency)
+    given = total([s.amount for s in sponsorships], currency)
+    net = spent - given
+    return spent, given, net if net.positive else Money.zero(currency)
+
+
+def misses(
+    meetings: Sequence[Meeting], membership_id: UUID, window: int, partial: Fraction
+) -> tuple[Fraction, int]:
+    """A member's misses over the last `window` closed meetings that expected it, and
+    how many meetings that was."""
+    expected = sorted(
+        (m for m in meetings if m.closed is not None and membership_id in m.closed.expected),
+        key=lambda m: (m.starts, str(m.id)),
+    )[-window:]
+    missed = sum(
+        (m.attendance.get(membership_id, Attendance.ABSENT).miss(partial) for m in expected),
+        Fraction(0),
+    )
+    return missed, len(expected)
+
+
+def shares_of(
+    net: Money, members: Sequence[tuple[UUID, UUID]], group_id: UUID
+) -> tuple[Share, ...]:
+    """`net` shared equally among (membership, company) pairs, in membership id order."""
+    if not members:
+        return ()
+    ordered = sorted(members, key=lambda m: str(m[0]))
+    parts = split(net, [(m, 1) for m in ordered])
+    return tuple(
+        Share(membership_id=m, company_id=c, group_id=group_id, amount=amount)
+        for (m, c), amount in parts
+    )
