@@ -26,6 +26,8 @@ STREAMS = {
     "group_id": "group",
     "goal_id": "goal",
     "motion_id": "motion",
+    "meeting_id": "meeting",
+    "gathering_id": "gathering",
     "ledger_id": "ledger",
 }
 
@@ -156,7 +158,7 @@ def test_every_event_section_names_its_stream_and_fields() -> None:
     wrong = []
     for topic, cls in peernet_events().items():
         body = section(text, f"`{topic}`")
-        if f"Stream: {STREAMS[cls.home]}." not in body:
+        if f"Stream: {STREAMS[cls.home]}" not in body:
             wrong.append(f"{topic}: stream")
         wrong += [f"{topic}: {f.name}" for f in attrs.fields(cls) if f"`{f.name}`" not in body]
 
