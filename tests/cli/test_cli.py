@@ -7,6 +7,7 @@ import json
 import re
 import subprocess
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -440,3 +441,82 @@ def test_an_unknown_motion_id_exits_2_with_one_line(url: str) -> None:
     assert 2 == result.exit_code
     assert f"no motion {UUID(int=5)} was raised" in one_error_line(result)
     assert "" == result.stdout
+
+
+# --- meetings and money ----------------------------------------------------------------------
+
+
+def test_demo_tells_of_meetings_the_summit_and_the_money(built: tuple[str, Result]) -> None:
+    story = " ".join(built[1].stdout.split())
+
+    assert re.search(r"\d+ meetings held: [\d,]+ of [\d,]+ expected attendances", story)
+    assert "HTG Summit 2008 at Orlando, Florida" in story
+    assert "absentees paying their share; dues charged" in story
+
+
+@pytest.fixture(scope="module")
+def a_meeting(built: tuple[str, Result]) -> dict[str, Any]:
+    """A closed meeting of HTG 1 with costs shared, as `meetings --json` lists it."""
+    listed = json.loads(run("meetings", "HTG 1", "--db", built[0], "--json").stdout)["meetings"]
+    return next(m for m in listed if m["status"] == "closed" and m["costs"]["shares"])
+
+
+def test_meetings_lists_a_groups_meetings_with_attendance_and_cost(url: str) -> None:
+    result = run("meetings", "htg 1", "--db", url)
+
+    assert 0 == result.exit_code, result.output
+    assert re.search(r"\d+ meetings of HTG 1", result.stdout)
+    assert "closed" in result.stdout
+    assert "scheduled" in result.stdout  # the next one
+
+
+def test_meeting_prints_a_cost_sheet_whose_shares_sum_to_the_net_cost(
+    url: str, a_meeting: dict[str, Any]
+) -> None:
+    short = a_meeting["meeting_id"][:8]
+
+    result = run("meeting", short, "--db", url)
+    shown = json.loads(run("meeting", short, "--db", url, "--json").stdout)
+
+    assert 0 == result.exit_code, result.output
+    for title in ("attendance and prep", "cost sheet", "net cost", "shares of"):
+        assert title in result.stdout
+    net = shown["costs"]["net"]
+    total = sum(Decimal(s["amount"]["amount"]) for s in shown["costs"]["shares"])
+    assert Decimal(net["amount"]) == total
+    assert re.search(rf"total\W+{total:,.2f} {net['currency']}", result.stdout)
+
+
+def test_prep_work_is_shown_only_inside_the_group(url: str, built: tuple[str, Result]) -> None:
+    listed = json.loads(run("meetings", "HTG 1", "--db", url, "--json").stdout)["meetings"]
+    with_prep = next(m for m in listed if m["prep"])
+    key = with_prep["meeting_id"]
+
+    auditor = json.loads(run("meeting", key, "--db", url, "--json").stdout)
+    staff = json.loads(run("meeting", key, "--db", url, "--json", "--as", "staff:ops").stdout)
+
+    assert all(p["summary"] for p in auditor["prep"])
+    assert all(p["summary"] is None for p in staff["prep"])
+
+
+def test_account_lists_dues_shares_and_payments_and_the_balance(
+    url: str, a_meeting: dict[str, Any]
+) -> None:
+    company = a_meeting["costs"]["shares"][0]["company_id"]
+
+    result = run("account", company, "--db", url)
+    shown = json.loads(run("account", company, "--db", url, "--json").stdout)
+
+    assert 0 == result.exit_code, result.output
+    assert "balance:" in result.stdout
+    kinds = {e["kind"] for e in shown["entries"]}
+    assert {"dues", "meeting costs"} <= kinds
+    total = sum(Decimal(e["amount"]["amount"]) for e in shown["entries"])
+    assert [str(total)] == [b["amount"] for b in shown["balances"]]
+
+
+def test_an_unknown_meeting_id_exits_2_with_one_line(url: str) -> None:
+    result = run("meeting", "ffffffff", "--db", url)
+
+    assert 2 == result.exit_code
+    assert "no meeting id starts with 'ffffffff'" in one_error_line(result)

@@ -49,6 +49,7 @@ from peernet.domain.access import AccessDenied, Reader, Role
 from peernet.domain.charters import GroupFormat
 from peernet.domain.common import InvalidInput, PeerNetError, RuleViolation
 from peernet.domain.goals import Direction, GoalStatus
+from peernet.domain.meetings import Attendance
 from peernet.domain.memberships import MembershipStatus
 from peernet.domain.motions import MotionKind
 from peernet.views import (
@@ -408,6 +409,34 @@ def _goals_table(years: list[YearStory]) -> Table:
     return table
 
 
+def _meeting_lines(year: YearStory) -> list[str]:
+    """Meetings held, who came, what they cost, the summit, dues and payments."""
+    if not year.meetings:
+        return []
+    marks = year.attendance
+    expected = sum(marks.values())
+    came = sum(n for mark, n in marks.items() if Attendance(mark).attended)
+    partial = marks.get(Attendance.LATE.value, 0) + marks.get(Attendance.LEFT_EARLY.value, 0)
+    away = expected - came
+    lines = [
+        f"{_n(year.meetings, 'meeting')} held: {came:,} of {expected:,} expected attendances "
+        f"({came / expected:.0%}; {partial} late or left early, {away} absent, "
+        f"{marks.get(Attendance.EXCUSED.value, 0)} of them with notice); "
+        f"{_n(year.attendance_flags, 'member')} flagged at a close for missed meetings."
+    ]
+    for g in year.gatherings:
+        lines.append(
+            f"{g.name} at {g.venue} from {g.starts:%d %B}: {g.groups} groups, "
+            f"{g.people} members, {g.net:,.2f} USD net after sponsorship, shared by headcount."
+        )
+    lines.append(
+        f"Costs shared {year.shared:,.2f} USD after {year.sponsored:,.2f} USD from sponsors, "
+        f"absentees paying their share; dues charged {year.dues:,.2f} USD, "
+        f"payments received {year.paid:,.2f} USD."
+    )
+    return lines
+
+
 def _accountability_lines(year: YearStory) -> list[str]:
     lines = []
     if year.goals_set:
@@ -505,6 +534,7 @@ def _year_lines(year: YearStory) -> list[str]:
         lines.append(text[0].upper() + text[1:] + ".")
     if year.amendments:
         lines.append("Charter amended: " + "; ".join(year.amendments) + ".")
+    lines += _meeting_lines(year)
     lines += _accountability_lines(year)
     refused = []
     for error, n in year.refusals.items():
@@ -936,27 +966,30 @@ def _record_table(
 _SHORT_ID = 8
 
 
-def _motion_id(network: Network, text: str) -> UUID:
-    """A motion's id, or the first characters of one (at least 4) naming one motion."""
+def _by_prefix(text: str, what: str, hint: str, ids: Callable[[], Iterable[UUID]]) -> UUID:
+    """An id, or the first characters of one (at least 4) naming exactly one of `ids`."""
     key = text.strip().casefold()
     try:
         return UUID(key)
     except ValueError:
         pass
-    hint = "`peernet motions GROUP` lists them"
     if len(key) < 4 or any(c not in "0123456789abcdef-" for c in key):
-        raise InvalidInput(f"{text!r} is not a motion id; {hint}")
-    found = [
-        m.motion_id
-        for g in network.groups()
-        for m in network.group_motions(g.group_id)
-        if str(m.motion_id).startswith(key)
-    ]
+        raise InvalidInput(f"{text!r} is not a {what} id; {hint}")
+    found = [i for i in ids() if str(i).startswith(key)]
     if not found:
-        raise InvalidInput(f"no motion id starts with {text!r}; {hint}")
+        raise InvalidInput(f"no {what} id starts with {text!r}; {hint}")
     if len(found) > 1:
-        raise InvalidInput(f"{len(found)} motion ids start with {text!r}; give more of it")
+        raise InvalidInput(f"{len(found)} {what} ids start with {text!r}; give more of it")
     return found[0]
+
+
+def _motion_id(network: Network, text: str) -> UUID:
+    return _by_prefix(
+        text,
+        "motion",
+        "`peernet motions GROUP` lists them",
+        lambda: (m.motion_id for g in network.groups() for m in network.group_motions(g.group_id)),
+    )
 
 
 def _motion_json(view: MotionView, group: str, names: dict[UUID, str]) -> dict[str, Any]:
@@ -1120,3 +1153,7 @@ def motions(group: str, reader: tuple[Role, str], url: str | None, as_json: bool
 def main() -> None:
     """The `peernet` console script."""
     cli.main(prog_name="peernet")
+
+
+# Commands kept in modules of their own register themselves on `cli`.
+from peernet.adapters import cli_meetings  # noqa: E402, F401

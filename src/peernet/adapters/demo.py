@@ -32,7 +32,7 @@ import functools
 import logging
 import math
 import random
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -46,11 +46,13 @@ from peernet.application import CommandIdReused, Network
 from peernet.domain import goals as goal_rules
 from peernet.domain import network as pure
 from peernet.domain.charters import DEFAULT_GOAL_CATEGORIES, Charter, GroupFormat, GroupKind
-from peernet.domain.common import Command, InvalidValue, RuleViolation, Territory
+from peernet.domain.common import Command, Event, InvalidValue, RuleViolation, Territory
 from peernet.domain.companies import (
     CompanyKind,
     CompanyRegistered,
+    DuesCharged,
     MembershipApplied,
+    PaymentReceived,
     Profile,
     RecordAcquisition,
     RegisterCompany,
@@ -83,6 +85,27 @@ from peernet.domain.groups import (
     Group,
     GroupFormed,
 )
+from peernet.domain.meetings import (
+    Attendance,
+    AttendanceRecorded,
+    CloseGathering,
+    CloseMeeting,
+    CostEvent,
+    CostsShared,
+    ExpenseKind,
+    MeetingClosed,
+    MeetingEvent,
+    MeetingStatus,
+    RecordExpense,
+    RecordSponsorship,
+    ScheduleGathering,
+    ScheduleMeeting,
+    SetAgenda,
+    SponsorshipRecorded,
+    SubmitPrep,
+    TakeRoll,
+    Topic,
+)
 from peernet.domain.memberships import (
     ApplicantWaitlisted,
     ApplicationWithdrawn,
@@ -108,6 +131,7 @@ from peernet.domain.memberships import (
     TransferMember,
     WithdrawApplication,
 )
+from peernet.domain.money import Money
 from peernet.domain.motions import (
     CastBallot,
     CloseMotion,
@@ -120,6 +144,7 @@ from peernet.domain.motions import (
     quorum_needed,
 )
 from peernet.domain.seats import Situation, first_competitor, months_after
+from peernet.domain.sessions import ChargeDues, RecordPayment
 from peernet.records import Recorded
 
 log = logging.getLogger(__name__)
@@ -137,7 +162,6 @@ ACCOUNTABILITY_FROM = 2008
 #: them all within three quarters (each goal is a command or two more: the demo stays fast)
 GOALS_PER_MEETING = 2
 #: what the group knows of the member it votes off, besides its goals
-LAGGARD_ATTENDANCE = "came to 2 of the last 4 meetings"
 
 # --- the story ----------------------------------------------------------------------------
 
@@ -234,6 +258,17 @@ class YearStory:
     flagged: int = 0
     motions: tuple[MotionStory, ...] = ()
     vote_offs: tuple[VoteOff, ...] = ()
+    #: meetings held (closed) and cancelled; attendance marks of the members expected
+    meetings: int = 0
+    attendance: dict[str, int] = attrs.field(factory=dict)
+    #: members flagged at a meeting's close for missed meetings
+    attendance_flags: int = 0
+    gatherings: tuple["GatheringStory", ...] = ()
+    #: money: meeting costs shared, dues charged, payments received, sponsorship given
+    shared: Decimal = Decimal(0)
+    sponsored: Decimal = Decimal(0)
+    dues: Decimal = Decimal(0)
+    paid: Decimal = Decimal(0)
 
     @property
     def completion(self) -> float | None:
@@ -249,6 +284,16 @@ class YearStory:
     def turnover(self) -> float:
         """Departures over the year's average active memberships (0.0 for an empty year)."""
         return self.departed / self.average_active if self.average_active else 0.0
+
+
+@attrs.frozen(kw_only=True)
+class GatheringStory:
+    name: str
+    venue: str
+    starts: date
+    groups: int
+    people: int
+    net: Decimal
 
 
 @attrs.frozen(kw_only=True)
@@ -470,6 +515,9 @@ class _Tally:
     goals_missed: Counter[str] = attrs.Factory(Counter)
     goals_withdrawn: Counter[str] = attrs.Factory(Counter)
     motions: list[MotionStory] = attrs.Factory(list)
+    attendance: Counter[str] = attrs.Factory(Counter)
+    money: defaultdict[str, Decimal] = attrs.Factory(lambda: defaultdict(Decimal))
+    gatherings: list[GatheringStory] = attrs.Factory(list)
 
 
 @attrs.define
@@ -532,6 +580,10 @@ class _Simulation:
         self.late_reports: set[int] = set()
         self.refills: set[UUID] = set()
         self.vote_offs: list[_VoteOffDraft] = []
+        # meetings and money draw from a generator of their own too
+        self.meeting_rng = random.Random(f"{seed} meetings")  # noqa: S311 (a story)
+        self.next_meeting: dict[UUID, UUID] = {}
+        self.owed: defaultdict[UUID, Decimal] = defaultdict(Decimal)
 
     # --- plumbing -----------------------------------------------------------------------
 
@@ -595,6 +647,9 @@ class _Simulation:
         if isinstance(command, CastBallot | CloseMotion):
             motion = self.shadow.motions.get(command.motion_id)
             group_id = motion.group_id if motion else None
+        elif isinstance(command, CloseMeeting):
+            meeting = self.shadow.meetings.get(command.meeting_id)
+            group_id = meeting.group_id if meeting else None
         elif not isinstance(command, ReviewGoals | RaiseMotion):
             return self.shadow
         mine = {g: self.goals[g] for g in self.group_goals.get(group_id, ())} if group_id else {}
@@ -629,11 +684,38 @@ class _Simulation:
                 for draft in self.vote_offs:
                     if draft.refill_id == event.membership_id:
                         draft.story = attrs.evolve(draft.story, refill_joined=event.at)
+            case MeetingEvent() | CostEvent() | DuesCharged() | PaymentReceived() | MemberFlagged():
+                self._fold_session(event)
             case CharterAmended():
                 group = self.shadow.groups[event.group_id]
                 before, after = group.charter.capacity, event.charter.capacity
                 t.amendments.append(f"{group.name} capacity {before} -> {after}")
         self.shadow = pure.evolve(self.shadow, event)
+
+    def _fold_session(self, event: Event) -> None:
+        """Meetings and money: the year's counts, and what each company owes."""
+        t = self.tally
+        match event:
+            case MemberFlagged():
+                t.counts["attendance flags" if "meetings" in event.reason else "flagged"] += 1
+            case AttendanceRecorded():
+                t.attendance[event.attendance.value] += 1
+            case MeetingClosed():
+                t.counts["meetings"] += 1
+            case SponsorshipRecorded():
+                t.money["sponsored"] += event.amount.amount
+            case CostsShared():
+                t.money["shared"] += event.net.amount
+                for share in event.shares:
+                    self.owed[share.company_id] += share.amount.amount
+                if event.gathering_id is not None:
+                    self._gathered(event)
+            case DuesCharged():
+                t.money["dues"] += event.amount.amount
+                self.owed[event.company_id] += event.amount.amount
+            case PaymentReceived():
+                t.money["paid"] += event.amount.amount
+                self.owed[event.company_id] -= event.amount.amount
 
     def _fold_goal(self, event: GoalEvent) -> None:
         t = self.tally
@@ -1074,18 +1156,267 @@ class _Simulation:
         if group.closed_at is not None or not group.active:
             return
         today = self._scene_day()
-        reviewed = self._do(
-            ReviewGoals,
-            group_id=group_id,
-            due_by=today.date(),
-            actor=group.facilitator or OFFICE,
-        )
+        reviewed = self._hold_meeting(group, today)
         self._late_report(reviewed or ())
         if group_id == self.laggard_group:
             self._move_removal(group_id)
         if group_id == self.doubted_group:
             self._move_doubt(group_id)
         self._set_goals(group_id, months_after(today, 3).date())
+
+    # --- meetings, gatherings and money ---------------------------------------------------
+
+    def _schedule(self, group: Group, starts: date, **where: Any) -> UUID | None:
+        """Schedule a two-day meeting (one day at a gathering) at a hotel, a member's
+        office, or the gathering."""
+        meeting_id = self._id("meeting")
+        if "gathering_id" not in where:
+            rng = self.meeting_rng
+            if group.format is GroupFormat.VIRTUAL:
+                where = {"venue": "online"}
+            elif rng.random() < 0.3 and group.active:
+                where = {"host_id": rng.choice(sorted(group.active, key=lambda m: str(m.id))).id}
+            else:
+                where = {"venue": f"{rng.choice(_HOTELS)}, {self._town(group)}"}
+        days = 0 if "gathering_id" in where else 1
+        recorded = self._do(
+            ScheduleMeeting,
+            group_id=group.id,
+            starts=starts,
+            ends=starts + timedelta(days=days),
+            meeting_id=meeting_id,
+            actor=group.facilitator or OFFICE,
+            **where,
+        )
+        return meeting_id if recorded else None
+
+    def _town(self, group: Group) -> str:
+        territory = group.territory
+        return territory.region.title() if territory and territory.region else "Chicago"
+
+    def _hold_meeting(self, group: Group, today: datetime) -> tuple[Recorded, ...] | None:
+        """The quarterly meeting, scheduled at the last one: the agenda, the roll, the
+        bill, and the close (the next day), which decides the goals due; then the next
+        meeting is scheduled and its agenda set."""
+        meeting_id = self.next_meeting.pop(group.id, None)
+        meeting = self.shadow.meetings.get(meeting_id) if meeting_id else None
+        if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
+            meeting_id = self._schedule(group, today.date())
+        if meeting_id is None:
+            return None
+        self._roll(meeting_id, today)
+        self._bill(group, meeting_id)
+        self.day += 1  # the meeting's second day: the facilitator closes it
+        closed = self._do(CloseMeeting, meeting_id=meeting_id, actor=group.facilitator or OFFICE)
+        self.day -= 1
+        group = self.shadow.groups[group.id]
+        if group.active:
+            day = self._meeting_day(group.id)
+            next_day = months_after(today, 3).replace(day=day).date()
+            planned = self._schedule(group, next_day)
+            if planned is not None:
+                self.next_meeting[group.id] = planned
+                self._set_agenda(group, planned)
+        return closed
+
+    def _set_agenda(self, group: Group, meeting_id: UUID) -> None:
+        rng = self.meeting_rng
+        members = sorted(group.active, key=lambda m: str(m.id))
+        topics = rng.sample(_TOPICS, k=min(len(_TOPICS), group.charter.agenda_topics))
+        self._do(
+            SetAgenda,
+            meeting_id=meeting_id,
+            topics=tuple(
+                Topic(title, owner_id=rng.choice(members).id if members and n % 2 else None)
+                for n, title in enumerate(topics)
+            ),
+            actor=group.facilitator or OFFICE,
+        )
+
+    def _roll(self, meeting_id: UUID, today: datetime) -> None:
+        """Most come; a few are late, leave early or send apologies; the laggard often
+        stays away."""
+        meeting = self.shadow.meetings[meeting_id]
+        group = self.shadow.groups[meeting.group_id]
+        rng = self.meeting_rng
+        marks = {}
+        for membership_id in meeting.scheduled.expected:
+            if not self._active(group, membership_id):
+                continue
+            draw = rng.random()
+            if membership_id == self.laggard:
+                draw = 0.8 + 0.21 * draw  # absent, late or leaving early, mostly
+            for mark, below in _ATTENDANCE:
+                if draw < below:
+                    marks[membership_id] = mark
+                    break
+        if marks:
+            self._do(
+                TakeRoll, meeting_id=meeting_id, attendance=marks, actor=group.facilitator or OFFICE
+            )
+
+    def _bill(self, group: Group, meeting_id: UUID) -> None:
+        """The venue and the food (a facilitator's fee online), and now and then a
+        vendor partner picks up part of it."""
+        rng = self.meeting_rng
+        costs: list[tuple[ExpenseKind, int]]
+        if group.format is GroupFormat.VIRTUAL:
+            costs = [(ExpenseKind.FACILITATOR, 300)]
+        else:
+            head = len(group.active)
+            costs = [(ExpenseKind.VENUE, rng.randint(4, 12) * 100), (ExpenseKind.FOOD, 45 * head)]
+        money = group.charter.currency
+        for kind, amount in costs:
+            cents = Decimal(amount) + Decimal(rng.randint(0, 99)) / 100
+            self._do(RecordExpense, meeting_id=meeting_id, kind=kind, amount=Money(cents, money))
+        if rng.random() < 0.25:
+            self._do(
+                RecordSponsorship,
+                meeting_id=meeting_id,
+                sponsor=rng.choice(_SPONSORS),
+                amount=Money(Decimal(rng.choice((250, 500, 750))), money),
+            )
+
+    def prep(self, group_id: UUID) -> None:
+        """The month before a meeting: a few members send their prep work; one in ten
+        sends it after the charter's deadline."""
+        meeting_id = self.next_meeting.get(group_id)
+        if meeting_id is None:
+            return
+        meeting = self.shadow.meetings[meeting_id]
+        group = self.shadow.groups[group_id]
+        rng = self.meeting_rng
+        expected = [m for m in meeting.scheduled.expected if self._active(group, m)]
+        for membership_id in rng.sample(expected, k=min(3, len(expected))):
+            late = rng.random() < 0.1
+            when = meeting.starts - timedelta(days=1 if late else 10)
+            if when > self._peek().date():
+                self._later_prep(meeting_id, membership_id, when)
+                continue
+            self._submit_prep(meeting_id, membership_id)
+
+    def _later_prep(self, meeting_id: UUID, membership_id: UUID, when: date) -> None:
+        day = datetime(when.year, when.month, when.day, tzinfo=UTC)
+        action = functools.partial(self._submit_prep, meeting_id, membership_id)
+        if (day.year, day.month) == (self.month_start.year, self.month_start.month):
+            self.agenda.setdefault((day.year, day.month), []).append((day.day, action))
+        else:
+            self._later(day, action)
+
+    def _submit_prep(self, meeting_id: UUID, membership_id: UUID) -> None:
+        meeting = self.shadow.meetings.get(meeting_id)
+        if meeting is None or meeting.status is not MeetingStatus.SCHEDULED:
+            return
+        group = self.shadow.groups[meeting.group_id]
+        if not self._active(group, membership_id):
+            return
+        self._do(
+            SubmitPrep,
+            meeting_id=meeting_id,
+            membership_id=membership_id,
+            summary=self.meeting_rng.choice(_PREP),
+            actor=self._name_of(group, membership_id),
+        )
+
+    def summit(self) -> None:
+        """May, from 2008: every in-person core group meets at one venue in one week."""
+        year = self.month_start.year
+        starts = date(year, 5, 18)
+        gathering_id = self._id("gathering")
+        recorded = self._do(
+            ScheduleGathering,
+            name=f"HTG Summit {year}",
+            venue="Orlando, Florida",
+            starts=starts,
+            ends=starts + timedelta(days=4),
+            gathering_id=gathering_id,
+        )
+        if not recorded:
+            return
+        groups = [g for g in self._groups(fmt=GroupFormat.IN_PERSON) if g.kind is GroupKind.CORE]
+        meetings = []
+        for n, group in enumerate(g for g in groups if g.active):
+            day = starts + timedelta(days=n % 5)
+            meeting_id = self._schedule(group, day, gathering_id=gathering_id)
+            if meeting_id is not None:
+                meetings.append((day, group.id, meeting_id))
+        rng = self.meeting_rng
+        for kind, amount in ((ExpenseKind.VENUE, 42_000), (ExpenseKind.SPEAKER_TRAVEL, 3_800)):
+            cents = Decimal(amount) + Decimal(rng.randint(0, 99)) / 100
+            self._do(
+                RecordExpense, gathering_id=gathering_id, kind=kind, amount=Money(cents, "USD")
+            )
+        for sponsor in rng.sample(_SPONSORS, k=2):
+            self._do(
+                RecordSponsorship,
+                gathering_id=gathering_id,
+                sponsor=sponsor,
+                amount=Money(Decimal(10_000), "USD"),
+            )
+        for day, group_id, meeting_id in meetings:
+            self.day = day.day
+            group = self.shadow.groups[group_id]
+            self._roll(meeting_id, self._scene_day())
+            self._do(CloseMeeting, meeting_id=meeting_id, actor=group.facilitator or OFFICE)
+        self.day = 26
+        self._do(CloseGathering, gathering_id=gathering_id)
+
+    def _gathered(self, costs: CostsShared) -> None:
+        assert costs.gathering_id is not None
+        gathering = self.shadow.gatherings[costs.gathering_id].scheduled
+        self.tally.gatherings.append(
+            GatheringStory(
+                name=gathering.name,
+                venue=gathering.venue,
+                starts=gathering.starts,
+                groups=len({s.group_id for s in costs.shares}),
+                people=len(costs.shares),
+                net=costs.net.amount,
+            )
+        )
+
+    def charge_dues(self) -> None:
+        """The first of the month: every open group's members are charged the month."""
+        for group in self._groups():
+            if group.active:
+                self._do(ChargeDues, group_id=group.id, month=self.month_start.date())
+
+    def collect(self) -> None:
+        """January and July: most companies settle what they owe, some pay half, a few
+        nothing yet."""
+        rng = self.meeting_rng
+        for company_id in sorted(self.owed, key=str):
+            owed = self.owed[company_id]
+            if owed <= 0:
+                continue
+            draw = rng.random()
+            if draw < 0.9:
+                amount = owed
+            elif draw < 0.96:
+                amount = (owed / 2).quantize(Decimal("0.01"))
+            else:
+                continue
+            self._do(
+                RecordPayment,
+                company_id=company_id,
+                amount=Money(amount, "USD"),
+                reference=f"statement {self.month_start:%Y-%m}",
+                actor="accounts",
+            )
+
+    def _attendance_words(self, group: Group, membership_id: UUID) -> str:
+        """`came to 2 of the last 4 meetings`, from the closed meetings that expected it."""
+        window = group.charter.attendance_window
+        held = sorted(
+            (
+                m
+                for m in self.shadow.meetings.values()
+                if m.group_id == group.id and m.closed and membership_id in m.closed.expected
+            ),
+            key=lambda m: m.starts,
+        )[-window:]
+        came = sum(1 for m in held if m.attendance[membership_id].attended)
+        return f"came to {came} of the last {len(held)} meetings"
 
     def _late_report(self, reviewed: tuple[Recorded, ...]) -> None:
         """Once a year a member reports progress on a goal the meeting just decided: the
@@ -1231,7 +1562,7 @@ class _Simulation:
         if subject.status is not MembershipStatus.ACTIVE or len(subject.flags) < 2:
             return
         streak = goal_rules.missed_in_a_row(self.goals, subject.id)
-        reason = f"missed {streak} goals in a row and {LAGGARD_ATTENDANCE}"
+        reason = f"missed {streak} goals in a row and {self._attendance_words(group, subject.id)}"
         motion_id = self._raise(group, subject.id, MotionCause.MISSED_GOALS, reason)
         if motion_id is None:
             return
@@ -1372,7 +1703,7 @@ class _Simulation:
             cause=event.cause,
             flags=len(member.flags),
             missed_in_a_row=goal_rules.missed_in_a_row(self.goals, member.id),
-            attendance=LAGGARD_ATTENDANCE if member.id == self.laggard else "",
+            attendance=self._attendance_words(before, member.id),
             goals_withdrawn=sum(isinstance(r.event, GoalWithdrawn) for r in recorded),
             refill=self._name_of(before, refill) if refill else None,
             passed_over=before.waitlist.index(refill) if refill in before.waitlist else 0,
@@ -1440,10 +1771,17 @@ class _Simulation:
             add(1, self.cast_laggard)
         if (year, month) == (ACCOUNTABILITY_FROM + 1, 4):
             add(1, self.doubt_a_member)
+        add(1, self.charge_dues)
+        if month in (1, 7):
+            add(28, self.collect)
+        if month == _SUMMIT_MONTH:
+            add(17, self.summit)
         act = (self.meet, self.check_in, self.report)[(month - 1) % 3]
         for group_id, group in self.shadow.groups.items():
             if group.closed_at is None:
                 add(self._meeting_day(group_id), functools.partial(act, group_id))
+                if act == self.report:
+                    add(2, functools.partial(self.prep, group_id))
 
     def _hazards(self, add: Callable[[int, Callable[[], None]], None]) -> None:
         """Each core member may resign, be removed for non-payment or be acquired this
@@ -1540,6 +1878,14 @@ class _Simulation:
             flagged=t.counts["flagged"],
             motions=tuple(t.motions),
             vote_offs=tuple(d.story for d in self.vote_offs if d.year == t.year),
+            meetings=t.counts["meetings"],
+            attendance=dict(t.attendance),
+            attendance_flags=t.counts["attendance flags"],
+            gatherings=tuple(t.gatherings),
+            shared=t.money["shared"],
+            sponsored=t.money["sponsored"],
+            dues=t.money["dues"],
+            paid=t.money["paid"],
         )
         self.stories.append(story)
         log.info(
@@ -1565,9 +1911,35 @@ _COUNTED: dict[type, str] = {
     MemberTransferred: "transfers",
     MemberGraduated: "graduations",
     FacilitatorAssigned: "facilitators",
-    MemberFlagged: "flagged",
 }
 _THREE_YEARS = timedelta(days=3 * 365)
+_SUMMIT_MONTH = 5
+_HOTELS = ("Hilton Garden Inn", "Marriott", "Hyatt Place", "Embassy Suites")
+_SPONSORS = ("Datto", "Kaseya", "ConnectWise", "Autotask", "Intel", "Microsoft")
+_TOPICS = (
+    "Quarterly numbers and benchmarks",
+    "Recurring revenue plans",
+    "Hiring a service manager",
+    "Pricing managed services",
+    "Cash flow and line of credit",
+    "Vendor partnerships",
+    "Marketing that works",
+    "Succession and exit",
+)
+_PREP = (
+    "Q numbers, top three issues, one ask of the group",
+    "Financial snapshot and a hiring dilemma",
+    "Pipeline review and a pricing question",
+    "Balance sheet and the year's plan",
+)
+#: attendance marks by a draw in [0, 1): below each bound, that mark
+_ATTENDANCE = (
+    (Attendance.PRESENT, 0.86),
+    (Attendance.LATE, 0.91),
+    (Attendance.LEFT_EARLY, 0.94),
+    (Attendance.EXCUSED, 0.975),
+    (Attendance.ABSENT, 1.01),
+)
 _LEDGER_TOPIC = TOPIC_PREFIX + CommandHandled.__name__
 
 
