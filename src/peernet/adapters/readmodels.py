@@ -136,10 +136,18 @@ class MemoryViewRecorder(POPOTrackingRecorder, ViewRecorder):
 
     def write(self, writes: Sequence[Write]) -> None:
         with self._database_lock:
-            for w in writes:  # every check first: all or nothing
-                self._assert_tracking_uniqueness(Tracking(_TRACKING + w.slot, w.position))
+            # All or nothing, as a transaction: positions first, undone if one fails.
+            before = dict(self._max_tracking_ids)
+            try:
+                for w in writes:
+                    tracking = Tracking(_TRACKING + w.slot, w.position)
+                    self._assert_tracking_uniqueness(tracking)
+                    self._insert_tracking(tracking)
+            except BaseException:
+                self._max_tracking_ids.clear()
+                self._max_tracking_ids.update(before)
+                raise
             for w in writes:
-                self._insert_tracking(Tracking(_TRACKING + w.slot, w.position))
                 self._rows.setdefault(w.slot, {}).update(w.rows)
 
     def swap(self, projection: str, live: Live, old: Live | None) -> None:
