@@ -1121,5 +1121,6 @@ def main() -> None:
     """The `peernet` console script."""
     cli.main(prog_name="peernet")
 
+
 # The reports (turnover, report, projections) register themselves on `cli`.
 from peernet.adapters import cli_reports  # noqa: E402, F401 - registers commands on import

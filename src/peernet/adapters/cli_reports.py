@@ -308,11 +308,14 @@ def report(  # noqa: PLR0917 - click passes every option by position
     models = _models(network)
     histories = _histories(models)
     books: dict[str, GoalBook] = models.views(GoalBooks.name)
+    by_group: dict[str, list[GoalBook]] = {}
+    for b in books.values():
+        by_group.setdefault(b.group_id, []).append(b)
     rows = []
     for h in sorted(histories.values(), key=lambda h: h.formed_at):
         if h.closed_at is not None and h.closed_at < period.begins:
             continue
-        book = [books[h.group_id]] if h.group_id in books else []
+        book = by_group.get(h.group_id, [])
         rows.append(
             (
                 h,
