@@ -28,6 +28,7 @@ holes (a rolled-back insert), which is harmless since the position is "read up t
 "count of".
 """
 
+import gc
 import logging
 import threading
 import time
@@ -52,7 +53,7 @@ from peernet.records import Recorded
 log = logging.getLogger(__name__)
 
 _PAGE = 5_000
-_FLUSH = 100_000  # a rebuild writes what it folded at least every this many events
+_FLUSH = 50_000  # write what was folded, and let it go, at least every this many events
 _TRACKING = "peernet.view/"
 
 Progress = Callable[[int, int], None]
@@ -519,7 +520,19 @@ class ReadModels:
         start = min(r.position for r in runs)
         if head <= start:
             return 0
-        read = 0
+        collecting = gc.isenabled()
+        gc.disable()  # views hold no cycles; scanning them page after page is wasted time
+        try:
+            read = self._fold_pages(runs, start, head, progress, flush)
+        finally:
+            if collecting:
+                gc.enable()
+        return read
+
+    def _fold_pages(
+        self, runs: list[_Run], start: int, head: int, progress: Progress | None, flush: int
+    ) -> int:
+        read = since_flush = 0
         for batch in self._pages(start, head, self._topics(runs)):
             for run in runs:
                 ahead = [f for f in batch if f.position > run.position]
@@ -528,25 +541,36 @@ class ReadModels:
                         run.views[key] = _load(run.projection, body)
                 run.fold(ahead)
             read += len(batch)
+            since_flush += len(batch)
             last = batch[-1].position if batch else head
             if progress:
                 progress(last - start, head - start)
-            if sum(len(r.dirty) for r in runs) >= flush:
-                self._write(runs, last)
+            if since_flush >= flush:
+                # Memory stays flat: write what changed, forget every view, and load the
+                # few the next pages touch back from the store.
+                if not self._write(runs, last):
+                    return read  # another process is ahead: its views stand
+                for run in runs:
+                    run.views.clear()
+                    run.fresh = False
+                since_flush = 0
         self._write(runs, head)
         if progress:
             progress(head - start, head - start)
         return read
 
-    def _write(self, runs: list[_Run], position: int) -> None:
+    def _write(self, runs: list[_Run], position: int) -> bool:
+        """Write what the runs changed; False when another process got there first."""
         writes = [r.write(position) for r in runs if r.position < position]
         if not writes:
-            return
+            return True
         try:
             self.recorder.write(writes)
         except IntegrityError:
             # Another process wrote these positions first; its views are as good as ours.
             log.info("another process caught up %s first", ", ".join(w.slot for w in writes))
+            return False
+        return True
 
     def rebuild(self, names: Iterable[str] | None = None, progress: Progress | None = None) -> None:
         """Build each projection afresh from the first event beside its live copy, then
