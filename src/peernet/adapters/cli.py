@@ -1155,5 +1155,5 @@ def main() -> None:
     cli.main(prog_name="peernet")
 
 
-# Commands kept in modules of their own register themselves on `cli`.
-from peernet.adapters import cli_meetings  # noqa: E402, F401
+# Commands kept in modules of their own register themselves on `cli` when imported.
+from peernet.adapters import cli_meetings, cli_reports  # noqa: E402, F401

@@ -219,6 +219,16 @@ class VoteOff:
 
 
 @attrs.frozen(kw_only=True)
+class GatheringStory:
+    name: str
+    venue: str
+    starts: date
+    groups: int
+    people: int
+    net: Decimal
+
+
+@attrs.frozen(kw_only=True)
 class YearStory:
     """What happened in one year of the network, counted from the recorded events."""
 
@@ -263,7 +273,7 @@ class YearStory:
     attendance: dict[str, int] = attrs.field(factory=dict)
     #: members flagged at a meeting's close for missed meetings
     attendance_flags: int = 0
-    gatherings: tuple["GatheringStory", ...] = ()
+    gatherings: tuple[GatheringStory, ...] = ()
     #: money: meeting costs shared, dues charged, payments received, sponsorship given
     shared: Decimal = Decimal(0)
     sponsored: Decimal = Decimal(0)
@@ -284,16 +294,6 @@ class YearStory:
     def turnover(self) -> float:
         """Departures over the year's average active memberships (0.0 for an empty year)."""
         return self.departed / self.average_active if self.average_active else 0.0
-
-
-@attrs.frozen(kw_only=True)
-class GatheringStory:
-    name: str
-    venue: str
-    starts: date
-    groups: int
-    people: int
-    net: Decimal
 
 
 @attrs.frozen(kw_only=True)

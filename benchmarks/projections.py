@@ -1,0 +1,256 @@
+"""How fast the read models rebuild and catch up, as ratios measured in one run.
+
+Builds a synthetic network in SQLite (about 500 groups over 20 years; with --events,
+stops once about that many events are recorded): companies join, set a goal every
+quarter, report progress, meet or miss it, and about 5% a year resign and are replaced.
+The facade would take hours for a million events, so the events are written through a
+bulk path that records exactly what the facade would: `Recorded` events encoded by
+peernet's mapper and inserted with eventsourcing's recorder, 10,000 to a transaction.
+
+Then it measures:
+- the read floor: plain sqlite3 reading every row and `json.loads` of its state;
+- a rebuild of every projection (events/s, and as a ratio to the floor; goal >= 0.50);
+- a catch-up of one new event (ms; goal < 5);
+- peak RSS, before and after the rebuild (memory must stay flat as the store grows).
+
+    python benchmarks/projections.py [--events 100000] [--db PATH]
+"""
+
+import argparse
+import json
+import random
+import resource
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from uuid import UUID
+
+from peernet import (
+    AgreementSigned,
+    Charter,
+    CompanyRegistered,
+    GoalMet,
+    GoalMissed,
+    GoalSet,
+    GroupFormat,
+    GroupFormed,
+    GroupKind,
+    MemberJoined,
+    MemberResigned,
+    MembershipApplied,
+    Network,
+    ProgressReported,
+    Recorded,
+    SeatOffered,
+)
+from peernet.adapters.readmodels import ReadModels
+from peernet.domain.common import Event
+from peernet.domain.goals import Target
+from peernet.testing import profile
+
+GROUPS = 500
+YEARS = 20
+START = datetime(2001, 1, 1, tzinfo=UTC)
+REBUILD_GOAL = 0.50
+CATCH_UP_GOAL_MS = 5.0
+BATCH = 10_000
+
+
+class Synthetic:
+    """Streams `Recorded` events of a growing network in business-time order."""
+
+    def __init__(self, seed: int = 1) -> None:
+        self.rng = random.Random(seed)  # noqa: S311 - a reproducible story, not a secret
+        self.versions: dict[UUID, int] = {}
+        self.serial = 0
+        self.command = UUID(int=0)
+
+    def _id(self) -> UUID:
+        self.serial += 1
+        return UUID(int=self.serial)
+
+    def record(self, event: Event) -> Recorded:
+        stream: UUID = getattr(event, event.home)
+        self.versions[stream] = self.versions.get(stream, 0) + 1
+        return Recorded(
+            event=event,
+            stream_id=stream,
+            version=self.versions[stream],
+            actor="bench",
+            recorded_at=event.at,
+            command_id=self.command,
+            correlation_id=self.command,
+        )
+
+    def join(self, group: UUID, at: datetime) -> Iterator[Recorded]:
+        company, membership = self._id(), self._id()
+        name = f"company {self.serial}"
+        yield self.record(
+            CompanyRegistered(company_id=company, profile=profile(name, lines=(name,)), at=at)
+        )
+        ids = {"membership_id": membership, "group_id": group, "company_id": company}
+        yield self.record(MembershipApplied(core=True, at=at, **ids))
+        yield self.record(SeatOffered(at=at, **ids))
+        yield self.record(AgreementSigned(at=at, **ids))
+        yield self.record(MemberJoined(at=at + timedelta(days=1), **ids))
+        self.members[group].append((membership, company))
+
+    def events(self) -> Iterator[Recorded]:
+        self.members: dict[UUID, list[tuple[UUID, UUID]]] = {}
+        rng = self.rng
+        for quarter in range(YEARS * 4):
+            at = START + timedelta(days=91 * quarter)
+            for _ in range(GROUPS // (YEARS * 2)):  # formed over the first half of the years
+                if len(self.members) < GROUPS:
+                    group = self._id()
+                    self.members[group] = []
+                    yield self.record(
+                        GroupFormed(
+                            group_id=group,
+                            name=f"group {len(self.members)}",
+                            format=GroupFormat.IN_PERSON,
+                            kind=GroupKind.CORE,
+                            territory=None,
+                            charter=Charter(),
+                            at=at,
+                        )
+                    )
+            for group, members in self.members.items():
+                while len(members) < 12:
+                    yield from self.join(group, at)
+                for membership, company in list(members):
+                    if rng.random() < 0.0125:  # about 5% a year
+                        members.remove((membership, company))
+                        yield self.record(
+                            MemberResigned(
+                                membership_id=membership,
+                                group_id=group,
+                                company_id=company,
+                                at=at + timedelta(days=2),
+                            )
+                        )
+                        continue
+                    goal = self._id()
+                    ids = {"goal_id": goal, "membership_id": membership, "group_id": group}
+                    due = (at + timedelta(days=90)).date()
+                    target = Target(
+                        statement="grow", category="sales", value=Decimal(100), unit="k", due=due
+                    )
+                    yield self.record(
+                        GoalSet(company_id=company, target=target, at=at + timedelta(days=3), **ids)
+                    )
+                    value = Decimal(rng.randint(50, 150))
+                    progress = ProgressReported(value=value, at=at + timedelta(days=45), **ids)  # type: ignore[arg-type]  # ids are UUIDs
+                    yield self.record(progress)
+                    outcome = GoalMet if value >= 100 else GoalMissed
+                    yield self.record(outcome(value=value, at=at + timedelta(days=90), **ids))
+
+
+def build(network: Network, events: int) -> int:
+    """Record about `events` synthetic events in batches; return how many."""
+    written = 0
+    batch = []
+    for recorded in Synthetic().events():
+        batch.append(network.codec.encode(recorded))
+        if len(batch) == BATCH:
+            network.recorder.insert_events(batch)
+            written += len(batch)
+            batch = []
+            if written >= events:
+                break
+    if batch and written < events:
+        network.recorder.insert_events(batch)
+        written += len(batch)
+    return written
+
+
+def read_floor(path: str) -> float:
+    """Rows per second: plain sqlite3 reading every stored event and json-decoding it."""
+    db = sqlite3.connect(path)
+    started = time.perf_counter()
+    count = 0
+    for (state,) in db.execute("SELECT state FROM stored_events ORDER BY rowid"):
+        json.loads(state)
+        count += 1
+    seconds = time.perf_counter() - started
+    db.close()
+    return count / seconds
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def catch_up_ms(network: Network, models: ReadModels, rounds: int = 30) -> float:
+    """Median ms to catch every projection up after one new event is recorded."""
+    synthetic = Synthetic(seed=2)
+    synthetic.serial = 10**12
+    group = synthetic._id()
+    synthetic.members = {group: []}
+    formed = GroupFormed(
+        group_id=group,
+        name="late group",
+        format=GroupFormat.IN_PERSON,
+        kind=GroupKind.CORE,
+        territory=None,
+        charter=Charter(),
+        at=START + timedelta(days=365 * YEARS),
+    )
+    network.recorder.insert_events([network.codec.encode(synthetic.record(formed))])
+    models.catch_up()
+    timings = []
+    for i in range(rounds):
+        at = formed.at + timedelta(days=i + 1)
+        (record,) = [r for r in synthetic.join(group, at) if isinstance(r.event, MemberJoined)]
+        network.recorder.insert_events([network.codec.encode(record)])
+        started = time.perf_counter()
+        models.catch_up()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--db", help="SQLite file (default: a temporary one)")
+    args = parser.parse_args()
+    folder = tempfile.mkdtemp(prefix="peernet-bench-")
+    path = args.db or str(Path(folder) / "network.db")
+    network = Network(f"sqlite:///{path}")
+    started = time.perf_counter()
+    head = network.recorder.max_notification_id() or 0
+    if head == 0:
+        head = build(network, args.events)
+    size = Path(path).stat().st_size / 2**20
+    print(f"store: {head:,} events, {size:,.0f} MB ({time.perf_counter() - started:.1f}s to build)")
+    print(f"peak RSS after building: {peak_rss_mb():,.0f} MB")
+
+    floor = read_floor(path)
+    print(f"read floor (sqlite3 + json.loads): {floor:,.0f} events/s")
+
+    models = ReadModels(network)
+    started = time.perf_counter()
+    models.rebuild()
+    seconds = time.perf_counter() - started
+    rate = head / seconds
+    verdict = "met" if rate / floor >= REBUILD_GOAL else "MISSED"
+    print(
+        f"rebuild of every projection: {rate:,.0f} events/s in {seconds:.1f}s = "
+        f"{rate / floor:.2f}x the floor (goal >= {REBUILD_GOAL:.2f}x: {verdict})"
+    )
+    print(f"peak RSS after the rebuild: {peak_rss_mb():,.0f} MB")
+    ms = catch_up_ms(network, models)
+    verdict = "met" if ms < CATCH_UP_GOAL_MS else "MISSED"
+    print(
+        f"catch-up of one new event: {ms:.2f} ms median (goal < {CATCH_UP_GOAL_MS} ms: {verdict})"
+    )
+    network.close()
+
+
+if __name__ == "__main__":
+    main()

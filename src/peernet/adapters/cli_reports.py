@@ -1,0 +1,460 @@
+"""The command line's reports: turnover, the network leader's one-page report, and the
+persisted read models they are read from (`peernet projections status|rebuild`).
+
+Registered on the `peernet` command group by one import at the end of
+`peernet.adapters.cli`. Every read command takes ``--json``. Figures are read from the
+read models kept in the store, caught up first (a first run builds them, with a progress
+bar on a terminal).
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from fractions import Fraction
+from typing import Any
+from uuid import UUID
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from peernet.adapters.cli import (
+    _console,
+    _db_option,
+    _echo_json,
+    _find,
+    _json_option,
+    _n,
+    _open,
+    cli,
+)
+from peernet.adapters.readmodels import ReadModels, Status
+from peernet.adapters.storage import redact
+from peernet.application import Network
+from peernet.domain.common import InvalidInput
+from peernet.projections import (
+    NETWORK,
+    PROJECTIONS,
+    GoalBook,
+    GoalBooks,
+    GroupHistories,
+    GroupHistory,
+    Period,
+    Target,
+    fill,
+    goal_completion,
+    growth,
+    retention,
+    turnover,
+)
+from peernet.projections.figures import Fill, GoalCompletion, Growth, Retention, Turnover
+
+_DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def _pct(value: Fraction | None) -> str:
+    return "n/a" if value is None else f"{float(value):.1%}"
+
+
+def _num(value: Fraction | None) -> float | None:
+    return None if value is None else round(float(value), 6)
+
+
+@contextmanager
+def _progress(what: str) -> Iterator[Any]:
+    """A progress bar on stderr (on a terminal only) with events per second."""
+    stderr = Console(stderr=True)
+    columns = (
+        TextColumn(what),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("events"),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=stderr, transient=True, disable=not stderr.is_terminal) as bar:
+        task = bar.add_task(what, total=None, rate="")
+        started = datetime.now()
+
+        def advance(done: int, total: int) -> None:
+            seconds = (datetime.now() - started).total_seconds() or 1e-9
+            bar.update(task, completed=done, total=total, rate=f"{done / seconds:,.0f} events/s")
+
+        yield advance
+
+
+def _models(network: Network) -> ReadModels:
+    models = ReadModels(network)
+    with _progress("bringing the read models up to date") as advance:
+        models.catch_up(progress=advance)
+    return models
+
+
+def _last_day(network: Network) -> date:
+    """The business date of the last event recorded (a report's default end)."""
+    head = network.recorder.max_notification_id() or 0
+    if not head:
+        raise InvalidInput(f"no events in {redact(network.url)} yet; `peernet demo` records some")
+    (last,) = network.recorder.select_notifications(start=head, limit=1)
+    return network.codec.decode(last).event.at.date()
+
+
+def _period(network: Network, start: datetime | None, end: datetime | None) -> Period:
+    last = end.date() if end else _last_day(network)
+    first = start.date() if start else last - timedelta(days=364)
+    if last < first:
+        raise InvalidInput(f"--to {last} comes before --from {first}")
+    return Period(first, last)
+
+
+def _histories(models: ReadModels) -> dict[str, GroupHistory]:
+    views: dict[str, GroupHistory] = models.views(GroupHistories.name)
+    return views
+
+
+def _group(histories: dict[str, GroupHistory], key: str) -> GroupHistory:
+    return _find(histories.values(), key, "group", lambda h: UUID(h.group_id), lambda h: h.name)
+
+
+def _names(network: Network) -> dict[str, str]:
+    return {str(c.company_id): c.profile.name for c in network.companies()}
+
+
+def _period_json(period: Period) -> dict[str, Any]:
+    return {"from": period.start.isoformat(), "to": period.end.isoformat(), "days": period.days}
+
+
+def _turnover_json(found: Turnover, names: dict[str, str], explain: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "scope": found.scope,
+        "period": _period_json(found.period),
+        "departures": len(found.departures),
+        "average_members": _num(found.average_members),
+        "rate": _num(found.rate),
+        "annualised": _num(found.annualised),
+    }
+    if explain:
+        data["departure_events"] = [
+            {
+                "position": d.position,
+                "at": d.at.isoformat(),
+                "group_id": d.group_id,
+                "membership_id": d.membership_id,
+                "company": names.get(d.company_id, d.company_id),
+                "reason": d.reason,
+            }
+            for d in found.departures
+        ]
+        data["member_days"] = [
+            {
+                "group_id": m.group_id,
+                "membership_id": m.membership_id,
+                "company": names.get(m.company_id, m.company_id),
+                "days": _num(m.days),
+                "joined_position": m.joined_position,
+                "left_position": m.left_position,
+            }
+            for m in found.member_days
+        ]
+    return data
+
+
+@cli.command("turnover")
+@click.argument("group", required=False)
+@click.option("--from", "start", type=_DATE, help="First day (default: a year before --to).")
+@click.option("--to", "end", type=_DATE, help="Last day (default: the last event's date).")
+@click.option("--explain", is_flag=True, help="List the departures and member-days behind it.")
+@_db_option
+@_json_option
+def turnover_command(  # noqa: PLR0917 - click passes every option by position
+    group: str | None,
+    start: datetime | None,
+    end: datetime | None,
+    explain: bool,
+    url: str | None,
+    as_json: bool,
+) -> None:
+    """Turnover of one GROUP (id or name) or of the whole network over a period.
+
+    Departures (resigned, voted off, removed, acquired; not transfers or graduations)
+    divided by the time-weighted average of active members.
+    """
+    network = _open(url, create=False)
+    period = _period(network, start, end)
+    histories = _histories(_models(network))
+    if group is None:
+        found = turnover(histories.values(), period)
+        label = "the network"
+    else:
+        chosen = _group(histories, group)
+        found = turnover([chosen], period, scope=chosen.group_id)
+        label = chosen.name
+    names = _names(network) if explain or as_json else {}
+    if as_json:
+        _echo_json(_turnover_json(found, names, explain))
+        return
+    console = _console()
+    console.print(
+        Text(f"Turnover of {label}, {period.start} to {period.end}: {_pct(found.rate)}", "bold")
+    )
+    console.print(
+        f"{_n(len(found.departures), 'departure')} ÷ {float(found.average_members):.2f} "
+        f"average active members ({_pct(found.annualised)} a year)"
+    )
+    if not explain:
+        return
+    groups = {h.group_id: h.name for h in histories.values()}
+    table = Table(title="departures", title_justify="left")
+    for header in ("event", "date", "group", "company", "why"):
+        table.add_column(header)
+    for d in found.departures:
+        table.add_row(
+            f"#{d.position}",
+            d.at.date().isoformat(),
+            groups.get(d.group_id, d.group_id),
+            names.get(d.company_id, d.company_id),
+            d.reason,
+        )
+    console.print(table)
+    days = Table(title="member-days in the period", title_justify="left")
+    for header in ("group", "company", "days", "joined", "left"):
+        days.add_column(header)
+    for m in found.member_days:
+        days.add_row(
+            groups.get(m.group_id, m.group_id),
+            names.get(m.company_id, m.company_id),
+            f"{float(m.days):.1f}",
+            f"#{m.joined_position}",
+            f"#{m.left_position}" if m.left_position else "",
+        )
+    total = sum(float(m.days) for m in found.member_days)
+    console.print(days)
+    console.print(f"{total:,.1f} member-days ÷ {period.days} days = {total / period.days:.2f}")
+
+
+# --- the one-page report -------------------------------------------------------------------
+
+
+def _report_json(
+    period: Period,
+    rows: list[tuple[GroupHistory, Turnover, Fill, GoalCompletion]],
+    totals: tuple[Turnover, Retention, Fill, GoalCompletion, Growth],
+) -> dict[str, Any]:
+    t, r, f, g, grow = totals
+    return {
+        "period": _period_json(period),
+        "network": {
+            "turnover": _num(t.rate),
+            "departures": len(t.departures),
+            "average_members": _num(t.average_members),
+            "retention": _num(r.rate),
+            "active": f.active,
+            "capacity": f.capacity,
+            "fill": _num(f.rate),
+            "waitlisted": len(f.waiting),
+            "oldest_wait_days": f.oldest_wait,
+            "median_days_to_seat": f.median_days_to_seat,
+            "goals_due": len(g.due),
+            "goals_met": g.met,
+            "goal_completion": _num(g.rate),
+            "growth": {
+                "target": {"groups": grow.target.groups, "companies": grow.target.companies},
+                "quarters": [
+                    {"quarter": q.label, "groups": q.groups, "companies": q.companies}
+                    for q in grow.quarters
+                ],
+            },
+        },
+        "groups": [
+            {
+                "group_id": h.group_id,
+                "name": h.name,
+                "active": gf.active,
+                "capacity": gf.capacity,
+                "fill": _num(gf.rate),
+                "waitlisted": len(gf.waiting),
+                "turnover": _num(gt.rate),
+                "departures": len(gt.departures),
+                "goals_due": len(gg.due),
+                "goal_completion": _num(gg.rate),
+            }
+            for h, gt, gf, gg in rows
+        ],
+    }
+
+
+@cli.command()
+@click.option("--from", "start", type=_DATE, help="First day (default: a year before --to).")
+@click.option("--to", "end", type=_DATE, help="Last day (default: the last event's date).")
+@click.option("--target-groups", type=click.IntRange(1), default=Target().groups, show_default=True)
+@click.option(
+    "--target-companies", type=click.IntRange(1), default=Target().companies, show_default=True
+)
+@_db_option
+@_json_option
+def report(  # noqa: PLR0917 - click passes every option by position
+    start: datetime | None,
+    end: datetime | None,
+    target_groups: int,
+    target_companies: int,
+    url: str | None,
+    as_json: bool,
+) -> None:
+    """One page for a network leader: groups, fill, wait-list, turnover, goals, growth."""
+    network = _open(url, create=False)
+    period = _period(network, start, end)
+    models = _models(network)
+    histories = _histories(models)
+    books: dict[str, GoalBook] = models.views(GoalBooks.name)
+    by_group: dict[str, list[GoalBook]] = {}
+    for b in books.values():
+        by_group.setdefault(b.group_id, []).append(b)
+    rows = []
+    for h in sorted(histories.values(), key=lambda h: h.formed_at):
+        if h.closed_at is not None and h.closed_at < period.begins:
+            continue
+        book = by_group.get(h.group_id, [])
+        rows.append(
+            (
+                h,
+                turnover([h], period, h.group_id),
+                fill([h], period, h.group_id),
+                goal_completion(book, period, h.group_id),
+            )
+        )
+    target = Target(groups=target_groups, companies=target_companies)
+    totals = (
+        turnover(histories.values(), period),
+        retention(histories.values(), period),
+        fill(histories.values(), period),
+        goal_completion(books.values(), period),
+        growth(histories.values(), period, target),
+    )
+    if as_json:
+        _echo_json(_report_json(period, rows, totals))
+        return
+    _print_report(_console(), network, period, rows, totals)
+
+
+def _print_report(
+    console: Console,
+    network: Network,
+    period: Period,
+    rows: list[tuple[GroupHistory, Turnover, Fill, GoalCompletion]],
+    totals: tuple[Turnover, Retention, Fill, GoalCompletion, Growth],
+) -> None:
+    t, r, f, g, grow = totals
+    console.print(
+        Text(f"The network, {period.start} to {period.end} ({redact(network.url)})", "bold")
+    )
+    last = grow.quarters[-1]
+    lines = [
+        f"groups: {last.groups} of a target of {grow.target.groups}; "
+        f"companies active: {last.companies} of {grow.target.companies}",
+        f"seats: {f.active} of {f.capacity} filled ({_pct(f.rate)}); "
+        f"{_n(len(f.waiting), 'applicant')} waiting"
+        + (f", the longest for {f.oldest_wait} days" if f.oldest_wait is not None else ""),
+        "days from application to seat: "
+        + (
+            f"median {f.median_days_to_seat:g}"
+            if f.median_days_to_seat is not None
+            else "none seated"
+        )
+        + f" ({_n(len(f.seated), 'member')} seated in the period)",
+        f"turnover: {_pct(t.rate)} ({_n(len(t.departures), 'departure')} of "
+        f"{float(t.average_members):.1f} average members); retention {_pct(r.rate)}",
+        f"goals: {g.met} met of {len(g.due)} due ({_pct(g.rate)})",
+    ]
+    for line in lines:
+        console.print(line)
+    table = Table(title=f"{len(rows)} groups", title_justify="left")
+    for header in ("group", "fill", "waiting", "turnover", "left", "goals met"):
+        table.add_column(header, no_wrap=header == "group")
+    for h, gt, gf, gg in rows:
+        table.add_row(
+            h.name,
+            f"{gf.active}/{gf.capacity}",
+            str(len(gf.waiting)),
+            _pct(gt.rate),
+            str(len(gt.departures)),
+            f"{gg.met}/{len(gg.due)}" if gg.due else "",
+        )
+    console.print(table)
+    growth_table = Table(title="growth per quarter", title_justify="left")
+    for header in ("quarter", "groups", "companies"):
+        growth_table.add_column(header)
+    for q in grow.quarters:
+        growth_table.add_row(q.label, str(q.groups), str(q.companies))
+    console.print(growth_table)
+
+
+# --- the read models themselves ------------------------------------------------------------
+
+
+@cli.group()
+def projections() -> None:
+    """The read models kept in the store: how current they are; rebuild them."""
+
+
+def _status_json(status: Status) -> dict[str, Any]:
+    return {
+        "name": status.name,
+        "version": status.version,
+        "live_version": status.live_version,
+        "position": status.position,
+        "head": status.head,
+        "behind": status.behind,
+        "views": status.views,
+    }
+
+
+@projections.command("status")
+@_db_option
+@_json_option
+def projections_status(url: str | None, as_json: bool) -> None:
+    """Each projection's version, position and how far behind the log it is."""
+    network = _open(url, create=False)
+    found = ReadModels(network).status()
+    if as_json:
+        _echo_json([_status_json(s) for s in found])
+        return
+    table = Table(title=f"read models in {redact(network.url)}", title_justify="left")
+    for header in ("projection", "version", "position", "behind", "views", "state"):
+        table.add_column(header)
+    for s in found:
+        state = "not built" if s.live_version is None else "stale" if s.stale else "current"
+        if state == "current" and s.behind:
+            state = "behind"
+        table.add_row(
+            s.name, str(s.version), f"{s.position:,}", f"{s.behind:,}", str(s.views), state
+        )
+    _console().print(table)
+
+
+@projections.command("rebuild")
+@click.argument("name", required=False, type=click.Choice(sorted(PROJECTIONS)))
+@_db_option
+@_json_option
+def projections_rebuild(name: str | None, url: str | None, as_json: bool) -> None:
+    """Build NAME (default: every projection) afresh from the first event, beside the
+    live copy, and swap it in when complete."""
+    network = _open(url, create=False)
+    models = ReadModels(network)
+    started = datetime.now()
+    names = None if name is None else [name]
+    with _progress(f"rebuilding {name or 'every projection'}") as advance:
+        models.rebuild(names, progress=advance)
+    seconds = (datetime.now() - started).total_seconds()
+    found = [s for s in models.status() if name is None or s.name == name]
+    if as_json:
+        _echo_json({"seconds": round(seconds, 3), "projections": [_status_json(s) for s in found]})
+        return
+    events = found[0].head if found else 0
+    _console().print(
+        f"rebuilt {', '.join(s.name for s in found)} from {events:,} events in {seconds:.2f}s"
+    )
+
+
+__all__ = ["NETWORK", "projections", "report", "turnover_command"]

@@ -1,0 +1,598 @@
+"""Persisted read models: each projection's views kept in the network's own store, with
+the log position they are current to, written in the same transaction.
+
+Three tables sit beside the events (or three dicts, for ``memory://``):
+
+- ``peernet_view_rows (slot, key, body)``: one row per view, its body the view
+  serialised with peernet's cattrs converter (JSON);
+- ``peernet_view_live (projection, slot, version)``: which copy (slot) of a projection
+  readers read;
+- eventsourcing's tracking table: the position each slot is current to, one row per
+  slot (``peernet.view/<slot>``).
+
+`ReadModels.catch_up` folds the events after a slot's position and writes the views they
+changed and the new position in one transaction, through eventsourcing's tracking
+recorders (`SQLiteTrackingRecorder`, `PostgresTrackingRecorder`, `POPOTrackingRecorder`),
+whose tracking row only ever moves forward: a second process that folded the same events
+and writes second fails, and writes nothing. So a crash never double-counts or skips an
+event. `rebuild` folds the whole log into a fresh slot beside the live one and swaps the
+live pointer to it in one transaction once it is complete; a reader reads the pointer and
+the rows in one statement, so it sees the old copy or the new, never half of one. A
+projection whose `version` differs from the live copy's is rebuilt on the next catch-up.
+
+PostgreSQL: eventsourcing's recorder takes ``LOCK TABLE ... IN EXCLUSIVE MODE`` in every
+transaction that inserts events, so notification ids are handed out in commit order: once
+an id is visible, no transaction can still commit a lower one. A catch-up that reads up to
+the largest visible id therefore never passes over an event committed late; ids may have
+holes (a rolled-back insert), which is harmless since the position is "read up to", not
+"count of".
+"""
+
+import gc
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, cast
+from uuid import uuid4
+
+import attrs
+import orjson
+from eventsourcing.persistence import IntegrityError, Notification, Tracking
+from eventsourcing.popo import POPOTrackingRecorder
+from eventsourcing.postgres import PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
+from psycopg.sql import SQL, Identifier
+
+from peernet.adapters.codec import _UPCASTERS, TOPIC_PREFIX, PeerNetMapper, converter, schema_of
+from peernet.application import Network
+from peernet.domain.common import InvalidInput
+from peernet.projections import PROJECTIONS, Fact, Projection
+from peernet.records import Recorded
+
+log = logging.getLogger(__name__)
+
+_PAGE = 5_000
+_FLUSH = 50_000  # write what was folded, and let it go, at least every this many events
+_TRACKING = "peernet.view/"
+
+Progress = Callable[[int, int], None]
+
+
+class UnknownProjection(InvalidInput):
+    rule = "known_projection"
+
+    def __init__(self, name: str) -> None:
+        known = ", ".join(sorted(PROJECTIONS))
+        super().__init__(f"no projection {name!r} (known: {known})", projection=name)
+
+
+@attrs.frozen
+class Live:
+    slot: str
+    version: int
+
+
+@attrs.frozen
+class Write:
+    """The views of one slot that changed, and the position they are now current to."""
+
+    slot: str
+    rows: Mapping[str, bytes]
+    position: int
+
+
+# --- the recorders: one per backend ---------------------------------------------------
+
+
+class ViewRecorder:
+    """What `ReadModels` needs of a store, beside eventsourcing's tracking."""
+
+    def live(self, projection: str) -> Live | None:
+        raise NotImplementedError
+
+    def rows(self, slot: str, keys: Iterable[str] | None = None) -> dict[str, bytes]:
+        raise NotImplementedError
+
+    def live_rows(self, projection: str) -> dict[str, bytes]:
+        """The rows of the live copy, read in one statement with its pointer."""
+        raise NotImplementedError
+
+    def write(self, writes: Sequence[Write]) -> None:
+        """Rows and tracked positions of every write, in one transaction."""
+        raise NotImplementedError
+
+    def swap(self, projection: str, live: Live, old: Live | None) -> None:
+        """Make `live` the copy readers read and drop `old`'s rows, in one transaction."""
+        raise NotImplementedError
+
+    def drop(self, slot: str) -> None:
+        raise NotImplementedError
+
+    def position(self, slot: str) -> int:
+        return cast(SQLiteTrackingRecorder, self).max_tracking_id(_TRACKING + slot) or 0
+
+
+class MemoryViewRecorder(POPOTrackingRecorder, ViewRecorder):
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: dict[str, dict[str, bytes]] = {}
+        self._live: dict[str, Live] = {}
+
+    def live(self, projection: str) -> Live | None:
+        with self._database_lock:
+            return self._live.get(projection)
+
+    def rows(self, slot: str, keys: Iterable[str] | None = None) -> dict[str, bytes]:
+        with self._database_lock:
+            held = self._rows.get(slot, {})
+            if keys is None:
+                return dict(held)
+            return {k: held[k] for k in keys if k in held}
+
+    def live_rows(self, projection: str) -> dict[str, bytes]:
+        with self._database_lock:
+            live = self._live.get(projection)
+            return dict(self._rows.get(live.slot, {})) if live else {}
+
+    def write(self, writes: Sequence[Write]) -> None:
+        with self._database_lock:
+            # All or nothing, as a transaction: positions first, undone if one fails.
+            before = dict(self._max_tracking_ids)
+            try:
+                for w in writes:
+                    tracking = Tracking(_TRACKING + w.slot, w.position)
+                    self._assert_tracking_uniqueness(tracking)
+                    self._insert_tracking(tracking)
+            except BaseException:
+                self._max_tracking_ids.clear()
+                self._max_tracking_ids.update(before)
+                raise
+            for w in writes:
+                self._rows.setdefault(w.slot, {}).update(w.rows)
+
+    def swap(self, projection: str, live: Live, old: Live | None) -> None:
+        with self._database_lock:
+            self._live[projection] = live
+            if old is not None and old.slot != live.slot:
+                self._rows.pop(old.slot, None)
+
+    def drop(self, slot: str) -> None:
+        with self._database_lock:
+            self._rows.pop(slot, None)
+
+
+class SQLiteViewRecorder(SQLiteTrackingRecorder, ViewRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS peernet_view_rows (slot TEXT, key TEXT, body BLOB, "
+            "PRIMARY KEY (slot, key)) WITHOUT ROWID",
+            "CREATE TABLE IF NOT EXISTS peernet_view_live "
+            "(projection TEXT PRIMARY KEY, slot TEXT, version INTEGER)",
+        ]
+
+    def live(self, projection: str) -> Live | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT slot, version FROM peernet_view_live WHERE projection=?", (projection,)
+            )
+            row = c.fetchone()
+        return None if row is None else Live(row[0], row[1])
+
+    def rows(self, slot: str, keys: Iterable[str] | None = None) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        with self.datastore.transaction(commit=False) as c:
+            if keys is None:
+                c.execute("SELECT key, body FROM peernet_view_rows WHERE slot=?", (slot,))
+                found.update((r[0], bytes(r[1])) for r in c.fetchall())
+            else:
+                wanted = list(keys)
+                for i in range(0, len(wanted), 500):
+                    chunk = wanted[i : i + 500]
+                    marks = ",".join("?" * len(chunk))
+                    c.execute(
+                        "SELECT key, body FROM peernet_view_rows "  # noqa: S608 - placeholders only
+                        f"WHERE slot=? AND key IN ({marks})",
+                        (slot, *chunk),
+                    )
+                    found.update((r[0], bytes(r[1])) for r in c.fetchall())
+        return found
+
+    def live_rows(self, projection: str) -> dict[str, bytes]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT r.key, r.body FROM peernet_view_rows r JOIN peernet_view_live l "
+                "ON r.slot = l.slot WHERE l.projection=?",
+                (projection,),
+            )
+            return {r[0]: bytes(r[1]) for r in c.fetchall()}
+
+    def write(self, writes: Sequence[Write]) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            for w in writes:
+                self._write_rows(c, w)
+                self._insert_tracking(c, Tracking(_TRACKING + w.slot, w.position))
+
+    def _write_rows(self, c: SQLiteCursor, w: Write) -> None:
+        c.executemany(
+            "INSERT OR REPLACE INTO peernet_view_rows (slot, key, body) VALUES (?, ?, ?)",
+            [(w.slot, k, v) for k, v in w.rows.items()],
+        )
+
+    def swap(self, projection: str, live: Live, old: Live | None) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "INSERT OR REPLACE INTO peernet_view_live (projection, slot, version) "
+                "VALUES (?, ?, ?)",
+                (projection, live.slot, live.version),
+            )
+            if old is not None and old.slot != live.slot:
+                c.execute("DELETE FROM peernet_view_rows WHERE slot=?", (old.slot,))
+
+    def drop(self, slot: str) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("DELETE FROM peernet_view_rows WHERE slot=?", (slot,))
+
+
+class PostgresViewRecorder(PostgresTrackingRecorder, ViewRecorder):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        schema = Identifier(self.datastore.schema)
+        self._t_rows = SQL("{}.peernet_view_rows").format(schema)
+        self._t_live = SQL("{}.peernet_view_live").format(schema)
+        self.sql_create_statements += [
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} (slot text, key text, body bytea, "
+                "PRIMARY KEY (slot, key))"
+            ).format(self._t_rows),
+            SQL(
+                "CREATE TABLE IF NOT EXISTS {} (projection text PRIMARY KEY, slot text, "
+                "version integer)"
+            ).format(self._t_live),
+        ]
+
+    def live(self, projection: str) -> Live | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                SQL("SELECT slot, version FROM {} WHERE projection=%s").format(self._t_live),
+                (projection,),
+            )
+            row = c.fetchone()
+        return None if row is None else Live(row["slot"], row["version"])
+
+    def rows(self, slot: str, keys: Iterable[str] | None = None) -> dict[str, bytes]:
+        with self.datastore.transaction(commit=False) as c:
+            if keys is None:
+                c.execute(
+                    SQL("SELECT key, body FROM {} WHERE slot=%s").format(self._t_rows), (slot,)
+                )
+            else:
+                c.execute(
+                    SQL("SELECT key, body FROM {} WHERE slot=%s AND key = ANY(%s)").format(
+                        self._t_rows
+                    ),
+                    (slot, list(keys)),
+                )
+            return {r["key"]: bytes(r["body"]) for r in c.fetchall()}
+
+    def live_rows(self, projection: str) -> dict[str, bytes]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                SQL(
+                    "SELECT r.key, r.body FROM {} r JOIN {} l ON r.slot = l.slot "
+                    "WHERE l.projection=%s"
+                ).format(self._t_rows, self._t_live),
+                (projection,),
+            )
+            return {r["key"]: bytes(r["body"]) for r in c.fetchall()}
+
+    def write(self, writes: Sequence[Write]) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            for w in writes:
+                c.executemany(
+                    SQL(
+                        "INSERT INTO {} (slot, key, body) VALUES (%s, %s, %s) "
+                        "ON CONFLICT (slot, key) DO UPDATE SET body = EXCLUDED.body"
+                    ).format(self._t_rows),
+                    [(w.slot, k, v) for k, v in w.rows.items()],
+                )
+                self._insert_tracking(c, Tracking(_TRACKING + w.slot, w.position))
+
+    def swap(self, projection: str, live: Live, old: Live | None) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                SQL(
+                    "INSERT INTO {} (projection, slot, version) VALUES (%s, %s, %s) "
+                    "ON CONFLICT (projection) DO UPDATE "
+                    "SET slot = EXCLUDED.slot, version = EXCLUDED.version"
+                ).format(self._t_live),
+                (projection, live.slot, live.version),
+            )
+            if old is not None and old.slot != live.slot:
+                c.execute(SQL("DELETE FROM {} WHERE slot=%s").format(self._t_rows), (old.slot,))
+
+    def drop(self, slot: str) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(SQL("DELETE FROM {} WHERE slot=%s").format(self._t_rows), (slot,))
+
+
+_RECORDERS: dict[str, type[Any]] = {
+    "eventsourcing.popo": MemoryViewRecorder,
+    "eventsourcing.sqlite": SQLiteViewRecorder,
+    "eventsourcing.postgres": PostgresViewRecorder,
+}
+
+
+def view_recorder(network: Network) -> ViewRecorder:
+    """The view recorder for the network's store, on the network's own connections."""
+    module = type(network.factory).__module__
+    cls = _RECORDERS.get(module)
+    if cls is None:
+        raise InvalidInput(f"read models are kept on memory, SQLite or PostgreSQL, not {module}")
+    recorder = network.factory.tracking_recorder(cls)
+    assert isinstance(recorder, ViewRecorder)
+    return recorder
+
+
+# --- facts from the log -----------------------------------------------------------------
+
+
+def fact_of(recorded: Recorded) -> Fact:
+    """The fact a decoded record stands for (its fields unstructured as they are stored)."""
+    assert recorded.position is not None, "a fact needs the record's position in the log"
+    data = orjson.loads(orjson.dumps(converter.unstructure(recorded.event, type(recorded.event))))
+    return Fact(position=recorded.position, topic=type(recorded.event).__name__, data=data)
+
+
+def facts(codec: PeerNetMapper, notifications: Iterable[Notification]) -> Iterator[Fact]:
+    """Facts read straight from stored bytes: JSON, deciphered and decompressed as the
+    mapper would, upcast when stored under an older schema, never structured into attrs
+    classes (the fold reads the few fields it needs)."""
+    prefix = len(TOPIC_PREFIX)
+    cipher, compressor = codec.cipher, codec.compressor
+    for n in notifications:
+        state = n.state
+        if cipher:
+            state = cipher.decrypt(state)
+        if compressor:
+            state = compressor.decompress(state)
+        payload = orjson.loads(state)
+        data = payload["event"]
+        if (schema := payload.get("schema", 1)) < schema_of(codec.types[n.topic]):
+            while schema < schema_of(codec.types[n.topic]):
+                data = _UPCASTERS[(n.topic, schema)](data)
+                schema += 1
+        yield Fact(position=n.id, topic=n.topic[prefix:], data=data)
+
+
+# --- keeping the read models --------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Status:
+    name: str
+    version: int
+    live_version: int | None
+    position: int
+    head: int
+    views: int
+
+    @property
+    def behind(self) -> int:
+        return max(0, self.head - self.position)
+
+    @property
+    def stale(self) -> bool:
+        """The live copy was built by another version of the projection (or none is)."""
+        return self.live_version != self.version
+
+
+def _dump(projection: Projection[Any], view: Any) -> bytes:
+    return orjson.dumps(converter.unstructure(view, projection.view_type))
+
+
+def _load(projection: Projection[Any], body: bytes) -> Any:
+    return converter.structure(orjson.loads(body), projection.view_type)
+
+
+class _Run:
+    """One projection's fold in progress: the views loaded or changed, and which changed."""
+
+    def __init__(
+        self, projection: Projection[Any], slot: str, position: int, *, fresh: bool = False
+    ) -> None:
+        self.projection = projection
+        self.fresh = fresh  # a new slot: no view of it is stored yet
+        self.slot = slot
+        self.position = position
+        self.views: dict[str, Any] = {}
+        self.dirty: set[str] = set()
+
+    def fold(self, batch: Sequence[Fact]) -> None:
+        p = self.projection
+        topics, views, dirty = p.topics, self.views, self.dirty
+        for fact in batch:
+            if fact.topic in topics and (key := p.key(fact)) is not None:
+                view = p.project(views.get(key), fact)
+                if view is not None:
+                    views[key] = view
+                    dirty.add(key)
+
+    def missing(self, batch: Sequence[Fact]) -> set[str]:
+        p = self.projection
+        keys = {k for f in batch if f.topic in p.topics and (k := p.key(f)) is not None}
+        return keys - self.views.keys()
+
+    def write(self, position: int) -> Write:
+        rows = {k: _dump(self.projection, self.views[k]) for k in self.dirty}
+        self.dirty = set()
+        self.position = position
+        return Write(slot=self.slot, rows=rows, position=position)
+
+
+class ReadModels:
+    """The persisted read models of one network: catch up, rebuild, read.
+
+    Safe to use from many processes at once: writes are guarded by the tracked position.
+    One `ReadModels` is not meant to be shared by threads."""
+
+    def __init__(
+        self, network: Network, projections: Iterable[Projection[Any]] | None = None
+    ) -> None:
+        self.network = network
+        self.projections: dict[str, Projection[Any]] = {
+            p.name: p for p in (PROJECTIONS.values() if projections is None else projections)
+        }
+        self.recorder = view_recorder(network)
+        self._lock = threading.Lock()
+
+    def _named(self, names: Iterable[str] | None) -> list[Projection[Any]]:
+        if names is None:
+            return list(self.projections.values())
+        found = []
+        for name in names:
+            if name not in self.projections:
+                raise UnknownProjection(name)
+            found.append(self.projections[name])
+        return found
+
+    def _head(self) -> int:
+        return self.network.recorder.max_notification_id() or 0
+
+    def status(self) -> list[Status]:
+        head = self._head()
+        found = []
+        for p in self.projections.values():
+            live = self.recorder.live(p.name)
+            position = self.recorder.position(live.slot) if live else 0
+            views = len(self.recorder.rows(live.slot)) if live else 0
+            found.append(
+                Status(
+                    name=p.name,
+                    version=p.version,
+                    live_version=live.version if live else None,
+                    position=position,
+                    head=head,
+                    views=views,
+                )
+            )
+        return found
+
+    def views(self, name: str) -> dict[str, Any]:
+        """Every view of the live copy of projection `name`, by key, after a catch-up."""
+        (projection,) = self._named([name])
+        self.catch_up([name])
+        return {k: _load(projection, b) for k, b in self.recorder.live_rows(name).items()}
+
+    def _pages(self, after: int, stop: int, topics: Sequence[str]) -> Iterator[list[Fact]]:
+        codec = self.network.codec
+        while after < stop:
+            batch = self.network.recorder.select_notifications(
+                start=after, limit=_PAGE, stop=stop, topics=topics, inclusive_of_start=False
+            )
+            yield list(facts(codec, batch))
+            after = batch[-1].id if len(batch) == _PAGE else stop
+
+    def _topics(self, runs: Iterable[_Run]) -> list[str]:
+        return sorted({TOPIC_PREFIX + t for r in runs for t in r.projection.topics})
+
+    def catch_up(self, names: Iterable[str] | None = None, progress: Progress | None = None) -> int:
+        """Fold the events recorded since each projection's position into its live copy;
+        rebuild a projection whose live copy is missing or of another version. Returns
+        the number of events read."""
+        with self._lock:
+            runs: list[_Run] = []
+            for p in self._named(names):
+                live = self.recorder.live(p.name)
+                if live is None or live.version != p.version:
+                    self._rebuild(p, progress)
+                    continue
+                runs.append(_Run(p, live.slot, self.recorder.position(live.slot)))
+            return self._advance(runs, progress)
+
+    def _advance(self, runs: list[_Run], progress: Progress | None, flush: int = _FLUSH) -> int:
+        """Bring every run to the head of the log, writing each page's changes with the
+        new positions in one transaction."""
+        if not runs:
+            return 0
+        head = self._head()
+        start = min(r.position for r in runs)
+        if head <= start:
+            return 0
+        collecting = gc.isenabled()
+        gc.disable()  # views hold no cycles; scanning them page after page is wasted time
+        try:
+            read = self._fold_pages(runs, start, head, progress, flush)
+        finally:
+            if collecting:
+                gc.enable()
+        return read
+
+    def _fold_pages(
+        self, runs: list[_Run], start: int, head: int, progress: Progress | None, flush: int
+    ) -> int:
+        read = since_flush = 0
+        for batch in self._pages(start, head, self._topics(runs)):
+            for run in runs:
+                ahead = [f for f in batch if f.position > run.position]
+                if not run.fresh and (missing := run.missing(ahead)):
+                    for key, body in self.recorder.rows(run.slot, missing).items():
+                        run.views[key] = _load(run.projection, body)
+                run.fold(ahead)
+            read += len(batch)
+            since_flush += len(batch)
+            last = batch[-1].position if batch else head
+            if progress:
+                progress(last - start, head - start)
+            if since_flush >= flush:
+                # Memory stays flat: write what changed, forget every view, and load the
+                # few the next pages touch back from the store.
+                if not self._write(runs, last):
+                    return read  # another process is ahead: its views stand
+                for run in runs:
+                    run.views.clear()
+                    run.fresh = False
+                since_flush = 0
+        self._write(runs, head)
+        if progress:
+            progress(head - start, head - start)
+        return read
+
+    def _write(self, runs: list[_Run], position: int) -> bool:
+        """Write what the runs changed; False when another process got there first."""
+        writes = [r.write(position) for r in runs if r.position < position]
+        if not writes:
+            return True
+        try:
+            self.recorder.write(writes)
+        except IntegrityError:
+            # Another process wrote these positions first; its views are as good as ours.
+            log.info("another process caught up %s first", ", ".join(w.slot for w in writes))
+            return False
+        return True
+
+    def rebuild(self, names: Iterable[str] | None = None, progress: Progress | None = None) -> None:
+        """Build each projection afresh from the first event beside its live copy, then
+        make the new copy live in one transaction."""
+        with self._lock:
+            for p in self._named(names):
+                self._rebuild(p, progress)
+
+    def _rebuild(self, projection: Projection[Any], progress: Progress | None) -> None:
+        old = self.recorder.live(projection.name)
+        slot = f"{projection.name}.v{projection.version}.{uuid4().hex[:12]}"
+        started = time.perf_counter()
+        run = _Run(projection, slot, 0, fresh=True)
+        read = self._advance([run], progress)
+        if run.position == 0:  # an empty log: still mark the copy as current to 0
+            self.recorder.write([Write(slot=slot, rows={}, position=0)])
+        self.recorder.swap(projection.name, Live(slot, projection.version), old)
+        if old is not None:
+            self.recorder.drop(old.slot)
+        log.info(
+            "rebuilt %s from %d events in %.2fs",
+            projection.name,
+            read,
+            time.perf_counter() - started,
+        )

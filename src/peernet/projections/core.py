@@ -1,0 +1,68 @@
+"""What every projection shares: the fact it folds, the protocol it follows, the fold.
+
+A projection is a pure fold, ``project(view, fact) -> view``, over the network's log in
+order. It is *keyed*: `key(fact)` names the view a fact changes (a group's id), so a
+catch-up loads, folds and writes only the views the new events touch, and a network-wide
+figure combines the views of every key.
+
+A `Fact` is an event as the store holds it: its position in the log, its topic and its
+fields as plain JSON values. Projections fold facts rather than decoded events because a
+rebuild reads every event of the network and decoding each into its attrs class costs
+several times more than the fold itself (docs/projections.md measures it).
+`peernet.adapters.readmodels.fact_of` turns a decoded `Recorded` into the same fact.
+
+Pure: no I/O, no clock. Views are frozen attrs classes; a fold returns a new view and
+never changes the one it was given.
+"""
+
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
+
+import attrs
+
+V = TypeVar("V")
+
+
+@attrs.frozen
+class Fact:
+    """One recorded event, as stored: position in the log, topic (the event class's
+    name, e.g. ``MemberResigned``) and its fields as JSON values (ids and times as text)."""
+
+    position: int
+    topic: str
+    data: Mapping[str, Any]
+
+
+class Projection(Protocol, Generic[V]):
+    """A keyed, pure fold. Raise `version` whenever `project` or the view's shape
+    changes: the persisted copy is then rebuilt from the first event."""
+
+    name: ClassVar[str]
+    version: ClassVar[int]
+    #: the topics the fold reads; every other fact leaves every view as it is
+    topics: ClassVar[frozenset[str]]
+    #: the view's class, to read a persisted view back
+    view_type: ClassVar[type[Any]]
+
+    def key(self, fact: Fact) -> str | None:
+        """The key of the view `fact` changes, or None when it changes none."""
+        ...
+
+    def project(self, view: V | None, fact: Fact) -> V | None:
+        """The view after `fact` (None: no view for this key yet)."""
+        ...
+
+
+def fold(projection: "Projection[V]", facts: Iterable[Fact]) -> dict[str, V]:
+    """Every view `facts` fold into, by key: the reference a persisted copy must equal."""
+    views: dict[str, V] = {}
+    for fact in facts:
+        if fact.topic not in projection.topics:
+            continue
+        key = projection.key(fact)
+        if key is None:
+            continue
+        view = projection.project(views.get(key), fact)
+        if view is not None:
+            views[key] = view
+    return views

@@ -1,0 +1,439 @@
+"""The figures people read from a network, as pure functions of the projected views.
+
+Every figure is computed for a `Period` (first and last day, both included) from the
+views of one group or of every group, and keeps what it was made of: turnover lists the
+departures and the member-days behind its rate, goal completion the goals due, and so
+on, each with the log position of the event behind it. Rates are exact `Fraction`s
+(None when their denominator is zero), so two ways of computing one agree to the last
+digit. Definitions: docs/projections.md and the domain's "Figures people read".
+"""
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time, timedelta
+from fractions import Fraction
+from statistics import median
+
+import attrs
+
+from peernet.domain.common import InvalidValue
+from peernet.projections.goals import MET, WITHDRAWN, GoalBook
+from peernet.projections.memberships import TURNOVER_DEPARTURES, GroupHistory, Stay
+
+NETWORK = "network"
+_DAY = 86_400
+
+
+def _instant(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+@attrs.frozen
+class Period:
+    """From the first moment of `start` to the last of `end` (UTC), both days included."""
+
+    start: date
+    end: date
+
+    def __attrs_post_init__(self) -> None:
+        if self.end < self.start:
+            raise InvalidValue(f"a period ends on or after it starts ({self.start} > {self.end})")
+
+    @classmethod
+    def year(cls, year: int) -> "Period":
+        return cls(date(year, 1, 1), date(year, 12, 31))
+
+    @property
+    def begins(self) -> datetime:
+        return _instant(self.start)
+
+    @property
+    def ends(self) -> datetime:
+        """The first moment after the period."""
+        return _instant(self.end + timedelta(days=1))
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def holds(self, instant: datetime | None) -> bool:
+        return instant is not None and self.begins <= instant < self.ends
+
+
+def _ratio(numerator: int | Fraction, denominator: int | Fraction) -> Fraction | None:
+    return Fraction(numerator) / Fraction(denominator) if denominator else None
+
+
+# --- turnover -------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Departure:
+    """A member that left in the period, for a reason that counts towards turnover."""
+
+    group_id: str
+    membership_id: str
+    company_id: str
+    reason: str
+    at: datetime
+    position: int
+
+
+@attrs.frozen(kw_only=True)
+class MemberDays:
+    """The days one membership was active inside the period (exact, to the second)."""
+
+    group_id: str
+    membership_id: str
+    company_id: str
+    days: Fraction
+    joined_position: int
+    left_position: int | None
+
+
+@attrs.frozen(kw_only=True)
+class Turnover:
+    """Departures ÷ the time-weighted average of active members over the period."""
+
+    scope: str
+    period: Period
+    departures: tuple[Departure, ...]
+    member_days: tuple[MemberDays, ...]
+
+    @property
+    def average_members(self) -> Fraction:
+        return sum((m.days for m in self.member_days), Fraction(0)) / self.period.days
+
+    @property
+    def rate(self) -> Fraction | None:
+        """Turnover over the period (for a year, the annual turnover)."""
+        return _ratio(len(self.departures), self.average_members)
+
+    @property
+    def annualised(self) -> Fraction | None:
+        """The rate scaled to a year of 365 days, to compare periods of other lengths."""
+        rate = self.rate
+        return None if rate is None else rate * 365 / self.period.days
+
+    @property
+    def positions(self) -> tuple[int, ...]:
+        """The log positions of every event the figure is made of."""
+        found = {d.position for d in self.departures}
+        for m in self.member_days:
+            found.add(m.joined_position)
+            if m.left_position is not None:
+                found.add(m.left_position)
+        return tuple(sorted(found))
+
+
+def _overlap_days(stay: Stay, period: Period) -> Fraction:
+    assert stay.joined_at is not None
+    start = max(stay.joined_at, period.begins)
+    end = period.ends if stay.left_at is None else min(stay.left_at, period.ends)
+    if end <= start:
+        return Fraction(0)
+    delta = end - start
+    return Fraction(delta.days * _DAY + delta.seconds, _DAY)
+
+
+def turnover(histories: Iterable[GroupHistory], period: Period, scope: str = NETWORK) -> Turnover:
+    """Turnover of the groups `histories` holds (one group, or all for the network)."""
+    departures: list[Departure] = []
+    days: list[MemberDays] = []
+    for history in histories:
+        for stay in history.stays.values():
+            if stay.joined_at is None:
+                continue
+            if stay.departure in TURNOVER_DEPARTURES and period.holds(stay.left_at):
+                assert stay.left_at is not None
+                assert stay.left_position is not None
+                departures.append(
+                    Departure(
+                        group_id=history.group_id,
+                        membership_id=stay.membership_id,
+                        company_id=stay.company_id,
+                        reason=stay.departure,
+                        at=stay.left_at,
+                        position=stay.left_position,
+                    )
+                )
+            if overlap := _overlap_days(stay, period):
+                assert stay.joined_position is not None
+                days.append(
+                    MemberDays(
+                        group_id=history.group_id,
+                        membership_id=stay.membership_id,
+                        company_id=stay.company_id,
+                        days=overlap,
+                        joined_position=stay.joined_position,
+                        left_position=stay.left_position if period.holds(stay.left_at) else None,
+                    )
+                )
+    departures.sort(key=lambda d: d.position)
+    days.sort(key=lambda m: m.joined_position)
+    return Turnover(
+        scope=scope, period=period, departures=tuple(departures), member_days=tuple(days)
+    )
+
+
+# --- retention ------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Retention:
+    """(members at end - members who joined in the period) ÷ members at start.
+
+    Members are memberships. For the whole network a transfer between its groups is not
+    a join; for one group it is."""
+
+    scope: str
+    period: Period
+    at_start: tuple[str, ...]
+    at_end: tuple[str, ...]
+    joined: tuple[str, ...]
+
+    @property
+    def rate(self) -> Fraction | None:
+        return _ratio(len(self.at_end) - len(self.joined), len(self.at_start))
+
+
+def retention(histories: Iterable[GroupHistory], period: Period, scope: str = NETWORK) -> Retention:
+    at_start: list[str] = []
+    at_end: list[str] = []
+    joined: list[str] = []
+    for history in histories:
+        for stay in history.stays.values():
+            if stay.active_before(period.begins):
+                at_start.append(stay.membership_id)
+            if stay.active_before(period.ends):
+                at_end.append(stay.membership_id)
+            if period.holds(stay.joined_at) and not (scope == NETWORK and stay.transferred_in):
+                joined.append(stay.membership_id)
+    return Retention(
+        scope=scope,
+        period=period,
+        at_start=tuple(at_start),
+        at_end=tuple(at_end),
+        joined=tuple(joined),
+    )
+
+
+# --- fill rate, wait-list, days to a seat ----------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Waiting:
+    group_id: str
+    membership_id: str
+    company_id: str
+    since: datetime
+    days: int
+
+
+@attrs.frozen(kw_only=True)
+class Seating:
+    """Members who joined in the period (not by transfer) and the days each waited
+    from application to seat."""
+
+    group_id: str
+    membership_id: str
+    company_id: str
+    days: int
+    joined_position: int
+
+
+@attrs.frozen(kw_only=True)
+class Fill:
+    """Seats at the end of the period: active ÷ capacity of the open groups, the
+    wait-list and its age, and the days from application to seat of those seated in it."""
+
+    scope: str
+    period: Period
+    active: int
+    capacity: int
+    waiting: tuple[Waiting, ...]
+    seated: tuple[Seating, ...]
+
+    @property
+    def rate(self) -> Fraction | None:
+        return _ratio(self.active, self.capacity)
+
+    @property
+    def oldest_wait(self) -> int | None:
+        return max((w.days for w in self.waiting), default=None)
+
+    @property
+    def median_wait(self) -> float | None:
+        return median(w.days for w in self.waiting) if self.waiting else None
+
+    @property
+    def median_days_to_seat(self) -> float | None:
+        return median(s.days for s in self.seated) if self.seated else None
+
+
+def fill(histories: Iterable[GroupHistory], period: Period, scope: str = NETWORK) -> Fill:
+    end = period.ends
+    active = capacity = 0
+    waiting: list[Waiting] = []
+    seated: list[Seating] = []
+    for history in histories:
+        if history.open_before(end):
+            capacity += history.capacity_before(end)
+        for stay in history.stays.values():
+            if stay.active_before(end):
+                active += 1
+            if stay.waiting_before(end):
+                assert stay.waitlisted_at is not None
+                waiting.append(
+                    Waiting(
+                        group_id=history.group_id,
+                        membership_id=stay.membership_id,
+                        company_id=stay.company_id,
+                        since=stay.waitlisted_at,
+                        days=(end - stay.waitlisted_at).days,
+                    )
+                )
+            if period.holds(stay.joined_at) and not stay.transferred_in:
+                assert stay.joined_at is not None
+                assert stay.joined_position is not None
+                seated.append(
+                    Seating(
+                        group_id=history.group_id,
+                        membership_id=stay.membership_id,
+                        company_id=stay.company_id,
+                        days=(stay.joined_at - stay.applied_at).days,
+                        joined_position=stay.joined_position,
+                    )
+                )
+    waiting.sort(key=lambda w: (w.since, w.membership_id))
+    seated.sort(key=lambda s: s.joined_position)
+    return Fill(
+        scope=scope,
+        period=period,
+        active=active,
+        capacity=capacity,
+        waiting=tuple(waiting),
+        seated=tuple(seated),
+    )
+
+
+# --- growth ---------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Target:
+    """What the network means to grow to. HTG's was 20 groups and 240 partners."""
+
+    groups: int = 20
+    companies: int = 240
+
+
+@attrs.frozen(kw_only=True)
+class Quarter:
+    """Groups open and distinct companies active at the end of one quarter."""
+
+    label: str
+    ends: date
+    groups: int
+    companies: int
+
+
+@attrs.frozen(kw_only=True)
+class Growth:
+    scope: str
+    period: Period
+    target: Target
+    quarters: tuple[Quarter, ...]
+
+    @property
+    def groups_of_target(self) -> Fraction | None:
+        return _ratio(self.quarters[-1].groups, self.target.groups) if self.quarters else None
+
+    @property
+    def companies_of_target(self) -> Fraction | None:
+        last = self.quarters[-1].companies if self.quarters else 0
+        return _ratio(last, self.target.companies) if self.quarters else None
+
+
+def quarter_ends(period: Period) -> list[date]:
+    """The last day of every quarter that ends inside the period, then the period's end
+    if a quarter is still running."""
+    ends: list[date] = []
+    year, quarter = period.start.year, (period.start.month - 1) // 3
+    while True:
+        month = 3 * quarter + 3
+        last = date(year + month // 12, month % 12 + 1, 1) - timedelta(days=1)
+        if last > period.end:
+            break
+        ends.append(last)
+        year, quarter = (year + 1, 0) if quarter == 3 else (year, quarter + 1)
+    if not ends or ends[-1] != period.end:
+        ends.append(period.end)
+    return ends
+
+
+def growth(histories: Iterable[GroupHistory], period: Period, target: Target = Target()) -> Growth:
+    """Groups and active companies at the end of each quarter of the period."""
+    views = list(histories)
+    quarters = []
+    for last in quarter_ends(period):
+        instant = _instant(last + timedelta(days=1))
+        groups = sum(1 for h in views if h.open_before(instant))
+        companies = {
+            s.company_id for h in views for s in h.stays.values() if s.active_before(instant)
+        }
+        label = f"{last.year}Q{(last.month - 1) // 3 + 1}"
+        quarters.append(Quarter(label=label, ends=last, groups=groups, companies=len(companies)))
+    return Growth(scope=NETWORK, period=period, target=target, quarters=tuple(quarters))
+
+
+# --- goals ----------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class GoalDue:
+    group_id: str
+    goal_id: str
+    membership_id: str
+    due: date
+    status: str
+    set_position: int
+    decided_position: int | None
+
+
+@attrs.frozen(kw_only=True)
+class GoalCompletion:
+    """Goals met ÷ goals due in the period. A goal withdrawn is no longer due; one
+    still open after its due date is due and not met."""
+
+    scope: str
+    period: Period
+    due: tuple[GoalDue, ...]
+
+    @property
+    def met(self) -> int:
+        return sum(1 for g in self.due if g.status == MET)
+
+    @property
+    def rate(self) -> Fraction | None:
+        return _ratio(self.met, len(self.due))
+
+
+def goal_completion(
+    books: Iterable[GoalBook], period: Period, scope: str = NETWORK
+) -> GoalCompletion:
+    due = [
+        GoalDue(
+            group_id=book.group_id,
+            goal_id=goal.goal_id,
+            membership_id=goal.membership_id,
+            due=goal.due,
+            status=goal.status,
+            set_position=goal.set_position,
+            decided_position=goal.decided_position,
+        )
+        for book in books
+        for goal in book.goals.values()
+        if period.start <= goal.due <= period.end and goal.status != WITHDRAWN
+    ]
+    due.sort(key=lambda g: (g.due, g.set_position))
+    return GoalCompletion(scope=scope, period=period, due=tuple(due))

@@ -1,0 +1,187 @@
+"""`GroupHistories`: every membership's stay in each group, with the events behind it.
+
+One view per group: its name, format and kind, when it was formed and closed, its
+capacity over time, and every membership it ever answered: when the company applied,
+was wait-listed, offered a seat, joined and left, and why it left. Turnover, retention,
+fill rate, the wait-list, days to a seat and growth are all read from these views for any
+period (`peernet.projections.figures`); the positions kept beside each time name the
+events a figure is made of.
+"""
+
+from datetime import datetime
+from typing import ClassVar
+
+import attrs
+
+from peernet.projections.core import Fact
+
+#: why a stay ended, by the event that ended it
+RESIGNED = "resigned"
+VOTED_OFF = "voted off"
+REMOVED = "removed"
+ACQUIRED = "acquired"
+TRANSFERRED = "transferred"
+GRADUATED = "graduated"
+WITHDRAWN = "withdrawn"
+DECLINED = "declined"
+#: departures that count towards turnover (DOMAIN: not transfers or graduations)
+TURNOVER_DEPARTURES = frozenset({RESIGNED, VOTED_OFF, REMOVED, ACQUIRED})
+
+_LEAVING = {
+    "MemberResigned": RESIGNED,
+    "MemberVotedOff": VOTED_OFF,
+    "MemberRemoved": REMOVED,
+    "MemberTransferred": TRANSFERRED,
+    "MemberGraduated": GRADUATED,
+    "ApplicationWithdrawn": WITHDRAWN,
+    "SeatDeclined": DECLINED,
+}
+_GROUP_TOPICS = frozenset({"GroupFormed", "CharterAmended", "GroupClosed"})
+_ANSWERS = frozenset({"ApplicantWaitlisted", "SeatOffered", "MemberJoined"})
+
+
+@attrs.frozen(kw_only=True)
+class Stay:
+    """One membership in one group: from application (or transfer in) to departure.
+
+    Ids are kept as the text the store holds; `*_position` fields name the event that set
+    the time beside them."""
+
+    membership_id: str
+    company_id: str
+    applied_at: datetime
+    applied_position: int
+    waitlisted_at: datetime | None = None
+    offered_at: datetime | None = None
+    joined_at: datetime | None = None
+    joined_position: int | None = None
+    #: joined by transfer from another group of the network
+    transferred_in: bool = False
+    left_at: datetime | None = None
+    left_position: int | None = None
+    departure: str | None = None
+
+    def active_before(self, instant: datetime) -> bool:
+        """An active member just before `instant` (joined before it, not yet left)."""
+        return (
+            self.joined_at is not None
+            and self.joined_at < instant
+            and (self.left_at is None or self.left_at >= instant)
+        )
+
+    def waiting_before(self, instant: datetime) -> bool:
+        """On the wait-list just before `instant`."""
+        return (
+            self.waitlisted_at is not None
+            and self.waitlisted_at < instant
+            and (self.offered_at is None or self.offered_at >= instant)
+            and (self.left_at is None or self.left_at >= instant)
+        )
+
+
+@attrs.frozen(kw_only=True)
+class Capacity:
+    """The charter's capacity from `since` on."""
+
+    since: datetime
+    seats: int
+
+
+@attrs.frozen(kw_only=True)
+class GroupHistory:
+    group_id: str
+    name: str
+    format: str
+    kind: str
+    formed_at: datetime
+    closed_at: datetime | None = None
+    capacities: tuple[Capacity, ...] = ()
+    #: every membership the group answered, by id, in order of application
+    stays: dict[str, Stay] = attrs.Factory(dict)
+
+    def open_before(self, instant: datetime) -> bool:
+        return self.formed_at < instant and (self.closed_at is None or self.closed_at >= instant)
+
+    def capacity_before(self, instant: datetime) -> int:
+        seats = self.capacities[0].seats
+        for capacity in self.capacities:
+            if capacity.since < instant:
+                seats = capacity.seats
+        return seats
+
+
+def _at(fact: Fact) -> datetime:
+    return datetime.fromisoformat(fact.data["at"])
+
+
+def _with_stay(view: GroupHistory, stay: Stay) -> GroupHistory:
+    return attrs.evolve(view, stays={**view.stays, stay.membership_id: stay})
+
+
+def _answered(view: GroupHistory, fact: Fact, at: datetime) -> GroupHistory:
+    data = fact.data
+    stay = view.stays.get(data["membership_id"])
+    if stay is None:
+        stay = Stay(
+            membership_id=data["membership_id"],
+            company_id=data["company_id"],
+            applied_at=at,
+            applied_position=fact.position,
+        )
+    match fact.topic:
+        case "ApplicantWaitlisted":
+            stay = attrs.evolve(stay, waitlisted_at=stay.waitlisted_at or at)
+        case "SeatOffered":
+            stay = attrs.evolve(stay, offered_at=at)
+        case _:  # MemberJoined
+            stay = attrs.evolve(
+                stay,
+                joined_at=at,
+                joined_position=fact.position,
+                transferred_in=data.get("transferred_from") is not None,
+            )
+    return _with_stay(view, stay)
+
+
+class GroupHistories:
+    """The `GroupHistory` of every group, keyed by group id."""
+
+    name: ClassVar[str] = "group_histories"
+    version: ClassVar[int] = 1
+    topics: ClassVar[frozenset[str]] = _GROUP_TOPICS | _ANSWERS | frozenset(_LEAVING)
+    view_type: ClassVar[type[GroupHistory]] = GroupHistory
+
+    def key(self, fact: Fact) -> str | None:
+        key: str = fact.data["group_id"]
+        return key
+
+    def project(  # noqa: PLR0911 - one return per kind of event
+        self, view: GroupHistory | None, fact: Fact
+    ) -> GroupHistory | None:
+        at = _at(fact)
+        data = fact.data
+        if fact.topic == "GroupFormed":
+            return GroupHistory(
+                group_id=data["group_id"],
+                name=data["name"],
+                format=data["format"],
+                kind=data["kind"],
+                formed_at=at,
+                capacities=(Capacity(since=at, seats=data["charter"]["capacity"]),),
+            )
+        if view is None:
+            return None  # a stream that does not begin with GroupFormed is none of ours
+        if fact.topic in _ANSWERS:
+            return _answered(view, fact, at)
+        if (departure := _LEAVING.get(fact.topic)) is not None:
+            stay = view.stays.get(data["membership_id"])
+            if stay is None:
+                return view
+            if departure == REMOVED and data.get("cause") == "acquisition":
+                departure = ACQUIRED
+            left = attrs.evolve(stay, left_at=at, left_position=fact.position, departure=departure)
+            return _with_stay(view, left)
+        if fact.topic == "CharterAmended":
+            capacity = Capacity(since=at, seats=data["charter"]["capacity"])
+            return attrs.evolve(view, capacities=(*view.capacities, capacity))
+        return attrs.evolve(view, closed_at=at)  # GroupClosed

@@ -1,0 +1,278 @@
+"""Every figure against a hand-worked example, folded from facts written by hand."""
+
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from peernet.projections import (
+    Fact,
+    GoalBooks,
+    GroupHistories,
+    Period,
+    Target,
+    fill,
+    fold,
+    goal_completion,
+    growth,
+    retention,
+    turnover,
+)
+
+YEAR = Period.year(2008)
+
+
+class Log:
+    """Facts in order, numbered as the store would number them."""
+
+    def __init__(self) -> None:
+        self.facts: list[Fact] = []
+
+    def add(self, topic: str, day: str, **data: Any) -> None:
+        data["at"] = f"{day}T00:00:00+00:00"
+        self.facts.append(Fact(position=len(self.facts) + 1, topic=topic, data=data))
+
+    def group(self, group: str, day: str = "2007-01-01", capacity: int = 12) -> None:
+        self.add(
+            "GroupFormed",
+            day,
+            group_id=group,
+            name=group,
+            format="in-person",
+            kind="core",
+            charter={"capacity": capacity},
+        )
+
+    def join(self, group: str, member: str, day: str, company: str | None = None) -> None:
+        ids = {"group_id": group, "membership_id": member, "company_id": company or member}
+        self.add("SeatOffered", day, **ids)
+        self.add("MemberJoined", day, **ids)
+
+    def leave(self, topic: str, group: str, member: str, day: str, **extra: Any) -> None:
+        self.add(topic, day, group_id=group, membership_id=member, company_id=member, **extra)
+
+    def histories(self) -> list[Any]:
+        return list(fold(GroupHistories(), self.facts).values())
+
+
+def test_htg_six_of_a_hundred_and_ten_leave_in_a_year_about_five_percent() -> None:
+    """110 members all year, 6 leave and 6 new ones take their seats the same day: 5.45%."""
+    log = Log()
+    for g in range(10):
+        log.group(f"g{g}")
+        for m in range(11):
+            log.join(f"g{g}", f"m{g}-{m}", "2007-06-01")
+    for i, topic in enumerate(["MemberResigned"] * 3 + ["MemberVotedOff"] * 2):
+        log.leave(topic, "g0", f"m0-{i}", f"2008-0{i + 2}-01", cause="missed goals")
+        log.join("g0", f"new{i}", f"2008-0{i + 2}-01")
+    log.leave("MemberRemoved", "g1", "m1-0", "2008-09-01", cause="acquisition")
+    log.join("g1", "new5", "2008-09-01")
+
+    found = turnover(log.histories(), YEAR)
+
+    assert 6 == len(found.departures)
+    assert Fraction(110) == found.average_members
+    assert Fraction(6, 110) == found.rate
+    assert "5.5%" == f"{float(found.rate or 0):.1%}"
+    assert ["resigned"] * 3 + ["voted off"] * 2 + ["acquired"] == [
+        d.reason for d in found.departures
+    ]
+
+
+def test_turnover_weighs_members_by_the_days_they_were_active() -> None:
+    """One member all year and one for half of it: 1.5 average members; one left: 2/3."""
+    log = Log()
+    log.group("g")
+    log.join("g", "a", "2007-01-01")
+    log.join("g", "b", "2007-01-01")
+    # 2008 is a leap year: 183 of 366 days is half of it
+    log.leave("MemberResigned", "g", "b", "2008-07-02")
+
+    found = turnover(log.histories(), YEAR)
+
+    assert Fraction(3, 2) == found.average_members
+    assert Fraction(2, 3) == found.rate
+    assert [Fraction(366), Fraction(183)] == [m.days for m in found.member_days]
+
+
+def test_transfers_and_graduations_are_not_turnover() -> None:
+    """A member moved to another group, or graduated, did not leave the network."""
+    log = Log()
+    log.group("g")
+    log.group("h")
+    log.join("g", "a", "2007-01-01")
+    log.join("g", "b", "2007-01-01")
+    log.leave("MemberTransferred", "g", "a", "2008-03-01", to_group_id="h", to_membership_id="a2")
+    log.add(
+        "MemberJoined",
+        "2008-03-01",
+        group_id="h",
+        membership_id="a2",
+        company_id="a",
+        transferred_from="a",
+    )
+    log.leave("MemberGraduated", "g", "b", "2008-12-01")
+
+    found = turnover(log.histories(), YEAR)
+
+    assert () == found.departures
+    assert Fraction(0) == found.rate
+
+
+def test_turnover_explains_itself_with_the_events_behind_it() -> None:
+    """The positions name the joins and the departure the rate is made of."""
+    log = Log()
+    log.group("g")
+    log.join("g", "a", "2007-01-01")
+    log.leave("MemberResigned", "g", "a", "2008-05-01")
+
+    found = turnover(log.histories(), YEAR)
+
+    assert (3, 4) == found.positions
+    assert 4 == found.departures[0].position
+
+
+def test_a_period_with_no_members_has_no_turnover_rate() -> None:
+    """Nobody active: the rate is undefined, not zero."""
+    log = Log()
+    log.group("g")
+
+    assert turnover(log.histories(), YEAR).rate is None
+
+
+def test_annualised_turnover_scales_a_quarter_to_a_year() -> None:
+    """One of one member leaving at the end of a 91-day quarter: 1 over 91 days."""
+    log = Log()
+    log.group("g")
+    log.join("g", "a", "2007-01-01")
+    log.leave("MemberResigned", "g", "a", "2008-03-31")
+    quarter = Period(date(2008, 1, 1), date(2008, 3, 31))
+
+    found = turnover(log.histories(), quarter)
+
+    assert Fraction(91, 90) == found.rate
+    assert Fraction(91, 90) * 365 / 91 == found.annualised
+
+
+def test_retention_subtracts_joiners_from_the_members_at_the_end() -> None:
+    """Start with 10; 2 leave, 3 join: (11 - 3) / 10 = 80%."""
+    log = Log()
+    log.group("g")
+    for m in range(10):
+        log.join("g", f"m{m}", "2007-01-01")
+    log.leave("MemberResigned", "g", "m0", "2008-02-01")
+    log.leave("MemberRemoved", "g", "m1", "2008-03-01", cause="non-payment")
+    for m in range(3):
+        log.join("g", f"n{m}", "2008-04-01")
+
+    found = retention(log.histories(), YEAR)
+
+    assert (10, 11, 3) == (len(found.at_start), len(found.at_end), len(found.joined))
+    assert Fraction(4, 5) == found.rate
+
+
+def test_a_transfer_is_a_join_for_the_group_but_not_for_the_network() -> None:
+    """Moving between two groups keeps network retention at 100%."""
+    log = Log()
+    log.group("g")
+    log.group("h")
+    log.join("g", "a", "2007-01-01")
+    log.leave("MemberTransferred", "g", "a", "2008-03-01", to_group_id="h", to_membership_id="a2")
+    log.add(
+        "MemberJoined",
+        "2008-03-01",
+        group_id="h",
+        membership_id="a2",
+        company_id="a",
+        transferred_from="a",
+    )
+    g, h = log.histories()
+
+    assert Fraction(1) == retention([g, h], YEAR).rate
+    assert ("a2",) == retention([h], YEAR, scope="h").joined
+
+
+def test_fill_rate_wait_list_and_days_to_a_seat() -> None:
+    """3 of 4 seats; two waiting since 1 Nov and 1 Dec; one seated after 30 days."""
+    log = Log()
+    log.group("g", capacity=4)
+    log.join("g", "a", "2007-01-01")
+    log.join("g", "b", "2007-01-01")
+    ids = {"group_id": "g", "company_id": "c"}
+    log.add("SeatOffered", "2008-01-01", membership_id="c", **ids)
+    log.add("MemberJoined", "2008-01-31", membership_id="c", **ids)
+    for member, day in (("w1", "2008-11-01"), ("w2", "2008-12-01")):
+        log.add("ApplicantWaitlisted", day, group_id="g", membership_id=member, company_id=member)
+
+    found = fill(log.histories(), YEAR)
+
+    assert Fraction(3, 4) == found.rate
+    assert [61, 31] == [w.days for w in found.waiting]
+    assert 61 == found.oldest_wait
+    assert [30] == [s.days for s in found.seated]
+
+
+def test_a_charter_amendment_changes_the_capacity_fill_is_read_against() -> None:
+    """Capacity 12 amended to 6 in June: 3 members fill half of it at year end."""
+    log = Log()
+    log.group("g")
+    for m in range(3):
+        log.join("g", f"m{m}", "2007-01-01")
+    log.add("CharterAmended", "2008-06-01", group_id="g", version=2, charter={"capacity": 6})
+
+    assert Fraction(1, 2) == fill(log.histories(), YEAR).rate
+
+
+def test_growth_counts_open_groups_and_distinct_active_companies_per_quarter() -> None:
+    """A company in two groups counts once; a closed group stops counting."""
+    log = Log()
+    log.group("g", day="2008-01-15")
+    log.group("h", day="2008-05-01")
+    log.join("g", "a", "2008-02-01")
+    log.join("h", "a-companion", "2008-05-02", company="a")
+    log.join("h", "b", "2008-05-02")
+    log.leave("MemberResigned", "h", "a-companion", "2008-10-01")
+    log.leave("MemberResigned", "h", "b", "2008-10-01")
+    log.add("GroupClosed", "2008-11-01", group_id="h")
+
+    found = growth(log.histories(), YEAR, Target(groups=4, companies=4))
+
+    assert [("2008Q1", 1, 1), ("2008Q2", 2, 2), ("2008Q3", 2, 2), ("2008Q4", 1, 1)] == [
+        (q.label, q.groups, q.companies) for q in found.quarters
+    ]
+    assert Fraction(1, 4) == found.groups_of_target
+
+
+def test_goal_completion_counts_goals_met_of_goals_due_in_the_period() -> None:
+    """Four goals due in 2008: two met, one missed, one still open; a withdrawn goal is
+    no longer due and one due in 2009 is not yet: 2/4."""
+    log = Log()
+    outcomes = {"g1": "GoalMet", "g2": "GoalMet", "g3": "GoalMissed", "g5": "GoalWithdrawn"}
+    dues = {"g1": "2008-03-01", "g2": "2008-06-01", "g3": "2008-06-01", "g4": "2008-09-01"}
+    dues |= {"g5": "2008-09-01", "g6": "2009-03-01"}
+    ids = {"group_id": "G", "membership_id": "m", "company_id": "c"}
+    for goal, due in dues.items():
+        target = {"category": "sales", "due": due}
+        log.add("GoalSet", "2008-01-01", goal_id=goal, target=target, **ids)
+    for goal, topic in outcomes.items():
+        log.add(topic, "2008-10-01", goal_id=goal, **ids)
+
+    found = goal_completion(fold(GoalBooks(), log.facts).values(), YEAR)
+
+    assert ["g1", "g2", "g3", "g4"] == [g.goal_id for g in found.due]
+    assert Fraction(1, 2) == found.rate
+
+
+def test_a_revised_goal_is_due_on_its_revised_date() -> None:
+    """Revised from 2008 to 2009: no longer due in 2008."""
+    log = Log()
+    ids = {"group_id": "G", "membership_id": "m", "company_id": "c", "goal_id": "g"}
+    log.add("GoalSet", "2008-01-01", target={"category": "sales", "due": "2008-06-01"}, **ids)
+    log.add(
+        "GoalRevised",
+        "2008-02-01",
+        revision=2,
+        target={"category": "sales", "due": "2009-06-01"},
+        **ids,
+    )
+
+    assert () == goal_completion(fold(GoalBooks(), log.facts).values(), YEAR).due
