@@ -127,11 +127,11 @@ def test_projections_status_then_rebuild(small: str) -> None:
     rebuilt = run("projections", "rebuild", "--db", small)
     after = json.loads(run("projections", "status", "--db", small, "--json").stdout)
 
-    assert [None, None] == [s["live_version"] for s in before]
+    assert [None, None, None] == [s["live_version"] for s in before]
     assert 0 == rebuilt.exit_code, rebuilt.output
-    assert "rebuilt group_histories, goal_books" in rebuilt.stdout
-    assert [0, 0] == [s["behind"] for s in after]
-    assert [1, 0] == [s["views"] for s in after]  # one group, no goals set
+    assert "rebuilt group_histories, goal_books, meeting_rolls" in rebuilt.stdout
+    assert [0, 0, 0] == [s["behind"] for s in after]
+    assert [1, 0, 0] == [s["views"] for s in after]  # one group, no goals, no meetings
 
 
 def test_rebuilding_an_unknown_projection_is_a_usage_error(small: str) -> None:
@@ -149,13 +149,16 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 def test_the_demo_networks_report_reads_like_htg(demo: str) -> None:
-    """2008 on the demo: turnover in single figures, most goals due were met."""
+    """2008 on the demo: turnover in single figures, most goals due were met, most
+    members came to their meetings."""
     result = run("report", "--db", demo, "--from", "2008-01-01", "--to", "2008-12-31", "--json")
 
     assert 0 == result.exit_code, result.output
     network = json.loads(result.stdout)["network"]
     assert 0 < network["turnover"] < 0.1
     assert network["goals_due"] > 0
+    assert 0.8 < network["attendance"] < 1
+    assert network["meetings"] > 0
     assert network["growth"]["quarters"][-1]["quarter"] == "2008Q4"
     text = run("report", "--db", demo, "--from", "2008-01-01", "--to", "2008-12-31")
     assert "HTG 1" in text.stdout

@@ -8,8 +8,10 @@ from peernet.projections import (
     Fact,
     GoalBooks,
     GroupHistories,
+    MeetingRolls,
     Period,
     Target,
+    attendance,
     fill,
     fold,
     goal_completion,
@@ -276,3 +278,36 @@ def test_a_revised_goal_is_due_on_its_revised_date() -> None:
     )
 
     assert () == goal_completion(fold(GoalBooks(), log.facts).values(), YEAR).due
+
+
+def meeting(log: Log, meeting: str, day: str, counted: list[str], **marks: str) -> None:
+    log.add("MeetingScheduled", day, meeting_id=meeting, group_id="g", starts=day)
+    for member, mark in marks.items():
+        log.add(
+            "AttendanceRecorded",
+            day,
+            meeting_id=meeting,
+            group_id="g",
+            membership_id=member,
+            attendance=mark.replace("_", " "),
+        )
+    log.add("MeetingClosed", day, meeting_id=meeting, group_id="g", expected=counted)
+
+
+def test_attendance_counts_late_or_left_early_as_half_and_no_mark_as_absent() -> None:
+    """Two meetings of three members: 1 + 1/2 + 0, then 1 + 1/2 + 1: 4 of 6, 66.7%."""
+    log = Log()
+    meeting(log, "m1", "2008-01-10", ["a", "b", "c"], a="present", b="late")
+    meeting(log, "m2", "2008-04-10", ["a", "b", "c"], a="present", b="left_early", c="present")
+    log.add("MeetingScheduled", "2008-07-10", meeting_id="m3", group_id="g", starts="2008-07-10")
+    log.add("MeetingCancelled", "2008-07-01", meeting_id="m3", group_id="g", reason="storm")
+    rolls = fold(MeetingRolls(), log.facts).values()
+
+    figure = attendance(rolls, YEAR)
+
+    assert Fraction(2, 3) == figure.rate
+    assert (2, 6) == (figure.meetings, len(figure.expected))
+    assert "absent without notice" == next(
+        p.mark for p in figure.expected if p.membership_id == "c"
+    )
+    assert None is attendance(rolls, Period.year(2007)).rate

@@ -37,12 +37,16 @@ from peernet.domain.common import InvalidInput
 from peernet.projections import (
     NETWORK,
     PROJECTIONS,
+    AttendanceRate,
     GoalBook,
     GoalBooks,
     GroupHistories,
     GroupHistory,
+    MeetingRoll,
+    MeetingRolls,
     Period,
     Target,
+    attendance,
     fill,
     goal_completion,
     growth,
@@ -239,10 +243,10 @@ def turnover_command(  # noqa: PLR0917 - click passes every option by position
 
 def _report_json(
     period: Period,
-    rows: list[tuple[GroupHistory, Turnover, Fill, GoalCompletion]],
-    totals: tuple[Turnover, Retention, Fill, GoalCompletion, Growth],
+    rows: list[tuple[GroupHistory, Turnover, Fill, GoalCompletion, AttendanceRate]],
+    totals: tuple[Turnover, Retention, Fill, GoalCompletion, Growth, AttendanceRate],
 ) -> dict[str, Any]:
-    t, r, f, g, grow = totals
+    t, r, f, g, grow, seen = totals
     return {
         "period": _period_json(period),
         "network": {
@@ -259,6 +263,8 @@ def _report_json(
             "goals_due": len(g.due),
             "goals_met": g.met,
             "goal_completion": _num(g.rate),
+            "meetings": seen.meetings,
+            "attendance": _num(seen.rate),
             "growth": {
                 "target": {"groups": grow.target.groups, "companies": grow.target.companies},
                 "quarters": [
@@ -279,8 +285,10 @@ def _report_json(
                 "departures": len(gt.departures),
                 "goals_due": len(gg.due),
                 "goal_completion": _num(gg.rate),
+                "meetings": ga.meetings,
+                "attendance": _num(ga.rate),
             }
-            for h, gt, gf, gg in rows
+            for h, gt, gf, gg, ga in rows
         ],
     }
 
@@ -302,12 +310,17 @@ def report(  # noqa: PLR0917 - click passes every option by position
     url: str | None,
     as_json: bool,
 ) -> None:
-    """One page for a network leader: groups, fill, wait-list, turnover, goals, growth."""
+    """One page for a network leader: groups, fill, wait-list, turnover, goals,
+    attendance, growth."""
     network = _open(url, create=False)
     period = _period(network, start, end)
     models = _models(network)
     histories = _histories(models)
     books: dict[str, GoalBook] = models.views(GoalBooks.name)
+    rolls: dict[str, MeetingRoll] = models.views(MeetingRolls.name)
+    rolls_of: dict[str, list[MeetingRoll]] = {}
+    for roll in rolls.values():
+        rolls_of.setdefault(roll.group_id, []).append(roll)
     by_group: dict[str, list[GoalBook]] = {}
     for b in books.values():
         by_group.setdefault(b.group_id, []).append(b)
@@ -322,6 +335,7 @@ def report(  # noqa: PLR0917 - click passes every option by position
                 turnover([h], period, h.group_id),
                 fill([h], period, h.group_id),
                 goal_completion(book, period, h.group_id),
+                attendance(rolls_of.get(h.group_id, []), period, h.group_id),
             )
         )
     target = Target(groups=target_groups, companies=target_companies)
@@ -331,6 +345,7 @@ def report(  # noqa: PLR0917 - click passes every option by position
         fill(histories.values(), period),
         goal_completion(books.values(), period),
         growth(histories.values(), period, target),
+        attendance(rolls.values(), period),
     )
     if as_json:
         _echo_json(_report_json(period, rows, totals))
@@ -342,10 +357,10 @@ def _print_report(
     console: Console,
     network: Network,
     period: Period,
-    rows: list[tuple[GroupHistory, Turnover, Fill, GoalCompletion]],
-    totals: tuple[Turnover, Retention, Fill, GoalCompletion, Growth],
+    rows: list[tuple[GroupHistory, Turnover, Fill, GoalCompletion, AttendanceRate]],
+    totals: tuple[Turnover, Retention, Fill, GoalCompletion, Growth, AttendanceRate],
 ) -> None:
-    t, r, f, g, grow = totals
+    t, r, f, g, grow, seen = totals
     console.print(
         Text(f"The network, {period.start} to {period.end} ({redact(network.url)})", "bold")
     )
@@ -366,13 +381,15 @@ def _print_report(
         f"turnover: {_pct(t.rate)} ({_n(len(t.departures), 'departure')} of "
         f"{float(t.average_members):.1f} average members); retention {_pct(r.rate)}",
         f"goals: {g.met} met of {len(g.due)} due ({_pct(g.rate)})",
+        f"attendance: {_pct(seen.rate)} of {_n(len(seen.expected), 'expected attendance')} "
+        f"at {_n(seen.meetings, 'meeting')} (late or left early count half)",
     ]
     for line in lines:
         console.print(line)
     table = Table(title=f"{len(rows)} groups", title_justify="left")
-    for header in ("group", "fill", "waiting", "turnover", "left", "goals met"):
+    for header in ("group", "fill", "waiting", "turnover", "left", "goals met", "attendance"):
         table.add_column(header, no_wrap=header == "group")
-    for h, gt, gf, gg in rows:
+    for h, gt, gf, gg, ga in rows:
         table.add_row(
             h.name,
             f"{gf.active}/{gf.capacity}",
@@ -380,6 +397,7 @@ def _print_report(
             _pct(gt.rate),
             str(len(gt.departures)),
             f"{gg.met}/{len(gg.due)}" if gg.due else "",
+            _pct(ga.rate) if ga.expected else "",
         )
     console.print(table)
     growth_table = Table(title="growth per quarter", title_justify="left")

@@ -1,24 +1,28 @@
 """Projections: pure folds of the network's log into views, and the figures read from them.
 
-`GroupHistories` and `GoalBooks` fold facts (`Fact`, an event as stored) into one view
-per group; `peernet.projections.figures` computes turnover, retention, fill rate and the
-wait-list, growth and goal completion from those views for any period, each figure
-keeping the events it is made of. Persisted copies, kept with their tracked position, are
-in `peernet.adapters.readmodels`.
+`GroupHistories` (one view per group), `GoalBooks` (per member) and `MeetingRolls` (per
+meeting) fold facts (`Fact`, an event as stored); `peernet.projections.figures` computes
+turnover, retention, fill rate and the wait-list, growth, goal completion and attendance
+from those views for any period, each figure keeping the events it is made of. Persisted
+copies, kept with their tracked position, are in `peernet.adapters.readmodels`.
 """
 
+from peernet.projections.attendance import MeetingRoll, MeetingRolls
 from peernet.projections.core import Fact, Projection, fold
 from peernet.projections.figures import (
     NETWORK,
+    AttendanceRate,
     Departure,
     Fill,
     GoalCompletion,
     Growth,
     MemberDays,
     Period,
+    Presence,
     Retention,
     Target,
     Turnover,
+    attendance,
     fill,
     goal_completion,
     growth,
@@ -31,12 +35,13 @@ from peernet.projections.memberships import GroupHistories, GroupHistory, Stay
 #: every projection peernet keeps, by name
 PROJECTIONS: dict[str, "Projection[object]"] = {
     p.name: p  # type: ignore[misc]
-    for p in (GroupHistories(), GoalBooks())
+    for p in (GroupHistories(), GoalBooks(), MeetingRolls())
 }
 
 __all__ = [
     "NETWORK",
     "PROJECTIONS",
+    "AttendanceRate",
     "Departure",
     "Fact",
     "Fill",
@@ -47,13 +52,17 @@ __all__ = [
     "GroupHistories",
     "GroupHistory",
     "Growth",
+    "MeetingRoll",
+    "MeetingRolls",
     "MemberDays",
     "Period",
+    "Presence",
     "Projection",
     "Retention",
     "Stay",
     "Target",
     "Turnover",
+    "attendance",
     "fill",
     "fold",
     "goal_completion",

@@ -16,6 +16,7 @@ from statistics import median
 import attrs
 
 from peernet.domain.common import InvalidValue
+from peernet.projections.attendance import CLOSED, MeetingRoll
 from peernet.projections.goals import MET, WITHDRAWN, GoalBook
 from peernet.projections.memberships import TURNOVER_DEPARTURES, GroupHistory, Stay
 
@@ -437,3 +438,79 @@ def goal_completion(
     ]
     due.sort(key=lambda g: (g.due, g.set_position))
     return GoalCompletion(scope=scope, period=period, due=tuple(due))
+
+
+# --- attendance -------------------------------------------------------------------------
+
+#: how much of a meeting each mark attends (late or left early: half, as the default
+#: charter's `partial_miss` counts it)
+ATTENDED = {
+    "present": Fraction(1),
+    "late": Fraction(1, 2),
+    "left early": Fraction(1, 2),
+    "absent with notice": Fraction(0),
+    "absent without notice": Fraction(0),
+}
+
+
+@attrs.frozen(kw_only=True)
+class Presence:
+    """One member counted at one meeting, and how much of it the member attended."""
+
+    group_id: str
+    meeting_id: str
+    starts: date
+    membership_id: str
+    mark: str
+    attended: Fraction
+
+
+@attrs.frozen(kw_only=True)
+class AttendanceRate:
+    """Meetings attended ÷ meetings the members were expected at, over the closed
+    meetings of the period (late or left early count half)."""
+
+    scope: str
+    period: Period
+    expected: tuple[Presence, ...]
+    #: the positions of the events behind the figure
+    positions: tuple[int, ...]
+
+    @property
+    def attended(self) -> Fraction:
+        return sum((p.attended for p in self.expected), Fraction(0))
+
+    @property
+    def rate(self) -> Fraction | None:
+        return _ratio(self.attended, len(self.expected))
+
+    @property
+    def meetings(self) -> int:
+        return len({p.meeting_id for p in self.expected})
+
+
+def attendance(
+    rolls: Iterable[MeetingRoll], period: Period, scope: str = NETWORK
+) -> AttendanceRate:
+    expected: list[Presence] = []
+    positions: list[int] = []
+    for roll in rolls:
+        if roll.status != CLOSED or not period.start <= roll.starts <= period.end:
+            continue
+        positions += roll.positions
+        for member in roll.counted:
+            mark = roll.marks.get(member, "absent without notice")
+            expected.append(
+                Presence(
+                    group_id=roll.group_id,
+                    meeting_id=roll.meeting_id,
+                    starts=roll.starts,
+                    membership_id=member,
+                    mark=mark,
+                    attended=ATTENDED[mark],
+                )
+            )
+    expected.sort(key=lambda p: (p.starts, p.meeting_id, p.membership_id))
+    return AttendanceRate(
+        scope=scope, period=period, expected=tuple(expected), positions=tuple(sorted(positions))
+    )

@@ -1,0 +1,70 @@
+"""`MeetingRolls`: each meeting's day, who it counted and how each of them attended.
+
+One view per meeting. A meeting counts for attendance once it is closed: its
+`MeetingClosed.expected` are the members it counted (those expected who had not left by
+its last day), and a member with no mark was marked absent at the close. A cancelled
+meeting counts for no one. The attendance rate of a period is read from these views
+(`peernet.projections.figures.attendance`).
+"""
+
+from datetime import date
+from typing import ClassVar
+
+import attrs
+
+from peernet.projections.core import Fact
+
+SCHEDULED = "scheduled"
+CLOSED = "closed"
+CANCELLED = "cancelled"
+
+
+@attrs.frozen(kw_only=True)
+class MeetingRoll:
+    meeting_id: str
+    group_id: str
+    starts: date
+    status: str = SCHEDULED
+    #: the members the meeting counted, once closed
+    counted: tuple[str, ...] = ()
+    #: each member's attendance mark (`Attendance` values), the latest recorded
+    marks: dict[str, str] = attrs.Factory(dict)
+    #: the positions of the events the view is made of
+    positions: tuple[int, ...] = ()
+
+
+class MeetingRolls:
+    """The `MeetingRoll` of every meeting, keyed by meeting id."""
+
+    name: ClassVar[str] = "meeting_rolls"
+    version: ClassVar[int] = 1
+    topics: ClassVar[frozenset[str]] = frozenset(
+        {"MeetingScheduled", "AttendanceRecorded", "MeetingClosed", "MeetingCancelled"}
+    )
+    view_type: ClassVar[type[MeetingRoll]] = MeetingRoll
+
+    def key(self, fact: Fact) -> str | None:
+        key: str = fact.data["meeting_id"]
+        return key
+
+    def project(self, view: MeetingRoll | None, fact: Fact) -> MeetingRoll | None:
+        data = fact.data
+        if fact.topic == "MeetingScheduled":
+            return MeetingRoll(
+                meeting_id=data["meeting_id"],
+                group_id=data["group_id"],
+                starts=date.fromisoformat(data["starts"]),
+                positions=(fact.position,),
+            )
+        if view is None:
+            return None
+        positions = (*view.positions, fact.position)
+        match fact.topic:
+            case "AttendanceRecorded":
+                marks = {**view.marks, data["membership_id"]: data["attendance"]}
+                return attrs.evolve(view, marks=marks, positions=positions)
+            case "MeetingClosed":
+                counted = tuple(data["expected"])
+                return attrs.evolve(view, status=CLOSED, counted=counted, positions=positions)
+            case _:
+                return attrs.evolve(view, status=CANCELLED, positions=positions)
