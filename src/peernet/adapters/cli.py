@@ -235,8 +235,9 @@ def cli(verbose: bool) -> None:
 def demo(url: str | None, seed: int, years: int, fresh: bool, as_json: bool) -> None:
     """Build a seeded simulation of an HTG-like network, 2001-2009, and tell its story.
 
-    From 2008 the groups review goals at their quarterly meetings; one member who
-    misses goals in a row is voted off and a waiting applicant takes the seat. Every
+    From 2008 the groups hold quarterly meetings (attendance, prep, costs shared,
+    goals reviewed), meet once a year at a summit, and pay monthly dues; one member who
+    misses goals and meetings is voted off and a waiting applicant takes the seat. Every
     command goes through peernet's rules; running it again on the same store
     records nothing new and tells the same story, and a run of more years continues a
     shorter one. --fresh starts over.
@@ -254,6 +255,11 @@ def demo(url: str | None, seed: int, years: int, fresh: bool, as_json: bool) -> 
     for group_id in summary.featured:
         console.print()
         _print_roster(console, network, network.roster(group_id))
+    if summary.featured:
+        from peernet.adapters.cli_meetings import print_a_meeting  # noqa: PLC0415 - it imports this module
+
+        console.print()
+        print_a_meeting(console, network, summary.featured[0])
 
 
 def _delete_sqlite(url: str) -> None:

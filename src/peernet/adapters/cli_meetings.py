@@ -1,10 +1,10 @@
 """The command line's meetings and money: `peernet meetings GROUP`, `peernet meeting ID`
 and `peernet account COMPANY`."""
 
-from typing import Any
 from uuid import UUID
 
 import click
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -155,7 +155,7 @@ def meeting(meeting_id: str, reader: tuple[Role, str], url: str | None, as_json:
     _print_costs(console, view, names)
 
 
-def _print_roll(console: Any, view: MeetingView, names: dict[UUID, str]) -> None:
+def _print_roll(console: Console, view: MeetingView, names: dict[UUID, str]) -> None:
     prep = {p.membership_id: p for p in view.prep}
     table = Table(title="attendance and prep", title_justify="left")
     for header in ("member", "attendance", "prep"):
@@ -186,7 +186,7 @@ def _print_roll(console: Any, view: MeetingView, names: dict[UUID, str]) -> None
         )
 
 
-def _print_costs(console: Any, view: MeetingView, names: dict[UUID, str]) -> None:
+def _print_costs(console: Console, view: MeetingView, names: dict[UUID, str]) -> None:
     costs = view.costs
     if not (costs.expenses or costs.sponsorships):
         console.print("no costs recorded")
@@ -217,6 +217,36 @@ def _print_costs(console: Any, view: MeetingView, names: dict[UUID, str]) -> Non
     summed = total([s.amount for s in costs.shares], costs.net.currency)
     shares.add_row(Text("total", style="bold"), "", Text(str(summed), style="bold"))
     console.print(shares)
+
+
+def print_a_meeting(console: Console, network: Network, group_id: UUID) -> None:
+    """For the demo's story: the group's latest closed meeting that tells the most (an
+    absentee and a sponsor, else an absentee), its cost sheet share by share, and the
+    account of the first member charged."""
+    closed = [v for v in network.group_meetings(group_id) if v.status is MeetingStatus.CLOSED]
+    missed = [v for v in closed if _came(v)[1]]
+    telling = [v for v in missed if v.costs.sponsorships] or missed or closed
+    if not telling:
+        return
+    view = telling[-1]
+    group = network.roster(group_id).name
+    people = {s.membership_id for s in view.costs.shares} | {m for m, _ in view.attendance}
+    names = _member_names(network, people)
+    console.print(
+        Text(f"A meeting of {group}: {view.starts}, {_where(network, view, names)}", "bold")
+    )
+    came, absent = _came(view)
+    console.print(f"{came} came, {absent} did not; absentees pay their share.")
+    _print_costs(console, view, names)
+    if view.costs.shares:
+        company = view.costs.shares[0].company_id
+        account = network.account(company)
+        name = network.company(company).name
+        for balance in account.balances:
+            console.print(
+                f"{name}'s account: {_n(len(account.entries), 'entry', 'entries')}, "
+                f"balance {balance} (`peernet account` lists them)"
+            )
 
 
 def _about(network: Network, kind: str, about: str) -> str:
