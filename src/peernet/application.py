@@ -32,7 +32,7 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 
-from peernet.adapters.codec import CommandHandled, PeerNetMapper, StreamRef, converter
+from peernet.adapters.codec import GENESIS, CommandHandled, PeerNetMapper, StreamRef, converter
 from peernet.adapters.storage import StoreUnavailable, default_url, redact, settings_for
 from peernet.domain import companies, goals, groups, motions, network, seats
 from peernet.domain.access import AccessDenied, Reader, sees_inside
@@ -72,6 +72,7 @@ _LEDGER = uuid5(NAMESPACE_URL, "https://peernet.invalid/command-ledger")
 _PAGE = 1000
 _OPEN_ATTEMPTS = 5
 _TAIL_LIMIT = 10_000  # past this many unseen events, reload streams lazily instead
+_CHAINS_KEPT = 100_000  # streams whose last chain is cached for the next write
 _LEDGER_TOPIC = f"peernet.{CommandHandled.__name__}"
 _DIRECTORY_TOPICS = [
     f"peernet.{cls.__name__}"
@@ -205,6 +206,8 @@ class Network(Application[UUID]):
         self._states: dict[str, dict[UUID, tuple[Any, int]]] = {home: {} for home in _EVOLVE}
         self._directory = _Directory()
         self._seen = 0  # the log position up to which caches and directory are complete
+        #: the version and chain each stream seen ends with (`_chain_before`)
+        self._chains: dict[UUID, tuple[int, str]] = {}
         log.debug("opened %s", redact(self.url))
 
     def __repr__(self) -> str:
@@ -280,7 +283,7 @@ class Network(Application[UUID]):
             stream_id: UUID = getattr(event, event.home)
             next_version[stream_id] = next_version.get(stream_id, 0) + 1
             records.append(stamp(event=event, stream_id=stream_id, version=next_version[stream_id]))
-        stored = [self.codec.encode(r) for r in records]
+        stored = self.codec.encode_chained(records, self._chain_before)
         # Fold what the store will hold, not what decide returned: they are the same
         # unless a value does not survive the wire format, and then the write fails here.
         records = [self.codec.decode(s) for s in stored]
@@ -305,10 +308,24 @@ class Network(Application[UUID]):
             self._seen = positions[-1]  # nobody else wrote in between: caches stay current
         return tuple(records)
 
+    def _chain_before(self, stream_id: UUID, version: int) -> str:
+        """The chain a stream ends with at `version`: from the cache `_remember` keeps,
+        else from the stream's last stored event. Should the store hold another version
+        by now, the write conflicts and is decided again, so the value does not matter."""
+        if (known := self._chains.get(stream_id)) is not None and known[0] == version:
+            return known[1]
+        last = self.recorder.select_events(stream_id, desc=True, limit=1)
+        chain = self.codec.chain_of(last[0]) if last else None
+        return chain or GENESIS
+
     def _remember(self, records: list[Recorded]) -> None:
         """Fold events into the cached states they extend and into the directory."""
+        if len(self._chains) > _CHAINS_KEPT:
+            self._chains.clear()  # a missing stream costs one read when next written
         for r in records:
             self._directory.add(r.event)
+            if r.chain is not None:
+                self._chains[r.stream_id] = (r.version, r.chain)
             cache = self._states.get(r.event.home)
             if cache is None or r.stream_id not in cache:
                 continue  # not a state kept here, or loaded in full when first needed
