@@ -34,6 +34,9 @@ from eventsourcing.persistence import (
 
 from peernet.adapters.codec import GENESIS, CommandHandled, PeerNetMapper, StreamRef, converter
 from peernet.adapters.storage import StoreUnavailable, default_url, redact, settings_for
+from peernet.audit import replay
+from peernet.audit.trail import AuditEntry, trail
+from peernet.audit.verify import Verification, verify
 from peernet.domain import companies, goals, groups, motions, network, seats
 from peernet.domain.access import AccessDenied, Reader, sees_inside
 from peernet.domain.common import (
@@ -56,6 +59,7 @@ from peernet.domain.memberships import ApplyForMembership, TransferMember, Unkno
 from peernet.domain.motions import Motion, MotionRaised, RaiseMotion, UnknownMotion
 from peernet.records import Recorded
 from peernet.views import (
+    CompanyHistory,
     CompanyView,
     GoalRecord,
     GoalView,
@@ -539,11 +543,63 @@ class Network(Application[UUID]):
             raise UnknownGroup(group_id)
         return group
 
-    def roster(self, group_id: UUID) -> Roster:
-        """Who is in the group now: members, open offers, the wait-list in order."""
+    def roster(
+        self,
+        group_id: UUID,
+        *,
+        as_of: replay.Moment | None = None,
+        known_at: replay.Moment | None = None,
+    ) -> Roster:
+        """Who is in the group now: members, open offers, the wait-list in order.
+
+        With `as_of` (a business date or aware datetime), who was in it then; with
+        `known_at` (a recording time), as the records stood then, without events
+        recorded later (see docs/replay.md)."""
         with self._current():
+            bound = replay.Bound.of(as_of, known_at)
+            if not bound.open:
+                return replay.roster(self, group_id, bound)
             group = self._known_group(group_id)
             return Roster.of(group, self._names(m.company_id for m in group.memberships.values()))
+
+    def history(
+        self,
+        company_id: UUID,
+        *,
+        as_of: replay.Moment | None = None,
+        known_at: replay.Moment | None = None,
+    ) -> CompanyHistory:
+        """Every membership a company held or sought, in order, with the dates it joined
+        and left and why; `as_of` and `known_at` as for `roster`."""
+        with self._current():
+            return replay.history(self, company_id, replay.Bound.of(as_of, known_at))
+
+    def trail(
+        self,
+        *subjects: UUID,
+        actor: str | None = None,
+        start: replay.Moment | None = None,
+        end: replay.Moment | None = None,
+        known_at: replay.Moment | None = None,
+    ) -> Iterator[AuditEntry]:
+        """The audit trail: every event touching all of `subjects` (group, company,
+        membership, goal or motion ids), in the order recorded, streamed from the log;
+        `actor`, `start`/`end` (business time) and `known_at` narrow it."""
+        for subject in subjects:
+            if not isinstance(subject, UUID):
+                raise InvalidValue(f"a subject is a UUID, not {subject!r}")
+        return trail(
+            self.recorded(), subjects=subjects, actor=actor, start=start, end=end, known_at=known_at
+        )
+
+    def verify(self, *, expect_head: str | None = None) -> Verification:
+        """Recompute every stored event's chain, in log order; name the first event that
+        was changed, moved or removed. `expect_head`: a head from an earlier verify."""
+        return verify(self.codec, self._log(), self._exists, expect_head=expect_head)
+
+    def _exists(self, stream_id: UUID, version: int) -> bool:
+        with self._lock, self._store_errors():
+            return bool(self.recorder.select_events(stream_id, gt=version - 1, lte=version))
 
     def groups(self) -> tuple[GroupSummary, ...]:
         """Every group ever formed, in order of formation."""
@@ -635,15 +691,19 @@ class Network(Application[UUID]):
     def recorded(self, after: int = 0, *, page: int = 1000) -> Iterator[Recorded]:
         """Every recorded event of the network in the order it was written, streamed
         page by page (never the whole log in memory)."""
+        for n in self._log(after, page):
+            if n.topic != _LEDGER_TOPIC:
+                yield self.codec.decode(n, position=n.id)
+
+    def _log(self, after: int = 0, page: int = _PAGE) -> Iterator[Notification]:
+        """Every stored event, ledger entries too, in log order; the lock is held while a
+        page is read, never while the caller works on it."""
         while True:
             with self._lock, self._store_errors():
                 batch = self.recorder.select_notifications(
                     start=after, limit=page, inclusive_of_start=False
                 )
-                records = [
-                    self.codec.decode(n, position=n.id) for n in batch if n.topic != _LEDGER_TOPIC
-                ]
-            yield from records
+            yield from batch
             if len(batch) < page:
                 return
             after = batch[-1].id
