@@ -134,7 +134,7 @@ def test_a_company_id_is_not_a_group_as_of_any_date(story: tuple[Network, Clock]
         network.roster(some_id("Acme"), as_of=date(2009, 1, 1))
 
 
-@pytest.mark.parametrize("bad", [datetime(2008, 6, 30), "2008-06-30", 20080630])  # noqa: DTZ001 - a naive time on purpose
+@pytest.mark.parametrize("bad", [datetime(2008, 6, 30), "2008-06-30", 20080630])
 def test_a_bound_is_a_date_or_an_aware_time(story: tuple[Network, Clock], bad: object) -> None:
     """A naive datetime, text or a number is InvalidValue."""
     network, _ = story

@@ -5,7 +5,7 @@ store itself, is caught and named."""
 import dataclasses
 import sqlite3
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlparse
 
 import psycopg
@@ -21,6 +21,7 @@ from peernet import (
     SignAgreement,
     TakeSeat,
 )
+from peernet.adapters.codec import link, unchain
 from peernet.audit import Fault, Tampering
 from peernet.testing import profile, some_id
 
@@ -100,15 +101,18 @@ def change_state(network: Network, position: int, change: Callable[[bytes], byte
             db.execute("UPDATE stored_events SET state=? WHERE rowid=?", (change(state), position))
     else:
         with pg() as db:
-            (state,) = db.execute(  # type: ignore[misc]
+            row = db.execute(
                 sql.SQL("SELECT state FROM {} WHERE notification_id=%s").format(pg_table(network)),
                 (position,),
             ).fetchone()
+            assert row is not None
+            state = row[0]
+            assert isinstance(state, bytes)
             db.execute(
                 sql.SQL("UPDATE {} SET state=%s WHERE notification_id=%s").format(
                     pg_table(network)
                 ),
-                (change(bytes(state)), position),  # type: ignore[arg-type]
+                (change(state), position),
             )
 
 
@@ -209,8 +213,6 @@ def test_a_rehashed_event_still_breaks_the_next_link(network: Network) -> None:
     """An intruder who rewrites an event and recomputes its own chain over the same
     previous chain is caught at the next event of the stream, whose link no longer
     holds, unless every later chain is rewritten too (see docs/auditing.md)."""
-    from peernet.adapters.codec import link, unchain
-
     positions = group_positions(network)
     stored = network.stored(GROUP)
     previous = unchain(network.codec.plain(stored[1]))[1]
