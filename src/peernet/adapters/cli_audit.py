@@ -139,7 +139,7 @@ def _print_trail(network: Network, entries: list[AuditEntry]) -> None:
     names = _names(network)
     table = Table(title=f"{len(entries)} events in {redact(network.url)}", title_justify="left")
     for header in ("#", "recorded", "happened", "event", "in", "v", "actor", "command", "why"):
-        table.add_column(header)
+        table.add_column(header, no_wrap=header not in ("actor", "why"))
     for e in entries:
         table.add_row(
             str(e.position),
