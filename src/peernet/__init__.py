@@ -5,6 +5,7 @@ The public API is what this module exports; `tests/unit/test_public_api.py` pins
 
 from peernet.adapters.storage import InvalidStoreURL, StoreUnavailable
 from peernet.application import CommandIdReused, ConcurrencyConflict, Network
+from peernet.audit import AuditEntry, Fault, Tampering, Verification
 from peernet.domain.access import (
     AccessDenied,
     Reader,
@@ -130,6 +131,7 @@ from peernet.domain.motions import (
 )
 from peernet.records import Recorded
 from peernet.views import (
+    CompanyHistory,
     CompanyView,
     GoalRecord,
     GoalView,
@@ -139,6 +141,7 @@ from peernet.views import (
     Roster,
     Seat,
     Tally,
+    Tenure,
 )
 
 __all__ = [
@@ -156,6 +159,7 @@ __all__ = [
     "ApplicationWithdrawn",
     "ApplyForMembership",
     "AssignFacilitator",
+    "AuditEntry",
     "BallotCast",
     "CastBallot",
     "ChallengeGoal",
@@ -168,6 +172,7 @@ __all__ = [
     "CommandIdReused",
     "CompanyAcquired",
     "CompanyAlreadyRegistered",
+    "CompanyHistory",
     "CompanyKind",
     "CompanyProfileChanged",
     "CompanyRegistered",
@@ -181,6 +186,7 @@ __all__ = [
     "DueDatePassed",
     "Event",
     "FacilitatorAssigned",
+    "Fault",
     "FormGroup",
     "GoalAlreadySet",
     "GoalChallenged",
@@ -257,7 +263,9 @@ __all__ = [
     "SubjectCannotVote",
     "TakeSeat",
     "Tally",
+    "Tampering",
     "Target",
+    "Tenure",
     "Territory",
     "TransferMember",
     "UnknownCompany",
@@ -266,6 +274,7 @@ __all__ = [
     "UnknownGroup",
     "UnknownMembership",
     "UnknownMotion",
+    "Verification",
     "WithdrawApplication",
     "WithdrawGoal",
 ]
