@@ -5,6 +5,7 @@ The public API is what this module exports; `tests/unit/test_public_api.py` pins
 
 from peernet.adapters.storage import InvalidStoreURL, StoreUnavailable
 from peernet.application import CommandIdReused, ConcurrencyConflict, Network
+from peernet.audit import AuditEntry, Fault, Tampering, Verification
 from peernet.domain.access import (
     AccessDenied,
     Reader,
@@ -181,6 +182,7 @@ from peernet.records import Recorded
 from peernet.views import (
     AccountEntry,
     AccountView,
+    CompanyHistory,
     CompanyView,
     CostSheet,
     GatheringView,
@@ -194,6 +196,7 @@ from peernet.views import (
     Roster,
     Seat,
     Tally,
+    Tenure,
 )
 
 __all__ = [
@@ -217,6 +220,7 @@ __all__ = [
     "AssignFacilitator",
     "Attendance",
     "AttendanceRecorded",
+    "AuditEntry",
     "BallotCast",
     "CancelMeeting",
     "CastBallot",
@@ -233,6 +237,7 @@ __all__ = [
     "CommandIdReused",
     "CompanyAcquired",
     "CompanyAlreadyRegistered",
+    "CompanyHistory",
     "CompanyKind",
     "CompanyProfileChanged",
     "CompanyRegistered",
@@ -251,6 +256,7 @@ __all__ = [
     "ExpenseKind",
     "ExpenseRecorded",
     "FacilitatorAssigned",
+    "Fault",
     "FormGroup",
     "GatheringClosed",
     "GatheringScheduled",
@@ -357,7 +363,9 @@ __all__ = [
     "TakeRoll",
     "TakeSeat",
     "Tally",
+    "Tampering",
     "Target",
+    "Tenure",
     "Territory",
     "TooManyTopics",
     "Topic",
@@ -370,6 +378,7 @@ __all__ = [
     "UnknownMeeting",
     "UnknownMembership",
     "UnknownMotion",
+    "Verification",
     "WithdrawApplication",
     "WithdrawGoal",
 ]

@@ -32,8 +32,11 @@ from eventsourcing.persistence import (
     StoredEvent,
 )
 
-from peernet.adapters.codec import CommandHandled, PeerNetMapper, StreamRef, converter
+from peernet.adapters.codec import GENESIS, CommandHandled, PeerNetMapper, StreamRef, converter
 from peernet.adapters.storage import StoreUnavailable, default_url, redact, settings_for
+from peernet.audit import replay
+from peernet.audit.trail import AuditEntry, trail
+from peernet.audit.verify import Verification, verify
 from peernet.domain import network, seats
 from peernet.domain.access import AccessDenied, Reader, sees_inside
 from peernet.domain.common import (
@@ -71,6 +74,7 @@ from peernet.records import Recorded
 from peernet.views import (
     AccountEntry,
     AccountView,
+    CompanyHistory,
     CompanyView,
     GatheringView,
     GoalRecord,
@@ -89,6 +93,7 @@ _LEDGER = uuid5(NAMESPACE_URL, "https://peernet.invalid/command-ledger")
 _PAGE = 1000
 _OPEN_ATTEMPTS = 5
 _TAIL_LIMIT = 10_000  # past this many unseen events, reload streams lazily instead
+_CHAINS_KEPT = 100_000  # streams whose last chain is cached for the next write
 _LEDGER_TOPIC = f"peernet.{CommandHandled.__name__}"
 _DIRECTORY_TOPICS = [
     f"peernet.{cls.__name__}"
@@ -238,10 +243,12 @@ class Network(Application[UUID]):
         self.clock = clock
         self.max_attempts = max_attempts
         self._lock = threading.RLock()
-        #: cached state and version of every stream loaded, by kind (`Event.home`)
+        #: cached state and version of every stream loaded, by kind (`Event.stream`)
         self._states: dict[str, dict[UUID, tuple[Any, int]]] = {home: {} for home in _EVOLVE}
         self._directory = _Directory()
         self._seen = 0  # the log position up to which caches and directory are complete
+        #: the version and chain each stream seen ends with (`_chain_before`)
+        self._chains: dict[UUID, tuple[int, str]] = {}
         log.debug("opened %s", redact(self.url))
 
     def __repr__(self) -> str:
@@ -317,7 +324,7 @@ class Network(Application[UUID]):
             _, stream_id = event.stream()
             next_version[stream_id] = next_version.get(stream_id, 0) + 1
             records.append(stamp(event=event, stream_id=stream_id, version=next_version[stream_id]))
-        stored = [self.codec.encode(r) for r in records]
+        stored = self.codec.encode_chained(records, self._chain_before)
         # Fold what the store will hold, not what decide returned: they are the same
         # unless a value does not survive the wire format, and then the write fails here.
         records = [self.codec.decode(s) for s in stored]
@@ -342,10 +349,24 @@ class Network(Application[UUID]):
             self._seen = positions[-1]  # nobody else wrote in between: caches stay current
         return tuple(records)
 
+    def _chain_before(self, stream_id: UUID, version: int) -> str:
+        """The chain a stream ends with at `version`: from the cache `_remember` keeps,
+        else from the stream's last stored event. Should the store hold another version
+        by now, the write conflicts and is decided again, so the value does not matter."""
+        if (known := self._chains.get(stream_id)) is not None and known[0] == version:
+            return known[1]
+        last = self.recorder.select_events(stream_id, desc=True, limit=1)
+        chain = self.codec.chain_of(last[0]) if last else None
+        return chain or GENESIS
+
     def _remember(self, records: list[Recorded]) -> None:
         """Fold events into the cached states they extend and into the directory."""
+        if len(self._chains) > _CHAINS_KEPT:
+            self._chains.clear()  # a missing stream costs one read when next written
         for r in records:
             self._directory.add(r.event)
+            if r.chain is not None:
+                self._chains[r.stream_id] = (r.version, r.chain)
             kind, _ = r.event.stream()
             cache = self._states.get(kind)
             if cache is None or r.stream_id not in cache:
@@ -606,11 +627,63 @@ class Network(Application[UUID]):
             raise UnknownGroup(group_id)
         return group
 
-    def roster(self, group_id: UUID) -> Roster:
-        """Who is in the group now: members, open offers, the wait-list in order."""
+    def roster(
+        self,
+        group_id: UUID,
+        *,
+        as_of: replay.Moment | None = None,
+        known_at: replay.Moment | None = None,
+    ) -> Roster:
+        """Who is in the group now: members, open offers, the wait-list in order.
+
+        With `as_of` (a business date or aware datetime), who was in it then; with
+        `known_at` (a recording time), as the records stood then, without events
+        recorded later (see docs/replay.md)."""
         with self._current():
+            bound = replay.Bound.of(as_of, known_at)
+            if not bound.open:
+                return replay.roster(self, group_id, bound)
             group = self._known_group(group_id)
             return Roster.of(group, self._names(m.company_id for m in group.memberships.values()))
+
+    def history(
+        self,
+        company_id: UUID,
+        *,
+        as_of: replay.Moment | None = None,
+        known_at: replay.Moment | None = None,
+    ) -> CompanyHistory:
+        """Every membership a company held or sought, in order, with the dates it joined
+        and left and why; `as_of` and `known_at` as for `roster`."""
+        with self._current():
+            return replay.history(self, company_id, replay.Bound.of(as_of, known_at))
+
+    def trail(
+        self,
+        *subjects: UUID,
+        actor: str | None = None,
+        start: replay.Moment | None = None,
+        end: replay.Moment | None = None,
+        known_at: replay.Moment | None = None,
+    ) -> Iterator[AuditEntry]:
+        """The audit trail: every event touching all of `subjects` (group, company,
+        membership, goal or motion ids), in the order recorded, streamed from the log;
+        `actor`, `start`/`end` (business time) and `known_at` narrow it."""
+        for subject in subjects:
+            if not isinstance(subject, UUID):
+                raise InvalidValue(f"a subject is a UUID, not {subject!r}")
+        return trail(
+            self.recorded(), subjects=subjects, actor=actor, start=start, end=end, known_at=known_at
+        )
+
+    def verify(self, *, expect_head: str | None = None) -> Verification:
+        """Recompute every stored event's chain, in log order; name the first event that
+        was changed, moved or removed. `expect_head`: a head from an earlier verify."""
+        return verify(self.codec, self._log(), self._exists, expect_head=expect_head)
+
+    def _exists(self, stream_id: UUID, version: int) -> bool:
+        with self._lock, self._store_errors():
+            return bool(self.recorder.select_events(stream_id, gt=version - 1, lte=version))
 
     def groups(self) -> tuple[GroupSummary, ...]:
         """Every group ever formed, in order of formation."""
@@ -779,15 +852,19 @@ class Network(Application[UUID]):
     def recorded(self, after: int = 0, *, page: int = 1000) -> Iterator[Recorded]:
         """Every recorded event of the network in the order it was written, streamed
         page by page (never the whole log in memory)."""
+        for n in self._log(after, page):
+            if n.topic != _LEDGER_TOPIC:
+                yield self.codec.decode(n, position=n.id)
+
+    def _log(self, after: int = 0, page: int = _PAGE) -> Iterator[Notification]:
+        """Every stored event, ledger entries too, in log order; the lock is held while a
+        page is read, never while the caller works on it."""
         while True:
             with self._lock, self._store_errors():
                 batch = self.recorder.select_notifications(
                     start=after, limit=page, inclusive_of_start=False
                 )
-                records = [
-                    self.codec.decode(n, position=n.id) for n in batch if n.topic != _LEDGER_TOPIC
-                ]
-            yield from records
+            yield from batch
             if len(batch) < page:
                 return
             after = batch[-1].id

@@ -14,7 +14,8 @@ class Recorded:
 
     `event.at` is when it happened in the business; `recorded_at` when peernet wrote it.
     `position` is its place in the whole network's log (None until it is read back from
-    or written to a store that numbers events).
+    or written to a store that numbers events). `chain` is the hash that seals it to the
+    events before it in its stream (None until it is encoded; see docs/auditing.md).
     """
 
     event: Event
@@ -25,6 +26,7 @@ class Recorded:
     command_id: UUID
     correlation_id: UUID
     position: int | None = attrs.field(default=None, eq=False)
+    chain: str | None = attrs.field(default=None, eq=False)
 
     @property
     def occurred_at(self) -> datetime:

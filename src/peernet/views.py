@@ -418,3 +418,44 @@ class AccountView:
     entries: tuple[AccountEntry, ...]
     #: what the company owes (charges less payments), one figure per currency
     balances: tuple[Money, ...]
+
+
+@attrs.frozen(kw_only=True)
+class Tenure:
+    """One membership in a company's history: where, when it began and ended, and why
+    it ended (or why it waits)."""
+
+    membership_id: UUID
+    group_id: UUID
+    group: str
+    status: MembershipStatus
+    applied_at: datetime
+    joined_at: datetime | None
+    left_at: datetime | None
+    #: why the membership ended, else why it is wait-listed
+    reason: str | None
+
+    @classmethod
+    def of(cls, m: Membership, group: str) -> "Tenure":
+        return cls(
+            membership_id=m.id,
+            group_id=m.group_id,
+            group=group,
+            status=m.status,
+            applied_at=m.applied_at,
+            joined_at=m.joined_at,
+            left_at=m.left_at,
+            reason=m.departure
+            or (m.waitlisted_because if m.status is MembershipStatus.WAITLISTED else None),
+        )
+
+
+@attrs.frozen(kw_only=True)
+class CompanyHistory:
+    """A company and every membership it held or sought, in order of application."""
+
+    company_id: UUID
+    name: str
+    registered_at: datetime
+    acquired_by: str | None
+    memberships: tuple[Tenure, ...]

@@ -389,7 +389,8 @@ PINNED_SEAT_OFFERED = (
     b'"company_id":"00000000-0000-4000-8000-000000000002"},'
     b'"actor":"clerk","recorded_at":"2008-07-01T09:00:00.123456+00:00",'
     b'"command_id":"00000000-0000-4000-8000-0000000000c1",'
-    b'"correlation_id":"00000000-0000-4000-8000-0000000000c2"}'
+    b'"correlation_id":"00000000-0000-4000-8000-0000000000c2",'
+    b'"chain":"3766731c860fa2446cb05af192849e12b14a035bac0f1925a3680f8078d4ba1e"}'
 )
 
 PINNED_COMPANY_REGISTERED = (
@@ -401,7 +402,8 @@ PINNED_COMPANY_REGISTERED = (
     b'"head_count":40,"revenue_band":"1-5M","representatives":[]}},'
     b'"actor":"clerk","recorded_at":"2008-07-01T09:00:00.123456+00:00",'
     b'"command_id":"00000000-0000-4000-8000-0000000000c1",'
-    b'"correlation_id":"00000000-0000-4000-8000-0000000000c2"}'
+    b'"correlation_id":"00000000-0000-4000-8000-0000000000c2",'
+    b'"chain":"11b3ad3551bafbfdf49935b0d894ad4dcda96f208765ea1867f10b9c4934ae40"}'
 )
 
 

@@ -19,7 +19,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -187,6 +187,38 @@ def _find(
         ids = ", ".join(str(id_of(i)) for i in found)
         raise InvalidInput(f"{len(found)} {what}s are named {key!r}; name one by id: {ids}")
     return found[0]
+
+
+class _MomentType(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2 on
+    """A date (`2008-06-30`, the whole day) or an ISO time (`2008-10-15T12:00`; UTC
+    unless it names an offset), for --as-of, --known-at, --from and --to."""
+
+    name = "DATE|TIME"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> date | datetime:
+        if isinstance(value, date):
+            return value
+        text = str(value).strip()
+        try:
+            if len(text) == len("2008-06-30"):
+                return date.fromisoformat(text)
+            found = datetime.fromisoformat(text)
+        except ValueError:
+            self.fail(f"{value!r} is neither a date (2008-06-30) nor a time (2008-06-30T17:00)")
+        return found if found.tzinfo else found.replace(tzinfo=UTC)
+
+
+_MOMENT = _MomentType()
+_as_of_option = click.option(
+    "--as-of", type=_MOMENT, help="As it was at this business date or time."
+)
+_known_at_option = click.option(
+    "--known-at",
+    type=_MOMENT,
+    help="As the records stood at this recording time (later corrections left out).",
+)
 
 
 def _group_label(summary: GroupSummary | Roster) -> str:
@@ -642,16 +674,25 @@ def groups(url: str | None, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("group")
+@_as_of_option
+@_known_at_option
 @_db_option
 @_json_option
-def roster(group: str, url: str | None, as_json: bool) -> None:
+def roster(
+    group: str,
+    as_of: date | datetime | None,
+    known_at: date | datetime | None,
+    url: str | None,
+    as_json: bool,
+) -> None:
     """Show a group's roster: members, open offers, the wait-list in order.
 
-    GROUP is the group's id or its name (case-insensitive).
+    GROUP is the group's id or its name (case-insensitive). --as-of shows the roster at
+    a past date, --known-at as the records stood at a past time.
     """
     network = _open(url, create=False)
     summary = _find(network.groups(), group, "group", lambda g: g.group_id, lambda g: g.name)
-    found = network.roster(summary.group_id)
+    found = network.roster(summary.group_id, as_of=as_of, known_at=known_at)
     if as_json:
         data = converter.unstructure(found)
         data.update(capacity=found.capacity, open_seats=found.open_seats)
@@ -1162,4 +1203,4 @@ def main() -> None:
 
 
 # Commands kept in modules of their own register themselves on `cli` when imported.
-from peernet.adapters import cli_meetings, cli_reports  # noqa: E402, F401
+from peernet.adapters import cli_audit, cli_meetings, cli_reports  # noqa: E402, F401

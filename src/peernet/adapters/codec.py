@@ -8,9 +8,16 @@ eventsourcing's compressor and cipher in the path.
 
 A persisted event class is a contract: when its fields change, raise its `schema`
 (a ClassVar, default 1) and register an upcaster from the old shape with `upcaster`.
+
+Every stored event is sealed with a hash chained per stream (`link`): the last key of
+its JSON envelope, `"chain"`, is sha256 over the previous event's chain in the same
+stream (`GENESIS` for a first event) and the event's canonical bytes: its topic, stream
+id, version and its state exactly as written, without the chain. `peernet.audit.verify`
+recomputes it; docs/auditing.md says what it catches and what it cannot.
 """
 
-from collections.abc import Callable, Iterator
+import hashlib
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -28,6 +35,11 @@ from peernet.domain.common import Event, InvalidInput
 from peernet.records import Recorded
 
 TOPIC_PREFIX = "peernet."
+
+#: what the first event of every stream chains over
+GENESIS = "0" * 64
+_CHAIN_KEY = b',"chain":"'
+_CHAIN_TAIL = len(_CHAIN_KEY) + 64 + len(b'"}')
 
 converter = make_converter()
 converter.register_unstructure_hook(Decimal, str)
@@ -99,6 +111,36 @@ def upcaster(topic: str, from_schema: int) -> Callable[[Upcaster], Upcaster]:
     return register
 
 
+def link(previous: str, topic: str, stream_id: UUID | str, version: int, body: bytes) -> str:
+    """The chain of an event: sha256 over the previous chain of its stream and the event's
+    canonical bytes (topic, stream id, version, and its state without the chain).
+
+    The state is hashed byte for byte as written, never re-serialised, so any changed
+    byte changes the chain, whether or not the JSON still means the same."""
+    stream = stream_id if isinstance(stream_id, UUID) else UUID(stream_id)
+    return hashlib.sha256(
+        b"".join(
+            (
+                bytes.fromhex(previous),
+                topic.encode(),
+                b"\0",
+                stream.bytes,
+                version.to_bytes(8, "big"),
+                body,
+            )
+        )
+    ).hexdigest()
+
+
+def unchain(plain: bytes) -> tuple[bytes, str | None]:
+    """An event's plain state split into the bytes its chain covers and the chain (None
+    when the state carries no chain: written before events were chained, or cut)."""
+    tail = plain[-_CHAIN_TAIL:]
+    if len(plain) > _CHAIN_TAIL and tail.startswith(_CHAIN_KEY) and tail.endswith(b'"}'):
+        return plain[:-_CHAIN_TAIL] + b"}", tail[len(_CHAIN_KEY) : -2].decode("latin-1")
+    return plain, None
+
+
 def schema_of(cls: type[Event]) -> int:
     return int(getattr(cls, "schema", 1))
 
@@ -123,7 +165,27 @@ class PeerNetMapper(Mapper[UUID]):
         super().__init__(*args, **kwargs)
         self.types = event_types()
 
-    def encode(self, recorded: Recorded) -> StoredEvent:
+    def encode(self, recorded: Recorded, previous: str = GENESIS) -> StoredEvent:
+        """The stored form of `recorded`, chained over `previous`, the chain of the event
+        before it in its stream (`GENESIS` for a stream's first event)."""
+        return self._sealed(recorded, previous)[0]
+
+    def encode_chained(
+        self, records: Iterable[Recorded], previous: Callable[[UUID, int], str]
+    ) -> list[StoredEvent]:
+        """Records of one write, in order, each chained over the one before it in its
+        stream; `previous(stream_id, version)` gives the stored chain a stream ends with."""
+        heads: dict[UUID, str] = {}
+        stored = []
+        for r in records:
+            before = heads.get(r.stream_id)
+            if before is None:
+                before = previous(r.stream_id, r.version - 1) if r.version > 1 else GENESIS
+            sealed, heads[r.stream_id] = self._sealed(r, before)
+            stored.append(sealed)
+        return stored
+
+    def _sealed(self, recorded: Recorded, previous: str) -> tuple[StoredEvent, str]:
         event_type = type(recorded.event)
         payload: dict[str, Any] = {
             "event": converter.unstructure(recorded.event, event_type),
@@ -135,17 +197,34 @@ class PeerNetMapper(Mapper[UUID]):
         schema = schema_of(event_type)
         if schema > 1:
             payload["schema"] = schema
-        state = orjson.dumps(payload)
+        body = orjson.dumps(payload)
+        topic = topic_of(recorded.event)
+        chain = link(previous, topic, recorded.stream_id, recorded.version, body)
+        state = b"".join((body[:-1], _CHAIN_KEY, chain.encode(), b'"}'))
         if self.compressor:
             state = self.compressor.compress(state)
         if self.cipher:
             state = self.cipher.encrypt(state)
-        return StoredEvent(
+        stored = StoredEvent(
             originator_id=recorded.stream_id,
             originator_version=recorded.version,
-            topic=topic_of(recorded.event),
+            topic=topic,
             state=state,
         )
+        return stored, chain
+
+    def plain(self, stored: StoredEvent) -> bytes:
+        """A stored event's state as peernet wrote it: deciphered and decompressed."""
+        state = stored.state
+        if self.cipher:
+            state = self.cipher.decrypt(state)
+        if self.compressor:
+            state = self.compressor.decompress(state)
+        return state
+
+    def chain_of(self, stored: StoredEvent) -> str | None:
+        """The chain a stored event carries (None if it carries none)."""
+        return unchain(self.plain(stored))[1]
 
     def decode(self, stored: StoredEvent, position: int | None = None) -> Recorded:
         event_type = self.types.get(stored.topic)
@@ -159,12 +238,7 @@ class PeerNetMapper(Mapper[UUID]):
     def _decode(
         self, stored: StoredEvent, event_type: type[Event], position: int | None
     ) -> Recorded:
-        state = stored.state
-        if self.cipher:
-            state = self.cipher.decrypt(state)
-        if self.compressor:
-            state = self.compressor.decompress(state)
-        payload = orjson.loads(state)
+        payload = orjson.loads(self.plain(stored))
         data = payload["event"]
         schema = payload.get("schema", 1)
         while schema < schema_of(event_type):
@@ -180,4 +254,5 @@ class PeerNetMapper(Mapper[UUID]):
             command_id=UUID(payload["command_id"]),
             correlation_id=UUID(payload["correlation_id"]),
             position=position,
+            chain=payload.get("chain"),
         )

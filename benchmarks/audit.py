@@ -1,0 +1,124 @@
+"""What the hash chain costs a command, and how fast verify walks a store, in one run.
+
+Commands run on SQLite (synchronous=FULL, the default) with the chain, and with the
+chain taken out (events encoded as before it existed), in alternating rounds so both
+see the same disk and the same noise; the ratio is the chain's cost. Goal: a command
+with the chain runs at >= 0.95x a command without it. Then `verify` walks the store
+written, against decoding the same log (`Network.recorded`).
+
+    python benchmarks/audit.py [--n 3000] [--rounds 4]
+"""
+
+import argparse
+import os
+import statistics
+import tempfile
+import time
+from datetime import timedelta
+from typing import Any
+
+import orjson
+from eventsourcing.persistence import StoredEvent
+
+from peernet import (
+    ApplyForMembership,
+    Charter,
+    FormGroup,
+    Network,
+    RegisterCompany,
+    Resign,
+    SignAgreement,
+    TakeSeat,
+)
+from peernet.adapters.codec import GENESIS, converter, topic_of
+from peernet.records import Recorded
+from peernet.testing import T0, profile
+
+GOAL = 0.95
+COMMANDS_PER_CYCLE = 5
+
+
+def unchained(network: Network) -> Network:
+    """The network writing events as peernet did before the chain: the same envelope,
+    no hash, no read of a stream's last chain."""
+    codec = network.codec
+
+    def sealed(recorded: Recorded, previous: str) -> tuple[StoredEvent, str]:
+        payload: dict[str, Any] = {
+            "event": converter.unstructure(recorded.event, type(recorded.event)),
+            "actor": recorded.actor,
+            "recorded_at": recorded.recorded_at,
+            "command_id": recorded.command_id,
+            "correlation_id": recorded.correlation_id,
+        }
+        stored = StoredEvent(
+            originator_id=recorded.stream_id,
+            originator_version=recorded.version,
+            topic=topic_of(recorded.event),
+            state=orjson.dumps(payload),
+        )
+        return stored, GENESIS
+
+    codec._sealed = sealed  # type: ignore[method-assign]
+    network._chain_before = lambda stream_id, version: GENESIS  # type: ignore[method-assign]
+    return network
+
+
+def commands_per_second(network: Network, cycles: int, offset: int) -> float:
+    """Commands per second for a register-apply-sign-join-resign mix."""
+    group = network.execute(
+        FormGroup(name=f"Bench {offset}", charter=Charter(capacity=12), actor="bench", at=T0)
+    )[0].event.group_id  # type: ignore[attr-defined]
+    started = time.perf_counter()
+    for i in range(offset, offset + cycles):
+        at = T0 + timedelta(hours=i)
+        company = network.execute(
+            RegisterCompany(profile=profile(f"Co {i}", region=f"r{i}"), actor="bench", at=at)
+        )[0].event.company_id  # type: ignore[attr-defined]
+        applied = network.execute(
+            ApplyForMembership(company_id=company, group_id=group, actor="bench", at=at)
+        )
+        membership = applied[0].event.membership_id  # type: ignore[attr-defined]
+        network.execute(SignAgreement(membership_id=membership, actor="bench", at=at))
+        network.execute(TakeSeat(membership_id=membership, actor="bench", at=at))
+        network.execute(Resign(membership_id=membership, actor="bench", at=at))
+    return cycles * COMMANDS_PER_CYCLE / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--n", type=int, default=3000, help="commands per round and kind")
+    parser.add_argument("--rounds", type=int, default=4, help="alternating rounds")
+    options = parser.parse_args()
+    cycles = max(1, options.n // COMMANDS_PER_CYCLE)
+    with tempfile.TemporaryDirectory() as folder:
+        chained = Network(f"sqlite:///{os.path.join(folder, 'chained.db')}")
+        plain = unchained(Network(f"sqlite:///{os.path.join(folder, 'plain.db')}"))
+        with_chain, without_chain = [], []
+        for round_ in range(options.rounds):
+            offset = round_ * cycles
+            with_chain.append(commands_per_second(chained, cycles, offset))
+            without_chain.append(commands_per_second(plain, cycles, offset))
+        started = time.perf_counter()
+        verified = chained.verify()
+        verify_rate = verified.events / (time.perf_counter() - started)
+        started = time.perf_counter()
+        decoded = sum(1 for _ in chained.recorded())
+        decode_rate = decoded / (time.perf_counter() - started)
+        assert verified.ok, verified.problem
+        chained.close()
+        plain.close()
+    a, b = statistics.median(with_chain), statistics.median(without_chain)
+    ratio = a / b
+    print(f"commands without the chain (SQLite, FULL): {b:10,.0f} cmd/s    1.00")
+    print(f"commands with the chain:                    {a:10,.0f} cmd/s    {ratio:.2f}")
+    print(f"  (medians of {options.rounds} alternating rounds of {cycles * 5:,} commands)")
+    print(f"verify:                                     {verify_rate:10,.0f} events/s")
+    print(f"decode the same log (Network.recorded):     {decode_rate:10,.0f} events/s")
+    print(f"verify / decode:                            {verify_rate / decode_rate:10.2f}")
+    verdict = "meets" if ratio >= GOAL else "misses"
+    print(f"goal: with the chain >= {GOAL:.2f}x without: {verdict} ({ratio:.2f})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,238 @@
+"""The audit commands of the `peernet` command line: `audit trail`, `audit verify` and
+`history`. They register themselves on `peernet.adapters.cli.cli`, which imports this
+module last, and share its helpers: one error line, the exit codes, --db and --json.
+
+`audit verify` exits 0 when every stored event checks out, printing the count and the
+head to write down, and 1 naming the first event that was changed, moved or removed.
+"""
+
+import sys
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+import click
+from rich.table import Table
+from rich.text import Text
+
+from peernet.adapters.cli import (
+    _MOMENT,
+    EXIT_REFUSED,
+    _as_of_option,
+    _console,
+    _day,
+    _db_option,
+    _echo_json,
+    _fail,
+    _find,
+    _json_option,
+    _known_at_option,
+    _open,
+    _why,
+    cli,
+)
+from peernet.adapters.codec import converter
+from peernet.adapters.storage import redact
+from peernet.application import Network
+from peernet.audit import AuditEntry, Verification, write_csv, write_jsonl
+from peernet.domain.common import InvalidInput
+
+_SHORT = 8
+
+
+@cli.group()
+def audit() -> None:
+    """Audit the record: the trail of events, and proof that nothing was changed."""
+
+
+def _names(network: Network) -> dict[UUID, str]:
+    """Group and company names by id, to show streams by name."""
+    names = {g.group_id: g.name for g in network.groups()}
+    names.update({c.company_id: c.name for c in network.companies()})
+    return names
+
+
+def _subjects(
+    network: Network, groups: Iterable[str], companies: Iterable[str], others: Iterable[str]
+) -> list[UUID]:
+    found = [
+        _find(network.groups(), g, "group", lambda s: s.group_id, lambda s: s.name).group_id
+        for g in groups
+    ]
+    found += [
+        _find(
+            network.companies(), c, "company", lambda s: s.company_id, lambda s: s.name
+        ).company_id
+        for c in companies
+    ]
+    for text in others:
+        try:
+            found.append(UUID(text))
+        except ValueError:
+            raise InvalidInput(f"--subject takes an id, not {text!r}") from None
+    return found
+
+
+@audit.command("trail")
+@click.option("--group", "groups", multiple=True, metavar="ID|NAME", help="Touching this group.")
+@click.option(
+    "--company", "companies", multiple=True, metavar="ID|NAME", help="Touching this company."
+)
+@click.option(
+    "--subject",
+    "others",
+    multiple=True,
+    metavar="ID",
+    help="Touching this membership, goal or motion (or any id).",
+)
+@click.option("--actor", help="Done by this actor.")
+@click.option("--from", "start", type=_MOMENT, help="Happened on or after (business time).")
+@click.option("--to", "end", type=_MOMENT, help="Happened on or before (business time).")
+@_known_at_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "jsonl", "csv"]),
+    default="table",
+    show_default=True,
+    help="A table, JSON Lines or CSV (both streamed).",
+)
+@_db_option
+@_json_option
+def trail(  # click passes every option by name
+    *,
+    groups: tuple[str, ...],
+    companies: tuple[str, ...],
+    others: tuple[str, ...],
+    actor: str | None,
+    start: date | datetime | None,
+    end: date | datetime | None,
+    known_at: date | datetime | None,
+    fmt: str,
+    url: str | None,
+    as_json: bool,
+) -> None:
+    """Every event touching the named group, company or id (all of them, when several
+    are named), in the order recorded, with actor, both times, command and reason.
+
+    --json is --format jsonl.
+    """
+    network = _open(url, create=False)
+    subjects = _subjects(network, groups, companies, others)
+    entries = network.trail(*subjects, actor=actor, start=start, end=end, known_at=known_at)
+    if as_json or fmt == "jsonl":
+        write_jsonl(entries, sys.stdout.buffer)
+        sys.stdout.flush()
+        return
+    if fmt == "csv":
+        write_csv(entries, sys.stdout)
+        return
+    _print_trail(network, list(entries))
+
+
+def _print_trail(network: Network, entries: list[AuditEntry]) -> None:
+    console = _console()
+    if not entries:
+        console.print("No events match.")
+        return
+    names = _names(network)
+    table = Table(title=f"{len(entries)} events in {redact(network.url)}", title_justify="left")
+    for header in ("#", "recorded", "happened", "event", "in", "v", "actor", "command", "why"):
+        table.add_column(header, no_wrap=header not in ("actor", "why"))
+    for e in entries:
+        table.add_row(
+            str(e.position),
+            e.recorded_at.strftime("%Y-%m-%d %H:%M"),
+            _day(e.at),
+            e.name,
+            names.get(e.stream_id, str(e.stream_id)[:_SHORT]),
+            str(e.version),
+            e.actor,
+            str(e.command_id)[:_SHORT],
+            _why(e.reason or "", names),
+        )
+    console.print(table)
+
+
+def _verification_json(found: Verification) -> dict[str, Any]:
+    data: dict[str, Any] = {"ok": found.ok, "events": found.events, "head": found.head}
+    if found.problem is not None:
+        data["problem"] = converter.unstructure(found.problem) | {"message": str(found.problem)}
+    return data
+
+
+@audit.command("verify")
+@click.option("--expect", metavar="HEAD", help="A head printed by an earlier verify.")
+@_db_option
+@_json_option
+def verify(expect: str | None, url: str | None, as_json: bool) -> None:
+    """Recompute every stored event's hash chain, in log order.
+
+    Exit 0 with the count and the head hash (write it down: a later --expect HEAD
+    proves those events are unchanged); exit 1 naming the first event that was changed,
+    moved or removed.
+    """
+    network = _open(url, create=False)
+    found = network.verify(expect_head=expect)
+    if as_json:
+        _echo_json(_verification_json(found))
+        if not found.ok:
+            sys.exit(EXIT_REFUSED)
+        return
+    if found.problem is not None:
+        _fail(f"tampered: {found.problem}", EXIT_REFUSED)
+    click.echo(f"verified {found.events:,} events in {redact(network.url)}; head {found.head}")
+
+
+@cli.command()
+@click.argument("company")
+@_as_of_option
+@_known_at_option
+@_db_option
+@_json_option
+def history(
+    company: str,
+    as_of: date | datetime | None,
+    known_at: date | datetime | None,
+    url: str | None,
+    as_json: bool,
+) -> None:
+    """A company's memberships in order: group, status, applied, joined, left and why.
+
+    COMPANY is the company's id or its name (case-insensitive). --as-of shows them at a
+    past date, --known-at as the records stood at a past time.
+    """
+    network = _open(url, create=False)
+    found = _find(network.companies(), company, "company", lambda c: c.company_id, lambda c: c.name)
+    past = network.history(found.company_id, as_of=as_of, known_at=known_at)
+    if as_json:
+        _echo_json(converter.unstructure(past))
+        return
+    console = _console()
+    when = [f"as of {_day_or_time(as_of)}" if as_of else ""]
+    when.append(f"as known at {_day_or_time(known_at)}" if known_at else "")
+    console.print(
+        Text.assemble((past.name, "bold"), f"  {', '.join(w for w in when if w) or 'now'}")
+    )
+    if not past.memberships:
+        console.print("No memberships.")
+        return
+    names = {g.group_id: g.name for g in network.groups()}
+    table = Table(title="memberships, in order", title_justify="left")
+    for header in ("group", "status", "applied", "joined", "left", "why"):
+        table.add_column(header)
+    for t in past.memberships:
+        table.add_row(
+            t.group,
+            t.status.value,
+            _day(t.applied_at),
+            _day(t.joined_at),
+            _day(t.left_at),
+            _why(t.reason or "", names),
+        )
+    console.print(table)
+
+
+def _day_or_time(value: date | datetime) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
