@@ -221,6 +221,16 @@ _known_at_option = click.option(
 )
 
 
+def _group_named(network: Network, key: str) -> GroupSummary:
+    """The group whose id or name (case-insensitive) is `key`."""
+    return _group_named(network, key)
+
+
+def _company_named(network: Network, key: str) -> CompanyView:
+    """The company whose id or name (case-insensitive) is `key`."""
+    return _company_named(network, key)
+
+
 def _group_label(summary: GroupSummary | Roster) -> str:
     fmt = "online" if summary.format is GroupFormat.VIRTUAL else "in-person"
     return f"{fmt} {summary.kind.value}"
@@ -691,7 +701,7 @@ def roster(
     a past date, --known-at as the records stood at a past time.
     """
     network = _open(url, create=False)
-    summary = _find(network.groups(), group, "group", lambda g: g.group_id, lambda g: g.name)
+    summary = _group_named(network, group)
     found = network.roster(summary.group_id, as_of=as_of, known_at=known_at)
     if as_json:
         data = converter.unstructure(found)
@@ -752,7 +762,7 @@ def company(company: str, url: str | None, as_json: bool) -> None:
     COMPANY is the company's id or its name (case-insensitive).
     """
     network = _open(url, create=False)
-    found = _find(network.companies(), company, "company", lambda c: c.company_id, lambda c: c.name)
+    found = _company_named(network, company)
     if as_json:
         _echo_json(converter.unstructure(found))
         return
@@ -824,7 +834,7 @@ def _resolve(network: Network, spec: tuple[Role, str], group_id: UUID) -> Reader
     role, name = spec
     if role is not Role.MEMBER:
         return Reader(role=role, name=name)
-    found = _find(network.companies(), name, "company", lambda c: c.company_id, lambda c: c.name)
+    found = _company_named(network, name)
     held = [m for m in found.memberships if m.group_id == group_id]
     current = [m for m in held if m.status.open] or held
     membership_id = current[-1].membership_id if current else None
@@ -898,7 +908,7 @@ def goals(group: str, reader: tuple[Role, str], url: str | None, as_json: bool) 
     (exit 1).
     """
     network = _open(url, create=False)
-    summary = _find(network.groups(), group, "group", lambda g: g.group_id, lambda g: g.name)
+    summary = _group_named(network, group)
     who = _resolve(network, reader, summary.group_id)
     try:
         found = network.group_goals(summary.group_id, reader=who)
@@ -1143,7 +1153,7 @@ def motions(group: str, reader: tuple[Role, str], url: str | None, as_json: bool
     may see inside the group; others get the counts.
     """
     network = _open(url, create=False)
-    summary = _find(network.groups(), group, "group", lambda g: g.group_id, lambda g: g.name)
+    summary = _group_named(network, group)
     who = _resolve(network, reader, summary.group_id)
     views = network.group_motions(summary.group_id, reader=who)
     names = _motion_names(network, views)

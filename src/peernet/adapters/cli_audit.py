@@ -20,12 +20,13 @@ from peernet.adapters.cli import (
     _MOMENT,
     EXIT_REFUSED,
     _as_of_option,
+    _company_named,
     _console,
     _day,
     _db_option,
     _echo_json,
     _fail,
-    _find,
+    _group_named,
     _json_option,
     _known_at_option,
     _open,
@@ -56,16 +57,8 @@ def _names(network: Network) -> dict[UUID, str]:
 def _subjects(
     network: Network, groups: Iterable[str], companies: Iterable[str], others: Iterable[str]
 ) -> list[UUID]:
-    found = [
-        _find(network.groups(), g, "group", lambda s: s.group_id, lambda s: s.name).group_id
-        for g in groups
-    ]
-    found += [
-        _find(
-            network.companies(), c, "company", lambda s: s.company_id, lambda s: s.name
-        ).company_id
-        for c in companies
-    ]
+    found = [_group_named(network, g).group_id for g in groups]
+    found += [_company_named(network, c).company_id for c in companies]
     for text in others:
         try:
             found.append(UUID(text))
@@ -204,7 +197,7 @@ def history(
     past date, --known-at as the records stood at a past time.
     """
     network = _open(url, create=False)
-    found = _find(network.companies(), company, "company", lambda c: c.company_id, lambda c: c.name)
+    found = _company_named(network, company)
     past = network.history(found.company_id, as_of=as_of, known_at=known_at)
     if as_json:
         _echo_json(converter.unstructure(past))

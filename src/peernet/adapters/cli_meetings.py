@@ -12,11 +12,12 @@ from peernet.adapters.cli import (
     _SHORT_ID,
     _as_option,
     _by_prefix,
+    _company_named,
     _console,
     _day,
     _db_option,
     _echo_json,
-    _find,
+    _group_named,
     _json_option,
     _member_names,
     _n,
@@ -70,7 +71,7 @@ def meetings(group: str, reader: tuple[Role, str], url: str | None, as_json: boo
     GROUP is the group's id or its name (case-insensitive).
     """
     network = _open(url, create=False)
-    summary = _find(network.groups(), group, "group", lambda g: g.group_id, lambda g: g.name)
+    summary = _group_named(network, group)
     who = _resolve(network, reader, summary.group_id)
     views = network.group_meetings(summary.group_id, reader=who)
     if as_json:
@@ -269,7 +270,7 @@ def account(company: str, url: str | None, as_json: bool) -> None:
     COMPANY is the company's id or its name (case-insensitive).
     """
     network = _open(url, create=False)
-    found = _find(network.companies(), company, "company", lambda c: c.company_id, lambda c: c.name)
+    found = _company_named(network, company)
     view = network.account(found.company_id)
     if as_json:
         _echo_json({**converter.unstructure(view, AccountView), "company": found.name})

@@ -164,6 +164,25 @@ def _cost_target(situation: Situation, command: RecordExpense | RecordSponsorshi
     return gathering.scheduled.currency
 
 
+def _cost(situation: Situation, command: RecordExpense | RecordSponsorship) -> Event:
+    """An expense, or a sponsorship, above zero in the currency of what it is for."""
+    currency = _cost_target(situation, command)
+    where = {"meeting_id": command.meeting_id, "gathering_id": command.gathering_id}
+    if isinstance(command, RecordExpense):
+        _positive("an expense", command.amount, currency)
+        return ExpenseRecorded(
+            kind=command.kind,
+            amount=command.amount,
+            description=command.description,
+            at=command.at,
+            **where,
+        )
+    _positive("a sponsorship", command.amount, currency)
+    return SponsorshipRecorded(
+        sponsor=command.sponsor, amount=command.amount, at=command.at, **where
+    )
+
+
 def _attending(group: Group, meeting: Meeting) -> list[Membership]:
     """Who shares the meeting's costs and is counted for attendance: those expected who
     had not left the group before its last day (a member who left can be charged no new
@@ -437,31 +456,8 @@ def decide(situation: Situation, command: SessionCommand) -> list[Event]:  # noq
             ]
         case ScheduleMeeting():
             return _schedule(situation, command)
-        case RecordExpense():
-            currency = _cost_target(situation, command)
-            _positive("an expense", command.amount, currency)
-            return [
-                ExpenseRecorded(
-                    meeting_id=command.meeting_id,
-                    gathering_id=command.gathering_id,
-                    kind=command.kind,
-                    amount=command.amount,
-                    description=command.description,
-                    at=command.at,
-                )
-            ]
-        case RecordSponsorship():
-            currency = _cost_target(situation, command)
-            _positive("a sponsorship", command.amount, currency)
-            return [
-                SponsorshipRecorded(
-                    meeting_id=command.meeting_id,
-                    gathering_id=command.gathering_id,
-                    sponsor=command.sponsor,
-                    amount=command.amount,
-                    at=command.at,
-                )
-            ]
+        case RecordExpense() | RecordSponsorship():
+            return [_cost(situation, command)]
         case CloseMeeting():
             return _close(situation, command)
         case CloseGathering():
