@@ -223,12 +223,12 @@ _known_at_option = click.option(
 
 def _group_named(network: Network, key: str) -> GroupSummary:
     """The group whose id or name (case-insensitive) is `key`."""
-    return _group_named(network, key)
+    return _find(network.groups(), key, "group", lambda g: g.group_id, lambda g: g.name)
 
 
 def _company_named(network: Network, key: str) -> CompanyView:
     """The company whose id or name (case-insensitive) is `key`."""
-    return _company_named(network, key)
+    return _find(network.companies(), key, "company", lambda c: c.company_id, lambda c: c.name)
 
 
 def _group_label(summary: GroupSummary | Roster) -> str:
