@@ -11,6 +11,8 @@ Then it measures:
 - the read floor: plain sqlite3 reading every row and `json.loads` of its state;
 - a rebuild of every projection (events/s, and as a ratio to the floor; goal >= 0.50);
 - a catch-up of one new event (ms; goal < 5);
+- a roster as of a past date (ms; goal < 50);
+- `audit verify` over the whole store (events/s, and as a ratio to the floor);
 - peak RSS, before and after the rebuild (memory must stay flat as the store grows).
 
     python benchmarks/projections.py [--events 100000] [--db PATH]
@@ -58,6 +60,7 @@ YEARS = 20
 START = datetime(2001, 1, 1, tzinfo=UTC)
 REBUILD_GOAL = 0.50
 CATCH_UP_GOAL_MS = 5.0
+AS_OF_GOAL_MS = 50.0
 BATCH = 10_000
 
 
@@ -152,20 +155,29 @@ class Synthetic:
 
 
 def build(network: Network, events: int) -> int:
-    """Record about `events` synthetic events in batches; return how many."""
+    """Record about `events` synthetic events in batches, each sealed with its stream's
+    hash chain as the facade would; return how many."""
     written = 0
-    batch = []
+    heads: dict[UUID, str] = {}
+    batch: list[Recorded] = []
+
+    def flush() -> None:
+        stored = network.codec.encode_chained(batch, lambda stream_id, _: heads[stream_id])
+        for record, sealed in zip(batch, stored, strict=True):
+            heads[record.stream_id] = network.codec.chain_of(sealed) or ""
+        network.recorder.insert_events(stored)
+        batch.clear()
+
     for recorded in Synthetic().events():
-        batch.append(network.codec.encode(recorded))
+        batch.append(recorded)
         if len(batch) == BATCH:
-            network.recorder.insert_events(batch)
-            written += len(batch)
-            batch = []
+            written += BATCH
+            flush()
             if written >= events:
-                break
-    if batch and written < events:
-        network.recorder.insert_events(batch)
-        written += len(batch)
+                return written
+    written += len(batch)
+    if batch:
+        flush()
     return written
 
 
@@ -244,12 +256,40 @@ def main() -> None:
         f"{rate / floor:.2f}x the floor (goal >= {REBUILD_GOAL:.2f}x: {verdict})"
     )
     print(f"peak RSS after the rebuild: {peak_rss_mb():,.0f} MB")
+    ms = as_of_roster_ms(network)
+    verdict = "met" if ms < AS_OF_GOAL_MS else "MISSED"
+    print(
+        f"as-of roster (a group on a past date): {ms:.1f} ms median "
+        f"(goal < {AS_OF_GOAL_MS:.0f} ms: {verdict})"
+    )
+    started = time.perf_counter()
+    verification = network.verify()
+    seconds = time.perf_counter() - started
+    verified = verification.events / seconds
+    print(
+        f"audit verify: {verified:,.0f} events/s = {verified / floor:.2f}x the floor "
+        f"({'intact' if verification.ok else verification.problem})"
+    )
+    # last: it appends events of its own (not a full, chained history)
     ms = catch_up_ms(network, models)
     verdict = "met" if ms < CATCH_UP_GOAL_MS else "MISSED"
     print(
         f"catch-up of one new event: {ms:.2f} ms median (goal < {CATCH_UP_GOAL_MS} ms: {verdict})"
     )
     network.close()
+
+
+def as_of_roster_ms(network: Network, rounds: int = 20) -> float:
+    """Median ms of a roster as of a date in the middle of the history, for drawn groups."""
+    rng = random.Random(3)  # noqa: S311 - a sample, not a secret
+    groups = [g.group_id for g in network.groups()]
+    day = (START + timedelta(days=365 * YEARS // 2)).date()
+    timings = []
+    for group_id in rng.sample(groups, k=min(rounds, len(groups))):
+        started = time.perf_counter()
+        network.roster(group_id, as_of=day)
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """The domain stays pure: the standard library, attrs and its siblings, and no clock or dice."""
 
 import ast
+import subprocess
 import sys
 from pathlib import Path
 
@@ -117,3 +118,18 @@ def test_the_purity_check_catches_the_clock_and_randomness() -> None:
         impure_imports(source),
         impure_calls(source),
     )
+
+
+def test_the_command_line_and_facade_load_without_the_postgres_extra() -> None:
+    """`pip install .` brings no psycopg: nothing but a PostgreSQL store may need it."""
+    script = (
+        "import sys; sys.modules['psycopg'] = None; "
+        "import peernet, peernet.adapters.cli, peernet.adapters.readmodels; "
+        "from peernet.adapters.readmodels import ReadModels; "
+        "network = peernet.Network('memory://'); ReadModels(network).catch_up(); print('ok')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+
+    assert "ok" == done.stdout.strip(), done.stderr

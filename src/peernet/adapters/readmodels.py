@@ -40,9 +40,7 @@ import attrs
 import orjson
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
 from eventsourcing.popo import POPOTrackingRecorder
-from eventsourcing.postgres import PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
-from psycopg.sql import SQL, Identifier
 
 from peernet.adapters.codec import _UPCASTERS, TOPIC_PREFIX, PeerNetMapper, converter, schema_of
 from peernet.application import Network
@@ -235,98 +233,20 @@ class SQLiteViewRecorder(SQLiteTrackingRecorder, ViewRecorder):
             c.execute("DELETE FROM peernet_view_rows WHERE slot=?", (slot,))
 
 
-class PostgresViewRecorder(PostgresTrackingRecorder, ViewRecorder):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        schema = Identifier(self.datastore.schema)
-        self._t_rows = SQL("{}.peernet_view_rows").format(schema)
-        self._t_live = SQL("{}.peernet_view_live").format(schema)
-        self.sql_create_statements += [
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} (slot text, key text, body bytea, "
-                "PRIMARY KEY (slot, key))"
-            ).format(self._t_rows),
-            SQL(
-                "CREATE TABLE IF NOT EXISTS {} (projection text PRIMARY KEY, slot text, "
-                "version integer)"
-            ).format(self._t_live),
-        ]
-
-    def live(self, projection: str) -> Live | None:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                SQL("SELECT slot, version FROM {} WHERE projection=%s").format(self._t_live),
-                (projection,),
-            )
-            row = c.fetchone()
-        return None if row is None else Live(row["slot"], row["version"])
-
-    def rows(self, slot: str, keys: Iterable[str] | None = None) -> dict[str, bytes]:
-        with self.datastore.transaction(commit=False) as c:
-            if keys is None:
-                c.execute(
-                    SQL("SELECT key, body FROM {} WHERE slot=%s").format(self._t_rows), (slot,)
-                )
-            else:
-                c.execute(
-                    SQL("SELECT key, body FROM {} WHERE slot=%s AND key = ANY(%s)").format(
-                        self._t_rows
-                    ),
-                    (slot, list(keys)),
-                )
-            return {r["key"]: bytes(r["body"]) for r in c.fetchall()}
-
-    def live_rows(self, projection: str) -> dict[str, bytes]:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                SQL(
-                    "SELECT r.key, r.body FROM {} r JOIN {} l ON r.slot = l.slot "
-                    "WHERE l.projection=%s"
-                ).format(self._t_rows, self._t_live),
-                (projection,),
-            )
-            return {r["key"]: bytes(r["body"]) for r in c.fetchall()}
-
-    def write(self, writes: Sequence[Write]) -> None:
-        with self.datastore.transaction(commit=True) as c:
-            for w in writes:
-                c.executemany(
-                    SQL(
-                        "INSERT INTO {} (slot, key, body) VALUES (%s, %s, %s) "
-                        "ON CONFLICT (slot, key) DO UPDATE SET body = EXCLUDED.body"
-                    ).format(self._t_rows),
-                    [(w.slot, k, v) for k, v in w.rows.items()],
-                )
-                self._insert_tracking(c, Tracking(_TRACKING + w.slot, w.position))
-
-    def swap(self, projection: str, live: Live, old: Live | None) -> None:
-        with self.datastore.transaction(commit=True) as c:
-            c.execute(
-                SQL(
-                    "INSERT INTO {} (projection, slot, version) VALUES (%s, %s, %s) "
-                    "ON CONFLICT (projection) DO UPDATE "
-                    "SET slot = EXCLUDED.slot, version = EXCLUDED.version"
-                ).format(self._t_live),
-                (projection, live.slot, live.version),
-            )
-            if old is not None and old.slot != live.slot:
-                c.execute(SQL("DELETE FROM {} WHERE slot=%s").format(self._t_rows), (old.slot,))
-
-    def drop(self, slot: str) -> None:
-        with self.datastore.transaction(commit=True) as c:
-            c.execute(SQL("DELETE FROM {} WHERE slot=%s").format(self._t_rows), (slot,))
-
-
 _RECORDERS: dict[str, type[Any]] = {
     "eventsourcing.popo": MemoryViewRecorder,
     "eventsourcing.sqlite": SQLiteViewRecorder,
-    "eventsourcing.postgres": PostgresViewRecorder,
 }
 
 
 def view_recorder(network: Network) -> ViewRecorder:
     """The view recorder for the network's store, on the network's own connections."""
     module = type(network.factory).__module__
+    if module == "eventsourcing.postgres":
+        # psycopg comes with the `postgres` extra: imported only for a PostgreSQL store
+        from peernet.adapters.readmodels_postgres import PostgresViewRecorder  # noqa: PLC0415
+
+        _RECORDERS.setdefault(module, PostgresViewRecorder)
     cls = _RECORDERS.get(module)
     if cls is None:
         raise InvalidInput(f"read models are kept on memory, SQLite or PostgreSQL, not {module}")
