@@ -129,7 +129,7 @@ def test_projections_status_then_rebuild(small: str) -> None:
 
     assert [None, None, None] == [s["live_version"] for s in before]
     assert 0 == rebuilt.exit_code, rebuilt.output
-    assert "rebuilt group_histories, goal_books, meeting_rolls" in rebuilt.stdout
+    assert "rebuilt group_histories, goal_entries, meeting_rolls" in rebuilt.stdout
     assert [0, 0, 0] == [s["behind"] for s in after]
     assert [1, 0, 0] == [s["views"] for s in after]  # one group, no goals, no meetings
 

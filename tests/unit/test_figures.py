@@ -6,7 +6,7 @@ from typing import Any
 
 from peernet.projections import (
     Fact,
-    GoalBooks,
+    GoalEntries,
     GroupHistories,
     MeetingRolls,
     Period,
@@ -258,7 +258,7 @@ def test_goal_completion_counts_goals_met_of_goals_due_in_the_period() -> None:
     for goal, topic in outcomes.items():
         log.add(topic, "2008-10-01", goal_id=goal, **ids)
 
-    found = goal_completion(fold(GoalBooks(), log.facts).values(), YEAR)
+    found = goal_completion(fold(GoalEntries(), log.facts).values(), YEAR)
 
     assert ["g1", "g2", "g3", "g4"] == [g.goal_id for g in found.due]
     assert Fraction(1, 2) == found.rate
@@ -277,7 +277,7 @@ def test_a_revised_goal_is_due_on_its_revised_date() -> None:
         **ids,
     )
 
-    assert () == goal_completion(fold(GoalBooks(), log.facts).values(), YEAR).due
+    assert () == goal_completion(fold(GoalEntries(), log.facts).values(), YEAR).due
 
 
 def meeting(log: Log, meeting: str, day: str, counted: list[str], **marks: str) -> None:

@@ -38,8 +38,8 @@ from peernet.projections import (
     NETWORK,
     PROJECTIONS,
     AttendanceRate,
-    GoalBook,
-    GoalBooks,
+    GoalEntries,
+    GoalEntry,
     GroupHistories,
     GroupHistory,
     MeetingRoll,
@@ -316,25 +316,25 @@ def report(  # noqa: PLR0917 - click passes every option by position
     period = _period(network, start, end)
     models = _models(network)
     histories = _histories(models)
-    books: dict[str, GoalBook] = models.views(GoalBooks.name)
+    goals: dict[str, GoalEntry] = models.views(GoalEntries.name)
     rolls: dict[str, MeetingRoll] = models.views(MeetingRolls.name)
     rolls_of: dict[str, list[MeetingRoll]] = {}
     for roll in rolls.values():
         rolls_of.setdefault(roll.group_id, []).append(roll)
-    by_group: dict[str, list[GoalBook]] = {}
-    for b in books.values():
-        by_group.setdefault(b.group_id, []).append(b)
+    by_group: dict[str, list[GoalEntry]] = {}
+    for goal in goals.values():
+        by_group.setdefault(goal.group_id, []).append(goal)
     rows = []
     for h in sorted(histories.values(), key=lambda h: h.formed_at):
         if h.closed_at is not None and h.closed_at < period.begins:
             continue
-        book = by_group.get(h.group_id, [])
+        group_goals = by_group.get(h.group_id, [])
         rows.append(
             (
                 h,
                 turnover([h], period, h.group_id),
                 fill([h], period, h.group_id),
-                goal_completion(book, period, h.group_id),
+                goal_completion(group_goals, period, h.group_id),
                 attendance(rolls_of.get(h.group_id, []), period, h.group_id),
             )
         )
@@ -343,7 +343,7 @@ def report(  # noqa: PLR0917 - click passes every option by position
         turnover(histories.values(), period),
         retention(histories.values(), period),
         fill(histories.values(), period),
-        goal_completion(books.values(), period),
+        goal_completion(goals.values(), period),
         growth(histories.values(), period, target),
         attendance(rolls.values(), period),
     )

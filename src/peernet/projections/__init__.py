@@ -1,6 +1,6 @@
 """Projections: pure folds of the network's log into views, and the figures read from them.
 
-`GroupHistories` (one view per group), `GoalBooks` (per member) and `MeetingRolls` (per
+`GroupHistories` (one view per group), `GoalEntries` (per goal) and `MeetingRolls` (per
 meeting) fold facts (`Fact`, an event as stored); `peernet.projections.figures` computes
 turnover, retention, fill rate and the wait-list, growth, goal completion and attendance
 from those views for any period, each figure keeping the events it is made of. Persisted
@@ -29,13 +29,13 @@ from peernet.projections.figures import (
     retention,
     turnover,
 )
-from peernet.projections.goals import GoalBook, GoalBooks, GoalEntry
+from peernet.projections.goals import GoalEntries, GoalEntry
 from peernet.projections.memberships import GroupHistories, GroupHistory, Stay
 
 #: every projection peernet keeps, by name
 PROJECTIONS: dict[str, "Projection[object]"] = {
     p.name: p  # type: ignore[misc]
-    for p in (GroupHistories(), GoalBooks(), MeetingRolls())
+    for p in (GroupHistories(), GoalEntries(), MeetingRolls())
 }
 
 __all__ = [
@@ -45,9 +45,8 @@ __all__ = [
     "Departure",
     "Fact",
     "Fill",
-    "GoalBook",
-    "GoalBooks",
     "GoalCompletion",
+    "GoalEntries",
     "GoalEntry",
     "GroupHistories",
     "GroupHistory",

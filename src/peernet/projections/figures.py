@@ -17,7 +17,7 @@ import attrs
 
 from peernet.domain.common import InvalidValue
 from peernet.projections.attendance import CLOSED, MeetingRoll
-from peernet.projections.goals import MET, WITHDRAWN, GoalBook
+from peernet.projections.goals import MET, WITHDRAWN, GoalEntry
 from peernet.projections.memberships import TURNOVER_DEPARTURES, GroupHistory, Stay
 
 NETWORK = "network"
@@ -420,11 +420,11 @@ class GoalCompletion:
 
 
 def goal_completion(
-    books: Iterable[GoalBook], period: Period, scope: str = NETWORK
+    goals: Iterable[GoalEntry], period: Period, scope: str = NETWORK
 ) -> GoalCompletion:
     due = [
         GoalDue(
-            group_id=book.group_id,
+            group_id=goal.group_id,
             goal_id=goal.goal_id,
             membership_id=goal.membership_id,
             due=goal.due,
@@ -432,8 +432,7 @@ def goal_completion(
             set_position=goal.set_position,
             decided_position=goal.decided_position,
         )
-        for book in books
-        for goal in book.goals.values()
+        for goal in goals
         if period.start <= goal.due <= period.end and goal.status != WITHDRAWN
     ]
     due.sort(key=lambda g: (g.due, g.set_position))
