@@ -197,7 +197,7 @@ def _benchmarks_json(result: Benchmarks, group: str | None) -> dict[str, Any]:
 @_as_option
 @_db_option
 @_json_option
-def benchmarks(  # noqa: PLR0913 - one parameter per option
+def benchmarks(  # noqa: PLR0917 - click passes every option by position
     group: str | None,
     quarter: str,
     min_companies: int,

@@ -57,6 +57,7 @@ from peernet.domain.companies import (
     RecordAcquisition,
     RegisterCompany,
 )
+from peernet.domain.financials import SubmitFinancials, quarter_after, quarter_of
 from peernet.domain.goals import (
     ChallengeGoal,
     Direction,
@@ -143,7 +144,6 @@ from peernet.domain.motions import (
     RaiseMotion,
     quorum_needed,
 )
-from peernet.domain.financials import SubmitFinancials, quarter_after, quarter_of
 from peernet.domain.seats import Situation, first_competitor, months_after
 from peernet.domain.sessions import ChargeDues, RecordPayment
 from peernet.records import Recorded
