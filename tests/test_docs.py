@@ -28,6 +28,7 @@ STREAMS = {
     "motion_id": "motion",
     "meeting_id": "meeting",
     "gathering_id": "gathering",
+    "financials_id": "financials",
     "ledger_id": "ledger",
 }
 

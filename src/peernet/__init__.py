@@ -38,6 +38,15 @@ from peernet.domain.companies import (
     RegisterCompany,
     UnknownCompany,
 )
+from peernet.domain.financials import (
+    CloseQuarter,
+    FiguresInconsistent,
+    FinancialsSubmitted,
+    MalformedQuarter,
+    NegativeHeadCount,
+    QuarterNotOver,
+    SubmitFinancials,
+)
 from peernet.domain.goals import (
     ChallengeGoal,
     Direction,
@@ -74,6 +83,7 @@ from peernet.domain.groups import (
     GroupFormed,
     GroupHasActiveMembers,
     GroupIsClosed,
+    QuarterClosed,
     UnknownGroup,
 )
 from peernet.domain.meetings import (
@@ -233,6 +243,7 @@ __all__ = [
     "CloseGroup",
     "CloseMeeting",
     "CloseMotion",
+    "CloseQuarter",
     "Command",
     "CommandIdReused",
     "CompanyAcquired",
@@ -257,6 +268,8 @@ __all__ = [
     "ExpenseRecorded",
     "FacilitatorAssigned",
     "Fault",
+    "FiguresInconsistent",
+    "FinancialsSubmitted",
     "FormGroup",
     "GatheringClosed",
     "GatheringScheduled",
@@ -286,6 +299,7 @@ __all__ = [
     "InvalidInput",
     "InvalidStoreURL",
     "InvalidValue",
+    "MalformedQuarter",
     "MeetingAddedToGathering",
     "MeetingCancelled",
     "MeetingClosed",
@@ -315,6 +329,7 @@ __all__ = [
     "MotionNotDue",
     "MotionRaised",
     "MotionView",
+    "NegativeHeadCount",
     "Network",
     "NoSeatOffered",
     "NotAnActiveMember",
@@ -330,6 +345,8 @@ __all__ = [
     "Profile",
     "ProgrammeNotComplete",
     "ProgressReported",
+    "QuarterClosed",
+    "QuarterNotOver",
     "RaiseMotion",
     "Reader",
     "RecordAcquisition",
@@ -359,6 +376,7 @@ __all__ = [
     "SponsorshipRecorded",
     "StoreUnavailable",
     "SubjectCannotVote",
+    "SubmitFinancials",
     "SubmitPrep",
     "TakeRoll",
     "TakeSeat",

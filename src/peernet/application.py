@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from fractions import Fraction
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
@@ -54,6 +55,14 @@ from peernet.domain.companies import (
     RecordAcquisition,
     UnknownCompany,
 )
+from peernet.domain.financials import (
+    Financials,
+    FinancialsCommand,
+    FinancialsSubmitted,
+    financials_id_of,
+    quarter_after,
+    quarter_of,
+)
 from peernet.domain.goals import Goal, GoalSet, ReviewGoals, SetGoal, UnknownGoal
 from peernet.domain.groups import Group, GroupFormed, UnknownGroup
 from peernet.domain.meetings import (
@@ -70,6 +79,14 @@ from peernet.domain.memberships import ApplyForMembership, TransferMember, Unkno
 from peernet.domain.money import Money
 from peernet.domain.motions import Motion, MotionRaised, RaiseMotion, UnknownMotion
 from peernet.domain.sessions import ChargeDues
+from peernet.projections.financials import (
+    Benchmarks,
+    FinancialBook,
+    FinancialReview,
+    benchmarks,
+    book_of,
+    review,
+)
 from peernet.records import Recorded
 from peernet.views import (
     AccountEntry,
@@ -116,6 +133,7 @@ _FIRST_TOPICS = {
     "motion_id": f"peernet.{MotionRaised.__name__}",
     "meeting_id": f"peernet.{MeetingScheduled.__name__}",
     "gathering_id": f"peernet.{GatheringScheduled.__name__}",
+    "financials_id": f"peernet.{FinancialsSubmitted.__name__}",
 }
 #: how each kind of stream folds, by the field that names its id (`Event.stream`)
 _EVOLVE: dict[str, Callable[[Any, Any], Any]] = {
@@ -477,6 +495,14 @@ class Network(Application[UUID]):
         found: Gathering | None = self._load("gathering_id", gathering_id, versions)
         return found
 
+    def _financials(
+        self, company_id: UUID, versions: dict[UUID, int] | None = None
+    ) -> Financials | None:
+        found: Financials | None = self._load(
+            "financials_id", financials_id_of(company_id), versions
+        )
+        return found
+
     def _situation(  # noqa: PLR0912, PLR0915 - the one place listing what each command reads
         self, command: Command, versions: dict[UUID, int]
     ) -> seats.Situation:
@@ -559,7 +585,15 @@ class Network(Application[UUID]):
         if reviewed is not None and (held := loaded_groups.get(reviewed)):
             for member in held.memberships:
                 goals_of(member)
+        books: dict[UUID, Financials] = {}
+        if isinstance(command, FinancialsCommand):
+            # a submission reads its company's books, a close every active member's
+            for held in list(loaded_groups.values()):
+                for m in held.active:
+                    if (found := self._financials(m.company_id, versions)) is not None:
+                        books[found.id] = found
         return seats.Situation(
+            financials=books,
             groups=loaded_groups,
             companies=loaded_companies,
             membership_groups=membership_groups,
@@ -842,6 +876,72 @@ class Network(Application[UUID]):
                 entries=tuple(entries),
                 balances=tuple(balances[c] for c in sorted(balances)),
             )
+
+    def _books(self) -> dict[str, FinancialBook]:
+        """Every company's financials, as the benchmarks read them."""
+        found = (self._financials(c) for c in self._directory.companies)
+        return {str(f.company_id): book_of(f) for f in found if f is not None}
+
+    def benchmarks(
+        self,
+        quarter: str,
+        *,
+        group_id: UUID | None = None,
+        reader: Reader | None = None,
+        min_companies: int = 5,
+        max_share: Fraction = Fraction(1, 4),
+    ) -> Benchmarks:
+        """Each metric's network median for `quarter`, withheld (with the reason) when
+        fewer than `min_companies` contribute or one company holds more than `max_share`
+        of the sum behind it; with `group_id`, also the group's median and every
+        member's quartile, which only readers who see inside the group may read."""
+        group_id = _coerced("group_id", UUID | None, group_id)
+        with self._current():
+            if group_id is not None:
+                self._check_inside_as(reader, group_id, "the benchmarks")
+            return benchmarks(
+                self._books().values(),
+                quarter,
+                None if group_id is None else str(group_id),
+                min_companies=min_companies,
+                max_share=max_share,
+            )
+
+    def financial_review(
+        self, company_id: UUID, *, reader: Reader, quarter: str | None = None, quarters: int = 8
+    ) -> FinancialReview:
+        """A company's financial review: its `quarters` quarters up to `quarter` (its
+        latest submitted by default), with metrics, quartiles in its group and trends.
+        Figures show for the quarters submitted in a group the reader sees inside;
+        a reader who sees inside none of the company's groups gets AccessDenied."""
+        company_id = _coerced("company_id", UUID, company_id)
+        with self._current():
+            company = self._company(company_id)
+            if company is None:
+                raise UnknownCompany(company_id)
+            books = self._books()
+            book = books.get(str(company_id), FinancialBook(company_id=str(company_id)))
+            groups = [a.group_id for a in company.applications]
+            groups += [UUID(f.group_id) for f in book.quarters.values()]
+            visible = [g for g in dict.fromkeys(groups) if self._sees(reader, g)]
+            if groups and not visible:
+                raise AccessDenied(reader, groups[-1], "the financials")
+            shown = {str(g) for g in visible}
+            seen = [q for q, f in book.quarters.items() if f.group_id in shown]
+            last = quarter or (
+                max(seen) if seen else quarter_after(quarter_of(self.clock().date()), -1)
+            )
+            return review(books, str(company_id), last, quarters=quarters, visible=shown)
+
+    def _sees(self, reader: Reader | None, group_id: UUID) -> bool:
+        group = self._group(group_id)
+        return group is not None and sees_inside(reader, group)
+
+    def _check_inside_as(self, reader: Reader | None, group_id: UUID, what: str) -> Group:
+        group = self._known_group(group_id)
+        if not sees_inside(reader, group):
+            raise AccessDenied(reader or Reader.staff("anonymous"), group_id, what)
+        return group
 
     def _check_inside(self, reader: Reader, group_id: UUID, what: str) -> Group:
         group = self._known_group(group_id)

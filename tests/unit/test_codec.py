@@ -51,6 +51,7 @@ from peernet.adapters.codec import (
     upcaster,
 )
 from peernet.domain.companies import DuesCharged, PaymentReceived
+from peernet.domain.financials import FinancialsSubmitted, financials_id_of
 from peernet.domain.goals import (
     Direction,
     GoalChallenged,
@@ -62,6 +63,7 @@ from peernet.domain.goals import (
     ProgressReported,
     Target,
 )
+from peernet.domain.groups import QuarterClosed
 from peernet.domain.meetings import (
     AgendaSet,
     Attendance,
@@ -171,6 +173,24 @@ EXAMPLES: dict[str, Callable[[], Event]] = {
         group_id=GROUP, facilitator="Dana", at=AT
     ),
     "peernet.GroupClosed": lambda: GroupClosed(group_id=GROUP, reason="merged", at=AT),
+    "peernet.QuarterClosed": lambda: QuarterClosed(
+        group_id=GROUP, quarter="2009Q4", missing=(MEMBERSHIP,), at=AT
+    ),
+    "peernet.FinancialsSubmitted": lambda: FinancialsSubmitted(
+        financials_id=financials_id_of(COMPANY),
+        company_id=COMPANY,
+        group_id=GROUP,
+        membership_id=MEMBERSHIP,
+        quarter="2009Q4",
+        revision=2,
+        revenue=Money(Decimal("1250000.00"), "USD"),
+        gross_profit=Money(Decimal("500000.50"), "USD"),
+        ebitda=Money(Decimal("-12000.00"), "USD"),
+        recurring_revenue=Money(Decimal("400000.00"), "USD"),
+        service_wages=Money(Decimal("300000.00"), "USD"),
+        head_count=22,
+        at=AT,
+    ),
     "peernet.ApplicantWaitlisted": lambda: ApplicantWaitlisted(
         reason="competes with member Bolt", competitor_id=OTHER, **IDS
     ),

@@ -57,6 +57,7 @@ from peernet.domain.companies import (
     RecordAcquisition,
     RegisterCompany,
 )
+from peernet.domain.financials import SubmitFinancials, quarter_after, quarter_of
 from peernet.domain.goals import (
     ChallengeGoal,
     Direction,
@@ -584,6 +585,11 @@ class _Simulation:
         self.meeting_rng = random.Random(f"{seed} meetings")  # noqa: S311 (a story)
         self.next_meeting: dict[UUID, UUID] = {}
         self.owed: defaultdict[UUID, Decimal] = defaultdict(Decimal)
+        # financials draw from a generator of their own as well
+        self.financials_rng = random.Random(f"{seed} financials")  # noqa: S311 (a story)
+        #: each company's books: quarterly revenue, gross margin, EBITDA margin, recurring
+        #: share, head count, as the story last left them
+        self.books: dict[UUID, tuple[Decimal, float, float, float, int]] = {}
 
     # --- plumbing -----------------------------------------------------------------------
 
@@ -1772,6 +1778,8 @@ class _Simulation:
         if (year, month) == (ACCOUNTABILITY_FROM + 1, 4):
             add(1, self.doubt_a_member)
         add(1, self.charge_dues)
+        if month % 3 == 2:  # the month after a quarter ends, its figures come in
+            add(11, self.submit_financials)
         if month in (1, 7):
             add(28, self.collect)
         if month == _SUMMIT_MONTH:
@@ -1782,6 +1790,55 @@ class _Simulation:
                 add(self._meeting_day(group_id), functools.partial(act, group_id))
                 if act == self.report:
                     add(2, functools.partial(self.prep, group_id))
+
+    def submit_financials(self) -> None:
+        """Every company with an active membership submits the quarter just ended, once
+        (through its first active membership); its figures drift from the last ones."""
+        rng = self.financials_rng
+        quarter = quarter_after(quarter_of(self.month_start.date()), -1)
+        if quarter < f"{ACCOUNTABILITY_FROM}Q1":
+            return
+        done: set[UUID] = set()
+        for group, m in sorted(
+            self._memberships(MembershipStatus.ACTIVE), key=lambda gm: str(gm[1].id)
+        ):
+            if m.company_id in done or group.closed_at is not None:
+                continue
+            done.add(m.company_id)
+            revenue, gross, ebitda, recurring, heads = self.books.get(m.company_id) or (
+                Decimal(rng.randrange(250_000, 4_000_000, 1000)),
+                rng.uniform(0.30, 0.55),
+                rng.uniform(-0.02, 0.18),
+                rng.uniform(0.15, 0.60),
+                rng.randint(8, 60),
+            )
+            revenue = (revenue * Decimal(str(round(rng.uniform(0.94, 1.09), 3)))).quantize(
+                Decimal(1)
+            )
+            gross = min(0.7, max(0.2, gross + rng.uniform(-0.02, 0.02)))
+            ebitda = min(gross - 0.05, max(-0.05, ebitda + rng.uniform(-0.02, 0.025)))
+            recurring = min(0.9, max(0.05, recurring + rng.uniform(-0.01, 0.03)))
+            heads = max(3, heads + rng.randint(-1, 2))
+            self.books[m.company_id] = (revenue, gross, ebitda, recurring, heads)
+            currency = group.charter.currency
+
+            def money(share: float, currency: str = currency, revenue: Decimal = revenue) -> Money:
+                return Money(
+                    (revenue * Decimal(str(round(share, 4)))).quantize(Decimal(1)), currency
+                )
+
+            self._do(
+                SubmitFinancials,
+                membership_id=m.id,
+                quarter=quarter,
+                revenue=Money(revenue, currency),
+                gross_profit=money(gross),
+                ebitda=money(ebitda),
+                recurring_revenue=money(recurring),
+                service_wages=money(0.25),
+                head_count=heads,
+                actor=f"cfo of {self.shadow.profile(m.company_id).name}",
+            )
 
     def _hazards(self, add: Callable[[int, Callable[[], None]], None]) -> None:
         """Each core member may resign, be removed for non-payment or be acquired this

@@ -89,6 +89,9 @@ class Charter:
     partial_miss: Fraction = attrs.field(default=Fraction(1, 2), validator=_share)
     #: absentees pay their share of a meeting's net cost; off, only those present share it
     absentees_pay: bool = True
+    #: financials: every active member submits each quarter's figures; at `CloseQuarter`
+    #: those who did not are flagged (from the charter version in force at the quarter's end)
+    financials_mandatory: bool = False
 
     def dues_for(self, group_format: GroupFormat) -> Decimal:
         return self.dues_in_person if group_format is GroupFormat.IN_PERSON else self.dues_virtual

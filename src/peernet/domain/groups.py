@@ -96,7 +96,19 @@ class GroupClosed(Event):
     reason: str = ""
 
 
-GroupEvent = GroupFormed | CharterAmended | FacilitatorAssigned | GroupClosed
+@attrs.frozen(kw_only=True)
+class QuarterClosed(Event):
+    """`CloseQuarter` ran for the group: the members who had not submitted the quarter's
+    financials (`missing`) were flagged when the charter made them mandatory. Recorded
+    once per quarter, so a second close changes nothing."""
+
+    home = "group_id"
+    group_id: UUID
+    quarter: str
+    missing: tuple[UUID, ...] = ()
+
+
+GroupEvent = GroupFormed | CharterAmended | FacilitatorAssigned | GroupClosed | QuarterClosed
 
 # --- errors ---------------------------------------------------------------------------
 
@@ -159,6 +171,8 @@ class Group:
     memberships: Mapping[UUID, Membership] = MappingProxyType({})
     #: wait-listed memberships in order of arrival
     waitlist: tuple[UUID, ...] = ()
+    #: quarters `CloseQuarter` has closed (for financials), e.g. "2009Q4"
+    closed_quarters: frozenset[str] = frozenset()
 
     @property
     def charter(self) -> Charter:
@@ -269,4 +283,7 @@ def evolve(state: Group | None, event: GroupEvent | MembershipEvent) -> Group:
             return attrs.evolve(state, facilitator=event.facilitator, last_at=event.at)
         case GroupClosed():
             return attrs.evolve(state, closed_at=event.at, last_at=event.at)
+        case QuarterClosed():
+            closed = state.closed_quarters | {event.quarter}
+            return attrs.evolve(state, closed_quarters=closed, last_at=event.at)
     raise AssertionError(f"not a group event: {event!r}")

@@ -14,6 +14,7 @@ import attrs
 from peernet.domain import (
     accountability,
     companies,
+    financials,
     goals,
     groups,
     meetings,
@@ -25,6 +26,7 @@ from peernet.domain.accountability import AccountabilityCommand
 from peernet.domain.charters import GroupFormat
 from peernet.domain.common import Command, Event, InvalidValue, check_forward
 from peernet.domain.companies import CompanyCommand, MembershipApplied
+from peernet.domain.financials import FinancialsCommand
 from peernet.domain.groups import GroupCommand
 from peernet.domain.memberships import GraduateCohort, GraduateMember
 from peernet.domain.seats import SeatCommand, Situation, months_after
@@ -36,13 +38,14 @@ AnyCommand = (
     | SeatCommand
     | AccountabilityCommand
     | SessionCommand
+    | FinancialsCommand
     | GraduateCohort
 )
 
 INITIAL = Situation()
 
 
-def decide(situation: Situation, command: Command) -> list[Event]:
+def decide(situation: Situation, command: Command) -> list[Event]:  # noqa: PLR0911 - one route per kind of command
     """The events `command` records in `situation`, or the error that refuses it."""
     match command:
         case companies.RegisterCompany() | companies.ChangeCompanyProfile():
@@ -55,6 +58,8 @@ def decide(situation: Situation, command: Command) -> list[Event]:
         return accountability.decide(situation, command)
     if isinstance(command, SessionCommand):
         return sessions.decide(situation, command)
+    if isinstance(command, FinancialsCommand):
+        return financials.decide(situation, command)
     if isinstance(command, GraduateCohort):
         return _graduate_cohort(situation, command)
     raise TypeError(f"peernet has no decision for {type(command).__name__}")
@@ -89,6 +94,7 @@ FOLDS: dict[str, tuple[str, Callable[[Any, Any], Any]]] = {
     "motion_id": ("motions", motions.evolve),
     "meeting_id": ("meetings", meetings.evolve),
     "gathering_id": ("gatherings", meetings.evolve_gathering),
+    "financials_id": ("financials", financials.evolve),
 }
 
 

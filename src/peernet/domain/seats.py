@@ -22,6 +22,7 @@ from peernet.domain.companies import (
     Profile,
     RecordAcquisition,
 )
+from peernet.domain.financials import Financials
 from peernet.domain.goals import Goal
 from peernet.domain.groups import (
     AmendCharter,
@@ -88,6 +89,8 @@ class Situation:
     motions: Mapping[UUID, Motion] = attrs.field(factory=dict)
     meetings: Mapping[UUID, Meeting] = attrs.field(factory=dict)
     gatherings: Mapping[UUID, Gathering] = attrs.field(factory=dict)
+    #: each company's financials, by `financials_id_of(company_id)`
+    financials: Mapping[UUID, Financials] = attrs.field(factory=dict)
 
     def group(self, group_id: UUID) -> Group:
         return groups.require(self.groups.get(group_id), group_id)

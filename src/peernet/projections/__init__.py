@@ -29,22 +29,37 @@ from peernet.projections.figures import (
     retention,
     turnover,
 )
+from peernet.projections.financials import (
+    Benchmarks,
+    Figures,
+    FinancialBook,
+    FinancialBooks,
+    FinancialReview,
+    MetricBenchmark,
+    NetworkFigure,
+    ReviewQuarter,
+    benchmarks,
+    review,
+)
 from peernet.projections.goals import GoalEntries, GoalEntry
 from peernet.projections.memberships import GroupHistories, GroupHistory, Stay
 
 #: every projection peernet keeps, by name
 PROJECTIONS: dict[str, "Projection[object]"] = {
     p.name: p  # type: ignore[misc]
-    for p in (GroupHistories(), GoalEntries(), MeetingRolls())
+    for p in (GroupHistories(), GoalEntries(), MeetingRolls(), FinancialBooks())
 }
 
 __all__ = [
-    "NETWORK",
-    "PROJECTIONS",
     "AttendanceRate",
+    "Benchmarks",
     "Departure",
     "Fact",
+    "Figures",
     "Fill",
+    "FinancialBook",
+    "FinancialBooks",
+    "FinancialReview",
     "GoalCompletion",
     "GoalEntries",
     "GoalEntry",
@@ -54,18 +69,25 @@ __all__ = [
     "MeetingRoll",
     "MeetingRolls",
     "MemberDays",
+    "MetricBenchmark",
+    "NETWORK",
+    "NetworkFigure",
+    "PROJECTIONS",
     "Period",
     "Presence",
     "Projection",
     "Retention",
+    "ReviewQuarter",
     "Stay",
     "Target",
     "Turnover",
     "attendance",
+    "benchmarks",
     "fill",
     "fold",
     "goal_completion",
     "growth",
     "retention",
+    "review",
     "turnover",
 ]
