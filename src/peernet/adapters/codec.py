@@ -26,6 +26,7 @@ gives `FORGOTTEN` (`None` in raw facts); see docs/confidentiality.md.
 import functools
 import hashlib
 import types
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
@@ -198,9 +199,10 @@ def _attrs_inside(kind: Any) -> tuple[type[Any], bool] | None:
     return None
 
 
-_PATHS: dict[type[Any], tuple[FieldPath, ...]] = {}
+# Weak: a class defined for a while (a test's event) is not kept alive by the cache.
+_PATHS: "weakref.WeakKeyDictionary[type[Any], tuple[FieldPath, ...]]" = weakref.WeakKeyDictionary()
 #: the declared type of the value at each confidential path, by class
-_KINDS: dict[type[Any], dict[FieldPath, Any]] = {}
+_KINDS: "weakref.WeakKeyDictionary[type[Any], dict[FieldPath, Any]]" = weakref.WeakKeyDictionary()
 
 
 def confidential_paths(cls: type[Any]) -> tuple[FieldPath, ...]:

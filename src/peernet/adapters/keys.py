@@ -38,6 +38,8 @@ KEY_ENV_VAR = "PEERNET_KEY"
 class EncryptionKeyError(InvalidInput):
     """A problem with the encryption keys of a store."""
 
+    rule = "encryption_keys"
+
 
 class InvalidKey(EncryptionKeyError):
     rule = "valid_key"
@@ -65,6 +67,16 @@ class KeyRequired(EncryptionKeyError):
         super().__init__(
             f"store {store} holds encrypted fields: set {KEY_ENV_VAR} or name a key file "
             "with ?key_file=PATH in the store URL"
+        )
+
+
+class SealBroken(EncryptionKeyError):
+    rule = "sealed_values_intact"
+
+    def __init__(self, company_id: UUID) -> None:
+        super().__init__(
+            f"a sealed value of company {company_id} does not open: it was changed or moved",
+            company_id=company_id,
         )
 
 
@@ -363,8 +375,13 @@ class KeyRing:
         key = self._key(company_id, create=False)
         if key is None:
             return None
+        from cryptography.exceptions import InvalidTag  # noqa: PLC0415 - extra
+
         raw = base64.b64decode(sealed)
-        return bytes(key.decrypt(raw[:_NONCE], raw[_NONCE:], context))
+        try:
+            return bytes(key.decrypt(raw[:_NONCE], raw[_NONCE:], context))
+        except InvalidTag:
+            raise SealBroken(company_id) from None
 
     def forget(self, company_id: UUID) -> None:
         """Destroy the company's key: in this process and in the store (when still there:
