@@ -34,6 +34,7 @@ from eventsourcing.persistence import (
 )
 
 from peernet.adapters.codec import GENESIS, CommandHandled, PeerNetMapper, StreamRef, converter
+from peernet.adapters.keys import EncryptionOff, KeyRequired, KeyRing, key_table, master_key
 from peernet.adapters.storage import StoreUnavailable, default_url, redact, settings_for
 from peernet.audit import replay
 from peernet.audit.trail import AuditEntry, trail
@@ -50,7 +51,9 @@ from peernet.domain.common import (
 )
 from peernet.domain.companies import (
     Company,
+    CompanyForgotten,
     CompanyRegistered,
+    ForgetCompany,
     MembershipApplied,
     RecordAcquisition,
     UnknownCompany,
@@ -233,9 +236,15 @@ class Network(Application[UUID]):
         env: Mapping[str, str] | None = None,
         clock: Callable[[], datetime] = _utc_now,
         max_attempts: int = 8,
+        key: str | bytes | None = None,
     ) -> None:
+        """`key`: the master key confidential fields are encrypted under (base64 text of
+        32 bytes), else the file ``?key_file=PATH`` in the URL names, else the
+        ``PEERNET_KEY`` environment variable; none: they are stored in the clear."""
         self.url = default_url() if url is None else url
         settings = settings_for(self.url)
+        key_file = settings.pop("KEY_FILE", None)
+        master = master_key(key, key_file)
         settings["MAPPER_TOPIC"] = "peernet.adapters.codec:PeerNetMapper"
         settings.update(env or {})
         # eventsourcing reads PEERNET_<KEY> before <KEY>: name the URL's settings both ways,
@@ -258,6 +267,8 @@ class Network(Application[UUID]):
                 raise StoreUnavailable(self.url, str(error)) from None
         assert isinstance(self.mapper, PeerNetMapper)
         self.codec: PeerNetMapper = self.mapper
+        with self._store_errors():
+            self._open_keys(master)
         self.clock = clock
         self.max_attempts = max_attempts
         self._lock = threading.RLock()
@@ -271,6 +282,23 @@ class Network(Application[UUID]):
 
     def __repr__(self) -> str:
         return f"Network({redact(self.url)!r})"
+
+    def _open_keys(self, master: bytes | None) -> None:
+        """Seal confidential fields under `master` (checked against the store's), or
+        refuse a store that was encrypted when no key is given."""
+        table = key_table(self.recorder)
+        if master is None:
+            if table.exists():
+                raise KeyRequired(redact(self.url))
+            return
+        ring = KeyRing(master, table, redact(self.url))
+        ring.open_store()
+        self.codec.keys = ring
+
+    @property
+    def encrypted(self) -> bool:
+        """Whether confidential fields are sealed with a key (see docs/confidentiality.md)."""
+        return self.codec.keys is not None
 
     def __del__(self) -> None:
         # A network left open is closed when collected; by then its store may be gone
@@ -291,6 +319,8 @@ class Network(Application[UUID]):
         """
         if not isinstance(command, network.AnyCommand):
             raise InvalidValue(f"{type(command).__name__} is not a peernet command")
+        if isinstance(command, ForgetCompany) and not self.encrypted:
+            raise EncryptionOff(command.company_id)
         correlation_id = _coerced("correlation_id", UUID | None, correlation_id)
         with self._lock, self._store_errors():
             for attempt in range(1, self.max_attempts + 1):
@@ -394,6 +424,19 @@ class Network(Application[UUID]):
                 cache[r.stream_id] = (_EVOLVE[kind](state, r.event), r.version)
             elif r.version > version + 1:
                 del cache[r.stream_id]  # a gap: reload it when next needed
+        forgotten = [r.event for r in records if isinstance(r.event, CompanyForgotten)]
+        if forgotten:
+            self._shred(forgotten)
+
+    def _shred(self, forgotten: list[CompanyForgotten]) -> None:
+        """After `CompanyForgotten` is recorded (here or by another process): destroy the
+        company's key if it is still kept, and drop every cached state, which may hold
+        its fields in the clear; they reload from the store as forgotten."""
+        for event in forgotten:
+            if self.codec.keys is not None:
+                self.codec.keys.forget(event.company_id)
+        for cache in self._states.values():
+            cache.clear()
 
     def _handled(self, command: Command) -> tuple[Recorded, ...] | None:
         """What the first execution of this command id recorded, if there was one."""
@@ -429,6 +472,8 @@ class Network(Application[UUID]):
         if top - self._seen > _TAIL_LIMIT:
             for cache in self._states.values():
                 cache.clear()
+            if self.codec.keys is not None:
+                self.codec.keys.drop_cache()  # a company may have been forgotten meanwhile
             self._scan_directory(self._seen, top)
         else:
             for notification in self._notifications(self._seen, top):

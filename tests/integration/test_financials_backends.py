@@ -111,7 +111,7 @@ def test_the_projected_books_equal_the_facades_and_give_the_same_benchmarks(
 ) -> None:
     """Folding the log, the persisted read model and the facade agree."""
     folded = fold(FinancialBooks(), (fact_of(r) for r in network.recorded()))
-    kept = ReadModels(network).views(FinancialBooks.name)
+    kept = ReadModels(network, [FinancialBooks()]).views(FinancialBooks.name)
 
     def plain(books: dict[str, object]) -> dict[str, object]:
         return {

@@ -19,6 +19,7 @@ from peernet import (
     Charter,
     CharterAmended,
     CompanyAcquired,
+    CompanyForgotten,
     CompanyProfileChanged,
     CompanyRegistered,
     Event,
@@ -154,6 +155,7 @@ EXAMPLES: dict[str, Callable[[], Event]] = {
     "peernet.CompanyAcquired": lambda: CompanyAcquired(
         company_id=COMPANY, acquirer="MegaCorp", at=AT
     ),
+    "peernet.CompanyForgotten": lambda: CompanyForgotten(company_id=COMPANY, at=AT),
     "peernet.MembershipApplied": lambda: MembershipApplied(
         core=True, transferred_from=OTHER, **IDS
     ),

@@ -1213,4 +1213,10 @@ def main() -> None:
 
 
 # Commands kept in modules of their own register themselves on `cli` when imported.
-from peernet.adapters import cli_audit, cli_financials, cli_meetings, cli_reports  # noqa: E402, F401
+from peernet.adapters import (  # noqa: E402, F401
+    cli_audit,
+    cli_financials,
+    cli_meetings,
+    cli_privacy,
+    cli_reports,
+)

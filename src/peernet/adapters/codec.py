@@ -14,25 +14,45 @@ its JSON envelope, `"chain"`, is sha256 over the previous event's chain in the s
 stream (`GENESIS` for a first event) and the event's canonical bytes: its topic, stream
 id, version and its state exactly as written, without the chain. `peernet.audit.verify`
 recomputes it; docs/auditing.md says what it catches and what it cannot.
+
+Confidential fields (attrs metadata ``confidential``) are sealed here when the network
+has a key (`keys`, a `KeyRing`): each value is replaced in the JSON by
+``{"$sealed": "<base64>"}``, AES-GCM under the data key of the event's `company_id`,
+*before* the chain is computed, so the chain covers the ciphertext as stored and stays
+valid when the company's key is destroyed. Opening a sealed value whose key is gone
+gives `FORGOTTEN` (`None` in raw facts); see docs/confidentiality.md.
 """
 
+import functools
 import hashlib
+import types
+import weakref
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, get_origin
+from typing import TYPE_CHECKING, Any, Union, get_args, get_origin
 from uuid import UUID
 
 import attrs
 import orjson
+from cattrs.gen import make_dict_unstructure_fn
 from cattrs.preconf.orjson import make_converter
 from eventsourcing.persistence import Mapper, StoredEvent
 
 # Importing the aggregates registers their event classes as subclasses of Event.
 from peernet.domain import companies, goals, groups, memberships, motions  # noqa: F401
-from peernet.domain.common import Event, InvalidInput
+from peernet.domain.common import (
+    Event,
+    Forgotten,
+    InvalidInput,
+    forgotten_value,
+    is_confidential,
+)
 from peernet.records import Recorded
+
+if TYPE_CHECKING:
+    from peernet.adapters.keys import KeyRing
 
 TOPIC_PREFIX = "peernet."
 
@@ -56,6 +76,20 @@ def _is_frozenset(type_: Any) -> bool:
 
 
 converter.register_unstructure_hook_func(_is_frozenset, sorted)
+
+
+def _attrs_hook(cls: type[Any]) -> Callable[[Any], Any]:
+    """cattrs' own hook for an attrs class, except that a forgotten value (`FORGOTTEN`,
+    in a field of any type) unstructures as the text "forgotten"."""
+    made = make_dict_unstructure_fn(cls, converter)
+
+    def unstructure(value: Any) -> Any:
+        return str(value) if isinstance(value, Forgotten) else made(value)
+
+    return unstructure
+
+
+converter.register_unstructure_hook_factory(attrs.has, _attrs_hook)
 
 
 @attrs.frozen(kw_only=True)
@@ -141,6 +175,125 @@ def unchain(plain: bytes) -> tuple[bytes, str | None]:
     return plain, None
 
 
+# --- confidential fields -------------------------------------------------------------------
+
+#: the key of the JSON object a sealed value is stored as
+SEALED = "$sealed"
+#: where a confidential value sits in an event's unstructured data: field names, and "*"
+#: for every item of a collection
+FieldPath = tuple[str, ...]
+
+
+def _attrs_inside(kind: Any) -> tuple[type[Any], bool] | None:
+    """The attrs class a field of type `kind` holds (directly, optionally, or as the
+    items of a tuple, list or set), and whether it is a collection of them."""
+    if isinstance(kind, type) and attrs.has(kind):
+        return kind, False
+    origin, args = get_origin(kind), get_args(kind)
+    if origin in (Union, types.UnionType):
+        inner = [a for a in args if a is not type(None)]
+        return _attrs_inside(inner[0]) if len(inner) == 1 else None
+    if origin in (tuple, list, frozenset, set) and args:
+        found = _attrs_inside(args[0])
+        return (found[0], True) if found and not found[1] else None
+    return None
+
+
+# Weak: a class defined for a while (a test's event) is not kept alive by the cache.
+_PATHS: "weakref.WeakKeyDictionary[type[Any], tuple[FieldPath, ...]]" = weakref.WeakKeyDictionary()
+#: the declared type of the value at each confidential path, by class
+_KINDS: "weakref.WeakKeyDictionary[type[Any], dict[FieldPath, Any]]" = weakref.WeakKeyDictionary()
+
+
+def confidential_paths(cls: type[Any]) -> tuple[FieldPath, ...]:
+    """Where the confidential fields of an attrs class sit, nested values included."""
+    if (known := _PATHS.get(cls)) is not None:
+        return known
+    attrs.resolve_types(cls)
+    kinds: dict[FieldPath, Any] = {}
+    for field in attrs.fields(cls):
+        if is_confidential(field):
+            kinds[(field.name,)] = field.type
+        elif (inner := _attrs_inside(field.type)) is not None:
+            many = ("*",) if inner[1] else ()
+            for sub in confidential_paths(inner[0]):
+                kinds[(field.name, *many, *sub)] = _KINDS[inner[0]][sub]
+    _KINDS[cls] = kinds
+    _PATHS[cls] = tuple(kinds)
+    return _PATHS[cls]
+
+
+def _check_contract(cls: type[Event]) -> None:
+    if confidential_paths(cls) and "company_id" not in attrs.fields_dict(cls):
+        raise TypeError(
+            f"{cls.__name__} holds confidential fields but no company_id: "
+            "the company's key seals them"
+        )
+
+
+def _rewrite(data: Any, path: FieldPath, change: Callable[[Any, FieldPath], Any]) -> Any:
+    """`data` with the value at `path` replaced by `change(value, path walked)`, through
+    nested dicts and lists (a missing or null step is left alone)."""
+
+    def walk(node: Any, rest: FieldPath, walked: FieldPath) -> Any:
+        if node is None:
+            return None
+        if not rest:
+            return change(node, walked)
+        head, tail = rest[0], rest[1:]
+        if head == "*":
+            return [walk(item, tail, (*walked, str(i))) for i, item in enumerate(node)]
+        if not isinstance(node, dict) or head not in node:
+            return node
+        return {**node, head: walk(node[head], tail, (*walked, head))}
+
+    return walk(data, path, ())
+
+
+def _context(topic: str, company_id: str, walked: FieldPath) -> bytes:
+    """What a sealed value is bound to: its event type, company and place in the event."""
+    return f"{topic}|{company_id}|{'.'.join(walked)}".encode()
+
+
+def is_sealed(value: Any) -> bool:
+    return isinstance(value, dict) and len(value) == 1 and SEALED in value
+
+
+def _blank(data: Any, cls: type[Any], forgotten: set[FieldPath]) -> Any:
+    """Structure `data` as `cls`, the values at the `forgotten` paths set to what a
+    forgotten company leaves; built without validators, which the sentinel need not meet."""
+    values: dict[str, Any] = {}
+    for field in attrs.fields(cls):
+        if field.name not in data:
+            continue
+        here = {p[1:] for p in forgotten if p[0] == field.name}
+        value = data[field.name]
+        if () in here:
+            values[field.name] = forgotten_value(field.type)
+        elif here and value is not None and (inner := _attrs_inside(field.type)) is not None:
+            inner_cls, many = inner
+            if many:
+                items = [
+                    _blank(item, inner_cls, {p[1:] for p in here if p[0] == str(i)})
+                    for i, item in enumerate(value)
+                ]
+                values[field.name] = get_origin(field.type)(items)
+            else:
+                values[field.name] = _blank(value, inner_cls, here)
+        else:
+            values[field.name] = converter.structure(value, field.type)
+    built = object.__new__(cls)
+    for field in attrs.fields(cls):
+        if field.name in values:
+            value = values[field.name]
+        elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+            value = field.default.factory()
+        else:
+            value = field.default
+        object.__setattr__(built, field.name, value)
+    return built
+
+
 def schema_of(cls: type[Event]) -> int:
     return int(getattr(cls, "schema", 1))
 
@@ -164,6 +317,10 @@ class PeerNetMapper(Mapper[UUID]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.types = event_types()
+        for cls in self.types.values():
+            _check_contract(cls)
+        #: the keys confidential fields are sealed with; None: they are stored in the clear
+        self.keys: KeyRing | None = None
 
     def encode(self, recorded: Recorded, previous: str = GENESIS) -> StoredEvent:
         """The stored form of `recorded`, chained over `previous`, the chain of the event
@@ -185,10 +342,59 @@ class PeerNetMapper(Mapper[UUID]):
             stored.append(sealed)
         return stored
 
+    def seal(self, event: Event, data: dict[str, Any]) -> dict[str, Any]:
+        """An event's unstructured data with its confidential values sealed under its
+        company's key (as is without a key, or without confidential fields)."""
+        keys, paths = self.keys, confidential_paths(type(event))
+        if keys is None or not paths:
+            return data
+        company = getattr(event, "company_id")  # noqa: B009 - the contract, checked at start
+        topic = topic_of(event)
+
+        def seal(value: Any, walked: FieldPath) -> Any:
+            plain = orjson.dumps(value)
+            return {SEALED: keys.seal(company, plain, _context(topic, str(company), walked))}
+
+        for path in paths:
+            data = _rewrite(data, path, seal)
+        return data
+
+    def unseal(self, topic: str, data: dict[str, Any]) -> tuple[dict[str, Any], set[FieldPath]]:
+        """Stored data with its sealed values opened, and the paths of those that could
+        not be (the company was forgotten: they hold what `FORGOTTEN` unstructures to,
+        "forgotten" or ["forgotten"])."""
+        event_type = self.types.get(topic)
+        paths = confidential_paths(event_type) if event_type else ()
+        forgotten: set[FieldPath] = set()
+        if not paths:
+            return data, forgotten
+        company = data.get("company_id")
+
+        def open_(value: Any, walked: FieldPath, kind: Any) -> Any:
+            if not is_sealed(value):
+                return value  # written before a key was set: in the clear
+            if self.keys is None:
+                raise InvalidInput(
+                    "its confidential fields are encrypted and no key is set (PEERNET_KEY)"
+                )
+            plain = self.keys.open(
+                UUID(company), value[SEALED], _context(topic, str(company), walked)
+            )
+            if plain is None:
+                forgotten.add(walked)
+                return converter.unstructure(forgotten_value(kind))
+            return orjson.loads(plain)
+
+        assert event_type is not None
+        kinds = _KINDS[event_type]
+        for path in paths:
+            data = _rewrite(data, path, functools.partial(open_, kind=kinds[path]))
+        return data, forgotten
+
     def _sealed(self, recorded: Recorded, previous: str) -> tuple[StoredEvent, str]:
         event_type = type(recorded.event)
         payload: dict[str, Any] = {
-            "event": converter.unstructure(recorded.event, event_type),
+            "event": self.seal(recorded.event, converter.unstructure(recorded.event, event_type)),
             "actor": recorded.actor,
             "recorded_at": recorded.recorded_at,
             "command_id": recorded.command_id,
@@ -239,14 +445,19 @@ class PeerNetMapper(Mapper[UUID]):
         self, stored: StoredEvent, event_type: type[Event], position: int | None
     ) -> Recorded:
         payload = orjson.loads(self.plain(stored))
-        data = payload["event"]
+        data, forgotten = self.unseal(stored.topic, payload["event"])
         schema = payload.get("schema", 1)
         while schema < schema_of(event_type):
             data = _UPCASTERS[(stored.topic, schema)](data)
             schema += 1
         stream_id = stored.originator_id
+        event = (
+            _blank(data, event_type, forgotten)
+            if forgotten
+            else converter.structure(data, event_type)
+        )
         return Recorded(
-            event=converter.structure(data, event_type),
+            event=event,
             stream_id=stream_id if isinstance(stream_id, UUID) else UUID(stream_id),
             version=stored.originator_version,
             actor=payload["actor"],

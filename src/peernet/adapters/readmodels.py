@@ -275,8 +275,9 @@ class Row(NamedTuple):
 
 def facts(codec: PeerNetMapper, notifications: Iterable[Notification | Row]) -> Iterator[Fact]:
     """Facts read straight from stored bytes: JSON, deciphered and decompressed as the
-    mapper would, upcast when stored under an older schema, never structured into attrs
-    classes (the fold reads the few fields it needs)."""
+    mapper would, confidential fields opened (or "forgotten"), upcast when stored under an
+    older schema, never structured into attrs classes (the fold reads the few fields it
+    needs)."""
     prefix = len(TOPIC_PREFIX)
     cipher, compressor = codec.cipher, codec.compressor
     for n in notifications:
@@ -286,7 +287,7 @@ def facts(codec: PeerNetMapper, notifications: Iterable[Notification | Row]) -> 
         if compressor:
             state = compressor.decompress(state)
         payload = orjson.loads(state)
-        data = payload["event"]
+        data, _ = codec.unseal(n.topic, payload["event"])
         if (schema := payload.get("schema", 1)) < schema_of(codec.types[n.topic]):
             while schema < schema_of(codec.types[n.topic]):
                 data = _UPCASTERS[(n.topic, schema)](data)

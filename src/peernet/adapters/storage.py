@@ -8,6 +8,10 @@
   ``?connect_timeout=SECONDS`` (default 5), ``?pool_size=N``, ``?lock_timeout=SECONDS``
   (how long a writer waits for the table lock; default 0, no limit).
 
+Every URL takes ``?key_file=PATH``: the file holding the master key that confidential
+fields are encrypted under (else the ``PEERNET_KEY`` environment variable; see
+docs/confidentiality.md).
+
 Any other eventsourcing setting can still be given through `env` or the environment.
 """
 
@@ -18,6 +22,8 @@ from urllib.parse import parse_qsl, unquote, urlsplit
 from peernet.domain.common import InvalidInput
 
 DEFAULT_URL = "sqlite:///peernet.db"
+#: the URL option naming the master key's file, and the setting it becomes
+_KEY = {"key_file": "KEY_FILE"}
 ENV_VAR = "PEERNET_DB"
 
 
@@ -77,7 +83,7 @@ def settings_for(url: str) -> dict[str, str]:
     if scheme == "memory":
         if parts.netloc or parts.path not in ("", "/"):
             raise InvalidStoreURL(url, "memory:// takes no path")
-        return {"PERSISTENCE_MODULE": "eventsourcing.popo"}
+        return {"PERSISTENCE_MODULE": "eventsourcing.popo", **_options(url, parts.query, _KEY)}
     if scheme == "sqlite":
         return _sqlite(url, parts.netloc, parts.path, parts.query)
     if scheme in ("postgresql", "postgres"):
@@ -99,7 +105,7 @@ def _sqlite(url: str, netloc: str, path: str, query: str) -> dict[str, str]:
         "SQLITE_DBNAME": str(Path(file).expanduser()),
         "SQLITE_LOCK_TIMEOUT": "10",
     }
-    settings.update(_options(url, query, {"lock_timeout": "SQLITE_LOCK_TIMEOUT"}))
+    settings.update(_options(url, query, {"lock_timeout": "SQLITE_LOCK_TIMEOUT", **_KEY}))
     return settings
 
 
@@ -130,6 +136,7 @@ def _postgres(url: str) -> dict[str, str]:
                 "connect_timeout": "POSTGRES_CONNECT_TIMEOUT",
                 "pool_size": "POSTGRES_POOL_SIZE",
                 "lock_timeout": "POSTGRES_LOCK_TIMEOUT",
+                **_KEY,
             },
         )
     )

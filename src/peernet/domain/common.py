@@ -190,3 +190,69 @@ class Event:
         """The kind of stream the event is recorded in (the field naming its id) and its id."""
         stream_id: UUID = getattr(self, self.home)
         return self.home, stream_id
+
+
+# --- confidential fields ----------------------------------------------------------------
+
+#: the attrs metadata key that marks a field confidential: `metadata={"confidential": True}`.
+#: Every event holding such a field (itself or in a nested attrs value) carries `company_id`,
+#: the company whose key encrypts it at rest (see docs/confidentiality.md).
+CONFIDENTIAL = "confidential"
+
+
+class Forgotten(str):
+    """The value of a confidential field whose company was forgotten: its key is gone, so
+    what was written cannot be read. A `str` (it reads "forgotten"), so a name or a
+    contact shows as such; a forgotten collection holds only this value."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "FORGOTTEN"
+
+
+FORGOTTEN = Forgotten("forgotten")
+
+
+def is_forgotten(value: object) -> bool:
+    """Whether a field's value is what a forgotten company left: `FORGOTTEN`, or a
+    collection holding only it."""
+    if isinstance(value, Forgotten):
+        return True
+    if isinstance(value, tuple | list | frozenset | set) and value:
+        return all(isinstance(v, Forgotten) for v in value)
+    return False
+
+
+def forgotten_value(kind: Any) -> Any:
+    """What a forgotten field of declared type `kind` holds: `FORGOTTEN`, or a collection
+    of it for a collection type."""
+    origin = getattr(kind, "__origin__", None)
+    if origin in (tuple, list, frozenset, set):
+        return origin((FORGOTTEN,))
+    return FORGOTTEN
+
+
+def is_confidential(field: "attrs.Attribute[Any]") -> bool:
+    return bool(field.metadata.get(CONFIDENTIAL))
+
+
+def forget(value: Any) -> Any:
+    """`value` (an attrs instance) with every confidential field, nested ones too, set to
+    what a forgotten company leaves (`forgotten_value`). Validators are bypassed: the
+    sentinel need not satisfy them. Values without confidential fields come back as is."""
+    if not attrs.has(type(value)):
+        return value
+    changes: dict[str, Any] = {}
+    for field in attrs.fields(type(value)):
+        held = getattr(value, field.name)
+        if is_confidential(field):
+            changes[field.name] = forgotten_value(field.type)
+        elif attrs.has(type(held)) and (blank := forget(held)) is not held:
+            changes[field.name] = blank
+    if not changes:
+        return value
+    copy = object.__new__(type(value))
+    for field in attrs.fields(type(value)):
+        object.__setattr__(copy, field.name, changes.get(field.name, getattr(value, field.name)))
+    return copy

@@ -1,7 +1,8 @@
 """Company: a member business, its profile, and the memberships it applied for.
 
 A company's stream holds its own acts: registering, changing its profile, applying to a
-group (`MembershipApplied`, which claims the company's one core seat), being acquired.
+group (`MembershipApplied`, which claims the company's one core seat), being acquired,
+being forgotten (`CompanyForgotten`: its confidential fields can no longer be read).
 """
 
 import enum
@@ -11,6 +12,7 @@ from uuid import UUID, uuid4
 import attrs
 
 from peernet.domain.common import (
+    CONFIDENTIAL,
     Command,
     Event,
     InvalidInput,
@@ -20,6 +22,7 @@ from peernet.domain.common import (
     at_least,
     check_forward,
     coerce_fields,
+    forget,
     non_empty,
 )
 from peernet.domain.money import Money
@@ -45,15 +48,16 @@ def _lines(values: frozenset[str] | set[str] | list[str] | tuple[str, ...]) -> f
 @attrs.frozen(kw_only=True)
 class Profile:
     """What the network knows of a company; two profiles compete when their territories
-    overlap and they share a business line."""
+    overlap and they share a business line. Its name and representatives are personal
+    data: confidential, encrypted at rest with the company's key when a key is set."""
 
-    name: str = attrs.field(validator=non_empty)
+    name: str = attrs.field(validator=non_empty, metadata={CONFIDENTIAL: True})
     kind: CompanyKind
     territory: Territory
     business_lines: frozenset[str] = attrs.field(converter=_lines)
     head_count: int = attrs.field(validator=at_least(0))
     revenue_band: str = attrs.field(validator=non_empty)
-    representatives: tuple[str, ...] = ()
+    representatives: tuple[str, ...] = attrs.field(default=(), metadata={CONFIDENTIAL: True})
 
     def __attrs_post_init__(self) -> None:
         coerce_fields(self)
@@ -87,6 +91,14 @@ class RecordAcquisition(Command):
     acquirer: str = attrs.field(validator=non_empty)
 
 
+@attrs.frozen(kw_only=True)
+class ForgetCompany(Command):
+    """The company asked to be forgotten: its key is destroyed, so its confidential fields
+    read as `FORGOTTEN` from then on; every count, rate and tally stays as it was."""
+
+    company_id: UUID
+
+
 CompanyCommand = RegisterCompany | ChangeCompanyProfile
 
 # --- events ---------------------------------------------------------------------------
@@ -111,6 +123,14 @@ class CompanyAcquired(Event):
     home = "company_id"
     company_id: UUID
     acquirer: str
+
+
+@attrs.frozen(kw_only=True)
+class CompanyForgotten(Event):
+    """The company's key was destroyed: its confidential fields, in every event, are gone."""
+
+    home = "company_id"
+    company_id: UUID
 
 
 @attrs.frozen(kw_only=True)
@@ -153,6 +173,7 @@ CompanyEvent = (
     CompanyRegistered
     | CompanyProfileChanged
     | CompanyAcquired
+    | CompanyForgotten
     | MembershipApplied
     | DuesCharged
     | PaymentReceived
@@ -185,6 +206,28 @@ class CompanyWasAcquired(RuleViolation):
         )
 
 
+class CompanyWasForgotten(RuleViolation):
+    rule = "forgotten_company_is_gone"
+
+    def __init__(self, company_id: UUID) -> None:
+        super().__init__(
+            f"company {company_id} was forgotten and can take no further part",
+            company_id=company_id,
+        )
+
+
+class CompanyStillMember(RuleViolation):
+    rule = "forget_only_after_leaving"
+
+    def __init__(self, company_id: UUID, group_id: UUID) -> None:
+        super().__init__(
+            f"company {company_id} still holds a membership of group {group_id}; "
+            "it must leave every group before it can be forgotten",
+            company_id=company_id,
+            group_id=group_id,
+        )
+
+
 # --- state ----------------------------------------------------------------------------
 
 
@@ -205,6 +248,7 @@ class Company:
     applications: tuple[Application, ...] = ()
     dues: tuple[DuesCharged, ...] = ()
     payments: tuple[PaymentReceived, ...] = ()
+    forgotten: bool = False
 
     def charged(self, membership_id: UUID, month: date) -> bool:
         return any(d.membership_id == membership_id and d.month == month for d in self.dues)
@@ -218,9 +262,11 @@ INITIAL: Company | None = None
 
 
 def require(state: Company | None, company_id: UUID) -> Company:
-    """The company, registered and not acquired, or the error that says why not."""
+    """The company, registered, not acquired nor forgotten, or the error that says why not."""
     if state is None:
         raise UnknownCompany(company_id)
+    if state.forgotten:
+        raise CompanyWasForgotten(company_id)
     if state.acquired:
         raise CompanyWasAcquired(company_id)
     return state
@@ -246,7 +292,7 @@ def decide(state: Company | None, command: CompanyCommand) -> list[CompanyEvent]
             ]
 
 
-def evolve(state: Company | None, event: CompanyEvent) -> Company:
+def evolve(state: Company | None, event: CompanyEvent) -> Company:  # noqa: PLR0911 - one per event
     match event:
         case CompanyRegistered():
             return Company(
@@ -261,6 +307,10 @@ def evolve(state: Company | None, event: CompanyEvent) -> Company:
             return attrs.evolve(state, profile=event.profile, last_at=event.at)
         case CompanyAcquired():
             return attrs.evolve(state, acquirer=event.acquirer, last_at=event.at)
+        case CompanyForgotten():
+            return attrs.evolve(
+                state, profile=forget(state.profile), forgotten=True, last_at=event.at
+            )
         case MembershipApplied():
             application = Application(
                 membership_id=event.membership_id, group_id=event.group_id, core=event.core

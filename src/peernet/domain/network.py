@@ -34,6 +34,7 @@ from peernet.domain.sessions import SessionCommand
 
 AnyCommand = (
     CompanyCommand
+    | companies.ForgetCompany
     | GroupCommand
     | SeatCommand
     | AccountabilityCommand
@@ -45,11 +46,13 @@ AnyCommand = (
 INITIAL = Situation()
 
 
-def decide(situation: Situation, command: Command) -> list[Event]:  # noqa: PLR0911 - one route per kind of command
+def decide(situation: Situation, command: Command) -> list[Event]:  # noqa: PLR0911 - a router
     """The events `command` records in `situation`, or the error that refuses it."""
     match command:
         case companies.RegisterCompany() | companies.ChangeCompanyProfile():
             return list(companies.decide(situation.companies.get(command.company_id), command))
+        case companies.ForgetCompany():
+            return _forget(situation, command)
         case groups.FormGroup() | groups.AssignFacilitator():
             return list(groups.decide(situation.groups.get(command.group_id), command))
     if isinstance(command, SeatCommand):
@@ -63,6 +66,23 @@ def decide(situation: Situation, command: Command) -> list[Event]:  # noqa: PLR0
     if isinstance(command, GraduateCohort):
         return _graduate_cohort(situation, command)
     raise TypeError(f"peernet has no decision for {type(command).__name__}")
+
+
+def _forget(situation: Situation, command: companies.ForgetCompany) -> list[Event]:
+    """A company is forgotten once, and only after it left every group: a member's name
+    is what its peers know it by."""
+    company = situation.companies.get(command.company_id)
+    if company is None:
+        raise companies.UnknownCompany(command.company_id)
+    if company.forgotten:
+        raise companies.CompanyWasForgotten(command.company_id)
+    check_forward("company", company.id, command.at, company.last_at)
+    for application in company.applications:
+        group = situation.groups.get(application.group_id)
+        held = group.memberships.get(application.membership_id) if group else None
+        if held is not None and held.status.open:
+            raise companies.CompanyStillMember(company.id, application.group_id)
+    return [companies.CompanyForgotten(company_id=company.id, at=command.at)]
 
 
 def _graduate_cohort(situation: Situation, command: GraduateCohort) -> list[Event]:

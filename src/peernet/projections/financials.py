@@ -22,6 +22,7 @@ from typing import ClassVar
 
 import attrs
 
+from peernet.domain.common import is_forgotten
 from peernet.domain.financials import Financials, FinancialsSubmitted, normal_quarter, quarter_after
 from peernet.projections.core import Fact
 
@@ -110,10 +111,15 @@ def _from_event(event: FinancialsSubmitted) -> Figures:
 
 
 def book_of(state: Financials) -> FinancialBook:
-    """The book a company's financials stream holds (figures without log positions)."""
+    """The book a company's financials stream holds (figures without log positions). A
+    forgotten company's figures cannot be read any more: they count for nothing."""
     return FinancialBook(
         company_id=str(state.company_id),
-        quarters={q: _from_event(e) for q, e in sorted(state.latest.items())},
+        quarters={
+            q: _from_event(e)
+            for q, e in sorted(state.latest.items())
+            if not is_forgotten(e.revenue)
+        },
     )
 
 
@@ -131,6 +137,8 @@ class FinancialBooks:
 
     def project(self, view: FinancialBook | None, fact: Fact) -> FinancialBook | None:
         book = view or FinancialBook(company_id=fact.data["company_id"])
+        if not isinstance(fact.data["revenue"], Mapping):
+            return view  # the company was forgotten: its figures cannot be read
         quarter = fact.data["quarter"]
         held = book.quarters.get(quarter)
         if held is not None and held.revision >= fact.data["revision"]:
