@@ -123,10 +123,18 @@ class Roster:
             members=tuple(seat(m, m.joined_at) for m in active),
             offers=tuple(seat(m, m.applied_at) for m in offered),
             waitlist=tuple(
-                seat(m, m.applied_at, m.waitlisted_because)
+                seat(m, m.applied_at, _why_waiting(m, names))
                 for m in (group.memberships[i] for i in group.waitlist)
             ),
         )
+
+
+def _why_waiting(m: Membership, names: Mapping[UUID, str]) -> str | None:
+    """The wait-list reason, naming the competitor from its current profile (a name is
+    never stored in the reason itself: it is confidential, and may be forgotten)."""
+    if m.waitlisted_beside is not None and m.waitlisted_beside in names:
+        return f"competes with member {names[m.waitlisted_beside]}"
+    return m.waitlisted_because
 
 
 @attrs.frozen(kw_only=True)

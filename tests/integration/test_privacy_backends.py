@@ -129,7 +129,6 @@ def test_the_store_holds_no_company_name_or_representative(demo: Network) -> Non
     assert [] == found
 
 
-@pytest.mark.xfail(reason="ApplicantWaitlisted.reason still names the competitor in clear")
 def test_a_waitlist_reason_does_not_name_the_competitor(demo: Network) -> None:
     """The wait-list reason is free text written by the rules; it names the competing
     member, so its name is stored in the clear there (docs/confidentiality.md)."""

@@ -360,6 +360,8 @@ class Membership:
     left_at: datetime | None = None
     departure: str | None = None
     waitlisted_because: str | None = None
+    #: the seated company a wait-listed applicant competes with
+    waitlisted_beside: UUID | None = None
     admitted_at: datetime | None = None
     flags: tuple[str, ...] = ()
 
@@ -415,13 +417,15 @@ def evolve(state: Membership | None, event: MembershipEvent) -> Membership:  # n
                 signed_at=event.at,
                 joined_at=event.at,
             )
+        waiting = event if isinstance(event, ApplicantWaitlisted) else None
         return Membership(
             id=event.membership_id,
             company_id=event.company_id,
             group_id=event.group_id,
             status=status,
             applied_at=event.at,
-            waitlisted_because=event.reason if isinstance(event, ApplicantWaitlisted) else None,
+            waitlisted_because=waiting.reason if waiting else None,
+            waitlisted_beside=waiting.competitor_id if waiting else None,
         )
     match event:
         case ApplicantWaitlisted():

@@ -200,7 +200,9 @@ def _apply(situation: Situation, command: ApplyForMembership) -> list[Event]:
     applied = MembershipApplied(core=core, at=command.at, **ids)
     competitor = first_competitor(situation, group, company.id, group.seated)
     if competitor is not None:
-        reason = f"competes with member {situation.profile(competitor).name}"
+        # the competitor is named by id, never by name: the wait-list reason is stored
+        # in clear, and a company's name is confidential (readers compose it)
+        reason = "competes with a member"
         return [
             applied,
             ApplicantWaitlisted(reason=reason, competitor_id=competitor, at=command.at, **ids),
