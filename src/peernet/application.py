@@ -623,7 +623,7 @@ class Network(Application[UUID]):
         if isinstance(command, ChargeDues) and (charged := loaded_groups.get(command.group_id)):
             for m in charged.memberships.values():
                 company(m.company_id)  # members who left during the month pay for it too
-        reviewed = getattr(command, "group_id", None) if isinstance(command, ReviewGoals) else None
+        reviewed = command.group_id if isinstance(command, ReviewGoals) else None
         loaded_meetings, loaded_gatherings = self._sessions(command, versions, group)
         if isinstance(command, CloseMeeting) and command.meeting_id in loaded_meetings:
             reviewed = loaded_meetings[command.meeting_id].group_id

@@ -5,6 +5,7 @@ the meeting and the group's earlier meetings, the gathering, the companies charg
 writes what `decide` returns, across streams, in one transaction.
 """
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from uuid import UUID
 
@@ -25,6 +26,7 @@ from peernet.domain.meetings import (
     CloseMeeting,
     CostsShared,
     ExpenseRecorded,
+    Gathering,
     GatheringScheduled,
     Meeting,
     MeetingAddedToGathering,
@@ -43,6 +45,7 @@ from peernet.domain.meetings import (
     ScheduleGathering,
     ScheduleMeeting,
     SetAgenda,
+    Share,
     SponsorshipRecorded,
     SubmitPrep,
     TakeRoll,
@@ -250,18 +253,14 @@ def _close(situation: Situation, command: CloseMeeting) -> list[Event]:
     payers = [m for m in present if charter.absentees_pay or after.attendance[m.id].attended]
     costs: list[Event] = []
     if meeting.expenses or meeting.sponsorships:
-        spent, given, net = meetings.net_cost(
-            meeting.expenses, meeting.sponsorships, charter.currency
-        )
-        shares = meetings.shares_of(net, [(m.id, m.company_id) for m in payers], group.id)
+        members = [(m.id, m.company_id) for m in payers]
         costs.append(
-            CostsShared(
+            _costs_shared(
+                meeting,
+                charter.currency,
+                lambda net: meetings.shares_of(net, members, group.id),
+                command.at,
                 meeting_id=meeting.id,
-                expenses=spent,
-                sponsorship=given,
-                net=net,
-                shares=shares,
-                at=command.at,
             )
         )
     flags = _attendance_flags(situation, group, after, charter, command.at)
@@ -284,27 +283,36 @@ def _close_gathering(situation: Situation, command: CloseGathering) -> list[Even
     still = [m.id for m in held if m.status is MeetingStatus.SCHEDULED]
     if still:
         raise MeetingsStillOpen(gathering.id, still)
-    currency = gathering.scheduled.currency
-    spent, given, net = meetings.net_cost(gathering.expenses, gathering.sponsorships, currency)
     closed = [m for m in held if m.closed is not None and m.closed.expected]
-    shares: tuple[meetings.Share, ...] = ()
-    if closed:
-        by_group = split(net, [(m, len(m.closed.expected)) for m in closed if m.closed])
-        for meeting, part in by_group:
-            group = situation.group(meeting.group_id)
-            assert meeting.closed is not None
-            members = [(i, group.memberships[i].company_id) for i in meeting.closed.expected]
-            shares += meetings.shares_of(part, members, group.id)
-    return [
-        CostsShared(
-            gathering_id=gathering.id,
-            expenses=spent,
-            sponsorship=given,
-            net=net,
-            shares=shares,
-            at=command.at,
-        )
-    ]
+
+    def by_headcount(net: Money) -> tuple[Share, ...]:
+        """The net cost split across the meetings by headcount, then within each."""
+        shares: tuple[Share, ...] = ()
+        if closed:
+            by_group = split(net, [(m, len(m.closed.expected)) for m in closed if m.closed])
+            for meeting, part in by_group:
+                group = situation.group(meeting.group_id)
+                assert meeting.closed is not None
+                members = [(i, group.memberships[i].company_id) for i in meeting.closed.expected]
+                shares += meetings.shares_of(part, members, group.id)
+        return shares
+
+    currency = gathering.scheduled.currency
+    return [_costs_shared(gathering, currency, by_headcount, command.at, gathering_id=gathering.id)]
+
+
+def _costs_shared(
+    state: Meeting | Gathering,
+    currency: str,
+    share: Callable[[Money], tuple[Share, ...]],
+    at: datetime,
+    **where: UUID,
+) -> CostsShared:
+    """The costs of a meeting or a gathering, net of sponsorship, as `share` splits them."""
+    spent, given, net = meetings.net_cost(state.expenses, state.sponsorships, currency)
+    return CostsShared(
+        expenses=spent, sponsorship=given, net=net, shares=share(net), at=at, **where
+    )
 
 
 def _active_in(m: Membership, start: date, end: date) -> bool:
