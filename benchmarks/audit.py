@@ -30,8 +30,8 @@ from peernet import (
     SignAgreement,
     TakeSeat,
 )
-from peernet.adapters.codec import GENESIS, converter, topic_of
-from peernet.records import Recorded
+from peernet.adapters.codec import GENESIS, converter
+from peernet.records import Recorded, topic_of
 from peernet.testing import T0, profile
 
 GOAL = 0.95
@@ -54,13 +54,13 @@ def unchained(network: Network) -> Network:
         stored = StoredEvent(
             originator_id=recorded.stream_id,
             originator_version=recorded.version,
-            topic=topic_of(recorded.event),
+            topic=topic_of(type(recorded.event)),
             state=orjson.dumps(payload),
         )
         return stored, GENESIS
 
     codec._sealed = sealed  # type: ignore[method-assign]
-    network._chain_before = lambda stream_id, version: GENESIS  # type: ignore[method-assign]
+    network._replica.chain_before = lambda stream_id, version: GENESIS  # type: ignore[method-assign]
     return network
 
 

@@ -3,6 +3,7 @@
 The public API is what this module exports; `tests/unit/test_public_api.py` pins it.
 """
 
+from peernet.adapters.codec import parse
 from peernet.adapters.keys import (
     EncryptionKeyError,
     EncryptionOff,
@@ -35,6 +36,7 @@ from peernet.domain.common import (
 )
 from peernet.domain.companies import (
     ChangeCompanyProfile,
+    ChargeDues,
     CompanyAcquired,
     CompanyAlreadyRegistered,
     CompanyForgotten,
@@ -50,6 +52,7 @@ from peernet.domain.companies import (
     PaymentReceived,
     Profile,
     RecordAcquisition,
+    RecordPayment,
     RegisterCompany,
     UnknownCompany,
 )
@@ -198,10 +201,6 @@ from peernet.domain.motions import (
     RaiseMotion,
     SubjectCannotVote,
     UnknownMotion,
-)
-from peernet.domain.sessions import (
-    ChargeDues,
-    RecordPayment,
 )
 from peernet.records import Recorded
 from peernet.views import (
@@ -427,4 +426,5 @@ __all__ = [
     "WithdrawGoal",
     "WrongKey",
     "is_forgotten",
+    "parse",
 ]

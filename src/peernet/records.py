@@ -7,6 +7,14 @@ import attrs
 
 from peernet.domain.common import Event
 
+#: every stored event's topic is this prefix and its class's name: stable when a module moves
+TOPIC_PREFIX = "peernet."
+
+
+def topic_of(event_type: type[Event]) -> str:
+    """The stable topic events of `event_type` are stored under."""
+    return TOPIC_PREFIX + event_type.__name__
+
 
 @attrs.frozen(kw_only=True)
 class Recorded:
@@ -34,4 +42,4 @@ class Recorded:
 
     @property
     def topic(self) -> str:
-        return f"peernet.{type(self.event).__name__}"
+        return topic_of(type(self.event))

@@ -70,6 +70,7 @@ from peernet.domain.access import Reader  # noqa: E402
 from peernet.domain.charters import Charter, GroupFormat, GroupKind  # noqa: E402
 from peernet.domain.common import Command, Event, PeerNetError, Territory  # noqa: E402
 from peernet.domain.companies import (  # noqa: E402
+    ChargeDues,
     CompanyAcquired,
     CompanyKind,
     CompanyRegistered,
@@ -158,8 +159,7 @@ from peernet.domain.motions import (  # noqa: E402
     RaiseMotion,
     quorum_needed,
 )
-from peernet.domain.seats import Situation  # noqa: E402
-from peernet.domain.sessions import ChargeDues  # noqa: E402
+from peernet.domain.situation import Situation  # noqa: E402
 from peernet.records import Recorded  # noqa: E402
 
 #: the business time builders use unless told otherwise

@@ -1,6 +1,6 @@
 """Read models: the frozen values queries return. Never the aggregates' internal state."""
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
@@ -426,6 +426,36 @@ class AccountView:
     entries: tuple[AccountEntry, ...]
     #: what the company owes (charges less payments), one figure per currency
     balances: tuple[Money, ...]
+
+    @classmethod
+    def of(cls, company: Company, shared: Iterable[Meeting | Gathering]) -> "AccountView":
+        """A company's dues, payments and shares of the costs of the meetings and
+        gatherings `shared` with it, in date order, and its balance per currency."""
+        entries = [
+            AccountEntry(at=d.at, kind="dues", amount=d.amount, about=f"{d.month:%B %Y}")
+            for d in company.dues
+        ] + [
+            AccountEntry(at=p.at, kind="payment", amount=-p.amount, about=p.reference)
+            for p in company.payments
+        ]
+        for held in shared:
+            assert held.costs is not None
+            label = "meeting costs" if isinstance(held, Meeting) else "gathering costs"
+            entries += [
+                AccountEntry(at=held.costs.at, kind=label, amount=share.amount, about=str(held.id))
+                for share in held.costs.shares
+                if share.company_id == company.id
+            ]
+        entries.sort(key=lambda e: e.at)
+        balances: dict[str, Money] = {}
+        for entry in entries:
+            currency = entry.amount.currency
+            balances[currency] = balances.get(currency, Money.zero(currency)) + entry.amount
+        return cls(
+            company_id=company.id,
+            entries=tuple(entries),
+            balances=tuple(balances[c] for c in sorted(balances)),
+        )
 
 
 @attrs.frozen(kw_only=True)

@@ -224,7 +224,9 @@ def test_a_refused_command_exits_1_with_one_line() -> None:
 
     @group.command()
     def refuse() -> None:
-        raise AlreadyApplied(UUID(int=1), UUID(int=2), UUID(int=3))
+        raise AlreadyApplied(
+            company_id=UUID(int=1), group_id=UUID(int=2), membership_id=UUID(int=3)
+        )
 
     result = CliRunner().invoke(group, ["refuse"])
 

@@ -22,7 +22,7 @@ def log() -> tuple[Network, tuple[Notification, ...]]:
     """Two years of the demo network, and its whole stored log."""
     network = Network("memory://")
     build_demo(network, years=2)
-    return network, tuple(network._log())
+    return network, tuple(network.notifications())
 
 
 def check(notifications: Sequence[Notification], expect_head: str | None = None) -> Verification:

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from peernet.domain import network
-from peernet.domain.companies import DuesCharged
+from peernet.domain.companies import ChargeDues, DuesCharged
 from peernet.domain.meetings import (
     Attendance,
     CloseMeeting,
@@ -21,8 +21,7 @@ from peernet.domain.meetings import (
     TakeRoll,
 )
 from peernet.domain.money import CENT, Money, split
-from peernet.domain.seats import Situation
-from peernet.domain.sessions import ChargeDues
+from peernet.domain.situation import Situation
 from peernet.testing import T0, group_with, membership_of, some_id
 from peernet.testing import given as history
 

@@ -30,7 +30,7 @@ from peernet import (
 )
 from peernet.domain import network
 from peernet.domain.memberships import MembershipStatus
-from peernet.domain.seats import Situation
+from peernet.domain.situation import Situation
 from peernet.testing import T0, MembershipMachine, charters, profiles, some_id
 from peernet.testing import given as given_events
 from peernet.views import Roster

@@ -49,7 +49,7 @@ from peernet.domain.motions import (
     RaiseMotion,
     SubjectCannotVote,
 )
-from peernet.domain.seats import Situation
+from peernet.domain.situation import Situation
 from peernet.testing import T0, formed, joined, membership_of, registered, some_id, when
 from peernet.testing import given as given_events
 

@@ -63,7 +63,7 @@ from peernet.domain.motions import (
     RaiseMotion,
     SubjectCannotVote,
 )
-from peernet.domain.seats import Situation
+from peernet.domain.situation import Situation
 from peernet.testing import (
     T0,
     applied,

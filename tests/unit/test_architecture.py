@@ -10,7 +10,7 @@ import pytest
 import peernet.domain
 
 DOMAIN = Path(peernet.domain.__file__).parent
-MODULES = sorted(DOMAIN.glob("*.py"))
+MODULES = sorted(DOMAIN.rglob("*.py"))
 
 #: top-level packages a domain module may import besides the standard library
 ALLOWED_PACKAGES = {"attrs"}
@@ -70,7 +70,16 @@ def impure_calls(source: str) -> list[str]:
 
 def test_the_domain_package_holds_the_aggregates() -> None:
     """The checks below read the real domain modules, not an empty folder."""
-    expected = {"charters", "common", "companies", "groups", "memberships", "network", "seats"}
+    expected = {
+        "charters",
+        "common",
+        "companies",
+        "groups",
+        "memberships",
+        "network",
+        "seats",
+        "situation",
+    }
 
     assert expected <= {module.stem for module in MODULES}
 

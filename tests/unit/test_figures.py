@@ -4,6 +4,7 @@ from datetime import date
 from fractions import Fraction
 from typing import Any
 
+from peernet.adapters.codec import event_types
 from peernet.projections import (
     Fact,
     GoalEntries,
@@ -21,6 +22,7 @@ from peernet.projections import (
 )
 
 YEAR = Period.year(2008)
+EVENTS = event_types()
 
 
 class Log:
@@ -31,7 +33,8 @@ class Log:
 
     def add(self, topic: str, day: str, **data: Any) -> None:
         data["at"] = f"{day}T00:00:00+00:00"
-        self.facts.append(Fact(position=len(self.facts) + 1, topic=topic, data=data))
+        kind = EVENTS[f"peernet.{topic}"]
+        self.facts.append(Fact(position=len(self.facts) + 1, kind=kind, data=data))
 
     def group(self, group: str, day: str = "2007-01-01", capacity: int = 12) -> None:
         self.add(

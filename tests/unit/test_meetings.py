@@ -10,7 +10,7 @@ import pytest
 
 from peernet.domain.charters import GroupFormat
 from peernet.domain.common import InvalidValue
-from peernet.domain.companies import DuesCharged, PaymentReceived
+from peernet.domain.companies import ChargeDues, DuesCharged, PaymentReceived, RecordPayment
 from peernet.domain.meetings import (
     AgendaSet,
     Attendance,
@@ -46,8 +46,7 @@ from peernet.domain.memberships import (
     MemberResigned,
 )
 from peernet.domain.money import AmountNotPositive, MixedCurrencies, Money, split
-from peernet.domain.seats import Situation
-from peernet.domain.sessions import ChargeDues, RecordPayment
+from peernet.domain.situation import Situation
 from peernet.testing import T0, given, group_with, membership_of, refused, some_id, when
 
 GROUP = some_id("group")

@@ -210,6 +210,7 @@ EXPECTED = [
     "WithdrawGoal",
     "WrongKey",
     "is_forgotten",
+    "parse",
 ]
 
 

@@ -61,7 +61,7 @@ from peernet import (
     UnknownMembership,
     WithdrawApplication,
 )
-from peernet.domain.seats import Situation
+from peernet.domain.situation import Situation
 from peernet.testing import (
     T0,
     applied,
@@ -740,7 +740,7 @@ def test_a_transferred_member_is_active_in_its_new_group() -> None:
     assert (MembershipStatus.TRANSFERRED, MembershipStatus.ACTIVE, G2) == (
         status_of(after, G, A),
         after.groups[G2].memberships[NEW].status,
-        after.membership_groups[NEW],
+        after.links.group_of(NEW),
     )
 
 

@@ -27,34 +27,43 @@ import functools
 import hashlib
 import types
 import weakref
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, Union, get_args, get_origin
+from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args, get_origin
 from uuid import UUID
 
 import attrs
 import orjson
+from cattrs import transform_error
 from cattrs.gen import make_dict_unstructure_fn
 from cattrs.preconf.orjson import make_converter
 from eventsourcing.persistence import Mapper, StoredEvent
 
 # Importing the aggregates registers their event classes as subclasses of Event.
-from peernet.domain import companies, goals, groups, memberships, motions  # noqa: F401
+from peernet.domain import (  # noqa: F401
+    companies,
+    financials,
+    goals,
+    groups,
+    meetings,
+    memberships,
+    motions,
+)
 from peernet.domain.common import (
     Event,
     Forgotten,
     InvalidInput,
+    InvalidValue,
+    PeerNetError,
     forgotten_value,
     is_confidential,
 )
-from peernet.records import Recorded
+from peernet.records import Recorded, topic_of
 
 if TYPE_CHECKING:
     from peernet.adapters.keys import KeyRing
-
-TOPIC_PREFIX = "peernet."
 
 #: what the first event of every stream chains over
 GENESIS = "0" * 64
@@ -92,6 +101,34 @@ def _attrs_hook(cls: type[Any]) -> Callable[[Any], Any]:
 converter.register_unstructure_hook_factory(attrs.has, _attrs_hook)
 
 
+T = TypeVar("T")
+
+
+def _leaves(error: BaseException) -> Iterator[BaseException]:
+    if isinstance(error, BaseExceptionGroup):
+        for inner in error.exceptions:
+            yield from _leaves(inner)
+    else:
+        yield error
+
+
+def parse(cls: type[T], data: Mapping[str, Any]) -> T:
+    """A command (or any value peernet stores) from text and JSON values, as a web form, a
+    JSON body or a command line gives them: ids from their text, enums from their values,
+    times from ISO text, amounts from text. This is where text is parsed, at the edge:
+    the domain takes only ids and enums. A bad value is one `InvalidValue` naming it."""
+    try:
+        return converter.structure(dict(data), cls)
+    except PeerNetError:
+        raise
+    except Exception as error:
+        for leaf in _leaves(error):
+            if isinstance(leaf, PeerNetError):
+                raise leaf from None
+        why = "; ".join(transform_error(error)) if isinstance(error, Exception) else str(error)
+        raise InvalidValue(f"not a {cls.__name__}: {why}") from None
+
+
 @attrs.frozen(kw_only=True)
 class StreamRef:
     stream_id: UUID
@@ -122,13 +159,7 @@ def _subclasses(cls: type[Event]) -> Iterator[type[Event]]:
 def event_types() -> dict[str, type[Event]]:
     """Every event class peernet can store, by its stable topic. Base classes that only
     share fields (MembershipEvent...) are never stored, so they have no topic."""
-    return {
-        TOPIC_PREFIX + cls.__name__: cls for cls in _subclasses(Event) if not cls.__subclasses__()
-    }
-
-
-def topic_of(event: Event) -> str:
-    return TOPIC_PREFIX + type(event).__name__
+    return {topic_of(cls): cls for cls in _subclasses(Event) if not cls.__subclasses__()}
 
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
@@ -298,17 +329,32 @@ def schema_of(cls: type[Event]) -> int:
     return int(getattr(cls, "schema", 1))
 
 
+def upcast(
+    topic: str, event_type: type[Event], data: dict[str, Any], payload: dict[str, Any]
+) -> dict[str, Any]:
+    """An event's data, stored under the schema `payload` names, turned by the registered
+    upcasters into the shape of the current `event_type`."""
+    schema = payload.get("schema", 1)
+    while schema < schema_of(event_type):
+        data = _UPCASTERS[(topic, schema)](data)
+        schema += 1
+    return data
+
+
 class UnreadableEvent(InvalidInput):
     """A stored event that peernet cannot read back: unknown topic, bad bytes, wrong key."""
 
     rule = "readable_store"
+    says = "cannot read event {version} of stream {stream_id} ({topic}): {why}"
 
-    def __init__(self, stored: StoredEvent, why: str) -> None:
-        super().__init__(
-            f"cannot read event {stored.originator_version} of stream {stored.originator_id} "
-            f"({stored.topic}): {why}",
-            stream_id=stored.originator_id,
-        )
+
+def unreadable(stored: StoredEvent, why: str) -> UnreadableEvent:
+    return UnreadableEvent(
+        version=stored.originator_version,
+        stream_id=stored.originator_id,
+        topic=stored.topic,
+        why=why,
+    )
 
 
 class PeerNetMapper(Mapper[UUID]):
@@ -349,7 +395,7 @@ class PeerNetMapper(Mapper[UUID]):
         if keys is None or not paths:
             return data
         company = getattr(event, "company_id")  # noqa: B009 - the contract, checked at start
-        topic = topic_of(event)
+        topic = topic_of(type(event))
 
         def seal(value: Any, walked: FieldPath) -> Any:
             plain = orjson.dumps(value)
@@ -404,7 +450,7 @@ class PeerNetMapper(Mapper[UUID]):
         if schema > 1:
             payload["schema"] = schema
         body = orjson.dumps(payload)
-        topic = topic_of(recorded.event)
+        topic = topic_of(type(recorded.event))
         chain = link(previous, topic, recorded.stream_id, recorded.version, body)
         state = b"".join((body[:-1], _CHAIN_KEY, chain.encode(), b'"}'))
         if self.compressor:
@@ -435,21 +481,18 @@ class PeerNetMapper(Mapper[UUID]):
     def decode(self, stored: StoredEvent, position: int | None = None) -> Recorded:
         event_type = self.types.get(stored.topic)
         if event_type is None:
-            raise UnreadableEvent(stored, "unknown topic")
+            raise unreadable(stored, "unknown topic")
         try:
             return self._decode(stored, event_type, position)
         except Exception as error:  # bad bytes, a wrong key or a missing upcaster
-            raise UnreadableEvent(stored, f"{type(error).__name__}: {error}") from None
+            raise unreadable(stored, f"{type(error).__name__}: {error}") from None
 
     def _decode(
         self, stored: StoredEvent, event_type: type[Event], position: int | None
     ) -> Recorded:
         payload = orjson.loads(self.plain(stored))
         data, forgotten = self.unseal(stored.topic, payload["event"])
-        schema = payload.get("schema", 1)
-        while schema < schema_of(event_type):
-            data = _UPCASTERS[(stored.topic, schema)](data)
-            schema += 1
+        data = upcast(stored.topic, event_type, data, payload)
         stream_id = stored.originator_id
         event = (
             _blank(data, event_type, forgotten)

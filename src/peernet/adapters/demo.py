@@ -41,13 +41,21 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 import attrs
 
-from peernet.adapters.codec import TOPIC_PREFIX, CommandHandled
+from peernet.adapters.codec import CommandHandled
 from peernet.application import CommandIdReused, Network
 from peernet.domain import goals as goal_rules
 from peernet.domain import network as pure
 from peernet.domain.charters import DEFAULT_GOAL_CATEGORIES, Charter, GroupFormat, GroupKind
-from peernet.domain.common import Command, Event, InvalidValue, RuleViolation, Territory
+from peernet.domain.common import (
+    Command,
+    Event,
+    InvalidValue,
+    RuleViolation,
+    Territory,
+    months_after,
+)
 from peernet.domain.companies import (
+    ChargeDues,
     CompanyKind,
     CompanyRegistered,
     DuesCharged,
@@ -55,8 +63,10 @@ from peernet.domain.companies import (
     PaymentReceived,
     Profile,
     RecordAcquisition,
+    RecordPayment,
     RegisterCompany,
 )
+from peernet.domain.decisions.seats import first_competitor
 from peernet.domain.financials import SubmitFinancials, quarter_after, quarter_of
 from peernet.domain.goals import (
     ChallengeGoal,
@@ -144,9 +154,8 @@ from peernet.domain.motions import (
     RaiseMotion,
     quorum_needed,
 )
-from peernet.domain.seats import Situation, first_competitor, months_after
-from peernet.domain.sessions import ChargeDues, RecordPayment
-from peernet.records import Recorded
+from peernet.domain.situation import Replayed, Situation
+from peernet.records import Recorded, topic_of
 
 log = logging.getLogger(__name__)
 
@@ -742,6 +751,8 @@ class _Simulation:
             case GoalRevised():
                 t.counts["revised"] += 1
         self.goals[event.goal_id] = goal_rules.evolve(before, event)
+        if isinstance(event, GoalSet) and isinstance(self.shadow.links, Replayed):
+            self.shadow = attrs.evolve(self.shadow, links=self.shadow.links.after(event))
 
     # --- reading the replica --------------------------------------------------------------
 
@@ -967,7 +978,8 @@ class _Simulation:
                 self._do(step, membership_id=m.id, actor=name)
 
     def depart(self, membership_id: UUID, how: str) -> None:
-        group_id = self.shadow.membership_groups[membership_id]
+        group_id = self.shadow.links.group_of(membership_id)
+        assert group_id is not None
         m = self.shadow.groups[group_id].memberships[membership_id]
         if m.status is not MembershipStatus.ACTIVE or m.company_id == self.laggard_company:
             return  # the laggard stays until its group has voted
@@ -1567,7 +1579,7 @@ class _Simulation:
         subject = group.memberships[self.laggard]
         if subject.status is not MembershipStatus.ACTIVE or len(subject.flags) < 2:
             return
-        streak = goal_rules.missed_in_a_row(self.goals, subject.id)
+        streak = goal_rules.missed_in_a_row(self.shadow.goals_of(subject.id))
         reason = f"missed {streak} goals in a row and {self._attendance_words(group, subject.id)}"
         motion_id = self._raise(group, subject.id, MotionCause.MISSED_GOALS, reason)
         if motion_id is None:
@@ -1708,7 +1720,7 @@ class _Simulation:
             at=event.at,
             cause=event.cause,
             flags=len(member.flags),
-            missed_in_a_row=goal_rules.missed_in_a_row(self.goals, member.id),
+            missed_in_a_row=goal_rules.missed_in_a_row(self.shadow.goals_of(member.id)),
             attendance=self._attendance_words(before, member.id),
             goals_withdrawn=sum(isinstance(r.event, GoalWithdrawn) for r in recorded),
             refill=self._name_of(before, refill) if refill else None,
@@ -1997,7 +2009,7 @@ _ATTENDANCE = (
     (Attendance.EXCUSED, 0.975),
     (Attendance.ABSENT, 1.01),
 )
-_LEDGER_TOPIC = TOPIC_PREFIX + CommandHandled.__name__
+_LEDGER_TOPIC = topic_of(CommandHandled)
 
 
 def _by_category(counts: Counter[str]) -> dict[str, int]:

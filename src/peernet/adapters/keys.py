@@ -43,62 +43,42 @@ class EncryptionKeyError(InvalidInput):
 
 class InvalidKey(EncryptionKeyError):
     rule = "valid_key"
-
-    def __init__(self, source: str, why: str) -> None:
-        super().__init__(
-            f"the key in {source} is not usable: {why}; "
-            "a key is 32 random bytes in base64 (`peernet key new` makes one)"
-        )
+    says = (
+        "the key in {source} is not usable: {why}; "
+        "a key is 32 random bytes in base64 (`peernet key new` makes one)"
+    )
 
 
 class WrongKey(EncryptionKeyError):
     rule = "matching_key"
-
-    def __init__(self, store: str) -> None:
-        super().__init__(
-            f"the key given does not open store {store}: it was encrypted with another"
-        )
+    says = "the key given does not open store {store}: it was encrypted with another"
 
 
 class KeyRequired(EncryptionKeyError):
     rule = "key_for_encrypted_store"
-
-    def __init__(self, store: str) -> None:
-        super().__init__(
-            f"store {store} holds encrypted fields: set {KEY_ENV_VAR} or name a key file "
-            "with ?key_file=PATH in the store URL"
-        )
+    says = (
+        "store {store} holds encrypted fields: set PEERNET_KEY or name a key file "
+        "with ?key_file=PATH in the store URL"
+    )
 
 
 class SealBroken(EncryptionKeyError):
     rule = "sealed_values_intact"
-
-    def __init__(self, company_id: UUID) -> None:
-        super().__init__(
-            f"a sealed value of company {company_id} does not open: it was changed or moved",
-            company_id=company_id,
-        )
+    says = "a sealed value of company {company_id} does not open: it was changed or moved"
 
 
 class EncryptionOff(EncryptionKeyError):
     rule = "forgetting_needs_encryption"
-
-    def __init__(self, company_id: UUID) -> None:
-        super().__init__(
-            f"cannot forget company {company_id}: this store is not encrypted, so its fields "
-            f"are stored in the clear and no key can make them unreadable; set {KEY_ENV_VAR} "
-            "before companies are registered (see docs/confidentiality.md)",
-            company_id=company_id,
-        )
+    says = (
+        "cannot forget company {company_id}: this store is not encrypted, so its fields "
+        "are stored in the clear and no key can make them unreadable; set PEERNET_KEY "
+        "before companies are registered (see docs/confidentiality.md)"
+    )
 
 
 class EncryptionUnavailable(EncryptionKeyError):
     rule = "encryption_installed"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "a key is set but encryption is not installed: pip install 'peernet[encryption]'"
-        )
+    says = "a key is set but encryption is not installed: pip install 'peernet[encryption]'"
 
 
 def new_key() -> str:
@@ -115,9 +95,9 @@ def parse_key(text: str | bytes, source: str) -> bytes:
         try:
             key = base64.b64decode(raw, validate=True)
         except (binascii.Error, ValueError):
-            raise InvalidKey(source, "it is not base64") from None
+            raise InvalidKey(source=source, why="it is not base64") from None
     if len(key) not in (16, 24, 32):
-        raise InvalidKey(source, f"it decodes to {len(key)} bytes, not 16, 24 or 32")
+        raise InvalidKey(source=source, why=f"it decodes to {len(key)} bytes, not 16, 24 or 32")
     return key
 
 
@@ -131,7 +111,7 @@ def master_key(given: str | bytes | None, key_file: str | None) -> bytes | None:
         try:
             text = path.read_bytes()
         except OSError as error:
-            raise InvalidKey(f"key file {path}", error.strerror or str(error)) from None
+            raise InvalidKey(source=f"key file {path}", why=error.strerror or str(error)) from None
         return parse_key(text, f"key file {path}")
     if found := os.environ.get(KEY_ENV_VAR, "").strip():
         return parse_key(found, KEY_ENV_VAR)
@@ -321,7 +301,7 @@ class KeyRing:
         try:
             from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: PLC0415
         except ImportError:  # the `encryption` extra is not installed
-            raise EncryptionUnavailable from None
+            raise EncryptionUnavailable() from None
 
         self._aead = AESGCM
         self.master = AESGCM(master)
@@ -337,7 +317,7 @@ class KeyRing:
         if sealed is None:
             sealed = self.table.add(CHECK_ID, self._wrap(CHECK_ID, _CHECK))
         if self._unwrap(CHECK_ID, sealed) != _CHECK:
-            raise WrongKey(self.store)
+            raise WrongKey(store=self.store)
 
     def _wrap(self, company_id: UUID, key: bytes) -> bytes:
         nonce = os.urandom(_NONCE)
@@ -349,7 +329,7 @@ class KeyRing:
         try:
             return bytes(self.master.decrypt(sealed[:_NONCE], sealed[_NONCE:], company_id.bytes))
         except InvalidTag:
-            raise WrongKey(self.store) from None
+            raise WrongKey(store=self.store) from None
 
     def _key(self, company_id: UUID, *, create: bool) -> Any:
         if (found := self._keys.get(company_id)) is not None:
@@ -381,7 +361,7 @@ class KeyRing:
         try:
             return bytes(key.decrypt(raw[:_NONCE], raw[_NONCE:], context))
         except InvalidTag:
-            raise SealBroken(company_id) from None
+            raise SealBroken(company_id=company_id) from None
 
     def forget(self, company_id: UUID) -> None:
         """Destroy the company's key: in this process and in the store (when still there:

@@ -33,7 +33,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, Protocol, cast
 from uuid import uuid4
 
 import attrs
@@ -42,27 +42,38 @@ from eventsourcing.persistence import IntegrityError, Notification, Tracking
 from eventsourcing.popo import POPOTrackingRecorder
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor, SQLiteTrackingRecorder
 
-from peernet.adapters.codec import _UPCASTERS, TOPIC_PREFIX, PeerNetMapper, converter, schema_of
-from peernet.application import Network
+from peernet.adapters.codec import PeerNetMapper, converter, upcast
 from peernet.domain.common import InvalidInput
 from peernet.projections import PROJECTIONS, Fact, Projection
-from peernet.records import Recorded
+from peernet.records import Recorded, topic_of
 
 log = logging.getLogger(__name__)
 
 _PAGE = 5_000
 _FLUSH = 50_000  # write what was folded, and let it go, at least every this many events
-_TRACKING = "peernet.view/"
+#: the name of a slot's row in eventsourcing's tracking table is this prefix and the slot
+TRACKING = "peernet.view/"
 
 Progress = Callable[[int, int], None]
 
 
 class UnknownProjection(InvalidInput):
     rule = "known_projection"
+    says = "no projection {projection!r} (known: {known})"
 
-    def __init__(self, name: str) -> None:
-        known = ", ".join(sorted(PROJECTIONS))
-        super().__init__(f"no projection {name!r} (known: {known})", projection=name)
+
+class Source(Protocol):
+    """The store read models are kept in (a `Network` is one): eventsourcing's factory
+    and recorder of the store, and the codec that reads its events."""
+
+    @property
+    def factory(self) -> Any: ...
+
+    @property
+    def recorder(self) -> Any: ...
+
+    @property
+    def codec(self) -> PeerNetMapper: ...
 
 
 @attrs.frozen
@@ -108,7 +119,7 @@ class ViewRecorder:
         raise NotImplementedError
 
     def position(self, slot: str) -> int:
-        return cast(SQLiteTrackingRecorder, self).max_tracking_id(_TRACKING + slot) or 0
+        return cast(SQLiteTrackingRecorder, self).max_tracking_id(TRACKING + slot) or 0
 
 
 class MemoryViewRecorder(POPOTrackingRecorder, ViewRecorder):
@@ -139,7 +150,7 @@ class MemoryViewRecorder(POPOTrackingRecorder, ViewRecorder):
             before = dict(self._max_tracking_ids)
             try:
                 for w in writes:
-                    tracking = Tracking(_TRACKING + w.slot, w.position)
+                    tracking = Tracking(TRACKING + w.slot, w.position)
                     self._assert_tracking_uniqueness(tracking)
                     self._insert_tracking(tracking)
             except BaseException:
@@ -210,7 +221,7 @@ class SQLiteViewRecorder(SQLiteTrackingRecorder, ViewRecorder):
         with self.datastore.transaction(commit=True) as c:
             for w in writes:
                 self._write_rows(c, w)
-                self._insert_tracking(c, Tracking(_TRACKING + w.slot, w.position))
+                self._insert_tracking(c, Tracking(TRACKING + w.slot, w.position))
 
     def _write_rows(self, c: SQLiteCursor, w: Write) -> None:
         c.executemany(
@@ -239,9 +250,9 @@ _RECORDERS: dict[str, type[Any]] = {
 }
 
 
-def view_recorder(network: Network) -> ViewRecorder:
-    """The view recorder for the network's store, on the network's own connections."""
-    module = type(network.factory).__module__
+def view_recorder(source: Source) -> ViewRecorder:
+    """The view recorder for the store, on the store's own connections."""
+    module = type(source.factory).__module__
     if module == "eventsourcing.postgres":
         # psycopg comes with the `postgres` extra: imported only for a PostgreSQL store
         from peernet.adapters.readmodels_postgres import PostgresViewRecorder  # noqa: PLC0415
@@ -250,7 +261,7 @@ def view_recorder(network: Network) -> ViewRecorder:
     cls = _RECORDERS.get(module)
     if cls is None:
         raise InvalidInput(f"read models are kept on memory, SQLite or PostgreSQL, not {module}")
-    recorder = network.factory.tracking_recorder(cls)
+    recorder = source.factory.tracking_recorder(cls)
     assert isinstance(recorder, ViewRecorder)
     return recorder
 
@@ -262,7 +273,7 @@ def fact_of(recorded: Recorded) -> Fact:
     """The fact a decoded record stands for (its fields unstructured as they are stored)."""
     assert recorded.position is not None, "a fact needs the record's position in the log"
     data = orjson.loads(orjson.dumps(converter.unstructure(recorded.event, type(recorded.event))))
-    return Fact(position=recorded.position, topic=type(recorded.event).__name__, data=data)
+    return Fact(position=recorded.position, kind=type(recorded.event), data=data)
 
 
 class Row(NamedTuple):
@@ -278,8 +289,7 @@ def facts(codec: PeerNetMapper, notifications: Iterable[Notification | Row]) -> 
     mapper would, confidential fields opened (or "forgotten"), upcast when stored under an
     older schema, never structured into attrs classes (the fold reads the few fields it
     needs)."""
-    prefix = len(TOPIC_PREFIX)
-    cipher, compressor = codec.cipher, codec.compressor
+    cipher, compressor, types = codec.cipher, codec.compressor, codec.types
     for n in notifications:
         state = n.state
         if cipher:
@@ -288,11 +298,8 @@ def facts(codec: PeerNetMapper, notifications: Iterable[Notification | Row]) -> 
             state = compressor.decompress(state)
         payload = orjson.loads(state)
         data, _ = codec.unseal(n.topic, payload["event"])
-        if (schema := payload.get("schema", 1)) < schema_of(codec.types[n.topic]):
-            while schema < schema_of(codec.types[n.topic]):
-                data = _UPCASTERS[(n.topic, schema)](data)
-                schema += 1
-        yield Fact(position=n.id, topic=n.topic[prefix:], data=data)
+        kind = types[n.topic]
+        yield Fact(position=n.id, kind=kind, data=upcast(n.topic, kind, data, payload))
 
 
 # --- keeping the read models --------------------------------------------------------------
@@ -340,9 +347,9 @@ class _Run:
 
     def fold(self, batch: Sequence[Fact]) -> None:
         p = self.projection
-        topics, views, dirty = p.topics, self.views, self.dirty
+        events, views, dirty = p.events, self.views, self.dirty
         for fact in batch:
-            if fact.topic in topics and (key := p.key(fact)) is not None:
+            if fact.kind in events and (key := p.key(fact)) is not None:
                 view = p.project(views.get(key), fact)
                 if view is not None:
                     views[key] = view
@@ -350,7 +357,7 @@ class _Run:
 
     def missing(self, batch: Sequence[Fact]) -> set[str]:
         p = self.projection
-        keys = {k for f in batch if f.topic in p.topics and (k := p.key(f)) is not None}
+        keys = {k for f in batch if f.kind in p.events and (k := p.key(f)) is not None}
         return keys - self.views.keys()
 
     def write(self, position: int) -> Write:
@@ -367,13 +374,13 @@ class ReadModels:
     One `ReadModels` is not meant to be shared by threads."""
 
     def __init__(
-        self, network: Network, projections: Iterable[Projection[Any]] | None = None
+        self, source: Source, projections: Iterable[Projection[Any]] | None = None
     ) -> None:
-        self.network = network
+        self.source = source
         self.projections: dict[str, Projection[Any]] = {
             p.name: p for p in (PROJECTIONS.values() if projections is None else projections)
         }
-        self.recorder = view_recorder(network)
+        self.recorder = view_recorder(source)
         self._lock = threading.Lock()
 
     def _named(self, names: Iterable[str] | None) -> list[Projection[Any]]:
@@ -382,12 +389,13 @@ class ReadModels:
         found = []
         for name in names:
             if name not in self.projections:
-                raise UnknownProjection(name)
+                raise UnknownProjection(projection=name, known=sorted(PROJECTIONS))
             found.append(self.projections[name])
         return found
 
     def _head(self) -> int:
-        return self.network.recorder.max_notification_id() or 0
+        top: int = self.source.recorder.max_notification_id() or 0
+        return top
 
     def status(self) -> list[Status]:
         head = self._head()
@@ -415,7 +423,7 @@ class ReadModels:
         return {k: _load(projection, b) for k, b in self.recorder.live_rows(name).items()}
 
     def _pages(self, after: int, stop: int, topics: Sequence[str]) -> Iterator[list[Fact]]:
-        codec = self.network.codec
+        codec = self.source.codec
         select = self._select_rows()
         while after < stop:
             batch = select(after, stop, topics)
@@ -428,7 +436,7 @@ class ReadModels:
         never needs a stream's id, and making a UUID of every row costs a rebuild more
         than a tenth of its time (docs/projections.md). Elsewhere, the recorder's
         `select_notifications`."""
-        recorder = self.network.recorder
+        recorder = self.source.recorder
         if not isinstance(recorder, SQLiteApplicationRecorder):
             return lambda after, stop, topics: recorder.select_notifications(
                 start=after, limit=_PAGE, stop=stop, topics=topics, inclusive_of_start=False
@@ -448,7 +456,7 @@ class ReadModels:
         return select
 
     def _topics(self, runs: Iterable[_Run]) -> list[str]:
-        return sorted({TOPIC_PREFIX + t for r in runs for t in r.projection.topics})
+        return sorted({topic_of(kind) for r in runs for kind in r.projection.events})
 
     def catch_up(self, names: Iterable[str] | None = None, progress: Progress | None = None) -> int:
         """Fold the events recorded since each projection's position into its live copy;

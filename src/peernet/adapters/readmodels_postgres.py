@@ -7,7 +7,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg.sql import SQL, Identifier
 
-from peernet.adapters.readmodels import _TRACKING, Live, ViewRecorder, Write
+from peernet.adapters.readmodels import TRACKING, Live, ViewRecorder, Write
 
 
 class PostgresViewRecorder(PostgresTrackingRecorder, ViewRecorder):
@@ -72,7 +72,7 @@ class PostgresViewRecorder(PostgresTrackingRecorder, ViewRecorder):
                     ).format(self._t_rows),
                     [(w.slot, k, v) for k, v in w.rows.items()],
                 )
-                self._insert_tracking(c, Tracking(_TRACKING + w.slot, w.position))
+                self._insert_tracking(c, Tracking(TRACKING + w.slot, w.position))
 
     def swap(self, projection: str, live: Live, old: Live | None) -> None:
         with self.datastore.transaction(commit=True) as c:

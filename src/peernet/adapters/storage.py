@@ -29,17 +29,18 @@ ENV_VAR = "PEERNET_DB"
 
 class InvalidStoreURL(InvalidInput):
     rule = "store_url"
+    says = "bad store URL {url!r}: {why}"
 
-    def __init__(self, url: str, why: str) -> None:
-        super().__init__(f"bad store URL {redact(url)!r}: {why}", url=redact(url))
+    def __init__(self, *, url: str, why: str) -> None:
+        super().__init__(url=redact(url), why=why)
 
 
 class StoreUnavailable(InvalidInput):
     rule = "store_reachable"
+    says = "cannot open store {url}: {why}"
 
-    def __init__(self, url: str, why: str) -> None:
-        reason = (why.strip().splitlines() or ["unknown error"])[0]
-        super().__init__(f"cannot open store {redact(url)}: {reason}", url=redact(url))
+    def __init__(self, *, url: str, why: str) -> None:
+        super().__init__(url=redact(url), why=(why.strip().splitlines() or ["unknown error"])[0])
 
 
 def default_url() -> str:
@@ -64,9 +65,9 @@ def _options(url: str, query: str, allowed: dict[str, str]) -> dict[str, str]:
     for key, value in parse_qsl(query, keep_blank_values=True):
         if key not in allowed:
             known = ", ".join(sorted(allowed)) or "none"
-            raise InvalidStoreURL(url, f"unknown option {key!r} (known: {known})")
+            raise InvalidStoreURL(url=url, why=f"unknown option {key!r} (known: {known})")
         if not value.strip():
-            raise InvalidStoreURL(url, f"option {key!r} has no value")
+            raise InvalidStoreURL(url=url, why=f"option {key!r} has no value")
         settings[allowed[key]] = value
     return settings
 
@@ -74,32 +75,34 @@ def _options(url: str, query: str, allowed: dict[str, str]) -> dict[str, str]:
 def settings_for(url: str) -> dict[str, str]:
     """eventsourcing settings for a store URL; raises InvalidStoreURL on a malformed one."""
     if not isinstance(url, str) or not url.strip():
-        raise InvalidStoreURL(str(url), "it is empty")
+        raise InvalidStoreURL(url=str(url), why="it is empty")
     try:
         parts = urlsplit(url.strip())
     except ValueError as error:
-        raise InvalidStoreURL(url, str(error)) from None
+        raise InvalidStoreURL(url=url, why=str(error)) from None
     scheme = parts.scheme.lower()
     if scheme == "memory":
         if parts.netloc or parts.path not in ("", "/"):
-            raise InvalidStoreURL(url, "memory:// takes no path")
+            raise InvalidStoreURL(url=url, why="memory:// takes no path")
         return {"PERSISTENCE_MODULE": "eventsourcing.popo", **_options(url, parts.query, _KEY)}
     if scheme == "sqlite":
         return _sqlite(url, parts.netloc, parts.path, parts.query)
     if scheme in ("postgresql", "postgres"):
         return _postgres(url)
-    raise InvalidStoreURL(url, "use memory://, sqlite:///PATH or postgresql://USER@HOST/DB")
+    raise InvalidStoreURL(url=url, why="use memory://, sqlite:///PATH or postgresql://USER@HOST/DB")
 
 
 def _sqlite(url: str, netloc: str, path: str, query: str) -> dict[str, str]:
     if netloc:
-        raise InvalidStoreURL(url, "a SQLite URL has three slashes: sqlite:///path/to/file.db")
+        raise InvalidStoreURL(
+            url=url, why="a SQLite URL has three slashes: sqlite:///path/to/file.db"
+        )
     file = unquote(path[1:] if path.startswith("/") else path)
     if not file:
-        raise InvalidStoreURL(url, "no file named; use sqlite:///path/to/file.db")
+        raise InvalidStoreURL(url=url, why="no file named; use sqlite:///path/to/file.db")
     folder = Path(file).expanduser().resolve().parent
     if not folder.is_dir():
-        raise StoreUnavailable(url, f"folder {folder} does not exist")
+        raise StoreUnavailable(url=url, why=f"folder {folder} does not exist")
     settings = {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(Path(file).expanduser()),
@@ -114,10 +117,10 @@ def _postgres(url: str) -> dict[str, str]:
     try:
         port = parts.port
     except ValueError:
-        raise InvalidStoreURL(url, "the port is not a number") from None
+        raise InvalidStoreURL(url=url, why="the port is not a number") from None
     database = unquote(parts.path.lstrip("/"))
     if not parts.hostname or not database or not parts.username:
-        raise InvalidStoreURL(url, "a PostgreSQL URL names user, host and database")
+        raise InvalidStoreURL(url=url, why="a PostgreSQL URL names user, host and database")
     settings = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": database,

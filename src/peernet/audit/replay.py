@@ -11,7 +11,7 @@ past it.
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from uuid import UUID
 
 import attrs
@@ -22,9 +22,6 @@ from peernet.domain.companies import Company, CompanyRegistered, UnknownCompany
 from peernet.domain.groups import Group, GroupFormed, UnknownGroup
 from peernet.records import Recorded
 from peernet.views import CompanyHistory, Roster, Tenure
-
-if TYPE_CHECKING:
-    from peernet.application import Network
 
 _PAGE = 1000
 
@@ -69,13 +66,24 @@ class Bound:
         return ", ".join(s for s in sides if s)
 
 
-def bounded(network: "Network", stream_id: UUID, bound: Bound) -> Iterator[Recorded]:
+class Source(Protocol):
+    """What an as-of view reads: a store's recorder and the codec that decodes it (a
+    `Network` has both)."""
+
+    @property
+    def recorder(self) -> Any: ...
+
+    @property
+    def codec(self) -> Any: ...
+
+
+def bounded(source: Source, stream_id: UUID, bound: Bound) -> Iterator[Recorded]:
     """A stream's records inside `bound`, in order, read a page at a time."""
     after = 0
     while True:
-        batch = network.recorder.select_events(stream_id, gt=after, limit=_PAGE)
+        batch = source.recorder.select_events(stream_id, gt=after, limit=_PAGE)
         for stored in batch:
-            record = network.codec.decode(stored)
+            record: Recorded = source.codec.decode(stored)
             if not bound.admits(record):
                 return
             yield record
@@ -85,7 +93,7 @@ def bounded(network: "Network", stream_id: UUID, bound: Bound) -> Iterator[Recor
 
 
 def _fold(
-    network: "Network",
+    source: Source,
     stream_id: UUID,
     bound: Bound,
     *,
@@ -94,59 +102,59 @@ def _fold(
     evolve: Callable[[Any, Any], Any],
 ) -> Any:
     state = None
-    for record in bounded(network, stream_id, bound):
+    for record in bounded(source, stream_id, bound):
         if state is None and not isinstance(record.event, first):
             raise InvalidValue(f"{stream_id} is not a {kind} id", stream_id=stream_id)
         state = evolve(state, record.event)
     return state
 
 
-def group_as(network: "Network", group_id: UUID, bound: Bound) -> Group | None:
+def group_as(source: Source, group_id: UUID, bound: Bound) -> Group | None:
     found: Group | None = _fold(
-        network, group_id, bound, kind="group", first=GroupFormed, evolve=groups.evolve
+        source, group_id, bound, kind="group", first=GroupFormed, evolve=groups.evolve
     )
     return found
 
 
-def company_as(network: "Network", company_id: UUID, bound: Bound) -> Company | None:
+def company_as(source: Source, company_id: UUID, bound: Bound) -> Company | None:
     found: Company | None = _fold(
-        network, company_id, bound, kind="company", first=CompanyRegistered, evolve=companies.evolve
+        source, company_id, bound, kind="company", first=CompanyRegistered, evolve=companies.evolve
     )
     return found
 
 
-def roster(network: "Network", group_id: UUID, bound: Bound) -> Roster:
+def roster(source: Source, group_id: UUID, bound: Bound) -> Roster:
     """The roster a group had inside `bound`; UnknownGroup if it was not formed yet."""
-    group = group_as(network, group_id, bound)
+    group = group_as(source, group_id, bound)
     if group is None:
-        raise UnknownGroup(group_id)
+        raise UnknownGroup(group_id=group_id)
     names = {}
     for company_id in {m.company_id for m in group.memberships.values()}:
-        company = company_as(network, company_id, bound)
+        company = company_as(source, company_id, bound)
         if company is not None:
             names[company_id] = company.profile.name
     return Roster.of(group, names)
 
 
-def history(network: "Network", company_id: UUID, bound: Bound) -> CompanyHistory:
+def history(source: Source, company_id: UUID, bound: Bound) -> CompanyHistory:
     """Every membership a company applied for inside `bound`, in order of application,
-    each as its group had it then. With an open bound, read from the facade's current
-    state (the law `history(as of the last event) == history()` ties the two)."""
-    group_of: Callable[[UUID], Group | None]
-    if bound.open:
-        company = network._company(company_id)
-        group_of = network._group
-    else:
-        company = company_as(network, company_id, bound)
-        seen: dict[UUID, Group | None] = {}
-
-        def group_of(group_id: UUID) -> Group | None:
-            if group_id not in seen:
-                seen[group_id] = group_as(network, group_id, bound)
-            return seen[group_id]
-
+    each as its group had it then (UnknownCompany when it was not registered yet)."""
+    company = company_as(source, company_id, bound)
     if company is None:
-        raise UnknownCompany(company_id)
+        raise UnknownCompany(company_id=company_id)
+    seen: dict[UUID, Group | None] = {}
+
+    def group_of(group_id: UUID) -> Group | None:
+        if group_id not in seen:
+            seen[group_id] = group_as(source, group_id, bound)
+        return seen[group_id]
+
+    return history_of(company, group_of)
+
+
+def history_of(company: Company, group_of: Callable[[UUID], Group | None]) -> CompanyHistory:
+    """A company's history, each membership as `group_of` its group has it (the law
+    `history(as of the last event) == history()` ties a bounded history to the current)."""
     tenures = []
     for application in company.applications:
         group = group_of(application.group_id)

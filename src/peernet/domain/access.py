@@ -50,12 +50,7 @@ class Reader:
 
 class AccessDenied(RuleViolation):
     rule = "confidential_to_the_group"
-
-    def __init__(self, reader: Reader, group_id: UUID, what: str) -> None:
-        super().__init__(
-            f"{reader.role.value} {reader.name} may not read {what} of group {group_id}",
-            group_id=group_id,
-        )
+    says = "{role} {reader} may not read {what} of group {group_id}"
 
 
 def sees_inside(reader: Reader | None, group: Group) -> bool:

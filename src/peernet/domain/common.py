@@ -4,36 +4,84 @@ Pure: the standard library and attrs only. Nothing here reads a clock.
 """
 
 import enum
+import string
+import types
 from collections.abc import Callable
-from datetime import UTC, datetime
-from typing import Any, ClassVar
+from datetime import UTC, date, datetime
+from typing import Any, ClassVar, Protocol
 from uuid import UUID
 
 import attrs
 
 
+class _Words(string.Formatter):
+    """Fills an error's message: times and dates as ISO text, enum members as their
+    values, collections as comma-separated lists; a format spec, when given, wins."""
+
+    def format_field(self, value: Any, format_spec: str) -> str:
+        if not format_spec:
+            match value:
+                case datetime() | date():
+                    return value.isoformat()
+                case enum.Enum():
+                    return str(value.value)
+                case tuple() | list() | frozenset() | set():
+                    return ", ".join(self.format_field(item, "") for item in value)
+        return str(super().format_field(value, format_spec))
+
+
+_WORDS = _Words()
+
+
 class PeerNetError(Exception):
-    """Every error peernet raises on purpose derives from this one."""
+    """Every error peernet raises on purpose derives from this one.
+
+    A refusal is declared in two lines: the rule it enforces and what it says, a message
+    template filled from the ids it is raised with::
+
+        class UnknownGoal(InvalidInput):
+            rule = "known_goal"
+            says = "no goal {goal_id} was set"
+
+        raise UnknownGoal(goal_id=goal_id)
+
+    `details` keeps every value the error was raised with, by name; `ids` those that
+    name what was refused (`..._id`, and the `field`, `url`, `projection` or `capacity` at fault).
+    An error may also be raised with a message of its own
+    (`InvalidValue("...", field="name")`).
+    """
 
     #: the rule or check that refused, in the domain's words (snake_case)
     rule: ClassVar[str] = "peernet"
+    #: the message, as a template over the details (see `_Words` for how values read)
+    says: ClassVar[str] = "{message}"
 
-    def __init__(self, message: str, **ids: object) -> None:
-        super().__init__(message)
-        self.message = message
-        self.ids: dict[str, object] = ids
+    def __init__(self, message: str | None = None, /, **details: object) -> None:
+        text = message if message is not None else _WORDS.format(self.says, **details)
+        super().__init__(text)
+        self.message = text
+        self.details: dict[str, object] = details
+        self.ids: dict[str, object] = {
+            name: value
+            for name, value in details.items()
+            if name.endswith("_id") or name in _NAMING
+        }
 
     def __str__(self) -> str:
         return self.message
 
     def __reduce__(self) -> tuple[Any, ...]:
-        # Errors cross process pools: rebuild from message and ids, whatever __init__ takes.
-        return (_rebuild, (type(self), self.message, self.ids))
+        # Errors cross process pools: rebuild from message and details.
+        return (_rebuild, (type(self), self.message, self.details))
 
 
-def _rebuild(cls: type[PeerNetError], message: str, ids: dict[str, object]) -> PeerNetError:
+#: details that name what was refused, beside every `..._id`
+_NAMING = frozenset({"field", "url", "projection", "capacity"})
+
+
+def _rebuild(cls: type[PeerNetError], message: str, details: dict[str, object]) -> PeerNetError:
     error = cls.__new__(cls)
-    PeerNetError.__init__(error, message, **ids)
+    PeerNetError.__init__(error, message, **details)
     return error
 
 
@@ -55,13 +103,9 @@ class DateOutOfOrder(InvalidInput):
     """A command's business time lies before the last recorded event of what it touches."""
 
     rule = "business_time_moves_forward"
-
-    def __init__(self, stream: str, stream_id: UUID, at: datetime, last: datetime) -> None:
-        super().__init__(
-            f"{stream} {stream_id} was last changed at {last.isoformat()}; "
-            f"a command at {at.isoformat()} cannot come before it",
-            stream_id=stream_id,
-        )
+    says = (
+        "{stream} {stream_id} was last changed at {last}; a command at {at} cannot come before it"
+    )
 
 
 def aware(value: datetime) -> datetime:
@@ -122,56 +166,84 @@ class Territory:
         return f"{self.country}/{self.region}" if self.region else self.country
 
 
-def check_forward(stream: str, stream_id: UUID, at: datetime, last: datetime | None) -> None:
-    """Refuse a command dated before the last change of a stream it touches."""
-    if last is not None and at < last:
-        raise DateOutOfOrder(stream, stream_id, at, last)
-
-
-def _coerced(name: str, kind: Any, value: Any) -> Any:
-    """`value` as the id or enum member a field declares, or InvalidValue."""
-    if kind is UUID or kind == UUID | None:
-        if value is None and kind is not UUID:
-            return None
-        if isinstance(value, UUID):
-            return value
+def months_after(start: datetime, months: int) -> datetime:
+    """The same day `months` later (clamped to the month's last day)."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    for day in range(start.day, 27, -1):
         try:
-            return UUID(value)
-        except (TypeError, ValueError, AttributeError):
-            raise InvalidValue(f"{name} must be a UUID, got {value!r}", field=name) from None
-    if isinstance(kind, enum.EnumMeta) and not isinstance(value, kind):
-        try:
-            return kind(value)
+            return start.replace(year=year, month=month, day=day)
         except ValueError:
-            allowed = ", ".join(repr(member.value) for member in kind)  # type: ignore[var-annotated]
+            continue
+    return start.replace(year=year, month=month, day=min(start.day, 28))
+
+
+class Stream(Protocol):
+    """What every aggregate's state has: its id and the business time of its last event."""
+
+    @property
+    def id(self) -> UUID: ...
+
+    @property
+    def last_at(self) -> datetime: ...
+
+
+def check_forward(state: Stream, at: datetime) -> None:
+    """Refuse a command dated before the last change of a stream it touches."""
+    if at < state.last_at:
+        kind = type(state).__name__.lower()
+        raise DateOutOfOrder(stream=kind, stream_id=state.id, at=at, last=state.last_at)
+
+
+def _expected(kind: Any) -> tuple[type, ...] | None:
+    """The classes a field of declared type `kind` must hold, when peernet checks it: ids
+    and enums (text is parsed into them at the edge, never here)."""
+    optional = False
+    if isinstance(kind, types.UnionType):
+        parts = [k for k in kind.__args__ if k is not type(None)]
+        optional = len(parts) < len(kind.__args__)
+        if len(parts) != 1:
+            return None
+        kind = parts[0]
+    if kind is UUID or isinstance(kind, enum.EnumMeta):
+        return (kind, type(None)) if optional else (kind,)
+    return None
+
+
+_CHECKS: dict[type, tuple[tuple[str, tuple[type, ...]], ...]] = {}
+
+
+def check_types(instance: Any) -> None:
+    """Refuse a value of the wrong kind in an id or enum field (text where a UUID is
+    declared...) with one line naming the field. Parsing text into ids and enums is the
+    edge's job (`peernet.parse`, the command line), not the domain's."""
+    cls = type(instance)
+    checks = _CHECKS.get(cls)
+    if checks is None:
+        found = ((f.name, _expected(f.type)) for f in attrs.fields(cls))
+        checks = _CHECKS[cls] = tuple((name, kinds) for name, kinds in found if kinds)
+    for name, kinds in checks:
+        value = getattr(instance, name)
+        if not isinstance(value, kinds):
             raise InvalidValue(
-                f"{name} must be one of {allowed}, got {value!r}", field=name
-            ) from None
-    return value
-
-
-def coerce_fields(instance: Any) -> None:
-    """Turn id text into UUIDs and enum values into members, so a command holds only what
-    its annotations say (a frozen attrs class, so set through object.__setattr__)."""
-    for field in attrs.fields(type(instance)):
-        value = getattr(instance, field.name)
-        coerced = _coerced(field.name, field.type, value)
-        if coerced is not value:
-            object.__setattr__(instance, field.name, coerced)
+                f"{name} must be a {kinds[0].__name__}, got {value!r}; "
+                "parse text with peernet.parse",
+                field=name,
+            )
 
 
 @attrs.frozen(kw_only=True)
 class Command:
     """What every command carries: who asks, when it happens in the business, and an
-    optional id that makes executing it twice record it once. Ids may be given as UUIDs
-    or their text, enums as members or their values; anything else is InvalidValue."""
+    optional id that makes executing it twice record it once. Ids are UUIDs and enums
+    their members (`peernet.parse` turns text into them); anything else is InvalidValue."""
 
     actor: str = attrs.field(validator=non_empty)
     at: datetime = attrs.field(converter=aware)
     command_id: UUID | None = None
 
     def __attrs_post_init__(self) -> None:
-        coerce_fields(self)
+        check_types(self)
 
 
 @attrs.frozen(kw_only=True)

@@ -21,7 +21,7 @@ from peernet.domain.common import (
     Territory,
     at_least,
     check_forward,
-    coerce_fields,
+    check_types,
     forget,
     non_empty,
 )
@@ -60,7 +60,7 @@ class Profile:
     representatives: tuple[str, ...] = attrs.field(default=(), metadata={CONFIDENTIAL: True})
 
     def __attrs_post_init__(self) -> None:
-        coerce_fields(self)
+        check_types(self)
 
     def competes_with(self, other: "Profile") -> bool:
         return self.territory.overlaps(other.territory) and bool(
@@ -97,6 +97,28 @@ class ForgetCompany(Command):
     read as `FORGOTTEN` from then on; every count, rate and tally stays as it was."""
 
     company_id: UUID
+
+
+def _first_of_month(value: object) -> date:
+    if not isinstance(value, date):
+        raise InvalidValue(f"month must be a date, got {value!r}", field="month")
+    return date(value.year, value.month, 1)
+
+
+@attrs.frozen(kw_only=True)
+class ChargeDues(Command):
+    """Charge a month's dues to every member of the group active in that month. The same
+    month charged again charges nobody twice: it is safe to run on a schedule."""
+
+    group_id: UUID
+    month: date = attrs.field(converter=_first_of_month)
+
+
+@attrs.frozen(kw_only=True)
+class RecordPayment(Command):
+    company_id: UUID
+    amount: Money
+    reference: str = ""
 
 
 CompanyCommand = RegisterCompany | ChangeCompanyProfile
@@ -184,48 +206,30 @@ CompanyEvent = (
 
 class UnknownCompany(InvalidInput):
     rule = "known_company"
-
-    def __init__(self, company_id: UUID) -> None:
-        super().__init__(f"no company {company_id} is registered", company_id=company_id)
+    says = "no company {company_id} is registered"
 
 
 class CompanyAlreadyRegistered(RuleViolation):
     rule = "unique_company_id"
-
-    def __init__(self, company_id: UUID) -> None:
-        super().__init__(f"company {company_id} is already registered", company_id=company_id)
+    says = "company {company_id} is already registered"
 
 
 class CompanyWasAcquired(RuleViolation):
     rule = "acquired_company_is_gone"
-
-    def __init__(self, company_id: UUID) -> None:
-        super().__init__(
-            f"company {company_id} was acquired and can take no further part",
-            company_id=company_id,
-        )
+    says = "company {company_id} was acquired and can take no further part"
 
 
 class CompanyWasForgotten(RuleViolation):
     rule = "forgotten_company_is_gone"
-
-    def __init__(self, company_id: UUID) -> None:
-        super().__init__(
-            f"company {company_id} was forgotten and can take no further part",
-            company_id=company_id,
-        )
+    says = "company {company_id} was forgotten and can take no further part"
 
 
 class CompanyStillMember(RuleViolation):
     rule = "forget_only_after_leaving"
-
-    def __init__(self, company_id: UUID, group_id: UUID) -> None:
-        super().__init__(
-            f"company {company_id} still holds a membership of group {group_id}; "
-            "it must leave every group before it can be forgotten",
-            company_id=company_id,
-            group_id=group_id,
-        )
+    says = (
+        "company {company_id} still holds a membership of group {group_id}; "
+        "it must leave every group before it can be forgotten"
+    )
 
 
 # --- state ----------------------------------------------------------------------------
@@ -258,17 +262,14 @@ class Company:
         return self.acquirer is not None
 
 
-INITIAL: Company | None = None
-
-
 def require(state: Company | None, company_id: UUID) -> Company:
     """The company, registered, not acquired nor forgotten, or the error that says why not."""
     if state is None:
-        raise UnknownCompany(company_id)
+        raise UnknownCompany(company_id=company_id)
     if state.forgotten:
-        raise CompanyWasForgotten(company_id)
+        raise CompanyWasForgotten(company_id=company_id)
     if state.acquired:
-        raise CompanyWasAcquired(company_id)
+        raise CompanyWasAcquired(company_id=company_id)
     return state
 
 
@@ -276,7 +277,7 @@ def decide(state: Company | None, command: CompanyCommand) -> list[CompanyEvent]
     match command:
         case RegisterCompany():
             if state is not None:
-                raise CompanyAlreadyRegistered(command.company_id)
+                raise CompanyAlreadyRegistered(company_id=command.company_id)
             return [
                 CompanyRegistered(
                     company_id=command.company_id, profile=command.profile, at=command.at
@@ -284,7 +285,7 @@ def decide(state: Company | None, command: CompanyCommand) -> list[CompanyEvent]
             ]
         case ChangeCompanyProfile():
             company = require(state, command.company_id)
-            check_forward("company", company.id, command.at, company.last_at)
+            check_forward(company, command.at)
             if command.profile == company.profile:
                 return []
             return [

@@ -20,26 +20,15 @@ Pure: the standard library, attrs and sibling domain modules.
 
 import re
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 import attrs
 
-from peernet.domain.common import (
-    Command,
-    Event,
-    InvalidValue,
-    RuleViolation,
-    check_forward,
-)
-from peernet.domain.groups import QuarterClosed
-from peernet.domain.memberships import MemberFlagged, require_active
-from peernet.domain.money import MixedCurrencies, Money
-
-if TYPE_CHECKING:  # seats' Situation holds Financials: imported for annotations only
-    from peernet.domain.seats import Situation
+from peernet.domain.common import Command, Event, InvalidValue, RuleViolation
+from peernet.domain.money import Money
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 _FINANCIALS = uuid5(NAMESPACE_URL, "https://peernet.invalid/financials")
@@ -58,16 +47,14 @@ def confidential_fields(cls: type) -> tuple[str, ...]:
 
 class MalformedQuarter(InvalidValue):
     rule = "quarter_is_yyyyqn"
-
-    def __init__(self, value: object) -> None:
-        super().__init__(f"a quarter is written like 2009Q4, got {value!r}", field="quarter")
+    says = "a quarter is written like 2009Q4, got {value!r}"
 
 
 def parse_quarter(value: object) -> tuple[int, int]:
     """(year, quarter 1-4) of text like "2009Q4", or MalformedQuarter."""
     match = _QUARTER.match(value.strip().upper()) if isinstance(value, str) else None
     if match is None:
-        raise MalformedQuarter(value)
+        raise MalformedQuarter(value=value, field="quarter")
     return int(match.group(1)), int(match.group(2))
 
 
@@ -105,7 +92,7 @@ def _head_count(instance: object, attribute: "attrs.Attribute[int]", value: int)
     if isinstance(value, bool) or not isinstance(value, int):
         raise InvalidValue(f"head count must be a whole number, got {value!r}", field="head_count")
     if value < 0:
-        raise NegativeHeadCount(value)
+        raise NegativeHeadCount(head_count=value, field="head_count")
 
 
 @attrs.frozen(kw_only=True)
@@ -164,26 +151,17 @@ class FinancialsSubmitted(Event):
 
 class NegativeHeadCount(InvalidValue):
     rule = "head_count_not_negative"
-
-    def __init__(self, head_count: int) -> None:
-        super().__init__(f"head count cannot be negative, got {head_count}", field="head_count")
+    says = "head count cannot be negative, got {head_count}"
 
 
 class QuarterNotOver(RuleViolation):
     rule = "quarter_over_first"
-
-    def __init__(self, quarter: str, at: datetime) -> None:
-        super().__init__(
-            f"quarter {quarter} is not over on {at.date().isoformat()}; "
-            f"its figures come from {quarter_end(quarter).isoformat()} on",
-        )
+    says = "quarter {quarter} is not over on {on}; its figures come from {opens} on"
 
 
 class FiguresInconsistent(RuleViolation):
     rule = "consistent_figures"
-
-    def __init__(self, why: str, **ids: object) -> None:
-        super().__init__(f"the figures do not hold together: {why}", **ids)
+    says = "the figures do not hold together: {why}"
 
 
 # --- state -----------------------------------------------------------------------------
@@ -203,9 +181,6 @@ class Financials:
         return found.revision if found else 0
 
 
-INITIAL: Financials | None = None
-
-
 def financials_id_of(company_id: UUID) -> UUID:
     """The id of the stream holding a company's financials."""
     return uuid5(_FINANCIALS, str(company_id))
@@ -216,109 +191,3 @@ def evolve(state: Financials | None, event: FinancialsSubmitted) -> Financials:
         state = Financials(id=event.financials_id, company_id=event.company_id, last_at=event.at)
     latest = MappingProxyType({**state.latest, event.quarter: event})
     return attrs.evolve(state, latest=latest, last_at=event.at)
-
-
-# --- decisions -------------------------------------------------------------------------
-
-
-def _over(quarter: str, at: datetime) -> None:
-    if at.date() < quarter_end(quarter):
-        raise QuarterNotOver(quarter, at)
-
-
-def _check_figures(command: SubmitFinancials, currency: str, **ids: object) -> None:
-    amounts = {
-        "revenue": command.revenue,
-        "gross profit": command.gross_profit,
-        "EBITDA": command.ebitda,
-        "recurring revenue": command.recurring_revenue,
-        "service wages": command.service_wages,
-    }
-    for amount in amounts.values():
-        if amount.currency != currency:
-            raise MixedCurrencies(currency, amount.currency, **ids)
-    for what in ("revenue", "recurring revenue", "service wages"):
-        if amounts[what].amount < 0:
-            raise FiguresInconsistent(f"{what} is negative ({amounts[what]})", **ids)
-    if command.recurring_revenue.amount > command.revenue.amount:
-        raise FiguresInconsistent("recurring revenue exceeds revenue", **ids)
-    if command.gross_profit.amount > command.revenue.amount:
-        raise FiguresInconsistent("gross profit exceeds revenue", **ids)
-    if command.ebitda.amount > command.gross_profit.amount:
-        raise FiguresInconsistent("EBITDA exceeds gross profit", **ids)
-
-
-def _submit(situation: "Situation", command: SubmitFinancials) -> list[Event]:
-    group, m = situation.membership(command.membership_id)
-    require_active(m)
-    _over(command.quarter, command.at)
-    charter = group.charter_at(command.at).charter
-    ids = {"membership_id": m.id, "group_id": group.id, "company_id": m.company_id}
-    _check_figures(command, charter.currency, **ids)
-    financials_id = financials_id_of(m.company_id)
-    books = situation.financials.get(financials_id)
-    if books is not None:
-        check_forward("financials", financials_id, command.at, books.last_at)
-    return [
-        FinancialsSubmitted(
-            financials_id=financials_id,
-            quarter=command.quarter,
-            revision=(books.revision(command.quarter) if books else 0) + 1,
-            revenue=command.revenue,
-            gross_profit=command.gross_profit,
-            ebitda=command.ebitda,
-            recurring_revenue=command.recurring_revenue,
-            service_wages=command.service_wages,
-            head_count=command.head_count,
-            at=command.at,
-            **ids,
-        )
-    ]
-
-
-def _close_quarter(situation: "Situation", command: CloseQuarter) -> list[Event]:
-    group = situation.group(command.group_id)
-    if command.quarter in group.closed_quarters:
-        return []
-    _over(command.quarter, command.at)
-    check_forward("group", group.id, command.at, group.last_at)
-    end = quarter_end(command.quarter)
-    charter = group.charter_at(datetime(end.year, end.month, end.day, tzinfo=UTC)).charter
-    missing = []
-    for m in sorted(group.active, key=lambda m: str(m.id)):
-        if m.joined_at is None or m.joined_at.date() >= end:
-            continue  # joined after the quarter: nothing was expected of it
-        books = situation.financials.get(financials_id_of(m.company_id))
-        if books is None or command.quarter not in books.latest:
-            missing.append(m)
-    flags: list[Event] = []
-    if charter.financials_mandatory:
-        flags = [
-            MemberFlagged(
-                membership_id=m.id,
-                group_id=group.id,
-                company_id=m.company_id,
-                reason=(
-                    f"no financials submitted for {command.quarter} "
-                    "(charter: quarterly financials are mandatory)"
-                ),
-                at=command.at,
-            )
-            for m in missing
-        ]
-    closed = QuarterClosed(
-        group_id=group.id,
-        quarter=command.quarter,
-        missing=tuple(m.id for m in missing),
-        at=command.at,
-    )
-    return [*flags, closed]
-
-
-def decide(situation: "Situation", command: FinancialsCommand) -> list[Event]:
-    match command:
-        case SubmitFinancials():
-            return _submit(situation, command)
-        case CloseQuarter():
-            return _close_quarter(situation, command)
-    raise AssertionError(f"not a financials command: {command!r}")

@@ -6,7 +6,7 @@ keeps every version a revision made.
 """
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
 from uuid import UUID, uuid4
@@ -164,55 +164,32 @@ class GoalWithdrawn(GoalEvent):
 
 class UnknownGoal(InvalidInput):
     rule = "known_goal"
-
-    def __init__(self, goal_id: UUID) -> None:
-        super().__init__(f"no goal {goal_id} was set", goal_id=goal_id)
+    says = "no goal {goal_id} was set"
 
 
 class GoalAlreadySet(RuleViolation):
     rule = "unique_goal_id"
-
-    def __init__(self, goal_id: UUID) -> None:
-        super().__init__(f"goal {goal_id} was already set", goal_id=goal_id)
+    says = "goal {goal_id} was already set"
 
 
 class GoalClosed(RuleViolation):
     rule = "open_goals_only"
-
-    def __init__(self, goal_id: UUID, status: GoalStatus) -> None:
-        super().__init__(f"goal {goal_id} is {status.value}, no longer open", goal_id=goal_id)
+    says = "goal {goal_id} is {status}, no longer open"
 
 
 class UnknownGoalCategory(RuleViolation):
     rule = "goal_categories"
-
-    def __init__(self, category: str, group_id: UUID, allowed: tuple[str, ...]) -> None:
-        super().__init__(
-            f"category {category!r} is not in group {group_id}'s charter "
-            f"(goal_categories: {', '.join(allowed)})",
-            group_id=group_id,
-        )
+    says = "category {category!r} is not in group {group_id}'s charter (goal_categories: {allowed})"
 
 
 class DueDatePassed(RuleViolation):
     rule = "revise_before_due"
-
-    def __init__(self, goal_id: UUID, due: date) -> None:
-        super().__init__(
-            f"goal {goal_id} was due on {due.isoformat()}; it can no longer be revised",
-            goal_id=goal_id,
-        )
+    says = "goal {goal_id} was due on {due}; it can no longer be revised"
 
 
 class OwnGoal(RuleViolation):
     rule = "peers_challenge"
-
-    def __init__(self, goal_id: UUID, membership_id: UUID) -> None:
-        super().__init__(
-            f"membership {membership_id} owns goal {goal_id}; only its peers challenge it",
-            goal_id=goal_id,
-            membership_id=membership_id,
-        )
+    says = "membership {membership_id} owns goal {goal_id}; only its peers challenge it"
 
 
 # --- state ----------------------------------------------------------------------------
@@ -245,30 +222,27 @@ class Goal:
         return self.versions[-1]
 
     @property
+    def ids(self) -> dict[str, UUID]:
+        """The ids every event of this goal carries."""
+        return {"goal_id": self.id, "membership_id": self.membership_id, "group_id": self.group_id}
+
+    @property
     def reached(self) -> bool:
         return self.target.direction.reached(self.progress, self.target.value)
 
 
-INITIAL: Goal | None = None
-
-
-def require(state: Goal | None, goal_id: UUID) -> Goal:
-    if state is None:
-        raise UnknownGoal(goal_id)
-    return state
-
-
 def require_open(state: Goal | None, goal_id: UUID, at: datetime) -> Goal:
-    goal = require(state, goal_id)
-    if goal.status is not GoalStatus.OPEN:
-        raise GoalClosed(goal.id, goal.status)
-    check_forward("goal", goal.id, at, goal.last_at)
-    return goal
+    if state is None:
+        raise UnknownGoal(goal_id=goal_id)
+    if state.status is not GoalStatus.OPEN:
+        raise GoalClosed(goal_id=state.id, status=state.status)
+    check_forward(state, at)
+    return state
 
 
 def check_target(target: Target, at: datetime, group_id: UUID, categories: tuple[str, ...]) -> None:
     if target.category not in categories:
-        raise UnknownGoalCategory(target.category, group_id, categories)
+        raise UnknownGoalCategory(category=target.category, group_id=group_id, allowed=categories)
     if target.due < at.date():
         raise InvalidValue(
             f"a goal set on {at.date().isoformat()} cannot be due on {target.due.isoformat()}"
@@ -278,23 +252,18 @@ def check_target(target: Target, at: datetime, group_id: UUID, categories: tuple
 def decision(goal: Goal, at: datetime) -> GoalMet | GoalMissed:
     """Met if the last progress reached the target, else missed; refused when dated
     before the goal's last event."""
-    check_forward("goal", goal.id, at, goal.last_at)
-    ids = {"goal_id": goal.id, "membership_id": goal.membership_id, "group_id": goal.group_id}
+    check_forward(goal, at)
     if goal.reached:
         assert goal.progress is not None
-        return GoalMet(value=goal.progress, at=at, **ids)
-    return GoalMissed(value=goal.progress, at=at, **ids)
+        return GoalMet(value=goal.progress, at=at, **goal.ids)
+    return GoalMissed(value=goal.progress, at=at, **goal.ids)
 
 
-def missed_in_a_row(goals: Mapping[UUID, Goal], membership_id: UUID) -> int:
-    """How many of the member's latest goals were missed, in the order they fell due,
-    counting back until one was met (withdrawn goals were never due)."""
+def missed_in_a_row(goals: Iterable[Goal]) -> int:
+    """How many of a member's latest goals (`goals`: all of them) were missed, in the
+    order they fell due, counting back until one was met (withdrawn goals were never due)."""
     decided = sorted(
-        (
-            g
-            for g in goals.values()
-            if g.membership_id == membership_id and g.status in (GoalStatus.MET, GoalStatus.MISSED)
-        ),
+        (g for g in goals if g.status in (GoalStatus.MET, GoalStatus.MISSED)),
         key=lambda g: (g.target.due, g.set_at, str(g.id)),
     )
     streak = 0
@@ -305,24 +274,15 @@ def missed_in_a_row(goals: Mapping[UUID, Goal], membership_id: UUID) -> int:
     return streak
 
 
-def withdraw_open(
-    goals: Mapping[UUID, Goal], membership_id: UUID, at: datetime, reason: str
-) -> list["GoalWithdrawn"]:
-    """A departing member's open goals, withdrawn: a member who left has no goal due.
-    A departure dated before the last event of one of them is refused."""
+def withdraw_open(goals: Iterable[Goal], at: datetime, reason: str) -> list["GoalWithdrawn"]:
+    """A departing member's open goals (`goals`: all of its goals), withdrawn: a member
+    who left has no goal due. A departure dated before the last event of one of them is
+    refused."""
     withdrawn = []
-    for g in sorted(goals.values(), key=lambda g: (g.set_at, str(g.id))):
-        if g.membership_id == membership_id and g.status is GoalStatus.OPEN:
-            check_forward("goal", g.id, at, g.last_at)
-            withdrawn.append(
-                GoalWithdrawn(
-                    goal_id=g.id,
-                    membership_id=g.membership_id,
-                    group_id=g.group_id,
-                    reason=reason,
-                    at=at,
-                )
-            )
+    for g in sorted(goals, key=lambda g: (g.set_at, str(g.id))):
+        if g.status is GoalStatus.OPEN:
+            check_forward(g, at)
+            withdrawn.append(GoalWithdrawn(reason=reason, at=at, **g.ids))
     return withdrawn
 
 

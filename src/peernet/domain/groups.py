@@ -115,34 +115,25 @@ GroupEvent = GroupFormed | CharterAmended | FacilitatorAssigned | GroupClosed | 
 
 class UnknownGroup(InvalidInput):
     rule = "known_group"
-
-    def __init__(self, group_id: UUID) -> None:
-        super().__init__(f"no group {group_id} was formed", group_id=group_id)
+    says = "no group {group_id} was formed"
 
 
 class GroupAlreadyFormed(RuleViolation):
     rule = "unique_group_id"
-
-    def __init__(self, group_id: UUID) -> None:
-        super().__init__(f"group {group_id} was already formed", group_id=group_id)
+    says = "group {group_id} was already formed"
 
 
 class GroupIsClosed(RuleViolation):
     rule = "closed_group_is_final"
-
-    def __init__(self, group_id: UUID) -> None:
-        super().__init__(f"group {group_id} is closed", group_id=group_id)
+    says = "group {group_id} is closed"
 
 
 class GroupHasActiveMembers(RuleViolation):
     rule = "close_empty_groups_only"
-
-    def __init__(self, group_id: UUID, active: int) -> None:
-        super().__init__(
-            f"group {group_id} still has {active} active members; "
-            "they resign, transfer or graduate before it closes",
-            group_id=group_id,
-        )
+    says = (
+        "group {group_id} still has {active} active members; "
+        "they resign, transfer or graduate before it closes"
+    )
 
 
 # --- state ----------------------------------------------------------------------------
@@ -205,15 +196,12 @@ class Group:
         return None
 
 
-INITIAL: Group | None = None
-
-
 def require(state: Group | None, group_id: UUID) -> Group:
     """The group, formed and open, or the error that says why not."""
     if state is None:
-        raise UnknownGroup(group_id)
+        raise UnknownGroup(group_id=group_id)
     if state.closed_at is not None:
-        raise GroupIsClosed(group_id)
+        raise GroupIsClosed(group_id=group_id)
     return state
 
 
@@ -221,7 +209,7 @@ def decide(state: Group | None, command: GroupCommand) -> list[GroupEvent]:
     match command:
         case FormGroup():
             if state is not None:
-                raise GroupAlreadyFormed(command.group_id)
+                raise GroupAlreadyFormed(group_id=command.group_id)
             return [
                 GroupFormed(
                     group_id=command.group_id,
@@ -235,7 +223,7 @@ def decide(state: Group | None, command: GroupCommand) -> list[GroupEvent]:
             ]
         case AssignFacilitator():
             group = require(state, command.group_id)
-            check_forward("group", group.id, command.at, group.last_at)
+            check_forward(group, command.at)
             if group.facilitator == command.facilitator:
                 return []
             return [

@@ -317,84 +317,51 @@ class CostsShared(CostEvent):
 
 class UnknownMeeting(InvalidInput):
     rule = "known_meeting"
-
-    def __init__(self, meeting_id: UUID) -> None:
-        super().__init__(f"no meeting {meeting_id} was scheduled", meeting_id=meeting_id)
+    says = "no meeting {meeting_id} was scheduled"
 
 
 class UnknownGathering(InvalidInput):
     rule = "known_gathering"
-
-    def __init__(self, gathering_id: UUID) -> None:
-        super().__init__(f"no gathering {gathering_id} was scheduled", gathering_id=gathering_id)
+    says = "no gathering {gathering_id} was scheduled"
 
 
 class MeetingNotOpen(RuleViolation):
     """The meeting was closed or cancelled: nothing more is recorded against it."""
 
     rule = "open_meetings_only"
-
-    def __init__(self, meeting_id: UUID, status: MeetingStatus) -> None:
-        super().__init__(f"meeting {meeting_id} is {status.value}", meeting_id=meeting_id)
+    says = "meeting {meeting_id} is {status}"
 
 
 class GatheringClosed(RuleViolation):
     rule = "open_gatherings_only"
-
-    def __init__(self, gathering_id: UUID) -> None:
-        super().__init__(
-            f"gathering {gathering_id} is closed and its costs shared", gathering_id=gathering_id
-        )
+    says = "gathering {gathering_id} is closed and its costs shared"
 
 
 class MeetingNotOver(RuleViolation):
     rule = "close_after_the_meeting"
-
-    def __init__(self, meeting_id: UUID, ends: date) -> None:
-        super().__init__(
-            f"meeting {meeting_id} runs until {ends.isoformat()}; close it after that",
-            meeting_id=meeting_id,
-        )
+    says = "meeting {meeting_id} runs until {ends}; close it after that"
 
 
 class NotExpected(RuleViolation):
     """Only the members a meeting expects submit prep or are on its roll."""
 
     rule = "expected_members_only"
-
-    def __init__(self, meeting_id: UUID, membership_id: UUID) -> None:
-        super().__init__(
-            f"membership {membership_id} is not expected at meeting {meeting_id}",
-            meeting_id=meeting_id,
-            membership_id=membership_id,
-        )
+    says = "membership {membership_id} is not expected at meeting {meeting_id}"
 
 
 class TooManyTopics(RuleViolation):
     rule = "agenda_topics"
-
-    def __init__(self, meeting_id: UUID, topics: int, allowed: int) -> None:
-        super().__init__(
-            f"an agenda of {topics} topics; the charter allows {allowed}", meeting_id=meeting_id
-        )
+    says = "an agenda of {topics} topics; the charter allows {allowed}"
 
 
 class MeetingsStillOpen(RuleViolation):
     rule = "gathering_closes_after_its_meetings"
-
-    def __init__(self, gathering_id: UUID, open_ids: Sequence[UUID]) -> None:
-        names = ", ".join(str(i) for i in open_ids)
-        super().__init__(
-            f"gathering {gathering_id} still has open meetings: {names}",
-            gathering_id=gathering_id,
-        )
+    says = "gathering {gathering_id} still has open meetings: {open_ids}"
 
 
 class NotAtGathering(RuleViolation):
     rule = "gathering_dates_and_groups"
-
-    def __init__(self, gathering_id: UUID, why: str) -> None:
-        super().__init__(f"not at gathering {gathering_id}: {why}", gathering_id=gathering_id)
+    says = "not at gathering {gathering_id}: {why}"
 
 
 # --- state -------------------------------------------------------------------------------
@@ -421,6 +388,11 @@ class Meeting:
         return self.scheduled.starts
 
     @property
+    def ids(self) -> dict[str, UUID]:
+        """The ids every event of this meeting carries."""
+        return {"meeting_id": self.id, "group_id": self.group_id}
+
+    @property
     def ends(self) -> date:
         return self.scheduled.ends
 
@@ -436,26 +408,21 @@ class Gathering:
     costs: CostsShared | None = None
 
 
-def require(state: Meeting | None, meeting_id: UUID) -> Meeting:
-    if state is None:
-        raise UnknownMeeting(meeting_id)
-    return state
-
-
 def require_open(state: Meeting | None, meeting_id: UUID, at: datetime) -> Meeting:
-    meeting = require(state, meeting_id)
-    if meeting.status is not MeetingStatus.SCHEDULED:
-        raise MeetingNotOpen(meeting.id, meeting.status)
-    check_forward("meeting", meeting.id, at, meeting.last_at)
-    return meeting
+    if state is None:
+        raise UnknownMeeting(meeting_id=meeting_id)
+    if state.status is not MeetingStatus.SCHEDULED:
+        raise MeetingNotOpen(meeting_id=state.id, status=state.status)
+    check_forward(state, at)
+    return state
 
 
 def require_gathering(state: Gathering | None, gathering_id: UUID, at: datetime) -> Gathering:
     if state is None:
-        raise UnknownGathering(gathering_id)
+        raise UnknownGathering(gathering_id=gathering_id)
     if state.costs is not None:
-        raise GatheringClosed(gathering_id)
-    check_forward("gathering", gathering_id, at, state.last_at)
+        raise GatheringClosed(gathering_id=gathering_id)
+    check_forward(state, at)
     return state
 
 

@@ -218,131 +218,70 @@ class MemberFlagged(MembershipEvent):
 
 class UnknownMembership(InvalidInput):
     rule = "known_membership"
-
-    def __init__(self, membership_id: UUID) -> None:
-        super().__init__(f"no membership {membership_id} exists", membership_id=membership_id)
+    says = "no membership {membership_id} exists"
 
 
 class AlreadyApplied(RuleViolation):
     rule = "one_open_membership_per_group"
-
-    def __init__(self, company_id: UUID, group_id: UUID, membership_id: UUID) -> None:
-        super().__init__(
-            f"company {company_id} already holds membership {membership_id} in group {group_id}",
-            company_id=company_id,
-            group_id=group_id,
-            membership_id=membership_id,
-        )
+    says = "company {company_id} already holds membership {membership_id} in group {group_id}"
 
 
 class AlreadyInCoreGroup(RuleViolation):
     rule = "one_core_group"
-
-    def __init__(self, company_id: UUID, core_group_id: UUID, group_id: UUID) -> None:
-        super().__init__(
-            f"company {company_id} already holds a seat in core group {core_group_id}; "
-            f"charter rule one_core_group refuses core group {group_id}",
-            company_id=company_id,
-            core_group_id=core_group_id,
-            group_id=group_id,
-        )
+    says = (
+        "company {company_id} already holds a seat in core group {core_group_id}; "
+        "charter rule one_core_group refuses core group {group_id}"
+    )
 
 
 class CompetitorInGroup(RuleViolation):
     rule = "non_compete"
-
-    def __init__(self, company_id: UUID, competitor_id: UUID, group_id: UUID) -> None:
-        super().__init__(
-            f"company {company_id} competes with member {competitor_id} of group {group_id}",
-            company_id=company_id,
-            competitor_id=competitor_id,
-            group_id=group_id,
-        )
+    says = "company {company_id} competes with member {competitor_id} of group {group_id}"
 
 
 class GroupAtCapacity(RuleViolation):
     rule = "capacity"
-
-    def __init__(self, group_id: UUID, capacity: int) -> None:
-        super().__init__(
-            f"group {group_id} has no free seat (capacity {capacity})",
-            group_id=group_id,
-            capacity=capacity,
-        )
+    says = "group {group_id} has no free seat (capacity {capacity})"
 
 
 class NoSeatOffered(RuleViolation):
     rule = "seat_offered_first"
-
-    def __init__(self, membership_id: UUID, status: MembershipStatus) -> None:
-        super().__init__(
-            f"membership {membership_id} has no seat offered (it is {status.value})",
-            membership_id=membership_id,
-        )
+    says = "membership {membership_id} has no seat offered (it is {status})"
 
 
 class AgreementNotSigned(RuleViolation):
     rule = "agreement_required"
-
-    def __init__(self, membership_id: UUID) -> None:
-        super().__init__(
-            f"membership {membership_id} cannot become active before the membership "
-            "agreement is signed",
-            membership_id=membership_id,
-        )
+    says = (
+        "membership {membership_id} cannot become active before the membership agreement is signed"
+    )
 
 
 class AgreementAlreadySigned(RuleViolation):
     rule = "agreement_signed_once"
-
-    def __init__(self, membership_id: UUID) -> None:
-        super().__init__(
-            f"membership {membership_id} already signed the agreement",
-            membership_id=membership_id,
-        )
+    says = "membership {membership_id} already signed the agreement"
 
 
 class NotAnActiveMember(RuleViolation):
     rule = "active_members_only"
-
-    def __init__(self, membership_id: UUID, status: MembershipStatus) -> None:
-        super().__init__(
-            f"membership {membership_id} is {status.value}, not an active member",
-            membership_id=membership_id,
-        )
+    says = "membership {membership_id} is {status}, not an active member"
 
 
 class NotPending(RuleViolation):
     rule = "pending_applications_only"
-
-    def __init__(self, membership_id: UUID, status: MembershipStatus) -> None:
-        super().__init__(
-            f"membership {membership_id} is {status.value}, not a pending application",
-            membership_id=membership_id,
-        )
+    says = "membership {membership_id} is {status}, not a pending application"
 
 
 class AdmissionNotVoted(RuleViolation):
     rule = "admission_vote"
-
-    def __init__(self, membership_id: UUID, group_id: UUID) -> None:
-        super().__init__(
-            f"group {group_id}'s charter admits a member by vote; no admission motion for "
-            f"membership {membership_id} was carried",
-            membership_id=membership_id,
-            group_id=group_id,
-        )
+    says = (
+        "group {group_id}'s charter admits a member by vote; no admission motion for "
+        "membership {membership_id} was carried"
+    )
 
 
 class ProgrammeNotComplete(RuleViolation):
     rule = "programme_months"
-
-    def __init__(self, membership_id: UUID, months: int, completes: datetime) -> None:
-        super().__init__(
-            f"membership {membership_id} completes its {months}-month programme "
-            f"on {completes.date().isoformat()}",
-            membership_id=membership_id,
-        )
+    says = "membership {membership_id} completes its {months}-month programme on {completes}"
 
 
 # --- state ----------------------------------------------------------------------------
@@ -365,6 +304,11 @@ class Membership:
     admitted_at: datetime | None = None
     flags: tuple[str, ...] = ()
 
+    @property
+    def ids(self) -> dict[str, UUID]:
+        """The ids every event of this membership carries."""
+        return {"membership_id": self.id, "group_id": self.group_id, "company_id": self.company_id}
+
 
 _DEPARTURES: dict[type[MembershipEvent], MembershipStatus] = {
     ApplicationWithdrawn: MembershipStatus.WITHDRAWN,
@@ -376,13 +320,11 @@ _DEPARTURES: dict[type[MembershipEvent], MembershipStatus] = {
     MemberVotedOff: MembershipStatus.VOTED_OFF,
 }
 
-INITIAL: Membership | None = None
-
 
 def require_active(membership: Membership) -> Membership:
     """The membership, if it is an active member's; else NotAnActiveMember."""
     if membership.status is not MembershipStatus.ACTIVE:
-        raise NotAnActiveMember(membership.id, membership.status)
+        raise NotAnActiveMember(membership_id=membership.id, status=membership.status)
     return membership
 
 

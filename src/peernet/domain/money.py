@@ -22,16 +22,12 @@ K = TypeVar("K", bound=Hashable)
 
 class MixedCurrencies(RuleViolation):
     rule = "one_currency"
-
-    def __init__(self, expected: str, got: str, **ids: object) -> None:
-        super().__init__(f"an amount in {got} where {expected} is kept", **ids)
+    says = "an amount in {got} where {expected} is kept"
 
 
 class AmountNotPositive(RuleViolation):
     rule = "positive_amounts"
-
-    def __init__(self, what: str, amount: "Money", **ids: object) -> None:
-        super().__init__(f"{what} must be above zero, got {amount}", **ids)
+    says = "{what} must be above zero, got {amount}"
 
 
 def _amount(instance: object, attribute: "attrs.Attribute[Decimal]", value: Decimal) -> None:
@@ -67,7 +63,7 @@ class Money:
 
     def _same(self, other: "Money") -> None:
         if other.currency != self.currency:
-            raise MixedCurrencies(self.currency, other.currency)
+            raise MixedCurrencies(expected=self.currency, got=other.currency)
 
     def __add__(self, other: "Money") -> "Money":
         self._same(other)

@@ -10,7 +10,6 @@ import enum
 import math
 from datetime import datetime
 from fractions import Fraction
-from typing import ClassVar
 from uuid import UUID, uuid4
 
 import attrs
@@ -120,54 +119,39 @@ class MotionFailed(MotionEvent):
 
 class UnknownMotion(InvalidInput):
     rule = "known_motion"
-
-    def __init__(self, motion_id: UUID) -> None:
-        super().__init__(f"no motion {motion_id} was raised", motion_id=motion_id)
+    says = "no motion {motion_id} was raised"
 
 
 class MotionClosed(RuleViolation):
     rule = "open_motions_only"
-
-    def __init__(self, motion_id: UUID) -> None:
-        super().__init__(f"motion {motion_id} is closed", motion_id=motion_id)
+    says = "motion {motion_id} is closed"
 
 
 class BallotRefused(RuleViolation):
-    """A ballot the motion's rules do not take; `why` says which rule, in words."""
-
-    why: ClassVar[str]
-
-    def __init__(self, motion_id: UUID, voter_id: UUID) -> None:
-        super().__init__(
-            f"membership {voter_id} {self.why} motion {motion_id}",
-            motion_id=motion_id,
-            voter_id=voter_id,
-        )
+    """A ballot the motion's rules do not take."""
 
 
 class SubjectCannotVote(BallotRefused):
     rule = "subject_does_not_vote"
-    why = "is the subject of, and cannot vote on,"
+    says = "membership {voter_id} is the subject of, and cannot vote on, motion {motion_id}"
 
 
 class NotAnEligibleVoter(BallotRefused):
     rule = "electorate_fixed_when_raised"
-    why = "was not an active member of the group when it raised"
+    says = (
+        "membership {voter_id} was not an active member of the group when it raised "
+        "motion {motion_id}"
+    )
 
 
 class AlreadyVoted(BallotRefused):
     rule = "one_ballot_per_voter"
-    why = "already voted on"
+    says = "membership {voter_id} already voted on motion {motion_id}"
 
 
 class MotionNotDue(RuleViolation):
     rule = "count_at_deadline"
-
-    def __init__(self, motion_id: UUID, deadline: datetime) -> None:
-        super().__init__(
-            f"motion {motion_id} is open for ballots until {deadline.isoformat()}",
-            motion_id=motion_id,
-        )
+    says = "motion {motion_id} is open for ballots until {deadline}"
 
 
 # --- state ----------------------------------------------------------------------------
@@ -196,9 +180,6 @@ class Motion:
 
     def voted(self, voter_id: UUID) -> bool:
         return any(b.voter_id == voter_id for b in self.ballots)
-
-
-INITIAL: Motion | None = None
 
 
 def quorum_needed(electorate: int, quorum: Fraction) -> int:
@@ -237,10 +218,10 @@ def tally(motion: Motion, at: datetime) -> MotionCarried | MotionFailed:
 
 def require_open(state: Motion | None, motion_id: UUID, at: datetime) -> Motion:
     if state is None:
-        raise UnknownMotion(motion_id)
+        raise UnknownMotion(motion_id=motion_id)
     if state.closed:
-        raise MotionClosed(motion_id)
-    check_forward("motion", motion_id, at, state.last_at)
+        raise MotionClosed(motion_id=motion_id)
+    check_forward(state, at)
     return state
 
 

@@ -1,136 +1,120 @@
-"""The whole network as one pure decision: route a command to its aggregate's decide,
-and fold any event into the `Situation` it belongs to.
+"""The whole network as one pure decision: the table of deciders (which rule decides each
+command, and what it reads) beside the table of folds (how each kind of stream evolves).
 
-The application facade loads only the part of the situation a command reads; tests and
-`peernet.testing` fold a whole history with `evolve` and call `decide` directly.
+- `situate(command, load, links)` runs a decider's `needs` until it names nothing new,
+  loading each stream it names through `load`: the application loads from its store,
+  tests and tools from a replay. `decide(situation, command)` then decides.
+- `evolve` folds any event into a full `Situation`; `replay` folds a history, so tests
+  and `peernet.testing` can decide any command with no store.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import reduce
 from typing import Any
 
 import attrs
 
-from peernet.domain import (
+from peernet.domain import companies, financials, goals, groups, meetings, motions
+from peernet.domain.common import Command, Event, InvalidValue
+from peernet.domain.decisions import (
+    Decider,
     accountability,
-    companies,
-    financials,
-    goals,
-    groups,
-    meetings,
-    motions,
+    books,
+    dues,
+    registry,
     seats,
     sessions,
+    votes,
 )
-from peernet.domain.accountability import AccountabilityCommand
-from peernet.domain.charters import GroupFormat
-from peernet.domain.common import Command, Event, InvalidValue, check_forward
-from peernet.domain.companies import CompanyCommand, MembershipApplied
-from peernet.domain.financials import FinancialsCommand
-from peernet.domain.groups import GroupCommand
-from peernet.domain.memberships import GraduateCohort, GraduateMember
-from peernet.domain.seats import SeatCommand, Situation, months_after
-from peernet.domain.sessions import SessionCommand
+from peernet.domain.situation import Links, Ref, Replayed, Situation
 
-AnyCommand = (
-    CompanyCommand
-    | companies.ForgetCompany
-    | GroupCommand
-    | SeatCommand
-    | AccountabilityCommand
-    | SessionCommand
-    | FinancialsCommand
-    | GraduateCohort
-)
+#: which decider decides each command
+DECIDERS: dict[type[Command], Decider[Any]] = {
+    **registry.DECIDERS,
+    **seats.DECIDERS,
+    **accountability.DECIDERS,
+    **votes.DECIDERS,
+    **sessions.DECIDERS,
+    **dues.DECIDERS,
+    **books.DECIDERS,
+}
 
+
+@attrs.frozen
+class Fold:
+    """How a kind of stream folds: the part of the `Situation` holding its states, its
+    `evolve`, and the event every such stream begins with."""
+
+    part: str
+    evolve: Callable[[Any, Any], Any]
+    first: type[Event]
+
+
+#: how each kind of stream folds, by the field naming its id (`Event.home`)
+FOLDS: dict[str, Fold] = {
+    "company_id": Fold("companies", companies.evolve, companies.CompanyRegistered),
+    "group_id": Fold("groups", groups.evolve, groups.GroupFormed),
+    "goal_id": Fold("goals", goals.evolve, goals.GoalSet),
+    "motion_id": Fold("motions", motions.evolve, motions.MotionRaised),
+    "meeting_id": Fold("meetings", meetings.evolve, meetings.MeetingScheduled),
+    "gathering_id": Fold("gatherings", meetings.evolve_gathering, meetings.GatheringScheduled),
+    "financials_id": Fold("financials", financials.evolve, financials.FinancialsSubmitted),
+}
+
+AnyCommand = tuple(DECIDERS)
 INITIAL = Situation()
 
 
-def decide(situation: Situation, command: Command) -> list[Event]:  # noqa: PLR0911 - a router
+def decider(command: Command) -> Decider[Any]:
+    """The decider of `command`, or InvalidValue for what is not a peernet command."""
+    found = DECIDERS.get(type(command))
+    if found is None:
+        raise InvalidValue(f"{type(command).__name__} is not a peernet command")
+    return found
+
+
+def needs(command: Command, situation: Situation) -> Iterable[Ref]:
+    """The streams deciding `command` reads, given what `situation` holds so far."""
+    return decider(command).needs(command, situation)
+
+
+def decide(situation: Situation, command: Command) -> list[Event]:
     """The events `command` records in `situation`, or the error that refuses it."""
-    match command:
-        case companies.RegisterCompany() | companies.ChangeCompanyProfile():
-            return list(companies.decide(situation.companies.get(command.company_id), command))
-        case companies.ForgetCompany():
-            return _forget(situation, command)
-        case groups.FormGroup() | groups.AssignFacilitator():
-            return list(groups.decide(situation.groups.get(command.group_id), command))
-    if isinstance(command, SeatCommand):
-        return seats.decide(situation, command)
-    if isinstance(command, AccountabilityCommand):
-        return accountability.decide(situation, command)
-    if isinstance(command, SessionCommand):
-        return sessions.decide(situation, command)
-    if isinstance(command, FinancialsCommand):
-        return financials.decide(situation, command)
-    if isinstance(command, GraduateCohort):
-        return _graduate_cohort(situation, command)
-    raise TypeError(f"peernet has no decision for {type(command).__name__}")
+    return decider(command).decide(situation, command)
 
 
-def _forget(situation: Situation, command: companies.ForgetCompany) -> list[Event]:
-    """A company is forgotten once, and only after it left every group: a member's name
-    is what its peers know it by."""
-    company = situation.companies.get(command.company_id)
-    if company is None:
-        raise companies.UnknownCompany(command.company_id)
-    if company.forgotten:
-        raise companies.CompanyWasForgotten(command.company_id)
-    check_forward("company", company.id, command.at, company.last_at)
-    for application in company.applications:
-        group = situation.groups.get(application.group_id)
-        held = group.memberships.get(application.membership_id) if group else None
-        if held is not None and held.status.open:
-            raise companies.CompanyStillMember(company.id, application.group_id)
-    return [companies.CompanyForgotten(company_id=company.id, at=command.at)]
-
-
-def _graduate_cohort(situation: Situation, command: GraduateCohort) -> list[Event]:
-    """Every active member of a virtual group whose programme is complete graduates, each
-    seat offered on in turn, as if graduated one by one."""
-    group = situation.group(command.group_id)
-    check_forward("group", group.id, command.at, group.last_at)
-    if group.format is not GroupFormat.VIRTUAL:
-        raise InvalidValue(f"group {group.id} is not virtual; only virtual programmes graduate")
-    months = group.charter.programme_months
-    events: list[Event] = []
-    for member in sorted(group.active, key=lambda m: (m.joined_at, str(m.id))):
-        assert member.joined_at is not None
-        if command.at < months_after(member.joined_at, months):
-            continue
-        one = GraduateMember(membership_id=member.id, actor=command.actor, at=command.at)
-        graduated = seats.decide(situation, one)
-        situation = replay(*graduated, situation=situation)
-        events += graduated
-    return events
-
-
-#: how each kind of stream folds, by the field naming its id (`Event.stream`), and the
-#: part of the `Situation` that holds its states
-FOLDS: dict[str, tuple[str, Callable[[Any, Any], Any]]] = {
-    "company_id": ("companies", companies.evolve),
-    "group_id": ("groups", groups.evolve),
-    "goal_id": ("goals", goals.evolve),
-    "motion_id": ("motions", motions.evolve),
-    "meeting_id": ("meetings", meetings.evolve),
-    "gathering_id": ("gatherings", meetings.evolve_gathering),
-    "financials_id": ("financials", financials.evolve),
-}
+def situate(command: Command, load: Callable[[Ref], Any], links: Links) -> Situation:
+    """The situation `command` is decided in: every stream its needs name, loaded with
+    `load(ref)` (the stream's state, None when there is no such stream), asked again
+    after each round until they name nothing new."""
+    rule = decider(command)
+    situation = Situation(links=links, asked=frozenset())
+    while True:
+        asked = situation.asked or frozenset()
+        new = list(dict.fromkeys(r for r in rule.needs(command, situation) if r.id not in asked))
+        if not new:
+            return situation
+        changes: dict[str, Any] = {}
+        for ref in new:
+            state = load(ref)
+            if state is not None:
+                part = FOLDS[ref.kind].part
+                changes.setdefault(part, dict(getattr(situation, part)))[ref.id] = state
+        situation = attrs.evolve(situation, asked=asked | {r.id for r in new}, **changes)
 
 
 def evolve(situation: Situation, event: Event) -> Situation:
     """`situation` after `event`; events of kinds it does not hold pass through."""
     kind, stream_id = event.stream()
-    if kind not in FOLDS:
+    fold = FOLDS.get(kind)
+    if fold is None:
         return situation
-    part, fold = FOLDS[kind]
-    states = getattr(situation, part)
-    changes: dict[str, Any] = {part: {**states, stream_id: fold(states.get(stream_id), event)}}
-    if isinstance(event, MembershipApplied):
-        changes["membership_groups"] = {
-            **situation.membership_groups,
-            event.membership_id: event.group_id,
-        }
+    states = getattr(situation, fold.part)
+    changes: dict[str, Any] = {
+        fold.part: {**states, stream_id: fold.evolve(states.get(stream_id), event)}
+    }
+    if isinstance(situation.links, Replayed):
+        changes["links"] = situation.links.after(event)
     return attrs.evolve(situation, **changes)
 
 

@@ -12,6 +12,13 @@ from typing import ClassVar
 
 import attrs
 
+from peernet.domain.common import Event
+from peernet.domain.meetings import (
+    AttendanceRecorded,
+    MeetingCancelled,
+    MeetingClosed,
+    MeetingScheduled,
+)
 from peernet.projections.core import Fact
 
 SCHEDULED = "scheduled"
@@ -38,8 +45,8 @@ class MeetingRolls:
 
     name: ClassVar[str] = "meeting_rolls"
     version: ClassVar[int] = 1
-    topics: ClassVar[frozenset[str]] = frozenset(
-        {"MeetingScheduled", "AttendanceRecorded", "MeetingClosed", "MeetingCancelled"}
+    events: ClassVar[frozenset[type[Event]]] = frozenset(
+        {MeetingScheduled, AttendanceRecorded, MeetingClosed, MeetingCancelled}
     )
     view_type: ClassVar[type[MeetingRoll]] = MeetingRoll
 
@@ -49,7 +56,7 @@ class MeetingRolls:
 
     def project(self, view: MeetingRoll | None, fact: Fact) -> MeetingRoll | None:
         data = fact.data
-        if fact.topic == "MeetingScheduled":
+        if fact.kind is MeetingScheduled:
             return MeetingRoll(
                 meeting_id=data["meeting_id"],
                 group_id=data["group_id"],
@@ -59,12 +66,10 @@ class MeetingRolls:
         if view is None:
             return None
         positions = (*view.positions, fact.position)
-        match fact.topic:
-            case "AttendanceRecorded":
-                marks = {**view.marks, data["membership_id"]: data["attendance"]}
-                return attrs.evolve(view, marks=marks, positions=positions)
-            case "MeetingClosed":
-                counted = tuple(data["expected"])
-                return attrs.evolve(view, status=CLOSED, counted=counted, positions=positions)
-            case _:
-                return attrs.evolve(view, status=CANCELLED, positions=positions)
+        if fact.kind is AttendanceRecorded:
+            marks = {**view.marks, data["membership_id"]: data["attendance"]}
+            return attrs.evolve(view, marks=marks, positions=positions)
+        if fact.kind is MeetingClosed:
+            counted = tuple(data["expected"])
+            return attrs.evolve(view, status=CLOSED, counted=counted, positions=positions)
+        return attrs.evolve(view, status=CANCELLED, positions=positions)  # MeetingCancelled

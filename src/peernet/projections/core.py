@@ -5,8 +5,8 @@ order. It is *keyed*: `key(fact)` names the view a fact changes (a group's id), 
 catch-up loads, folds and writes only the views the new events touch, and a network-wide
 figure combines the views of every key.
 
-A `Fact` is an event as the store holds it: its position in the log, its topic and its
-fields as plain JSON values. Projections fold facts rather than decoded events because a
+A `Fact` is an event as the store holds it: its position in the log, its event class and
+its fields as plain JSON values. Projections fold facts rather than decoded events because a
 rebuild reads every event of the network and decoding each into its attrs class costs
 several times more than the fold itself (docs/projections.md measures it).
 `peernet.adapters.readmodels.fact_of` turns a decoded `Recorded` into the same fact.
@@ -20,16 +20,18 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import attrs
 
+from peernet.domain.common import Event
+
 V = TypeVar("V")
 
 
 @attrs.frozen
 class Fact:
-    """One recorded event, as stored: position in the log, topic (the event class's
-    name, e.g. ``MemberResigned``) and its fields as JSON values (ids and times as text)."""
+    """One recorded event, as stored: position in the log, the event's class (e.g.
+    `MemberResigned`) and its fields as JSON values (ids and times as text)."""
 
     position: int
-    topic: str
+    kind: type[Event]
     data: Mapping[str, Any]
 
 
@@ -39,8 +41,8 @@ class Projection(Protocol, Generic[V]):
 
     name: ClassVar[str]
     version: ClassVar[int]
-    #: the topics the fold reads; every other fact leaves every view as it is
-    topics: ClassVar[frozenset[str]]
+    #: the event classes the fold reads; every other fact leaves every view as it is
+    events: ClassVar[frozenset[type[Event]]]
     #: the view's class, to read a persisted view back
     view_type: ClassVar[type[Any]]
 
@@ -57,7 +59,7 @@ def fold(projection: "Projection[V]", facts: Iterable[Fact]) -> dict[str, V]:
     """Every view `facts` fold into, by key: the reference a persisted copy must equal."""
     views: dict[str, V] = {}
     for fact in facts:
-        if fact.topic not in projection.topics:
+        if fact.kind not in projection.events:
             continue
         key = projection.key(fact)
         if key is None:

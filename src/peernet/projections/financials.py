@@ -16,14 +16,21 @@ nothing. Pure: no I/O, no clock.
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import ClassVar
 
 import attrs
 
-from peernet.domain.common import is_forgotten
-from peernet.domain.financials import Financials, FinancialsSubmitted, normal_quarter, quarter_after
+from peernet.domain.common import Event, is_forgotten
+from peernet.domain.financials import (
+    Financials,
+    FinancialsSubmitted,
+    normal_quarter,
+    quarter_after,
+    quarter_of,
+)
 from peernet.projections.core import Fact
 
 EBITDA = "ebitda_pct"
@@ -128,7 +135,7 @@ class FinancialBooks:
 
     name: ClassVar[str] = "financial_books"
     version: ClassVar[int] = 1
-    topics: ClassVar[frozenset[str]] = frozenset({"FinancialsSubmitted"})
+    events: ClassVar[frozenset[type[Event]]] = frozenset({FinancialsSubmitted})
     view_type: ClassVar[type[FinancialBook]] = FinancialBook
 
     def key(self, fact: Fact) -> str | None:
@@ -352,6 +359,14 @@ class FinancialReview:
     company_id: str
     quarters: tuple[ReviewQuarter, ...]
     trends: Mapping[str, Fraction | None]
+
+
+def latest_shown(book: FinancialBook, shown: Iterable[str], today: date) -> str:
+    """The last quarter `book` shows to a reader of the groups `shown`: its latest
+    submitted in one of them, else the last quarter over by `today`."""
+    groups = set(shown)
+    seen = [q for q, f in book.quarters.items() if f.group_id in groups]
+    return max(seen) if seen else quarter_after(quarter_of(today), -1)
 
 
 def review(

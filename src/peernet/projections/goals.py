@@ -12,6 +12,8 @@ from typing import ClassVar
 
 import attrs
 
+from peernet.domain.common import Event
+from peernet.domain.goals import GoalMet, GoalMissed, GoalRevised, GoalSet, GoalWithdrawn
 from peernet.projections.core import Fact
 
 OPEN = "open"
@@ -19,7 +21,7 @@ MET = "met"
 MISSED = "missed"
 WITHDRAWN = "withdrawn"
 
-_OUTCOMES = {"GoalMet": MET, "GoalMissed": MISSED, "GoalWithdrawn": WITHDRAWN}
+_OUTCOMES: dict[type[Event], str] = {GoalMet: MET, GoalMissed: MISSED, GoalWithdrawn: WITHDRAWN}
 
 
 @attrs.frozen(kw_only=True)
@@ -41,7 +43,7 @@ class GoalEntries:
 
     name: ClassVar[str] = "goal_entries"
     version: ClassVar[int] = 1
-    topics: ClassVar[frozenset[str]] = frozenset({"GoalSet", "GoalRevised", *_OUTCOMES})
+    events: ClassVar[frozenset[type[Event]]] = frozenset({GoalSet, GoalRevised, *_OUTCOMES})
     view_type: ClassVar[type[GoalEntry]] = GoalEntry
 
     def key(self, fact: Fact) -> str | None:
@@ -50,7 +52,7 @@ class GoalEntries:
 
     def project(self, view: GoalEntry | None, fact: Fact) -> GoalEntry | None:
         data = fact.data
-        if fact.topic == "GoalSet":
+        if fact.kind is GoalSet:
             return GoalEntry(
                 goal_id=data["goal_id"],
                 group_id=data["group_id"],
@@ -62,7 +64,7 @@ class GoalEntries:
             )
         if view is None:
             return None
-        if fact.topic == "GoalRevised":
+        if fact.kind is GoalRevised:
             return attrs.evolve(
                 view,
                 due=date.fromisoformat(data["target"]["due"]),
@@ -70,7 +72,7 @@ class GoalEntries:
             )
         return attrs.evolve(
             view,
-            status=_OUTCOMES[fact.topic],
+            status=_OUTCOMES[fact.kind],
             decided_at=datetime.fromisoformat(data["at"]),
             decided_position=fact.position,
         )

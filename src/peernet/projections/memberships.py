@@ -13,6 +13,20 @@ from typing import ClassVar
 
 import attrs
 
+from peernet.domain.common import Event
+from peernet.domain.groups import CharterAmended, GroupClosed, GroupFormed
+from peernet.domain.memberships import (
+    ApplicantWaitlisted,
+    ApplicationWithdrawn,
+    MemberGraduated,
+    MemberJoined,
+    MemberRemoved,
+    MemberResigned,
+    MemberTransferred,
+    MemberVotedOff,
+    SeatDeclined,
+    SeatOffered,
+)
 from peernet.projections.core import Fact
 
 #: why a stay ended, by the event that ended it
@@ -27,17 +41,17 @@ DECLINED = "declined"
 #: departures that count towards turnover (DOMAIN: not transfers or graduations)
 TURNOVER_DEPARTURES = frozenset({RESIGNED, VOTED_OFF, REMOVED, ACQUIRED})
 
-_LEAVING = {
-    "MemberResigned": RESIGNED,
-    "MemberVotedOff": VOTED_OFF,
-    "MemberRemoved": REMOVED,
-    "MemberTransferred": TRANSFERRED,
-    "MemberGraduated": GRADUATED,
-    "ApplicationWithdrawn": WITHDRAWN,
-    "SeatDeclined": DECLINED,
+_LEAVING: dict[type[Event], str] = {
+    MemberResigned: RESIGNED,
+    MemberVotedOff: VOTED_OFF,
+    MemberRemoved: REMOVED,
+    MemberTransferred: TRANSFERRED,
+    MemberGraduated: GRADUATED,
+    ApplicationWithdrawn: WITHDRAWN,
+    SeatDeclined: DECLINED,
 }
-_GROUP_TOPICS = frozenset({"GroupFormed", "CharterAmended", "GroupClosed"})
-_ANSWERS = frozenset({"ApplicantWaitlisted", "SeatOffered", "MemberJoined"})
+_GROUP_EVENTS: frozenset[type[Event]] = frozenset({GroupFormed, CharterAmended, GroupClosed})
+_ANSWERS: frozenset[type[Event]] = frozenset({ApplicantWaitlisted, SeatOffered, MemberJoined})
 
 
 @attrs.frozen(kw_only=True)
@@ -128,18 +142,17 @@ def _answered(view: GroupHistory, fact: Fact, at: datetime) -> GroupHistory:
             applied_at=at,
             applied_position=fact.position,
         )
-    match fact.topic:
-        case "ApplicantWaitlisted":
-            stay = attrs.evolve(stay, waitlisted_at=stay.waitlisted_at or at)
-        case "SeatOffered":
-            stay = attrs.evolve(stay, offered_at=at)
-        case _:  # MemberJoined
-            stay = attrs.evolve(
-                stay,
-                joined_at=at,
-                joined_position=fact.position,
-                transferred_in=data.get("transferred_from") is not None,
-            )
+    if fact.kind is ApplicantWaitlisted:
+        stay = attrs.evolve(stay, waitlisted_at=stay.waitlisted_at or at)
+    elif fact.kind is SeatOffered:
+        stay = attrs.evolve(stay, offered_at=at)
+    else:  # MemberJoined
+        stay = attrs.evolve(
+            stay,
+            joined_at=at,
+            joined_position=fact.position,
+            transferred_in=data.get("transferred_from") is not None,
+        )
     return _with_stay(view, stay)
 
 
@@ -148,7 +161,7 @@ class GroupHistories:
 
     name: ClassVar[str] = "group_histories"
     version: ClassVar[int] = 1
-    topics: ClassVar[frozenset[str]] = _GROUP_TOPICS | _ANSWERS | frozenset(_LEAVING)
+    events: ClassVar[frozenset[type[Event]]] = _GROUP_EVENTS | _ANSWERS | frozenset(_LEAVING)
     view_type: ClassVar[type[GroupHistory]] = GroupHistory
 
     def key(self, fact: Fact) -> str | None:
@@ -160,7 +173,7 @@ class GroupHistories:
     ) -> GroupHistory | None:
         at = _at(fact)
         data = fact.data
-        if fact.topic == "GroupFormed":
+        if fact.kind is GroupFormed:
             return GroupHistory(
                 group_id=data["group_id"],
                 name=data["name"],
@@ -171,9 +184,9 @@ class GroupHistories:
             )
         if view is None:
             return None  # a stream that does not begin with GroupFormed is none of ours
-        if fact.topic in _ANSWERS:
+        if fact.kind in _ANSWERS:
             return _answered(view, fact, at)
-        if (departure := _LEAVING.get(fact.topic)) is not None:
+        if (departure := _LEAVING.get(fact.kind)) is not None:
             stay = view.stays.get(data["membership_id"])
             if stay is None:
                 return view
@@ -181,7 +194,7 @@ class GroupHistories:
                 departure = ACQUIRED
             left = attrs.evolve(stay, left_at=at, left_position=fact.position, departure=departure)
             return _with_stay(view, left)
-        if fact.topic == "CharterAmended":
+        if fact.kind is CharterAmended:
             capacity = Capacity(since=at, seats=data["charter"]["capacity"])
             return attrs.evolve(view, capacities=(*view.capacities, capacity))
         return attrs.evolve(view, closed_at=at)  # GroupClosed

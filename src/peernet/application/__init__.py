@@ -1,0 +1,7 @@
+"""The application layer: `Network`, the one facade an embedding app uses, composed of
+the store, the command side and the queries (see `peernet.application.network`)."""
+
+from peernet.application.commands import CommandIdReused, ConcurrencyConflict, digest, ledger_id
+from peernet.application.network import Network
+
+__all__ = ["CommandIdReused", "ConcurrencyConflict", "Network", "digest", "ledger_id"]

@@ -1,0 +1,59 @@
+"""Queries for auditors: the log as records, one stream as stored, the audit trail, and
+verification of every event's chain (`peernet.audit`)."""
+
+from collections.abc import Iterator
+from uuid import UUID
+
+from eventsourcing.persistence import Notification, StoredEvent
+
+from peernet.application.reading import Reading
+from peernet.application.replica import LEDGER_TOPIC
+from peernet.application.store import PAGE
+from peernet.audit import replay
+from peernet.audit.trail import AuditEntry, trail
+from peernet.audit.verify import Verification, verify
+from peernet.domain.common import InvalidValue
+from peernet.records import Recorded
+
+
+class Audit(Reading):
+    def recorded(self, after: int = 0, *, page: int = PAGE) -> Iterator[Recorded]:
+        """Every recorded event of the network in the order it was written, streamed
+        page by page (never the whole log in memory)."""
+        codec = self._store.codec
+        for n in self._store.log(after, page):
+            if n.topic != LEDGER_TOPIC:
+                yield codec.decode(n, position=n.id)
+
+    def notifications(self, after: int = 0, *, page: int = PAGE) -> Iterator[Notification]:
+        """Every stored event as stored (bytes, ledger entries too), in log order, page by
+        page: what `verify` checks and an export copies."""
+        return self._store.log(after, page)
+
+    def stored(self, stream_id: UUID) -> list[StoredEvent]:
+        """The raw stored events of one stream (for audits and tests)."""
+        return self._store.stream(stream_id)
+
+    def trail(
+        self,
+        *subjects: UUID,
+        actor: str | None = None,
+        start: replay.Moment | None = None,
+        end: replay.Moment | None = None,
+        known_at: replay.Moment | None = None,
+    ) -> Iterator[AuditEntry]:
+        """The audit trail: every event touching all of `subjects` (group, company,
+        membership, goal or motion ids), in the order recorded, streamed from the log;
+        `actor`, `start`/`end` (business time) and `known_at` narrow it."""
+        for subject in subjects:
+            if not isinstance(subject, UUID):
+                raise InvalidValue(f"a subject is a UUID, not {subject!r}")
+        return trail(
+            self.recorded(), subjects=subjects, actor=actor, start=start, end=end, known_at=known_at
+        )
+
+    def verify(self, *, expect_head: str | None = None) -> Verification:
+        """Recompute every stored event's chain, in log order; name the first event that
+        was changed, moved or removed. `expect_head`: a head from an earlier verify."""
+        store = self._store
+        return verify(store.codec, store.log(), store.exists, expect_head=expect_head)

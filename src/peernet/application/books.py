@@ -1,0 +1,76 @@
+"""Queries on open books: benchmarks (network figures withheld below their thresholds,
+a group's quartiles only for readers inside it) and a company's financial review."""
+
+from fractions import Fraction
+from uuid import UUID
+
+from peernet.application.reading import ANONYMOUS, Reading, uuid_of
+from peernet.domain.access import AccessDenied, Reader
+from peernet.projections.financials import (
+    Benchmarks,
+    FinancialBook,
+    FinancialReview,
+    benchmarks,
+    book_of,
+    latest_shown,
+    review,
+)
+
+
+class Books(Reading):
+    def _books(self) -> dict[str, FinancialBook]:
+        """Every company's financials, as the benchmarks read them."""
+        found = (self._financials(c) for c in self._replica.directory.companies)
+        return {str(f.company_id): book_of(f) for f in found if f is not None}
+
+    def benchmarks(
+        self,
+        quarter: str,
+        *,
+        group_id: UUID | None = None,
+        reader: Reader | None = None,
+        min_companies: int = 5,
+        max_share: Fraction = Fraction(1, 4),
+    ) -> Benchmarks:
+        """Each metric's network median for `quarter`, withheld (with the reason) when
+        fewer than `min_companies` contribute or one company holds more than `max_share`
+        of the sum behind it; with `group_id`, also the group's median and every
+        member's quartile, which only readers who see inside the group may read."""
+        with self._current():
+            if group_id is not None:
+                self._check_inside(reader, uuid_of("group_id", group_id), "the benchmarks")
+            return benchmarks(
+                self._books().values(),
+                quarter,
+                None if group_id is None else str(group_id),
+                min_companies=min_companies,
+                max_share=max_share,
+            )
+
+    def financial_review(
+        self,
+        company_id: UUID,
+        *,
+        reader: Reader | None = None,
+        quarter: str | None = None,
+        quarters: int = 8,
+    ) -> FinancialReview:
+        """A company's financial review: its `quarters` quarters up to `quarter` (its
+        latest submitted by default), with metrics, quartiles in its group and trends.
+        Figures show for the quarters submitted in a group the reader sees inside;
+        a reader who sees inside none of the company's groups gets AccessDenied."""
+        with self._current():
+            company = self._known_company(company_id)
+            books = self._books()
+            book = books.get(str(company.id), FinancialBook(company_id=str(company.id)))
+            groups = [a.group_id for a in company.applications]
+            groups += [UUID(f.group_id) for f in book.quarters.values()]
+            visible = [g for g in dict.fromkeys(groups) if self._sees(reader, g)]
+            if groups and not visible:
+                who = reader or ANONYMOUS
+                raise AccessDenied(
+                    role=who.role, reader=who.name, what="the financials", group_id=groups[-1]
+                )
+            shown = {str(g) for g in visible}
+            last = quarter or latest_shown(book, shown, self._now().date())
+            return review(books, str(company.id), last, quarters=quarters, visible=shown)

@@ -1,0 +1,113 @@
+"""What every query shares: the store and the warm replica, read under the lock and
+brought up to date first, typed lookups of current states, and the one access check:
+"what happens in each group stays in each group" (`peernet.domain.access`)."""
+
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from peernet.application.replica import Replica
+from peernet.application.store import Store
+from peernet.domain.access import AccessDenied, Reader, sees_inside
+from peernet.domain.common import InvalidValue
+from peernet.domain.companies import Company, UnknownCompany
+from peernet.domain.financials import Financials, financials_id_of
+from peernet.domain.goals import Goal
+from peernet.domain.groups import Group, UnknownGroup
+from peernet.domain.meetings import Gathering, Meeting
+from peernet.domain.motions import Motion
+
+ANONYMOUS = Reader.staff("anonymous")
+
+
+def uuid_of(name: str, value: object) -> UUID:
+    """`value` if it is a UUID, else InvalidValue naming the argument."""
+    if not isinstance(value, UUID):
+        raise InvalidValue(f"{name} must be a UUID, got {value!r}", field=name)
+    return value
+
+
+class Reading:
+    """The base of the facade's queries: `Network` composes the query parts on it."""
+
+    _store: Store
+    _replica: Replica
+    clock: Any
+
+    @contextmanager
+    def _current(self) -> Iterator[None]:
+        """For a query: hold the lock, read from caches brought up to date, and turn a
+        store's failure into one line."""
+        with self._store.lock, self._store.errors():
+            self._replica.catch_up()
+            yield
+
+    def _now(self) -> datetime:
+        now: datetime = self.clock()
+        return now
+
+    def _group(self, group_id: UUID) -> Group | None:
+        found: Group | None = self._replica.state("group_id", group_id)
+        return found
+
+    def _company(self, company_id: UUID) -> Company | None:
+        found: Company | None = self._replica.state("company_id", company_id)
+        return found
+
+    def _goal(self, goal_id: UUID) -> Goal | None:
+        found: Goal | None = self._replica.state("goal_id", goal_id)
+        return found
+
+    def _motion(self, motion_id: UUID) -> Motion | None:
+        found: Motion | None = self._replica.state("motion_id", motion_id)
+        return found
+
+    def _meeting(self, meeting_id: UUID) -> Meeting | None:
+        found: Meeting | None = self._replica.state("meeting_id", meeting_id)
+        return found
+
+    def _gathering(self, gathering_id: UUID) -> Gathering | None:
+        found: Gathering | None = self._replica.state("gathering_id", gathering_id)
+        return found
+
+    def _financials(self, company_id: UUID) -> Financials | None:
+        found: Financials | None = self._replica.state(
+            "financials_id", financials_id_of(company_id)
+        )
+        return found
+
+    def _known_group(self, group_id: UUID) -> Group:
+        group = self._group(uuid_of("group_id", group_id))
+        if group is None:
+            raise UnknownGroup(group_id=group_id)
+        return group
+
+    def _known_company(self, company_id: UUID) -> Company:
+        company = self._company(uuid_of("company_id", company_id))
+        if company is None:
+            raise UnknownCompany(company_id=company_id)
+        return company
+
+    def _sees(self, reader: Reader | None, group_id: UUID) -> bool:
+        group = self._group(group_id)
+        return group is not None and sees_inside(reader, group)
+
+    def _check_inside(self, reader: Reader | None, group_id: UUID, what: str) -> Group:
+        """The group, when `reader` may read its confidential records; else AccessDenied
+        (no reader reads as an anonymous member of staff)."""
+        group = self._known_group(group_id)
+        if not sees_inside(reader, group):
+            who = reader or ANONYMOUS
+            raise AccessDenied(role=who.role, reader=who.name, what=what, group_id=group_id)
+        return group
+
+    def _names(self, company_ids: Iterable[UUID]) -> dict[UUID, str]:
+        """The names of the companies, as their profiles say (`forgotten` once forgotten)."""
+        names = {}
+        for company_id in set(company_ids):
+            found = self._company(company_id)
+            if found is not None:
+                names[company_id] = found.profile.name
+        return names

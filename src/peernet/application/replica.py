@@ -1,0 +1,196 @@
+"""What the facade keeps warm between calls: the state of each stream it loaded, the
+directory of which streams exist and belong together, and the chain each stream ends
+with; all kept current with the log by `catch_up`, one query when nobody else wrote."""
+
+import logging
+from typing import Any
+from uuid import UUID
+
+import attrs
+
+from peernet.adapters.codec import GENESIS, CommandHandled
+from peernet.application.store import Store
+from peernet.domain.common import Event, InvalidValue
+from peernet.domain.companies import CompanyForgotten, CompanyRegistered, MembershipApplied
+from peernet.domain.goals import GoalSet
+from peernet.domain.groups import GroupFormed
+from peernet.domain.meetings import CostsShared, GatheringScheduled, MeetingScheduled
+from peernet.domain.motions import MotionRaised
+from peernet.domain.network import FOLDS
+from peernet.records import Recorded, topic_of
+
+log = logging.getLogger(__name__)
+
+_TAIL_LIMIT = 10_000  # past this many unseen events, reload streams lazily instead
+_CHAINS_KEPT = 100_000  # streams whose last chain is cached for the next write
+LEDGER_TOPIC = topic_of(CommandHandled)
+_DIRECTORY_TOPICS = tuple(
+    topic_of(cls)
+    for cls in (
+        GroupFormed,
+        CompanyRegistered,
+        MembershipApplied,
+        GoalSet,
+        MotionRaised,
+        MeetingScheduled,
+        GatheringScheduled,
+        CostsShared,
+    )
+)
+#: the topic every stream of a kind begins with
+_FIRST_TOPICS = {kind: topic_of(fold.first) for kind, fold in FOLDS.items()}
+
+
+@attrs.define
+class Directory:
+    """Which groups, companies and gatherings exist (in order of registration), and
+    which streams belong together: the `Links` a decision's needs follow, and the lists
+    queries read. Adding the same event twice changes nothing."""
+
+    groups: dict[UUID, None] = attrs.Factory(dict)
+    companies: dict[UUID, None] = attrs.Factory(dict)
+    gatherings: dict[UUID, None] = attrs.Factory(dict)
+    membership_groups: dict[UUID, UUID] = attrs.Factory(dict)
+    member_goals: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
+    group_motions: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
+    group_meetings: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
+    #: the meetings and gatherings whose costs were shared with each company
+    company_costs: dict[UUID, dict[tuple[str, UUID], None]] = attrs.Factory(dict)
+
+    def group_of(self, membership_id: UUID) -> UUID | None:
+        return self.membership_groups.get(membership_id)
+
+    def goals_of(self, membership_id: UUID) -> list[UUID]:
+        return list(self.member_goals.get(membership_id, ()))
+
+    def meetings_of(self, group_id: UUID) -> list[UUID]:
+        return list(self.group_meetings.get(group_id, ()))
+
+    def add(self, event: Event) -> None:
+        match event:
+            case MeetingScheduled():
+                self.group_meetings.setdefault(event.group_id, {})[event.meeting_id] = None
+            case GatheringScheduled():
+                self.gatherings[event.gathering_id] = None
+            case CostsShared():
+                for share in event.shares:
+                    self.company_costs.setdefault(share.company_id, {})[event.stream()] = None
+            case GoalSet():
+                self.member_goals.setdefault(event.membership_id, {})[event.goal_id] = None
+            case MotionRaised():
+                self.group_motions.setdefault(event.group_id, {})[event.motion_id] = None
+            case GroupFormed():
+                self.groups[event.group_id] = None
+            case CompanyRegistered():
+                self.companies[event.company_id] = None
+            case MembershipApplied():
+                self.membership_groups[event.membership_id] = event.group_id
+
+
+class Replica:
+    """The warm part of a network: states, directory and chain heads, current up to
+    log position `seen`. Used under the store's lock."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.codec = store.codec
+        #: cached state and version of every stream loaded, by kind (`Event.home`)
+        self.states: dict[str, dict[UUID, tuple[Any, int]]] = {kind: {} for kind in FOLDS}
+        self.directory = Directory()
+        self.seen = 0  # the log position up to which caches and directory are complete
+        #: the version and chain each stream seen ends with
+        self.chains: dict[UUID, tuple[int, str]] = {}
+
+    def load(self, kind: str, stream_id: UUID) -> tuple[Any, int]:
+        """A stream's state and version: from the cache (kept current by `catch_up`),
+        else read whole; (None, 0) when there is no such stream."""
+        cache = self.states[kind]
+        if stream_id in cache:
+            return cache[stream_id]
+        state, version = None, 0
+        fold = FOLDS[kind].evolve
+        for stored in self.store.stream(stream_id):
+            if version == 0 and stored.topic != _FIRST_TOPICS[kind]:
+                what = kind.removesuffix("_id")
+                raise InvalidValue(f"{stream_id} is not a {what} id", stream_id=stream_id)
+            state = fold(state, self.codec.decode(stored).event)
+            version = stored.originator_version
+        if state is not None:
+            cache[stream_id] = (state, version)
+        return state, version
+
+    def state(self, kind: str, stream_id: UUID) -> Any:
+        return self.load(kind, stream_id)[0]
+
+    def remember(self, records: list[Recorded]) -> None:
+        """Fold events into the cached states they extend and into the directory."""
+        if len(self.chains) > _CHAINS_KEPT:
+            self.chains.clear()  # a missing stream costs one read when next written
+        for r in records:
+            self.directory.add(r.event)
+            if r.chain is not None:
+                self.chains[r.stream_id] = (r.version, r.chain)
+            kind, _ = r.event.stream()
+            cache = self.states.get(kind)
+            if cache is None or r.stream_id not in cache:
+                continue  # not a state kept here, or loaded in full when first needed
+            state, version = cache[r.stream_id]
+            if r.version == version + 1:
+                cache[r.stream_id] = (FOLDS[kind].evolve(state, r.event), r.version)
+            elif r.version > version + 1:
+                del cache[r.stream_id]  # a gap: reload it when next needed
+        forgotten = [r.event for r in records if isinstance(r.event, CompanyForgotten)]
+        if forgotten:
+            self._shred(forgotten)
+
+    def _shred(self, forgotten: list[CompanyForgotten]) -> None:
+        """After `CompanyForgotten` is recorded (here or by another process): destroy the
+        company's key if it is still kept, and drop every cached state, which may hold
+        its fields in the clear; they reload from the store as forgotten."""
+        for event in forgotten:
+            if self.codec.keys is not None:
+                self.codec.keys.forget(event.company_id)
+        self.drop()
+
+    def drop(self) -> None:
+        for cache in self.states.values():
+            cache.clear()
+
+    def catch_up(self) -> None:
+        """Bring the cached states and the directory up to the end of the log.
+
+        One query tells whether anyone wrote since we last looked; usually nobody did
+        (this process wrote last) and the caches are current with no further reads. Else
+        the new events are read once, in order, and folded in; after a long absence the
+        caches are dropped and streams reload when next needed.
+        """
+        top = self.store.top()
+        if top == self.seen:
+            return
+        if top - self.seen > _TAIL_LIMIT:
+            self.drop()
+            if self.codec.keys is not None:
+                self.codec.keys.drop_cache()  # a company may have been forgotten meanwhile
+            for n in self.store.log(self.seen, stop=top, topics=_DIRECTORY_TOPICS):
+                self.directory.add(self.codec.decode(n).event)
+        else:
+            for n in self.store.log(self.seen, stop=top):
+                if n.topic != LEDGER_TOPIC:
+                    self.remember([self.codec.decode(n)])
+        self.seen = top
+
+    def wrote(self, positions: list[int]) -> None:
+        """This process wrote at `positions`: when nobody else wrote in between, the
+        caches stay current without reading back."""
+        if positions and positions[0] == self.seen + 1:
+            self.seen = positions[-1]
+
+    def chain_before(self, stream_id: UUID, version: int) -> str:
+        """The chain a stream ends with at `version`: from the cache `remember` keeps,
+        else from the stream's last stored event. Should the store hold another version
+        by now, the write conflicts and is decided again, so the value does not matter."""
+        if (known := self.chains.get(stream_id)) is not None and known[0] == version:
+            return known[1]
+        last = self.store.last(stream_id)
+        chain = self.codec.chain_of(last) if last else None
+        return chain or GENESIS

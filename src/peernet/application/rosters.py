@@ -1,0 +1,79 @@
+"""Queries on who is where: groups, rosters (now or as they were), companies and their
+histories, memberships."""
+
+from uuid import UUID
+
+from peernet.application.reading import Reading, uuid_of
+from peernet.audit import replay
+from peernet.domain.companies import Company
+from peernet.domain.memberships import UnknownMembership
+from peernet.views import CompanyHistory, CompanyView, GroupSummary, MembershipView, Roster
+
+
+class Rosters(Reading):
+    def groups(self) -> tuple[GroupSummary, ...]:
+        """Every group ever formed, in order of formation."""
+        with self._current():
+            found = (self._group(g) for g in self._replica.directory.groups)
+            return tuple(GroupSummary.of(g) for g in found if g is not None)
+
+    def roster(
+        self,
+        group_id: UUID,
+        *,
+        as_of: replay.Moment | None = None,
+        known_at: replay.Moment | None = None,
+    ) -> Roster:
+        """Who is in the group now: members, open offers, the wait-list in order.
+
+        With `as_of` (a business date or aware datetime), who was in it then; with
+        `known_at` (a recording time), as the records stood then, without events
+        recorded later (see docs/replay.md)."""
+        with self._current():
+            bound = replay.Bound.of(as_of, known_at)
+            if not bound.open:
+                return replay.roster(self._store, uuid_of("group_id", group_id), bound)
+            group = self._known_group(group_id)
+            return Roster.of(group, self._names(m.company_id for m in group.memberships.values()))
+
+    def history(
+        self,
+        company_id: UUID,
+        *,
+        as_of: replay.Moment | None = None,
+        known_at: replay.Moment | None = None,
+    ) -> CompanyHistory:
+        """Every membership a company held or sought, in order, with the dates it joined
+        and left and why; `as_of` and `known_at` as for `roster`."""
+        with self._current():
+            bound = replay.Bound.of(as_of, known_at)
+            if not bound.open:
+                return replay.history(self._store, uuid_of("company_id", company_id), bound)
+            return replay.history_of(self._known_company(company_id), self._group)
+
+    def company(self, company_id: UUID) -> CompanyView:
+        """A company's profile and every membership it applied for."""
+        with self._current():
+            return self._company_view(self._known_company(company_id))
+
+    def companies(self) -> tuple[CompanyView, ...]:
+        """Every company ever registered, in order of registration."""
+        with self._current():
+            found = (self._company(c) for c in self._replica.directory.companies)
+            return tuple(self._company_view(c) for c in found if c is not None)
+
+    def membership(self, membership_id: UUID) -> MembershipView:
+        with self._current():
+            group_id = self._replica.directory.group_of(uuid_of("membership_id", membership_id))
+            group = self._group(group_id) if group_id else None
+            if group is None or membership_id not in group.memberships:
+                raise UnknownMembership(membership_id=membership_id)
+            return MembershipView.of(group.memberships[membership_id])
+
+    def _company_view(self, company: Company) -> CompanyView:
+        views = []
+        for application in company.applications:
+            group = self._group(application.group_id)
+            if group is not None and application.membership_id in group.memberships:
+                views.append(MembershipView.of(group.memberships[application.membership_id]))
+        return CompanyView.of(company, tuple(views))
