@@ -33,7 +33,9 @@ from rich.table import Table
 from rich.text import Text
 
 from peernet.adapters.codec import converter
-from peernet.adapters.demo import (
+from peernet.adapters.storage import ENV_VAR, default_url, redact, settings_for
+from peernet.application import Network
+from peernet.demo import (
     DEFAULT_SEED,
     FIRST_YEAR,
     LAST_YEAR,
@@ -43,8 +45,6 @@ from peernet.adapters.demo import (
     YearStory,
     build_demo,
 )
-from peernet.adapters.storage import ENV_VAR, default_url, redact, settings_for
-from peernet.application import Network
 from peernet.domain.access import AccessDenied, Reader, Role
 from peernet.domain.charters import GroupFormat
 from peernet.domain.common import InvalidInput, PeerNetError, RuleViolation
