@@ -16,6 +16,6 @@ One module per area (`directory`, `accountability`, `meetings`, `financials`, `r
 `peernet.cli.options`; `peernet.cli.app` assembles the root group from them.
 """
 
-from peernet.cli.app import COMMANDS, PeerNetGroup, cli, main
+from peernet.cli.app import PeerNetGroup, cli, main
 
-__all__ = ["COMMANDS", "PeerNetGroup", "cli", "main"]
+__all__ = ["PeerNetGroup", "cli", "main"]

@@ -79,6 +79,7 @@ class MembershipScenes(Scene):
         return company_id
 
     def newcomer(self) -> None:
+        """A company registers and applies where the office places it, online or not."""
         rng = self.world.rng
         profile = new_profile(rng, self.names, self.world.month_start.year)
         company_id = self._register(profile)
