@@ -1,6 +1,6 @@
 """`python -m peernet` runs the command line."""
 
-from peernet.adapters.cli import main
+from peernet.cli import main
 
 if __name__ == "__main__":
     main()

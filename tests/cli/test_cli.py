@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from peernet import AlreadyApplied, Network
-from peernet.adapters.cli import _PeerNetGroup, cli
+from peernet.cli import PeerNetGroup, cli
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> Result:
@@ -220,7 +220,7 @@ def test_a_usage_error_exits_2_with_one_line() -> None:
 
 def test_a_refused_command_exits_1_with_one_line() -> None:
     """A rule's refusal is exit 1 and names the rule."""
-    group = _PeerNetGroup()
+    group = PeerNetGroup()
 
     @group.command()
     def refuse() -> None:
@@ -236,7 +236,7 @@ def test_a_refused_command_exits_1_with_one_line() -> None:
 
 def test_an_unexpected_failure_exits_3_with_one_line() -> None:
     """A bug still prints one line, never a traceback."""
-    group = _PeerNetGroup()
+    group = PeerNetGroup()
 
     @group.command()
     def crash() -> None:

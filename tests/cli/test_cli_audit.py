@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from peernet.adapters.cli import cli
+from peernet.cli import cli
 
 
 def run(*args: str) -> Result:

@@ -5,7 +5,7 @@ from collections import Counter
 import pytest
 
 from peernet import InvalidValue, Network
-from peernet.adapters.demo import ACCOUNTABILITY_FROM, DemoSummary, build_demo
+from peernet.demo import ACCOUNTABILITY_FROM, DemoSummary, build_demo
 from peernet.domain.charters import DEFAULT_GOAL_CATEGORIES
 
 

@@ -19,7 +19,7 @@ from peernet import (
     SubmitFinancials,
     TakeSeat,
 )
-from peernet.adapters.cli import cli
+from peernet.cli import cli
 from peernet.testing import profile, some_id
 
 T0 = datetime(2009, 1, 5, tzinfo=UTC)

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from peernet import Network, RegisterCompany, is_forgotten
-from peernet.adapters.cli import cli
 from peernet.adapters.keys import new_key
+from peernet.cli import cli
 from peernet.testing import profile
 
 AT = datetime(2009, 1, 5, tzinfo=UTC)

@@ -18,7 +18,7 @@ from peernet import (
     SignAgreement,
     TakeSeat,
 )
-from peernet.adapters.cli import cli
+from peernet.cli import cli
 from peernet.testing import profile, some_id
 
 

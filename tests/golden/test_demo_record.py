@@ -13,7 +13,7 @@ import hashlib
 import orjson
 
 from peernet import Network
-from peernet.adapters.demo import build_demo
+from peernet.demo import build_demo
 
 #: sha256 of the demo's record (seed 2001, 2001-2009), as described above
 DEMO_DIGEST = "2543688bc5e73d550983048adaf165b8e9f90bf5293f0412aa943d1b7380769c"

@@ -42,9 +42,9 @@ from peernet import (
     WrongKey,
     is_forgotten,
 )
-from peernet.adapters.demo import build_demo
 from peernet.adapters.keys import new_key
 from peernet.adapters.readmodels import ReadModels
+from peernet.demo import build_demo
 from peernet.domain.common import forget
 from peernet.domain.memberships import MembershipStatus
 from peernet.projections import PROJECTIONS, GroupHistories, Period, retention, turnover

@@ -12,9 +12,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from peernet import Network
-from peernet.adapters.demo import build_demo
 from peernet.audit import Fault, Verification
 from peernet.audit.verify import verify
+from peernet.demo import build_demo
 
 
 @functools.cache

@@ -133,7 +133,7 @@ def test_the_command_line_and_facade_load_without_the_postgres_extra() -> None:
     """`pip install .` brings no psycopg: nothing but a PostgreSQL store may need it."""
     script = (
         "import sys; sys.modules['psycopg'] = None; "
-        "import peernet, peernet.adapters.cli, peernet.adapters.readmodels; "
+        "import peernet, peernet.cli, peernet.adapters.readmodels; "
         "from peernet.adapters.readmodels import ReadModels; "
         "network = peernet.Network('memory://'); ReadModels(network).catch_up(); print('ok')"
     )

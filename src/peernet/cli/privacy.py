@@ -1,6 +1,5 @@
 """The privacy commands of the `peernet` command line: `forget` and `key new`. They
-register themselves on `peernet.adapters.cli.cli`, which imports this module last, and
-share its helpers: one error line, the exit codes, --db.
+share the helpers of `peernet.cli.options`: one error line, the exit codes, --db.
 
 `forget COMPANY` asks before it destroys the company's key (``--yes`` for scripts): it
 cannot be undone. It needs an encrypted store (``PEERNET_KEY`` or ``?key_file=PATH``);
@@ -11,14 +10,18 @@ from datetime import UTC, datetime
 
 import click
 
-from peernet.adapters.cli import _company_named, _db_option, _open, cli
+from peernet import ForgetCompany
 from peernet.adapters.keys import new_key
-from peernet.domain.companies import ForgetCompany
+from peernet.cli.options import (
+    company_named,
+    db_option,
+    open_network,
+)
 
 
-@cli.command()
+@click.command()
 @click.argument("company")
-@_db_option
+@db_option
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
 @click.option(
     "--by", "actor", default="operator", show_default=True, help="Who records the forgetting."
@@ -27,8 +30,8 @@ def forget(company: str, url: str | None, yes: bool, actor: str) -> None:
     """Forget COMPANY (its id or name): destroy its encryption key, so its name,
     representatives and financial figures can never be read again. Every count, rate,
     tally and the audit chain stay as they were. It cannot be undone."""
-    network = _open(url, create=False)
-    found = _company_named(network, company)
+    network = open_network(url, create=False)
+    found = company_named(network, company)
     if not yes and not click.confirm(
         f"Forget {found.name} ({found.company_id})? Its confidential data will be "
         "unreadable for good",
@@ -40,7 +43,7 @@ def forget(company: str, url: str | None, yes: bool, actor: str) -> None:
     click.echo(f"forgot company {found.company_id}: its key is destroyed")
 
 
-@cli.group()
+@click.group()
 def key() -> None:
     """Encryption keys for confidential fields (see docs/confidentiality.md)."""
 

@@ -1,8 +1,7 @@
 """The command line's financials: `peernet financials COMPANY` (the two-year review) and
 `peernet benchmarks --quarter Q [GROUP]` (network medians, and a group's quartiles).
 
-Registered on the `peernet` command group by one import at the end of
-`peernet.adapters.cli`. Both take ``--as`` (who reads) and ``--json``; a figure too thin
+Both take ``--as`` (who reads) and ``--json``; a figure too thin
 to show prints as withheld, with the reason.
 """
 
@@ -14,21 +13,19 @@ from typing import Any
 import click
 from rich.table import Table
 
-from peernet.adapters.cli import (
-    _as_option,
-    _company_named,
-    _console,
-    _db_option,
-    _echo_json,
-    _group_named,
-    _json_option,
-    _open,
-    _reader_label,
-    _resolve,
-    cli,
+from peernet import AccessDenied, Network, Reader, Role
+from peernet.cli.options import (
+    as_option,
+    company_named,
+    db_option,
+    echo_json,
+    group_named,
+    json_option,
+    make_console,
+    open_network,
+    reader_label,
+    resolve_reader,
 )
-from peernet.application import Network
-from peernet.domain.access import AccessDenied, Reader, Role
 from peernet.domain.financials import normal_quarter
 from peernet.projections.financials import (
     EBITDA,
@@ -78,7 +75,7 @@ def _reader_of_company(network: Network, spec: tuple[Role, str], company_id: Any
     current = [m for m in held if m.status.open] or list(held)
     if not current:
         return Reader(role=spec[0], name=spec[1])
-    return _resolve(network, spec, current[-1].group_id)
+    return resolve_reader(network, spec, current[-1].group_id)
 
 
 @contextmanager
@@ -113,12 +110,12 @@ def _review_json(review: FinancialReview) -> dict[str, Any]:
     }
 
 
-@cli.command()
+@click.command()
 @click.argument("company")
 @click.option("--quarter", callback=_quarter, help="The last quarter shown (default: latest).")
-@_as_option
-@_db_option
-@_json_option
+@as_option
+@db_option
+@json_option
 def financials(
     company: str, quarter: str | None, reader: tuple[Role, str], url: str | None, as_json: bool
 ) -> None:
@@ -128,15 +125,15 @@ def financials(
     COMPANY is the company's id or its name (case-insensitive). Readable by the active
     members of its group, its facilitator and auditors.
     """
-    network = _open(url, create=False)
-    found = _company_named(network, company)
+    network = open_network(url, create=False)
+    found = company_named(network, company)
     who = _reader_of_company(network, reader, found.company_id)
     with _group_words(network):
         review = network.financial_review(found.company_id, reader=who, quarter=quarter)
     if as_json:
-        _echo_json({"company": found.name, **_review_json(review)})
+        echo_json({"company": found.name, **_review_json(review)})
         return
-    table = Table(title=f"{found.name}: financial review, as {_reader_label(who)}")
+    table = Table(title=f"{found.name}: financial review, as {reader_label(who)}")
     table.add_column("quarter")
     table.add_column("revenue", justify="right")
     for metric in METRICS:
@@ -156,7 +153,7 @@ def financials(
         for m, v in review.trends.items()
         if v is not None
     ]
-    console = _console()
+    console = make_console()
     console.print(table)
     console.print("Trend over the review: " + ("; ".join(trend) if trend else "n/a"))
 
@@ -183,7 +180,7 @@ def _benchmarks_json(result: Benchmarks, group: str | None) -> dict[str, Any]:
     }
 
 
-@cli.command()
+@click.command()
 @click.argument("group", required=False)
 @click.option("--quarter", required=True, callback=_quarter, help="The quarter, e.g. 2009Q4.")
 @click.option("--min-companies", default=5, show_default=True, type=click.IntRange(min=1))
@@ -194,9 +191,9 @@ def _benchmarks_json(result: Benchmarks, group: str | None) -> dict[str, Any]:
     type=click.IntRange(min=1, max=100),
     help="Percent of the sum behind a network figure one company may hold.",
 )
-@_as_option
-@_db_option
-@_json_option
+@as_option
+@db_option
+@json_option
 def benchmarks(  # noqa: PLR0917 - click passes every option by position
     group: str | None,
     quarter: str,
@@ -212,10 +209,10 @@ def benchmarks(  # noqa: PLR0917 - click passes every option by position
     With GROUP (id or name): also the group's median and each member's quartile
     (4 = top), for readers who see inside the group.
     """
-    network = _open(url, create=False)
-    summary = _group_named(network, group) if group else None
+    network = open_network(url, create=False)
+    summary = group_named(network, group) if group else None
     who = (
-        _resolve(network, reader, summary.group_id)
+        resolve_reader(network, reader, summary.group_id)
         if summary
         else Reader(role=reader[0], name=reader[1])
     )
@@ -228,11 +225,11 @@ def benchmarks(  # noqa: PLR0917 - click passes every option by position
             max_share=Fraction(max_share, 100),
         )
     if as_json:
-        _echo_json(_benchmarks_json(result, summary.name if summary else None))
+        echo_json(_benchmarks_json(result, summary.name if summary else None))
         return
     names = {str(c.company_id): c.name for c in network.companies()}
     title = f"Benchmarks {result.quarter}" + (f", {summary.name}" if summary else "")
-    table = Table(title=f"{title}, as {_reader_label(who)}")
+    table = Table(title=f"{title}, as {reader_label(who)}")
     table.add_column("metric")
     table.add_column("network median", justify="right")
     if summary:
@@ -254,4 +251,4 @@ def benchmarks(  # noqa: PLR0917 - click passes every option by position
                 ", ".join(f"{names.get(c, c)} Q{q}" for c, q in places) or "n/a",
             ]
         table.add_row(*row)
-    _console().print(table)
+    make_console().print(table)

@@ -8,34 +8,30 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from peernet.adapters.cli import (
-    _SHORT_ID,
-    _as_option,
-    _by_prefix,
-    _company_named,
-    _console,
-    _day,
-    _db_option,
-    _echo_json,
-    _group_named,
-    _json_option,
-    _member_names,
-    _n,
-    _open,
-    _reader_label,
-    _resolve,
-    cli,
-)
+from peernet import AccountView, Attendance, MeetingStatus, MeetingView, Network, Role
 from peernet.adapters.codec import converter
-from peernet.application import Network
-from peernet.domain.access import Role
-from peernet.domain.meetings import Attendance, MeetingStatus
+from peernet.cli.options import (
+    SHORT_ID,
+    as_option,
+    by_prefix,
+    company_named,
+    day_of,
+    db_option,
+    echo_json,
+    group_named,
+    json_option,
+    make_console,
+    member_names,
+    open_network,
+    plural,
+    reader_label,
+    resolve_reader,
+)
 from peernet.domain.money import total
-from peernet.views import AccountView, MeetingView
 
 
 def _meeting_id(network: Network, text: str) -> UUID:
-    return _by_prefix(
+    return by_prefix(
         text,
         "meeting",
         "`peernet meetings GROUP` lists them",
@@ -60,22 +56,22 @@ def _came(view: MeetingView) -> tuple[int, int]:
     return sum(1 for a in marks if a.attended), sum(1 for a in marks if not a.attended)
 
 
-@cli.command()
+@click.command()
 @click.argument("group")
-@_as_option
-@_db_option
-@_json_option
+@as_option
+@db_option
+@json_option
 def meetings(group: str, reader: tuple[Role, str], url: str | None, as_json: bool) -> None:
     """List a group's meetings: dates, place, status, attendance and net cost.
 
     GROUP is the group's id or its name (case-insensitive).
     """
-    network = _open(url, create=False)
-    summary = _group_named(network, group)
-    who = _resolve(network, reader, summary.group_id)
+    network = open_network(url, create=False)
+    summary = group_named(network, group)
+    who = resolve_reader(network, reader, summary.group_id)
     views = network.group_meetings(summary.group_id, reader=who)
     if as_json:
-        _echo_json(
+        echo_json(
             {
                 "group_id": str(summary.group_id),
                 "group": summary.name,
@@ -83,12 +79,12 @@ def meetings(group: str, reader: tuple[Role, str], url: str | None, as_json: boo
             }
         )
         return
-    console = _console()
+    console = make_console()
     if not views:
         console.print(f"No meetings in {summary.name} yet.")
         return
-    names = _member_names(network, {h for v in views if (h := v.host_id) is not None})
-    table = Table(title=f"{_n(len(views), 'meeting')} of {summary.name}", title_justify="left")
+    names = member_names(network, {h for v in views if (h := v.host_id) is not None})
+    table = Table(title=f"{plural(len(views), 'meeting')} of {summary.name}", title_justify="left")
     for header in ("meeting", "dates", "where", "status"):
         table.add_column(header)
     for header in ("expected", "came", "absent", "net cost"):
@@ -97,7 +93,7 @@ def meetings(group: str, reader: tuple[Role, str], url: str | None, as_json: boo
         came, absent = _came(v)
         dates = v.starts.isoformat() + ("" if v.ends == v.starts else f" to {v.ends:%m-%d}")
         table.add_row(
-            str(v.meeting_id)[:_SHORT_ID],
+            str(v.meeting_id)[:SHORT_ID],
             dates,
             _where(network, v, names),
             v.status.value,
@@ -112,31 +108,31 @@ def meetings(group: str, reader: tuple[Role, str], url: str | None, as_json: boo
     )
 
 
-@cli.command()
+@click.command()
 @click.argument("meeting_id", metavar="ID")
-@_as_option
-@_db_option
-@_json_option
+@as_option
+@db_option
+@json_option
 def meeting(meeting_id: str, reader: tuple[Role, str], url: str | None, as_json: bool) -> None:
     """Show a meeting: agenda, prep, attendance and the cost sheet, share by share.
 
     ID is the meeting's id, or its first characters (`peernet meetings GROUP` lists
     them). Prep work itself is shown only to readers who may see inside the group.
     """
-    network = _open(url, create=False)
+    network = open_network(url, create=False)
     wanted = _meeting_id(network, meeting_id)
     group_id = network.meeting(wanted).group_id
-    who = _resolve(network, reader, group_id)
+    who = resolve_reader(network, reader, group_id)
     view = network.meeting(wanted, reader=who)
     group = network.roster(group_id).name
     people = {m for m, _ in view.attendance} | {s.membership_id for s in view.costs.shares}
-    names = _member_names(network, people | {t.owner_id for t in view.agenda if t.owner_id})
+    names = member_names(network, people | {t.owner_id for t in view.agenda if t.owner_id})
     if as_json:
-        _echo_json(
+        echo_json(
             {**converter.unstructure(view), "group": group, "reader": converter.unstructure(who)}
         )
         return
-    console = _console()
+    console = make_console()
     console.print(
         Text.assemble(
             (f"Meeting {view.meeting_id}", "bold"),
@@ -146,7 +142,7 @@ def meeting(meeting_id: str, reader: tuple[Role, str], url: str | None, as_json:
     status = view.status.value
     if view.status is MeetingStatus.CANCELLED:
         status += f": {view.cancelled_because}"
-    console.print(f"status: {status}; read as {_reader_label(who)}")
+    console.print(f"status: {status}; read as {reader_label(who)}")
     if view.agenda:
         console.print(Text("agenda", style="bold"))
         for n, topic in enumerate(view.agenda, 1):
@@ -166,7 +162,7 @@ def _print_roll(console: Console, view: MeetingView, names: dict[UUID, str]) -> 
         p = prep.get(membership_id)
         work = ""
         if p is not None:
-            work = f"{_day(p.submitted_at)}{' (late)' if p.late else ''}"
+            work = f"{day_of(p.submitted_at)}{' (late)' if p.late else ''}"
             if p.summary is None:
                 hidden = True
             else:
@@ -205,7 +201,7 @@ def _print_costs(console: Console, view: MeetingView, names: dict[UUID, str]) ->
         console.print("shares are set when the meeting closes")
         return
     attendance = dict(view.attendance)
-    shares = Table(title=f"shares of {_n(len(costs.shares), 'member')}", title_justify="left")
+    shares = Table(title=f"shares of {plural(len(costs.shares), 'member')}", title_justify="left")
     for header in ("member", "attendance", "share"):
         shares.add_column(header, justify="right" if header == "share" else "left")
     for share in costs.shares:
@@ -232,7 +228,7 @@ def print_a_meeting(console: Console, network: Network, group_id: UUID) -> None:
     view = telling[-1]
     group = network.roster(group_id).name
     people = {s.membership_id for s in view.costs.shares} | {m for m, _ in view.attendance}
-    names = _member_names(network, people)
+    names = member_names(network, people)
     console.print(
         Text(f"A meeting of {group}: {view.starts}, {_where(network, view, names)}", "bold")
     )
@@ -245,7 +241,7 @@ def print_a_meeting(console: Console, network: Network, group_id: UUID) -> None:
         name = network.company(company).name
         for balance in account.balances:
             console.print(
-                f"{name}'s account: {_n(len(account.entries), 'entry', 'entries')}, "
+                f"{name}'s account: {plural(len(account.entries), 'entry', 'entries')}, "
                 f"balance {balance} (`peernet account` lists them)"
             )
 
@@ -260,33 +256,36 @@ def _about(network: Network, kind: str, about: str) -> str:
     return about
 
 
-@cli.command()
+@click.command()
 @click.argument("company")
-@_db_option
-@_json_option
+@db_option
+@json_option
 def account(company: str, url: str | None, as_json: bool) -> None:
     """Show a company's account: dues, shares of meeting costs, payments, balance.
 
     COMPANY is the company's id or its name (case-insensitive).
     """
-    network = _open(url, create=False)
-    found = _company_named(network, company)
+    network = open_network(url, create=False)
+    found = company_named(network, company)
     view = network.account(found.company_id)
     if as_json:
-        _echo_json({**converter.unstructure(view, AccountView), "company": found.name})
+        echo_json({**converter.unstructure(view, AccountView), "company": found.name})
         return
-    console = _console()
+    console = make_console()
     console.print(Text(f"Account of {found.name}", style="bold"))
     if not view.entries:
         console.print("nothing charged or paid yet")
         return
-    table = Table(title=f"{_n(len(view.entries), 'entry', 'entries')}", title_justify="left")
+    table = Table(title=f"{plural(len(view.entries), 'entry', 'entries')}", title_justify="left")
     for header in ("date", "what", "about"):
         table.add_column(header)
     table.add_column("amount", justify="right")
     for entry in view.entries:
         table.add_row(
-            _day(entry.at), entry.kind, _about(network, entry.kind, entry.about), str(entry.amount)
+            day_of(entry.at),
+            entry.kind,
+            _about(network, entry.kind, entry.about),
+            str(entry.amount),
         )
     console.print(table)
     for balance in view.balances:

@@ -1,6 +1,6 @@
 """The audit commands of the `peernet` command line: `audit trail`, `audit verify` and
-`history`. They register themselves on `peernet.adapters.cli.cli`, which imports this
-module last, and share its helpers: one error line, the exit codes, --db and --json.
+`history`. They share the helpers of `peernet.cli.options`: one error line, the exit
+codes, --db and --json.
 
 `audit verify` exits 0 when every stored event checks out, printing the count and the
 head to write down, and 1 naming the first event that was changed, moved or removed.
@@ -16,33 +16,31 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from peernet.adapters.cli import (
-    _MOMENT,
-    EXIT_REFUSED,
-    _as_of_option,
-    _company_named,
-    _console,
-    _day,
-    _db_option,
-    _echo_json,
-    _fail,
-    _group_named,
-    _json_option,
-    _known_at_option,
-    _open,
-    _why,
-    cli,
-)
+from peernet import InvalidInput, Network
 from peernet.adapters.codec import converter
 from peernet.adapters.storage import redact
-from peernet.application import Network
 from peernet.audit import AuditEntry, Verification, write_csv, write_jsonl
-from peernet.domain.common import InvalidInput
+from peernet.cli.options import (
+    EXIT_REFUSED,
+    MOMENT,
+    as_of_option,
+    company_named,
+    day_of,
+    db_option,
+    echo_json,
+    fail,
+    group_named,
+    json_option,
+    known_at_option,
+    make_console,
+    open_network,
+    with_group_names,
+)
 
 _SHORT = 8
 
 
-@cli.group()
+@click.group()
 def audit() -> None:
     """Audit the record: the trail of events, and proof that nothing was changed."""
 
@@ -57,8 +55,8 @@ def _names(network: Network) -> dict[UUID, str]:
 def _subjects(
     network: Network, groups: Iterable[str], companies: Iterable[str], others: Iterable[str]
 ) -> list[UUID]:
-    found = [_group_named(network, g).group_id for g in groups]
-    found += [_company_named(network, c).company_id for c in companies]
+    found = [group_named(network, g).group_id for g in groups]
+    found += [company_named(network, c).company_id for c in companies]
     for text in others:
         try:
             found.append(UUID(text))
@@ -80,9 +78,9 @@ def _subjects(
     help="Touching this membership, goal or motion (or any id).",
 )
 @click.option("--actor", help="Done by this actor.")
-@click.option("--from", "start", type=_MOMENT, help="Happened on or after (business time).")
-@click.option("--to", "end", type=_MOMENT, help="Happened on or before (business time).")
-@_known_at_option
+@click.option("--from", "start", type=MOMENT, help="Happened on or after (business time).")
+@click.option("--to", "end", type=MOMENT, help="Happened on or before (business time).")
+@known_at_option
 @click.option(
     "--format",
     "fmt",
@@ -91,8 +89,8 @@ def _subjects(
     show_default=True,
     help="A table, JSON Lines or CSV (both streamed).",
 )
-@_db_option
-@_json_option
+@db_option
+@json_option
 def trail(  # click passes every option by name
     *,
     groups: tuple[str, ...],
@@ -111,7 +109,7 @@ def trail(  # click passes every option by name
 
     --json is --format jsonl.
     """
-    network = _open(url, create=False)
+    network = open_network(url, create=False)
     subjects = _subjects(network, groups, companies, others)
     entries = network.trail(*subjects, actor=actor, start=start, end=end, known_at=known_at)
     if as_json or fmt == "jsonl":
@@ -125,7 +123,7 @@ def trail(  # click passes every option by name
 
 
 def _print_trail(network: Network, entries: list[AuditEntry]) -> None:
-    console = _console()
+    console = make_console()
     if not entries:
         console.print("No events match.")
         return
@@ -137,13 +135,13 @@ def _print_trail(network: Network, entries: list[AuditEntry]) -> None:
         table.add_row(
             str(e.position),
             e.recorded_at.strftime("%Y-%m-%d %H:%M"),
-            _day(e.at),
+            day_of(e.at),
             e.name,
             names.get(e.stream_id, str(e.stream_id)[:_SHORT]),
             str(e.version),
             e.actor,
             str(e.command_id)[:_SHORT],
-            _why(e.reason or "", names),
+            with_group_names(e.reason or "", names),
         )
     console.print(table)
 
@@ -157,8 +155,8 @@ def _verification_json(found: Verification) -> dict[str, Any]:
 
 @audit.command("verify")
 @click.option("--expect", metavar="HEAD", help="A head printed by an earlier verify.")
-@_db_option
-@_json_option
+@db_option
+@json_option
 def verify(expect: str | None, url: str | None, as_json: bool) -> None:
     """Recompute every stored event's hash chain, in log order.
 
@@ -166,24 +164,24 @@ def verify(expect: str | None, url: str | None, as_json: bool) -> None:
     proves those events are unchanged); exit 1 naming the first event that was changed,
     moved or removed.
     """
-    network = _open(url, create=False)
+    network = open_network(url, create=False)
     found = network.verify(expect_head=expect)
     if as_json:
-        _echo_json(_verification_json(found))
+        echo_json(_verification_json(found))
         if not found.ok:
             sys.exit(EXIT_REFUSED)
         return
     if found.problem is not None:
-        _fail(f"tampered: {found.problem}", EXIT_REFUSED)
+        fail(f"tampered: {found.problem}", EXIT_REFUSED)
     click.echo(f"verified {found.events:,} events in {redact(network.url)}; head {found.head}")
 
 
-@cli.command()
+@click.command()
 @click.argument("company")
-@_as_of_option
-@_known_at_option
-@_db_option
-@_json_option
+@as_of_option
+@known_at_option
+@db_option
+@json_option
 def history(
     company: str,
     as_of: date | datetime | None,
@@ -196,13 +194,13 @@ def history(
     COMPANY is the company's id or its name (case-insensitive). --as-of shows them at a
     past date, --known-at as the records stood at a past time.
     """
-    network = _open(url, create=False)
-    found = _company_named(network, company)
+    network = open_network(url, create=False)
+    found = company_named(network, company)
     past = network.history(found.company_id, as_of=as_of, known_at=known_at)
     if as_json:
-        _echo_json(converter.unstructure(past))
+        echo_json(converter.unstructure(past))
         return
-    console = _console()
+    console = make_console()
     when = [f"as of {_day_or_time(as_of)}" if as_of else ""]
     when.append(f"as known at {_day_or_time(known_at)}" if known_at else "")
     console.print(
@@ -219,10 +217,10 @@ def history(
         table.add_row(
             t.group,
             t.status.value,
-            _day(t.applied_at),
-            _day(t.joined_at),
-            _day(t.left_at),
-            _why(t.reason or "", names),
+            day_of(t.applied_at),
+            day_of(t.joined_at),
+            day_of(t.left_at),
+            with_group_names(t.reason or "", names),
         )
     console.print(table)
 

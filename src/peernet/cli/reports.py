@@ -1,14 +1,10 @@
-"""The command line's reports: turnover, the network leader's one-page report, and the
-persisted read models they are read from (`peernet projections status|rebuild`).
+"""The command line's reports: turnover and the network leader's one-page report.
 
-Registered on the `peernet` command group by one import at the end of
-`peernet.adapters.cli`. Every read command takes ``--json``. Figures are read from the
+Every read command takes ``--json``. Figures are read from the
 read models kept in the store, caught up first (a first run builds them, with a progress
 bar on a terminal).
 """
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from typing import Any
@@ -16,27 +12,23 @@ from uuid import UUID
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
-from peernet.adapters.cli import (
-    _console,
-    _db_option,
-    _echo_json,
-    _find,
-    _json_option,
-    _n,
-    _open,
-    cli,
-)
-from peernet.adapters.readmodels import ReadModels, Status
+from peernet import InvalidInput, Network
+from peernet.adapters.readmodels import ReadModels
 from peernet.adapters.storage import redact
-from peernet.application import Network
-from peernet.domain.common import InvalidInput
+from peernet.cli.options import (
+    db_option,
+    echo_json,
+    events_progress,
+    find_named,
+    json_option,
+    make_console,
+    open_network,
+    plural,
+)
 from peernet.projections import (
-    NETWORK,
-    PROJECTIONS,
     AttendanceRate,
     GoalEntries,
     GoalEntry,
@@ -66,32 +58,9 @@ def _num(value: Fraction | None) -> float | None:
     return None if value is None else round(float(value), 6)
 
 
-@contextmanager
-def _progress(what: str) -> Iterator[Any]:
-    """A progress bar on stderr (on a terminal only) with events per second."""
-    stderr = Console(stderr=True)
-    columns = (
-        TextColumn(what),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("events"),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-    )
-    with Progress(*columns, console=stderr, transient=True, disable=not stderr.is_terminal) as bar:
-        task = bar.add_task(what, total=None, rate="")
-        started = datetime.now()
-
-        def advance(done: int, total: int) -> None:
-            seconds = (datetime.now() - started).total_seconds() or 1e-9
-            bar.update(task, completed=done, total=total, rate=f"{done / seconds:,.0f} events/s")
-
-        yield advance
-
-
 def _models(network: Network) -> ReadModels:
     models = ReadModels(network)
-    with _progress("bringing the read models up to date") as advance:
+    with events_progress("bringing the read models up to date") as advance:
         models.catch_up(progress=advance)
     return models
 
@@ -119,7 +88,9 @@ def _histories(models: ReadModels) -> dict[str, GroupHistory]:
 
 
 def _group(histories: dict[str, GroupHistory], key: str) -> GroupHistory:
-    return _find(histories.values(), key, "group", lambda h: UUID(h.group_id), lambda h: h.name)
+    return find_named(
+        histories.values(), key, "group", lambda h: UUID(h.group_id), lambda h: h.name
+    )
 
 
 def _names(network: Network) -> dict[str, str]:
@@ -165,13 +136,13 @@ def _turnover_json(found: Turnover, names: dict[str, str], explain: bool) -> dic
     return data
 
 
-@cli.command("turnover")
+@click.command("turnover")
 @click.argument("group", required=False)
 @click.option("--from", "start", type=_DATE, help="First day (default: a year before --to).")
 @click.option("--to", "end", type=_DATE, help="Last day (default: the last event's date).")
 @click.option("--explain", is_flag=True, help="List the departures and member-days behind it.")
-@_db_option
-@_json_option
+@db_option
+@json_option
 def turnover_command(  # noqa: PLR0917 - click passes every option by position
     group: str | None,
     start: datetime | None,
@@ -185,7 +156,7 @@ def turnover_command(  # noqa: PLR0917 - click passes every option by position
     Departures (resigned, voted off, removed, acquired; not transfers or graduations)
     divided by the time-weighted average of active members.
     """
-    network = _open(url, create=False)
+    network = open_network(url, create=False)
     period = _period(network, start, end)
     histories = _histories(_models(network))
     if group is None:
@@ -197,14 +168,14 @@ def turnover_command(  # noqa: PLR0917 - click passes every option by position
         label = chosen.name
     names = _names(network) if explain or as_json else {}
     if as_json:
-        _echo_json(_turnover_json(found, names, explain))
+        echo_json(_turnover_json(found, names, explain))
         return
-    console = _console()
+    console = make_console()
     console.print(
         Text(f"Turnover of {label}, {period.start} to {period.end}: {_pct(found.rate)}", "bold")
     )
     console.print(
-        f"{_n(len(found.departures), 'departure')} ÷ {float(found.average_members):.2f} "
+        f"{plural(len(found.departures), 'departure')} ÷ {float(found.average_members):.2f} "
         f"average active members ({_pct(found.annualised)} a year)"
     )
     if not explain:
@@ -293,15 +264,15 @@ def _report_json(
     }
 
 
-@cli.command()
+@click.command()
 @click.option("--from", "start", type=_DATE, help="First day (default: a year before --to).")
 @click.option("--to", "end", type=_DATE, help="Last day (default: the last event's date).")
 @click.option("--target-groups", type=click.IntRange(1), default=Target().groups, show_default=True)
 @click.option(
     "--target-companies", type=click.IntRange(1), default=Target().companies, show_default=True
 )
-@_db_option
-@_json_option
+@db_option
+@json_option
 def report(  # noqa: PLR0917 - click passes every option by position
     start: datetime | None,
     end: datetime | None,
@@ -312,7 +283,7 @@ def report(  # noqa: PLR0917 - click passes every option by position
 ) -> None:
     """One page for a network leader: groups, fill, wait-list, turnover, goals,
     attendance, growth."""
-    network = _open(url, create=False)
+    network = open_network(url, create=False)
     period = _period(network, start, end)
     models = _models(network)
     histories = _histories(models)
@@ -348,9 +319,9 @@ def report(  # noqa: PLR0917 - click passes every option by position
         attendance(rolls.values(), period),
     )
     if as_json:
-        _echo_json(_report_json(period, rows, totals))
+        echo_json(_report_json(period, rows, totals))
         return
-    _print_report(_console(), network, period, rows, totals)
+    _print_report(make_console(), network, period, rows, totals)
 
 
 def _print_report(
@@ -369,7 +340,7 @@ def _print_report(
         f"groups: {last.groups} of a target of {grow.target.groups}; "
         f"companies active: {last.companies} of {grow.target.companies}",
         f"seats: {f.active} of {f.capacity} filled ({_pct(f.rate)}); "
-        f"{_n(len(f.waiting), 'applicant')} waiting"
+        f"{plural(len(f.waiting), 'applicant')} waiting"
         + (f", the longest for {f.oldest_wait} days" if f.oldest_wait is not None else ""),
         "days from application to seat: "
         + (
@@ -377,12 +348,12 @@ def _print_report(
             if f.median_days_to_seat is not None
             else "none seated"
         )
-        + f" ({_n(len(f.seated), 'member')} seated in the period)",
-        f"turnover: {_pct(t.rate)} ({_n(len(t.departures), 'departure')} of "
+        + f" ({plural(len(f.seated), 'member')} seated in the period)",
+        f"turnover: {_pct(t.rate)} ({plural(len(t.departures), 'departure')} of "
         f"{float(t.average_members):.1f} average members); retention {_pct(r.rate)}",
         f"goals: {g.met} met of {len(g.due)} due ({_pct(g.rate)})",
-        f"attendance: {_pct(seen.rate)} of {_n(len(seen.expected), 'expected attendance')} "
-        f"at {_n(seen.meetings, 'meeting')} (late or left early count half)",
+        f"attendance: {_pct(seen.rate)} of {plural(len(seen.expected), 'expected attendance')} "
+        f"at {plural(seen.meetings, 'meeting')} (late or left early count half)",
     ]
     for line in lines:
         console.print(line)
@@ -406,73 +377,3 @@ def _print_report(
     for q in grow.quarters:
         growth_table.add_row(q.label, str(q.groups), str(q.companies))
     console.print(growth_table)
-
-
-# --- the read models themselves ------------------------------------------------------------
-
-
-@cli.group()
-def projections() -> None:
-    """The read models kept in the store: how current they are; rebuild them."""
-
-
-def _status_json(status: Status) -> dict[str, Any]:
-    return {
-        "name": status.name,
-        "version": status.version,
-        "live_version": status.live_version,
-        "position": status.position,
-        "head": status.head,
-        "behind": status.behind,
-        "views": status.views,
-    }
-
-
-@projections.command("status")
-@_db_option
-@_json_option
-def projections_status(url: str | None, as_json: bool) -> None:
-    """Each projection's version, position and how far behind the log it is."""
-    network = _open(url, create=False)
-    found = ReadModels(network).status()
-    if as_json:
-        _echo_json([_status_json(s) for s in found])
-        return
-    table = Table(title=f"read models in {redact(network.url)}", title_justify="left")
-    for header in ("projection", "version", "position", "behind", "views", "state"):
-        table.add_column(header)
-    for s in found:
-        state = "not built" if s.live_version is None else "stale" if s.stale else "current"
-        if state == "current" and s.behind:
-            state = "behind"
-        table.add_row(
-            s.name, str(s.version), f"{s.position:,}", f"{s.behind:,}", str(s.views), state
-        )
-    _console().print(table)
-
-
-@projections.command("rebuild")
-@click.argument("name", required=False, type=click.Choice(sorted(PROJECTIONS)))
-@_db_option
-@_json_option
-def projections_rebuild(name: str | None, url: str | None, as_json: bool) -> None:
-    """Build NAME (default: every projection) afresh from the first event, beside the
-    live copy, and swap it in when complete."""
-    network = _open(url, create=False)
-    models = ReadModels(network)
-    started = datetime.now()
-    names = None if name is None else [name]
-    with _progress(f"rebuilding {name or 'every projection'}") as advance:
-        models.rebuild(names, progress=advance)
-    seconds = (datetime.now() - started).total_seconds()
-    found = [s for s in models.status() if name is None or s.name == name]
-    if as_json:
-        _echo_json({"seconds": round(seconds, 3), "projections": [_status_json(s) for s in found]})
-        return
-    events = found[0].head if found else 0
-    _console().print(
-        f"rebuilt {', '.join(s.name for s in found)} from {events:,} events in {seconds:.2f}s"
-    )
-
-
-__all__ = ["NETWORK", "projections", "report", "turnover_command"]

@@ -1,0 +1,115 @@
+"""The root of the `peernet` command line: the `cli` group, its error handling and the
+console script `main`. This is the one module that knows every area of the command line:
+it imports each area's commands and adds them to the group; no area module imports it.
+"""
+
+import logging
+import os
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+import click
+
+from peernet import PeerNetError, RuleViolation
+from peernet.cli.accountability import goals, motion, motions
+from peernet.cli.audit import audit, history
+from peernet.cli.demo import demo
+from peernet.cli.directory import companies, company, groups, roster
+from peernet.cli.financials import benchmarks, financials
+from peernet.cli.meetings import account, meeting, meetings
+from peernet.cli.options import EXIT_BAD_INPUT, EXIT_BUG, EXIT_INTERRUPTED, EXIT_REFUSED, fail
+from peernet.cli.privacy import forget, key
+from peernet.cli.projections import projections
+from peernet.cli.reports import report, turnover_command
+
+
+class PeerNetGroup(click.Group):
+    """A click group whose every failure is one line on stderr and a documented exit code."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        try:
+            result = super().main(
+                args, prog_name or "peernet", complete_var, standalone_mode=False, **extra
+            )
+        except click.UsageError as error:
+            hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
+            fail(error.format_message() + hint, EXIT_BAD_INPUT)
+        except click.ClickException as error:
+            fail(error.format_message(), error.exit_code)
+        except click.Abort:
+            fail("interrupted", EXIT_INTERRUPTED)
+        except RuleViolation as error:
+            fail(f"refused ({error.rule}): {error}", EXIT_REFUSED)
+        except PeerNetError as error:
+            fail(str(error), EXIT_BAD_INPUT)
+        except Exception as error:
+            if os.environ.get("PEERNET_DEBUG"):
+                raise
+            fail(
+                f"unexpected {type(error).__name__}: {error} (PEERNET_DEBUG=1 shows the traceback)",
+                EXIT_BUG,
+            )
+        if not standalone_mode:
+            return result
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+@click.group(cls=PeerNetGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="peernet", prog_name="peernet")
+@click.option("-v", "--verbose", is_flag=True, help="Log what peernet does to stderr.")
+def cli(verbose: bool) -> None:
+    """peernet: the record of a network of business peer groups.
+
+    \b
+    Exit codes: 0 done; 1 a rule refused; 2 bad input or usage;
+    3 an unexpected failure (PEERNET_DEBUG=1 shows the traceback).
+    """
+    if verbose:
+        logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
+
+
+COMMANDS: tuple[click.Command, ...] = (
+    # the directory
+    groups,
+    roster,
+    companies,
+    company,
+    # accountability
+    goals,
+    motions,
+    motion,
+    # meetings and money
+    meetings,
+    meeting,
+    account,
+    # financials
+    financials,
+    benchmarks,
+    # reports and the read models they are read from
+    turnover_command,
+    report,
+    projections,
+    # the audit
+    audit,
+    history,
+    # privacy
+    forget,
+    key,
+    # the demo
+    demo,
+)
+for command in COMMANDS:
+    cli.add_command(command)
+
+
+def main() -> None:
+    """The `peernet` console script."""
+    cli.main(prog_name="peernet")

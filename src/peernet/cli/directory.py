@@ -1,0 +1,246 @@
+"""The directory of the network: `peernet groups`, `roster GROUP`, `companies` and
+`company COMPANY`; and `print_roster`, which the demo's story prints too."""
+
+from datetime import date, datetime
+from uuid import UUID
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from peernet import (
+    CompanyView,
+    GroupFormat,
+    GroupSummary,
+    MembershipStatus,
+    Network,
+    Roster,
+    Seat,
+)
+from peernet.adapters.codec import converter
+from peernet.adapters.storage import redact
+from peernet.cli.options import (
+    as_of_option,
+    company_named,
+    day_of,
+    db_option,
+    echo_json,
+    group_named,
+    json_option,
+    known_at_option,
+    make_console,
+    open_network,
+    plural,
+    with_group_names,
+)
+
+
+def _group_label(summary: GroupSummary | Roster) -> str:
+    fmt = "online" if summary.format is GroupFormat.VIRTUAL else "in-person"
+    return f"{fmt} {summary.kind.value}"
+
+
+def print_roster(console: Console, network: Network, roster: Roster) -> None:
+    """A group's roster: members, open offers and the wait-list in order, each with its
+    territory and business lines."""
+    title = Text.assemble(
+        (roster.name, "bold"),
+        f"  {_group_label(roster)} group, charter v{roster.charter_version}, "
+        f"capacity {roster.capacity}, facilitator {roster.facilitator or 'none'}"
+        + (", closed" if roster.closed else ""),
+    )
+    console.print(title)
+    console.print(
+        f"{plural(len(roster.members), 'member')}, {plural(len(roster.offers), 'open offer')}, "
+        f"{plural(roster.open_seats, 'open seat')}, {len(roster.waitlist)} wait-listed"
+    )
+    profiles = {c.company_id: c for c in (network.company(s.company_id) for s in _seats(roster))}
+
+    def where(seat: Seat) -> tuple[str, str]:
+        profile = profiles[seat.company_id].profile
+        return str(profile.territory), ", ".join(sorted(profile.business_lines))
+
+    if roster.members:
+        table = Table(title="members", title_justify="left")
+        for header in ("#", "company", "territory", "business lines", "since", "signed"):
+            table.add_column(header)
+        for n, seat in enumerate(roster.members, start=1):
+            table.add_row(
+                str(n),
+                seat.company,
+                *where(seat),
+                day_of(seat.since),
+                "yes" if seat.signed else "no",
+            )
+        console.print(table)
+    if roster.offers:
+        table = Table(title="open offers", title_justify="left")
+        for header in ("company", "territory", "business lines", "offered", "signed"):
+            table.add_column(header)
+        for seat in roster.offers:
+            table.add_row(
+                seat.company, *where(seat), day_of(seat.since), "yes" if seat.signed else "no"
+            )
+        console.print(table)
+    if roster.waitlist:
+        table = Table(title="wait-list, in order", title_justify="left")
+        for header in ("#", "company", "territory", "business lines", "since", "reason"):
+            table.add_column(header)
+        for n, seat in enumerate(roster.waitlist, start=1):
+            table.add_row(str(n), seat.company, *where(seat), day_of(seat.since), seat.note or "")
+        console.print(table)
+
+
+def _seats(roster: Roster) -> list[Seat]:
+    return [*roster.members, *roster.offers, *roster.waitlist]
+
+
+@click.command()
+@db_option
+@json_option
+def groups(url: str | None, as_json: bool) -> None:
+    """List every group: format, kind, seats, offers, wait-list, facilitator."""
+    network = open_network(url, create=False)
+    summaries = network.groups()
+    if as_json:
+        echo_json(converter.unstructure(summaries, tuple[GroupSummary, ...]))
+        return
+    console = make_console()
+    if not summaries:
+        console.print(f"No groups in {redact(network.url)} yet.")
+        return
+    table = Table(title=f"{len(summaries)} groups in {redact(network.url)}", title_justify="left")
+    for header in (
+        "group",
+        "format",
+        "kind",
+        "active",
+        "offers",
+        "waiting",
+        "facilitator",
+        "closed",
+    ):
+        table.add_column(header, no_wrap=header == "group")
+    for g in summaries:
+        table.add_row(
+            g.name,
+            "online" if g.format is GroupFormat.VIRTUAL else "in-person",
+            g.kind.value,
+            f"{g.active}/{g.capacity}",
+            str(g.offers),
+            str(g.waitlisted),
+            g.facilitator or "",
+            "closed" if g.closed else "",
+        )
+    console.print(table)
+
+
+@click.command()
+@click.argument("group")
+@as_of_option
+@known_at_option
+@db_option
+@json_option
+def roster(
+    group: str,
+    as_of: date | datetime | None,
+    known_at: date | datetime | None,
+    url: str | None,
+    as_json: bool,
+) -> None:
+    """Show a group's roster: members, open offers, the wait-list in order.
+
+    GROUP is the group's id or its name (case-insensitive). --as-of shows the roster at
+    a past date, --known-at as the records stood at a past time.
+    """
+    network = open_network(url, create=False)
+    summary = group_named(network, group)
+    found = network.roster(summary.group_id, as_of=as_of, known_at=known_at)
+    if as_json:
+        data = converter.unstructure(found)
+        data.update(capacity=found.capacity, open_seats=found.open_seats)
+        echo_json(data)
+        return
+    print_roster(make_console(), network, found)
+
+
+@click.command()
+@db_option
+@json_option
+def companies(url: str | None, as_json: bool) -> None:
+    """List every company: kind, territory, business lines and current groups."""
+    network = open_network(url, create=False)
+    views = network.companies()
+    if as_json:
+        echo_json(converter.unstructure(views, tuple[CompanyView, ...]))
+        return
+    console = make_console()
+    if not views:
+        console.print(f"No companies in {redact(network.url)} yet.")
+        return
+    names = {g.group_id: g.name for g in network.groups()}
+    table = Table(title=f"{len(views)} companies in {redact(network.url)}", title_justify="left")
+    for header in ("company", "kind", "territory", "business lines", "groups"):
+        table.add_column(header)
+    for c in views:
+        table.add_row(
+            c.name,
+            c.profile.kind.value,
+            str(c.profile.territory),
+            ", ".join(sorted(c.profile.business_lines)),
+            _now_in(c, names),
+        )
+    console.print(table)
+
+
+def _now_in(company: CompanyView, names: dict[UUID, str]) -> str:
+    if company.acquired_by:
+        return f"acquired by {company.acquired_by}"
+    held = [
+        f"{names.get(m.group_id, m.group_id)}"
+        + ("" if m.status is MembershipStatus.ACTIVE else f" ({m.status.value})")
+        for m in company.memberships
+        if m.status.open
+    ]
+    return ", ".join(held)
+
+
+@click.command()
+@click.argument("company")
+@db_option
+@json_option
+def company(company: str, url: str | None, as_json: bool) -> None:
+    """Show a company's profile and every membership it applied for.
+
+    COMPANY is the company's id or its name (case-insensitive).
+    """
+    network = open_network(url, create=False)
+    found = company_named(network, company)
+    if as_json:
+        echo_json(converter.unstructure(found))
+        return
+    console = make_console()
+    p = found.profile
+    console.print(Text(p.name, style="bold"))
+    console.print(
+        f"{p.kind.value} in {p.territory}; lines: {', '.join(sorted(p.business_lines))}; "
+        f"{p.head_count} people, revenue {p.revenue_band}; registered {day_of(found.registered_at)}"
+        + (f"; acquired by {found.acquired_by}" if found.acquired_by else "")
+    )
+    if p.representatives:
+        console.print("represented by " + ", ".join(p.representatives))
+    names = {g.group_id: g.name for g in network.groups()}
+    table = Table(title="memberships", title_justify="left")
+    for header in ("group", "status", "applied", "joined", "left", "why"):
+        table.add_column(header)
+    for m in found.memberships:
+        table.add_row(
+            names.get(m.group_id, str(m.group_id)),
+            m.status.value,
+            day_of(m.applied_at),
+            day_of(m.joined_at),
+            day_of(m.left_at),
+            with_group_names(m.departure or m.waitlisted_because or "", names),
+        )
+    console.print(table)

@@ -1,0 +1,261 @@
+"""What every command of the `peernet` command line shares: the options (--db, --json,
+--as, --as-of, --known-at), opening the network, finding a group, a company or an id
+prefix, the console, JSON output, the plural helper, and the one-line error exit.
+
+Every module of `peernet.cli` imports its helpers from here, and nothing else from its
+siblings' privates; this module imports no other module of `peernet.cli`.
+"""
+
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+from uuid import UUID
+
+import click
+import orjson
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from peernet import CompanyView, GroupSummary, InvalidInput, Network, Reader, Role
+from peernet.adapters.storage import ENV_VAR, default_url, redact, settings_for
+
+EXIT_REFUSED = 1
+EXIT_BAD_INPUT = 2
+EXIT_BUG = 3
+EXIT_INTERRUPTED = 130
+
+T = TypeVar("T")
+
+
+def fail(message: str, code: int) -> NoReturn:
+    """Print one error line on stderr and exit with `code`."""
+    line = " ".join(message.split())
+    click.echo(f"peernet: error: {line}", err=True)
+    sys.exit(code)
+
+
+# --- printing -------------------------------------------------------------------------
+
+
+def make_console() -> Console:
+    """The console the commands print to."""
+    # markup off: company names are data, never rich markup
+    console = Console(markup=False, emoji=False, highlight=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = 120  # piped or captured: wide enough that names do not wrap
+    return console
+
+
+def plural(count: int, noun: str, many: str | None = None) -> str:
+    """`1 member`, `2 members`; `many` when the plural is not `noun` + s."""
+    return f"{count} {noun if count == 1 else many or noun + 's'}"
+
+
+def echo_json(data: Any) -> None:
+    """Print `data` as indented JSON."""
+    click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+
+
+def day_of(value: datetime | None) -> str:
+    """The day of `value` (ISO), or nothing."""
+    return value.date().isoformat() if value else ""
+
+
+@contextmanager
+def events_progress(what: str) -> Iterator[Any]:
+    """A progress bar on stderr (on a terminal only) with events per second."""
+    stderr = Console(stderr=True)
+    columns = (
+        TextColumn(what),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("events"),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=stderr, transient=True, disable=not stderr.is_terminal) as bar:
+        task = bar.add_task(what, total=None, rate="")
+        started = datetime.now()
+
+        def advance(done: int, total: int) -> None:
+            seconds = (datetime.now() - started).total_seconds() or 1e-9
+            bar.update(task, completed=done, total=total, rate=f"{done / seconds:,.0f} events/s")
+
+        yield advance
+
+
+# --- the options ----------------------------------------------------------------------
+
+db_option = click.option(
+    "--db",
+    "url",
+    metavar="URL",
+    help=f"Store URL: memory://, sqlite:///PATH or postgresql://USER@HOST/DB "
+    f"(default: ${ENV_VAR}, else sqlite:///peernet.db).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON, not tables.")
+
+
+class MomentType(click.ParamType):  # type: ignore[type-arg]  # generic from click 8.2 on
+    """A date (`2008-06-30`, the whole day) or an ISO time (`2008-10-15T12:00`; UTC
+    unless it names an offset), for --as-of, --known-at, --from and --to."""
+
+    name = "DATE|TIME"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> date | datetime:
+        if isinstance(value, date):
+            return value
+        text = str(value).strip()
+        try:
+            if len(text) == len("2008-06-30"):
+                return date.fromisoformat(text)
+            found = datetime.fromisoformat(text)
+        except ValueError:
+            self.fail(f"{value!r} is neither a date (2008-06-30) nor a time (2008-06-30T17:00)")
+        return found if found.tzinfo else found.replace(tzinfo=UTC)
+
+
+MOMENT = MomentType()
+as_of_option = click.option("--as-of", type=MOMENT, help="As it was at this business date or time.")
+known_at_option = click.option(
+    "--known-at",
+    type=MOMENT,
+    help="As the records stood at this recording time (later corrections left out).",
+)
+
+_ROLES = tuple(role.value for role in Role)
+_DEFAULT_READER = "auditor:operator"
+
+
+def _reader_spec(ctx: click.Context, param: click.Parameter, value: str) -> tuple[Role, str]:
+    role, sep, name = value.partition(":")
+    if not sep or role.strip().casefold() not in _ROLES or not name.strip():
+        raise click.BadParameter(
+            f"{value!r} is not ROLE:NAME; ROLE is one of {', '.join(_ROLES)}", ctx, param
+        )
+    return Role(role.strip().casefold()), name.strip()
+
+
+as_option = click.option(
+    "--as",
+    "reader",
+    metavar="READER",
+    default=_DEFAULT_READER,
+    show_default=True,
+    callback=_reader_spec,
+    help="Who reads: auditor:NAME, facilitator:NAME, staff:NAME or member:COMPANY "
+    "(a company's id or name: its membership of the group). Whoever holds the store "
+    "can read everything in it; --as shows what another reader would see.",
+)
+
+
+def resolve_reader(network: Network, spec: tuple[Role, str], group_id: UUID) -> Reader:
+    """The reader `spec` names; a member company reads through its membership of the
+    group (its current one, else its latest; a company never in the group reads as an
+    outsider)."""
+    role, name = spec
+    if role is not Role.MEMBER:
+        return Reader(role=role, name=name)
+    found = company_named(network, name)
+    held = [m for m in found.memberships if m.group_id == group_id]
+    current = [m for m in held if m.status.open] or held
+    membership_id = current[-1].membership_id if current else None
+    return Reader(role=role, name=found.name, membership_id=membership_id)
+
+
+def reader_label(reader: Reader) -> str:
+    """`auditor operator`: who reads, in words."""
+    return f"{reader.role.value} {reader.name}"
+
+
+# --- opening the network and finding what a command names -----------------------------
+
+_LISTED_BY = {"group": "groups", "company": "companies"}
+
+
+def open_network(url: str | None, *, create: bool) -> Network:
+    """The network in the store `url` names; a query never creates a SQLite file."""
+    url = url or default_url()
+    settings = settings_for(url)
+    if not create and settings["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+        path = Path(settings["SQLITE_DBNAME"])
+        if not path.is_file():
+            raise InvalidInput(
+                f"no store at {path} ({redact(url)}); `peernet demo` builds one, "
+                f"--db or {ENV_VAR} names another"
+            )
+    return Network(url)
+
+
+def find_named(
+    items: Iterable[T], key: str, what: str, id_of: Callable[[T], UUID], name_of: Callable[[T], str]
+) -> T:
+    """The item whose id is `key` or whose name is `key` (case-insensitive)."""
+    wanted = key.strip().casefold()
+    try:
+        as_id: UUID | None = UUID(wanted)
+    except ValueError:
+        as_id = None
+    found = [i for i in items if id_of(i) == as_id or name_of(i).casefold() == wanted]
+    if not found:
+        raise InvalidInput(f"no {what} {key!r}; `peernet {_LISTED_BY[what]}` lists them")
+    if len(found) > 1:
+        ids = ", ".join(str(id_of(i)) for i in found)
+        raise InvalidInput(f"{len(found)} {what}s are named {key!r}; name one by id: {ids}")
+    return found[0]
+
+
+def group_named(network: Network, key: str) -> GroupSummary:
+    """The group whose id or name (case-insensitive) is `key`."""
+    return find_named(network.groups(), key, "group", lambda g: g.group_id, lambda g: g.name)
+
+
+def company_named(network: Network, key: str) -> CompanyView:
+    """The company whose id or name (case-insensitive) is `key`."""
+    return find_named(network.companies(), key, "company", lambda c: c.company_id, lambda c: c.name)
+
+
+#: how many characters of an id a listing shows (enough to name it: `by_prefix`)
+SHORT_ID = 8
+
+
+def by_prefix(text: str, what: str, hint: str, ids: Callable[[], Iterable[UUID]]) -> UUID:
+    """An id, or the first characters of one (at least 4) naming exactly one of `ids`."""
+    key = text.strip().casefold()
+    try:
+        return UUID(key)
+    except ValueError:
+        pass
+    if len(key) < 4 or any(c not in "0123456789abcdef-" for c in key):
+        raise InvalidInput(f"{text!r} is not a {what} id; {hint}")
+    found = [i for i in ids() if str(i).startswith(key)]
+    if not found:
+        raise InvalidInput(f"no {what} id starts with {text!r}; {hint}")
+    if len(found) > 1:
+        raise InvalidInput(f"{len(found)} {what} ids start with {text!r}; give more of it")
+    return found[0]
+
+
+def company_names(network: Network, company_ids: Iterable[UUID]) -> dict[UUID, str]:
+    """Company names by company id."""
+    return {c: network.company(c).name for c in set(company_ids)}
+
+
+def member_names(network: Network, membership_ids: Iterable[UUID]) -> dict[UUID, str]:
+    """Company names by membership id."""
+    companies_of = {m: network.membership(m).company_id for m in set(membership_ids)}
+    names = company_names(network, companies_of.values())
+    return {m: names[c] for m, c in companies_of.items()}
+
+
+def with_group_names(reason: str, names: dict[UUID, str]) -> str:
+    """A departure reason with group ids replaced by group names."""
+    for group_id, name in names.items():
+        reason = reason.replace(str(group_id), name)
+    return reason
