@@ -19,7 +19,8 @@ from peernet import (
     SignAgreement,
     TakeSeat,
 )
-from peernet.adapters.readmodels import ReadModels, Write, fact_of
+from peernet.adapters.readmodels import ReadModels, fact_of
+from peernet.adapters.viewrecorder import Write
 from peernet.projections import PROJECTIONS, GroupHistories, Period, fold, turnover
 from peernet.testing import T0, profile, some_id
 

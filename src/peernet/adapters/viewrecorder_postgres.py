@@ -7,7 +7,7 @@ from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresTrackingRecorder
 from psycopg.sql import SQL, Identifier
 
-from peernet.adapters.readmodels import TRACKING, Live, ViewRecorder, Write
+from peernet.adapters.viewrecorder import TRACKING, Live, ViewRecorder, Write
 
 
 class PostgresViewRecorder(PostgresTrackingRecorder, ViewRecorder):

@@ -1,0 +1,183 @@
+"""Where persisted read models are kept: one `ViewRecorder` per backend, each an
+eventsourcing tracking recorder (so a slot's position is tracked in the same
+transaction as its rows) with three operations of its own: rows, writes, the live
+pointer. The PostgreSQL one is in `peernet.adapters.viewrecorder_postgres` (psycopg)."""
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import cast
+
+import attrs
+from eventsourcing.persistence import Tracking
+from eventsourcing.popo import POPOTrackingRecorder
+from eventsourcing.sqlite import SQLiteCursor, SQLiteTrackingRecorder
+
+#: the name of a slot's row in eventsourcing's tracking table is this prefix and the slot
+TRACKING = "peernet.view/"
+
+
+@attrs.frozen
+class Live:
+    slot: str
+    version: int
+
+
+@attrs.frozen
+class Write:
+    """The views of one slot that changed, and the position they are now current to."""
+
+    slot: str
+    rows: Mapping[str, bytes]
+    position: int
+
+
+# --- the recorders: one per backend ---------------------------------------------------
+
+
+class ViewRecorder:
+    """What `ReadModels` needs of a store, beside eventsourcing's tracking."""
+
+    def live(self, projection: str) -> Live | None:
+        raise NotImplementedError
+
+    def rows(self, slot: str, keys: Iterable[str] | None = None) -> dict[str, bytes]:
+        raise NotImplementedError
+
+    def live_rows(self, projection: str) -> dict[str, bytes]:
+        """The rows of the live copy, read in one statement with its pointer."""
+        raise NotImplementedError
+
+    def write(self, writes: Sequence[Write]) -> None:
+        """Rows and tracked positions of every write, in one transaction."""
+        raise NotImplementedError
+
+    def swap(self, projection: str, live: Live, old: Live | None) -> None:
+        """Make `live` the copy readers read and drop `old`'s rows, in one transaction."""
+        raise NotImplementedError
+
+    def drop(self, slot: str) -> None:
+        raise NotImplementedError
+
+    def position(self, slot: str) -> int:
+        return cast(SQLiteTrackingRecorder, self).max_tracking_id(TRACKING + slot) or 0
+
+
+class MemoryViewRecorder(POPOTrackingRecorder, ViewRecorder):
+    def __init__(self) -> None:
+        super().__init__()
+        self._rows: dict[str, dict[str, bytes]] = {}
+        self._live: dict[str, Live] = {}
+
+    def live(self, projection: str) -> Live | None:
+        with self._database_lock:
+            return self._live.get(projection)
+
+    def rows(self, slot: str, keys: Iterable[str] | None = None) -> dict[str, bytes]:
+        with self._database_lock:
+            held = self._rows.get(slot, {})
+            if keys is None:
+                return dict(held)
+            return {k: held[k] for k in keys if k in held}
+
+    def live_rows(self, projection: str) -> dict[str, bytes]:
+        with self._database_lock:
+            live = self._live.get(projection)
+            return dict(self._rows.get(live.slot, {})) if live else {}
+
+    def write(self, writes: Sequence[Write]) -> None:
+        with self._database_lock:
+            # All or nothing, as a transaction: positions first, undone if one fails.
+            before = dict(self._max_tracking_ids)
+            try:
+                for w in writes:
+                    tracking = Tracking(TRACKING + w.slot, w.position)
+                    self._assert_tracking_uniqueness(tracking)
+                    self._insert_tracking(tracking)
+            except BaseException:
+                self._max_tracking_ids.clear()
+                self._max_tracking_ids.update(before)
+                raise
+            for w in writes:
+                self._rows.setdefault(w.slot, {}).update(w.rows)
+
+    def swap(self, projection: str, live: Live, old: Live | None) -> None:
+        with self._database_lock:
+            self._live[projection] = live
+            if old is not None and old.slot != live.slot:
+                self._rows.pop(old.slot, None)
+
+    def drop(self, slot: str) -> None:
+        with self._database_lock:
+            self._rows.pop(slot, None)
+
+
+class SQLiteViewRecorder(SQLiteTrackingRecorder, ViewRecorder):
+    def construct_create_table_statements(self) -> list[str]:
+        return [
+            *super().construct_create_table_statements(),
+            "CREATE TABLE IF NOT EXISTS peernet_view_rows (slot TEXT, key TEXT, body BLOB, "
+            "PRIMARY KEY (slot, key)) WITHOUT ROWID",
+            "CREATE TABLE IF NOT EXISTS peernet_view_live "
+            "(projection TEXT PRIMARY KEY, slot TEXT, version INTEGER)",
+        ]
+
+    def live(self, projection: str) -> Live | None:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT slot, version FROM peernet_view_live WHERE projection=?", (projection,)
+            )
+            row = c.fetchone()
+        return None if row is None else Live(row[0], row[1])
+
+    def rows(self, slot: str, keys: Iterable[str] | None = None) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        with self.datastore.transaction(commit=False) as c:
+            if keys is None:
+                c.execute("SELECT key, body FROM peernet_view_rows WHERE slot=?", (slot,))
+                found.update((r[0], bytes(r[1])) for r in c.fetchall())
+            else:
+                wanted = list(keys)
+                for i in range(0, len(wanted), 500):
+                    chunk = wanted[i : i + 500]
+                    marks = ",".join("?" * len(chunk))
+                    c.execute(
+                        "SELECT key, body FROM peernet_view_rows "  # noqa: S608 - placeholders only
+                        f"WHERE slot=? AND key IN ({marks})",
+                        (slot, *chunk),
+                    )
+                    found.update((r[0], bytes(r[1])) for r in c.fetchall())
+        return found
+
+    def live_rows(self, projection: str) -> dict[str, bytes]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT r.key, r.body FROM peernet_view_rows r JOIN peernet_view_live l "
+                "ON r.slot = l.slot WHERE l.projection=?",
+                (projection,),
+            )
+            return {r[0]: bytes(r[1]) for r in c.fetchall()}
+
+    def write(self, writes: Sequence[Write]) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            for w in writes:
+                self._write_rows(c, w)
+                self._insert_tracking(c, Tracking(TRACKING + w.slot, w.position))
+
+    def _write_rows(self, c: SQLiteCursor, w: Write) -> None:
+        c.executemany(
+            "INSERT OR REPLACE INTO peernet_view_rows (slot, key, body) VALUES (?, ?, ?)",
+            [(w.slot, k, v) for k, v in w.rows.items()],
+        )
+
+    def swap(self, projection: str, live: Live, old: Live | None) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "INSERT OR REPLACE INTO peernet_view_live (projection, slot, version) "
+                "VALUES (?, ?, ?)",
+                (projection, live.slot, live.version),
+            )
+            if old is not None and old.slot != live.slot:
+                c.execute("DELETE FROM peernet_view_rows WHERE slot=?", (old.slot,))
+
+    def drop(self, slot: str) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute("DELETE FROM peernet_view_rows WHERE slot=?", (slot,))
