@@ -25,6 +25,7 @@ from uuid import UUID, uuid5
 from peernet.domain.charters import Charter, GroupFormat, GroupKind
 from peernet.domain.common import Command, Event, Territory
 from peernet.domain.companies import (
+    CompanyAcquired,
     CompanyKind,
     CompanyRegistered,
     MembershipApplied,
@@ -32,7 +33,7 @@ from peernet.domain.companies import (
     RegisterCompany,
 )
 from peernet.domain.goals import Direction, GoalEvent, GoalSet, Target
-from peernet.domain.groups import FormGroup, GroupFormed
+from peernet.domain.groups import CharterAmended, FacilitatorAssigned, FormGroup, GroupFormed
 from peernet.domain.meetings import MeetingScheduled
 from peernet.domain.memberships import (
     AgreementSigned,
@@ -40,7 +41,6 @@ from peernet.domain.memberships import (
     ApplyForMembership,
     MemberJoined,
     MemberResigned,
-    MembershipEvent,
     MemberVotedOff,
     SeatOffered,
     SignAgreement,
@@ -55,7 +55,7 @@ DUE = date(2001, 4, 1)
 _IDS = UUID("6f1d1bd2-2d6e-4a35-9d0e-5c1d6f1a0001")
 _RULES = Charter()
 
-M = TypeVar("M", bound=MembershipEvent)
+E = TypeVar("E", bound=Event)
 G = TypeVar("G", bound=GoalEvent)
 
 # --- ids -----------------------------------------------------------------------------
@@ -122,10 +122,20 @@ def _profile_of(company_id: UUID, details: dict[str, Any]) -> Profile:
     return profile(**details)
 
 
-def registered(company_id: UUID, *, at: datetime = T0, **details: Any) -> CompanyRegistered:
-    """`CompanyRegistered` for a company whose profile is `profile(**details)`; by default
-    each company gets a region of its own, so none competes with another."""
-    return CompanyRegistered(company_id=company_id, profile=_profile_of(company_id, details), at=at)
+def registered(
+    company_id: UUID, *, at: datetime = T0, profile: Profile | None = None, **details: Any
+) -> CompanyRegistered:
+    """`CompanyRegistered` for a company whose profile is `profile`, or `profile(**details)`;
+    by default each company gets a region of its own, so none competes with another."""
+    if profile is not None and details:
+        raise TypeError(f"give a profile or its details, not both: {sorted(details)}")
+    chosen = profile if profile is not None else _profile_of(company_id, details)
+    return CompanyRegistered(company_id=company_id, profile=chosen, at=at)
+
+
+def acquired(company_id: UUID, *, acquirer: str = "MegaCorp", at: datetime = T0) -> CompanyAcquired:
+    """`CompanyAcquired`: the company left every group it was in."""
+    return CompanyAcquired(company_id=company_id, acquirer=acquirer, at=at)
 
 
 def formed(
@@ -158,6 +168,17 @@ def _charter(charter: Charter | None, rules: dict[str, Any]) -> Charter:
     return charter if charter is not None else Charter(**rules)
 
 
+def amended(group_id: UUID, version: int, *, at: datetime = T0, **rules: Any) -> CharterAmended:
+    """`CharterAmended` to the `version`-th charter (the first is the one the group was
+    formed with), of the defaults changed by `rules`."""
+    return CharterAmended(group_id=group_id, version=version, charter=Charter(**rules), at=at)
+
+
+def facilitated(group_id: UUID, facilitator: str, *, at: datetime = T0) -> FacilitatorAssigned:
+    """`FacilitatorAssigned`: who facilitates the group from now on."""
+    return FacilitatorAssigned(group_id=group_id, facilitator=facilitator, at=at)
+
+
 def group_with(group_id: UUID, *company_ids: UUID, at: datetime = T0, **rules: Any) -> list[Event]:
     """A group formed under a charter of `rules` (or `charter=`), and every company
     registered and joined as an active member, in order: a group of N active members."""
@@ -171,8 +192,8 @@ def group_with(group_id: UUID, *company_ids: UUID, at: datetime = T0, **rules: A
 
 
 def membership_event(
-    cls: Callable[..., M], group_id: UUID, company_id: UUID, *, at: datetime = T0, **fields: Any
-) -> M:
+    cls: Callable[..., E], group_id: UUID, company_id: UUID, *, at: datetime = T0, **fields: Any
+) -> E:
     """Any membership event of a company in a group: `membership_event(MemberRemoved, g,
     c, cause=RemovalCause.OTHER)`."""
     return cls(at=at, **membership_ids(group_id, company_id), **fields)
