@@ -27,6 +27,7 @@ from peernet.domain.common import Command, Event, Territory
 from peernet.domain.companies import (
     CompanyAcquired,
     CompanyKind,
+    CompanyProfileChanged,
     CompanyRegistered,
     MembershipApplied,
     Profile,
@@ -131,6 +132,11 @@ def registered(
         raise TypeError(f"give a profile or its details, not both: {sorted(details)}")
     chosen = profile if profile is not None else _profile_of(company_id, details)
     return CompanyRegistered(company_id=company_id, profile=chosen, at=at)
+
+
+def profile_changed(company_id: UUID, new: Profile, *, at: datetime = T0) -> CompanyProfileChanged:
+    """`CompanyProfileChanged` to the whole `new` profile."""
+    return CompanyProfileChanged(company_id=company_id, profile=new, at=at)
 
 
 def acquired(company_id: UUID, *, acquirer: str = "MegaCorp", at: datetime = T0) -> CompanyAcquired:
