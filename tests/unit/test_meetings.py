@@ -369,7 +369,7 @@ def test_a_cancelled_meeting_shares_nothing() -> None:
 
 GATHERING = some_id("gathering")
 OTHER_GROUP = some_id("other group")
-OTHER_COMPANIES = [some_id(f"other company {i}") for i in range(2)]
+OTHER_COMPANIES = some_ids("other company", 2)
 
 
 def gathering_situation() -> Situation:
