@@ -333,13 +333,13 @@ def meeting_held(n: int, marks: dict[int, Attendance]) -> list[Any]:
 
 def test_more_misses_than_the_charter_allows_flag_the_member() -> None:
     """Late or left early count as half a miss; over 1 of the last 4 is flagged."""
-    situation = group(2)
-    situation = after(situation, *meeting_held(1, {0: Attendance.LATE, 1: Attendance.PRESENT}))
-    situation = after(
-        situation, *meeting_held(2, {0: Attendance.LEFT_EARLY, 1: Attendance.PRESENT})
-    )
     last = meeting_held(3, {0: Attendance.EXCUSED, 1: Attendance.PRESENT})
-    situation = after(situation, *last[:2])
+    situation = after(
+        group(2),
+        *meeting_held(1, {0: Attendance.LATE, 1: Attendance.PRESENT}),
+        *meeting_held(2, {0: Attendance.LEFT_EARLY, 1: Attendance.PRESENT}),
+        *last[:2],
+    )
 
     events = when(situation, last[2])
 
