@@ -21,6 +21,7 @@ from peernet.domain.memberships import (
     MemberGraduated,
     MemberRemoved,
     MemberResigned,
+    MembershipEvent,
     MembershipStatus,
     MemberTransferred,
     MemberVotedOff,
@@ -200,8 +201,8 @@ class DepartureRules(MachineBase):
             case MemberFlagged():
                 assert model.is_active(event.membership_id), f"{event!r} flags a non-member"
                 self.flagged.append(event)
-            case _ if type(event) in DEPARTED_FROM:
-                self._departed(event, getattr(event, "membership_id"))  # noqa: B009
+            case MembershipEvent() if type(event) in DEPARTED_FROM:
+                self._departed(event, event.membership_id)
             case _:
                 super()._fold(event)
 
