@@ -1,5 +1,5 @@
 """Laws of as-of views, on random command sequences through a real `Network` (the
-`MembershipMachine` of `peernet.testing`):
+`NetworkMachine` of `peernet.testing`):
 
 - a view as of the last event, as known at the last recording, is the current view;
 - a roster as known at any recording time is the roster of the log's prefix recorded by
@@ -10,9 +10,8 @@ from datetime import datetime, timedelta
 
 from hypothesis import settings
 
-from peernet.domain import network
 from peernet.records import Recorded
-from peernet.testing import T0, MembershipMachine
+from peernet.testing import T0, NetworkMachine, history
 from peernet.views import Roster
 
 MACHINE_SETTINGS = settings(max_examples=20, stateful_step_count=30, deadline=None)
@@ -31,7 +30,7 @@ class TickingClock:
 
 def roster_of(records: list[Recorded], group_id: object) -> Roster | None:
     """The roster folding `records` with the pure core gives, or None before the group."""
-    situation = network.replay(*(r.event for r in records))
+    situation = history(*(r.event for r in records))
     group = situation.groups.get(group_id)  # type: ignore[call-overload]
     if group is None:
         return None
@@ -39,7 +38,7 @@ def roster_of(records: list[Recorded], group_id: object) -> Roster | None:
     return Roster.of(group, names)
 
 
-class AsOfMachine(MembershipMachine):
+class AsOfMachine(NetworkMachine):
     def __init__(self) -> None:
         super().__init__()
         self.network.clock = TickingClock()

@@ -8,7 +8,6 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from peernet.domain import network
 from peernet.domain.companies import ChargeDues, DuesCharged
 from peernet.domain.meetings import (
     Attendance,
@@ -21,20 +20,23 @@ from peernet.domain.meetings import (
     TakeRoll,
 )
 from peernet.domain.money import CENT, Money, split
-from peernet.domain.situation import Situation
-from peernet.testing import T0, group_with, membership_of, some_id
-from peernet.testing import given as history
+from peernet.testing import (
+    T0,
+    after,
+    group_with,
+    history,
+    membership_of,
+    some_id,
+    some_ids,
+    when,
+)
 
 GROUP = some_id("group")
 MEETING = some_id("meeting")
-COMPANIES = [some_id(f"company {i}") for i in range(12)]
+COMPANIES = some_ids("company", 12)
 CLOSE_AT = datetime(2001, 3, 7, tzinfo=T0.tzinfo)
 
 cents = st.integers(1, 10_000_000).map(lambda c: Money(Decimal(c) * CENT, "USD"))
-
-
-def then(situation: Situation, command: Any) -> Situation:
-    return history(*network.decide(situation, command), situation=situation)
 
 
 @given(amount=cents, weights=st.lists(st.integers(1, 50), min_size=1, max_size=30))
@@ -76,9 +78,8 @@ def closed_costs(
     if roll:
         commands.append(TakeRoll(meeting_id=MEETING, attendance=roll, actor="f", at=CLOSE_AT))
     commands.append(CloseMeeting(meeting_id=MEETING, actor="f", at=CLOSE_AT))
-    for command in commands[:-1]:
-        situation = then(situation, command)
-    [costs] = [e for e in network.decide(situation, commands[-1]) if isinstance(e, CostsShared)]
+    situation = after(situation, *commands[:-1])
+    [costs] = [e for e in when(situation, commands[-1]) if isinstance(e, CostsShared)]
     return costs
 
 
@@ -127,9 +128,7 @@ def test_dues_for_a_month_are_the_same_whatever_the_order_or_repetition(
     def charged(order: list[date]) -> set[tuple[Any, ...]]:
         state, found = situation, set()
         for month in order:
-            events = network.decide(
-                state, ChargeDues(group_id=GROUP, month=month, actor="s", at=late)
-            )
+            events = when(state, ChargeDues(group_id=GROUP, month=month, actor="s", at=late))
             state = history(*events, situation=state)
             for e in events:
                 assert isinstance(e, DuesCharged)

@@ -16,20 +16,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from peernet import (
-    ApplyForMembership,
     Charter,
-    CompanyKind,
-    FormGroup,
     MemberFlagged,
     MembershipStatus,
     Network,
     PeerNetError,
-    Profile,
     Recorded,
-    RegisterCompany,
-    SignAgreement,
-    TakeSeat,
-    Territory,
 )
 from peernet.domain.access import Reader
 from peernet.domain.goals import (
@@ -45,6 +37,7 @@ from peernet.domain.goals import (
     WithdrawGoal,
 )
 from peernet.domain.motions import CastBallot, MotionCause, MotionKind, RaiseMotion
+from peernet.testing import founding, memberships_of, some_id, some_ids
 
 
 def event_of(recorded: tuple[Recorded, ...], index: int = 0) -> Any:
@@ -57,40 +50,13 @@ START = datetime(2008, 1, 10, 9, 0, tzinfo=UTC)
 AUDITOR = Reader.auditor("audit")
 
 
-def profile(i: int) -> Profile:
-    return Profile(
-        name=f"Member {i}",
-        kind=CompanyKind.MSP,
-        territory=Territory("US", f"region {i}"),
-        business_lines=frozenset({"managed services"}),
-        head_count=20,
-        revenue_band="1-5M",
-    )
-
-
 def group_of(members: int, charter: Charter) -> tuple[Network, UUID, list[UUID]]:
     """A network holding one group of `members` active members."""
     net = Network("memory://")
-    group_id: UUID = event_of(
-        net.execute(FormGroup(name="Circle", charter=charter, actor="staff", at=START))
-    ).group_id
-    joined = []
-    for i in range(members):
-        company_id = event_of(
-            net.execute(RegisterCompany(profile=profile(i), actor="staff", at=START))
-        ).company_id
-        membership_id: UUID = event_of(
-            net.execute(
-                ApplyForMembership(
-                    company_id=company_id, group_id=group_id, actor="staff", at=START
-                )
-            ),
-            1,
-        ).membership_id
-        net.execute(SignAgreement(membership_id=membership_id, actor="m", at=START))
-        net.execute(TakeSeat(membership_id=membership_id, actor="m", at=START))
-        joined.append(membership_id)
-    return net, group_id, joined
+    group_id, companies = some_id("circle"), some_ids("company", members)
+    for command in founding(group_id, *companies, charter=charter, at=START):
+        net.execute(command)
+    return net, group_id, memberships_of(group_id, companies)
 
 
 def target(value: int, due: date, direction: Direction) -> Target:

@@ -1,7 +1,7 @@
 """Laws of the network, as Hypothesis properties.
 
 The first two run random command sequences through a real `Network` (the
-`MembershipMachine` of `peernet.testing`) and check the whole log at the end; the last
+`NetworkMachine` of `peernet.testing`) and check the whole log at the end; the last
 two drive the pure core alone.
 """
 
@@ -15,12 +15,8 @@ from peernet import (
     AmendCharter,
     ApplyForMembership,
     Command,
-    CompanyRegistered,
     DeclineSeat,
     Event,
-    GroupFormat,
-    GroupFormed,
-    GroupKind,
     PeerNetError,
     Resign,
     SeatOffered,
@@ -28,22 +24,31 @@ from peernet import (
     TakeSeat,
     WithdrawApplication,
 )
-from peernet.domain import network
 from peernet.domain.memberships import MembershipStatus
 from peernet.domain.situation import Situation
-from peernet.testing import T0, MembershipMachine, charters, profiles, some_id
-from peernet.testing import given as given_events
+from peernet.testing import (
+    T0,
+    NetworkMachine,
+    charters,
+    formed,
+    history,
+    profiles,
+    registered,
+    some_id,
+    some_ids,
+    when,
+)
 from peernet.views import Roster
 
 MACHINE_SETTINGS = settings(max_examples=20, stateful_step_count=30, deadline=None)
 
 
-class ReplayMachine(MembershipMachine):
+class ReplayMachine(NetworkMachine):
     """At the end of each run, folds the facade's whole log with the pure `replay`."""
 
     def teardown(self) -> None:
         try:
-            situation = network.replay(*(r.event for r in self.network.recorded()))
+            situation = history(*(r.event for r in self.network.recorded()))
             names = {c: company.profile.name for c, company in situation.companies.items()}
             for group_id in self.model.groups:
                 replayed = Roster.of(situation.groups[group_id], names)
@@ -56,7 +61,7 @@ TestReplayingTheLogGivesTheFacadesRosters = ReplayMachine.TestCase
 TestReplayingTheLogGivesTheFacadesRosters.settings = MACHINE_SETTINGS
 
 
-class CodecMachine(MembershipMachine):
+class CodecMachine(NetworkMachine):
     """At the end of each run, reads the log back and round-trips every record."""
 
     def teardown(self) -> None:
@@ -88,13 +93,13 @@ def _memberships(situation: Situation, *statuses: MembershipStatus) -> list[UUID
 
 def _decided(situation: Situation, command: Command) -> list[Event]:
     try:
-        return network.decide(situation, command)
+        return when(situation, command)
     except PeerNetError:
         return []
 
 
 def _step(situation: Situation, command: Command) -> Situation:
-    return network.replay(*_decided(situation, command), situation=situation)
+    return history(*_decided(situation, command), situation=situation)
 
 
 @st.composite
@@ -102,23 +107,12 @@ def walks(draw: st.DrawFn) -> Walk:
     """A group under a non-compete charter with a few registered companies (the start),
     and a walk of membership commands, each drawn against the situation the earlier ones
     left (refused ones stay in the walk)."""
-    formed_event = GroupFormed(
-        group_id=GROUP,
-        name="Forum",
-        format=GroupFormat.IN_PERSON,
-        kind=GroupKind.CORE,
-        territory=None,
-        charter=draw(charters(non_compete=True)),
-        at=T0,
-    )
+    charter = draw(charters(non_compete=True))
     drawn = draw(st.lists(profiles(), min_size=2, max_size=8))
-    companies = [some_id(f"company {i}") for i in range(len(drawn))]
-    start = given_events(
-        formed_event,
-        *(
-            CompanyRegistered(company_id=c, profile=p, at=T0)
-            for c, p in zip(companies, drawn, strict=True)
-        ),
+    companies = some_ids("company", len(drawn))
+    start = history(
+        formed(GROUP, name="Forum", charter=charter),
+        *(registered(c, profile=p) for c, p in zip(companies, drawn, strict=True)),
     )
     situation, at, commands = start, T0, []
     for n in range(draw(st.integers(1, 30))):
@@ -187,14 +181,14 @@ def test_a_waitlisted_applicant_is_never_offered_a_seat_beside_a_competitor(walk
         for event in _decided(situation, command):
             if isinstance(event, SeatOffered) and _competitors_seated(situation, event):
                 offered_beside_competitors.append(event.membership_id)
-            situation = network.evolve(situation, event)
+            situation = history(event, situation=situation)
 
     assert [] == offered_beside_competitors
 
 
 def _outcome(situation: Situation, command: Command) -> list[Event] | str:
     try:
-        return network.decide(situation, command)
+        return when(situation, command)
     except PeerNetError as error:
         return f"{type(error).__name__}: {error}"
 
@@ -203,15 +197,15 @@ def _outcome(situation: Situation, command: Command) -> list[Event] | str:
 def test_decide_gives_the_same_events_for_the_same_situation_and_command(walk: Walk) -> None:
     """`decide` is a function: twice on one situation, or on a replayed copy, it agrees."""
     start, commands = walk
-    situation, history = start, list[Event]()
+    situation, past = start, list[Event]()
     for command in commands:
         first = _outcome(situation, command)
         again = _outcome(situation, command)
-        replayed = _outcome(network.replay(*history, situation=start), command)
+        replayed = _outcome(history(*past, situation=start), command)
         assert (first, first) == (again, replayed)
         events = _decided(situation, command)
-        history += events
-        situation = network.replay(*events, situation=situation)
+        past += events
+        situation = history(*events, situation=situation)
 
 
 def test_the_walks_reach_wait_lists_and_offers() -> None:
@@ -230,7 +224,7 @@ def test_the_walks_reach_wait_lists_and_offers() -> None:
                     else False
                 )
                 seen.add("offered after waiting" if waited else type(event).__name__)
-                situation = network.evolve(situation, event)
+                situation = history(event, situation=situation)
 
     collect()
 

@@ -1,10 +1,10 @@
 """The membership rules hold for any sequence of commands, valid or not, on a real
-`Network`: `peernet.testing.MembershipMachine` draws the commands and checks every rule
+`Network`: `peernet.testing.NetworkMachine` draws the commands and checks every rule
 after every step."""
 
 from hypothesis import settings
 
-from peernet.testing import MembershipMachine
+from peernet.testing import NetworkMachine
 
-TestMembership = MembershipMachine.TestCase
+TestMembership = NetworkMachine.TestCase
 TestMembership.settings = settings(max_examples=50, stateful_step_count=30, deadline=None)

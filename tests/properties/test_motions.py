@@ -1,6 +1,6 @@
 """Laws of a group's votes, over random electorates, charters and ballots.
 
-The outcome law runs on the pure core (`peernet.testing.given/when`); the others drive the
+The outcome law runs on the pure core (`peernet.testing.history/after`); the others drive the
 real facade, `Network("memory://")`, and read back what it recorded.
 """
 
@@ -35,7 +35,6 @@ from peernet import (
     Territory,
 )
 from peernet.domain.access import Reader
-from peernet.domain.common import Event
 from peernet.domain.goals import ChallengeGoal, ReportProgress, SetGoal, Target
 from peernet.domain.motions import (
     BallotCast,
@@ -50,8 +49,7 @@ from peernet.domain.motions import (
     SubjectCannotVote,
 )
 from peernet.domain.situation import Situation
-from peernet.testing import T0, formed, joined, membership_of, registered, some_id, when
-from peernet.testing import given as given_events
+from peernet.testing import T0, after, group_with, history, memberships_of, some_id, some_ids
 
 
 def event_of(recorded: tuple[Recorded, ...], index: int = 0) -> Any:
@@ -109,14 +107,11 @@ GROUP = some_id("group")
 
 
 def core_group(members: int, charter: Charter) -> tuple[Situation, list[UUID]]:
-    companies = [some_id(f"company {i}") for i in range(members)]
-    events: list[Event] = [
-        formed(GROUP, vote_quorum=charter.vote_quorum, vote_threshold=charter.vote_threshold)
-    ]
-    events += [registered(c) for c in companies]
-    for company in companies:
-        events += joined(GROUP, company)
-    return given_events(*events), [membership_of(GROUP, c) for c in companies]
+    companies = some_ids("company", members)
+    events = group_with(
+        GROUP, *companies, vote_quorum=charter.vote_quorum, vote_threshold=charter.vote_threshold
+    )
+    return history(*events), memberships_of(GROUP, companies)
 
 
 def near(draw: st.DrawFn, edge: int, top: int) -> int:
@@ -170,15 +165,15 @@ def test_a_motion_is_carried_exactly_when_quorum_and_threshold_are_met(
         actor="member",
         at=T0,
     )
-    situation = given_events(*when(situation, raise_motion), situation=situation)
+    situation = after(situation, raise_motion)
     for voter, in_favour in cast:
         ballot = CastBallot(
             motion_id=motion_id, voter_id=voters[voter], in_favour=in_favour, actor="m", at=T0
         )
-        situation = given_events(*when(situation, ballot), situation=situation)
+        situation = after(situation, ballot)
     if not situation.motions[motion_id].closed:
         close = CloseMotion(motion_id=motion_id, actor="facilitator", at=T0 + DEADLINE)
-        situation = given_events(*when(situation, close), situation=situation)
+        situation = after(situation, close)
     outcome = situation.motions[motion_id].outcome
     yes = sum(1 for _, in_favour in cast if in_favour)
 

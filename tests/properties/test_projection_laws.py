@@ -24,7 +24,7 @@ from peernet import (
 )
 from peernet.adapters.readmodels import ReadModels, fact_of
 from peernet.projections import PROJECTIONS, GroupHistories, Period, fold, turnover
-from peernet.testing import T0, MembershipMachine
+from peernet.testing import T0, NetworkMachine
 
 MACHINE_SETTINGS = settings(max_examples=25, stateful_step_count=30, deadline=None)
 PERIODS = [
@@ -60,7 +60,7 @@ def reference_turnover(records: Iterable[Recorded], period: Period) -> Fraction 
     return Fraction(departures) / (Fraction(seconds) / (period.days * 86_400))
 
 
-class ProjectionMachine(MembershipMachine):
+class ProjectionMachine(NetworkMachine):
     """Catches the read models up at random points; checks the laws at the end."""
 
     def __init__(self) -> None:

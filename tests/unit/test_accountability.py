@@ -1,10 +1,9 @@
 """Goals and motions: every rule, accepted and refused, on the pure core."""
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
-from uuid import UUID
 
 import attrs
 import pytest
@@ -15,7 +14,6 @@ from peernet import (
     MemberFlagged,
     MembershipStatus,
     NotAnActiveMember,
-    SeatOffered,
 )
 from peernet.domain.goals import (
     ChallengeGoal,
@@ -26,7 +24,6 @@ from peernet.domain.goals import (
     GoalMet,
     GoalMissed,
     GoalRevised,
-    GoalSet,
     GoalWithdrawn,
     OwnGoal,
     ProgressReported,
@@ -34,16 +31,12 @@ from peernet.domain.goals import (
     ReviewGoals,
     ReviseGoal,
     SetGoal,
-    Target,
     UnknownGoalCategory,
     WithdrawGoal,
 )
 from peernet.domain.memberships import (
     AdmissionNotVoted,
-    AgreementSigned,
     ApplicantAdmitted,
-    ApplicantWaitlisted,
-    MemberVotedOff,
     Resign,
     TakeSeat,
 )
@@ -65,67 +58,52 @@ from peernet.domain.motions import (
 )
 from peernet.domain.situation import Situation
 from peernet.testing import (
+    DUE,
     T0,
     applied,
+    ballot_cast,
     formed,
-    given,
-    joined,
+    goal_event,
+    goal_set,
+    group_with,
+    history,
+    membership_event,
     membership_of,
+    memberships_of,
+    motion_raised,
+    offered,
     refused,
     registered,
+    signed,
     some_id,
+    some_ids,
+    target,
+    voted_off,
+    waitlisted,
     when,
 )
 
 GROUP = some_id("group")
-COMPANIES = [some_id(f"company {i}") for i in range(5)]
-MEMBERS = [membership_of(GROUP, c) for c in COMPANIES]
-DUE = date(2001, 4, 1)
+COMPANIES = some_ids("company", 5)
+MEMBERS = memberships_of(GROUP, COMPANIES)
 LATER = T0 + timedelta(days=100)
 DEADLINE = T0 + timedelta(days=14)
-
-
-def target(value: str = "10", *, category: str = "sales", due: date = DUE) -> Target:
-    return Target(
-        statement="grow recurring revenue",
-        category=category,
-        value=Decimal(value),
-        unit="k$",
-        due=due,
-    )
+GOAL = some_id("goal")
 
 
 def group_of(members: int = 4, **rules: Any) -> Situation:
-    """A group with `members` active members (and one more company registered)."""
-    events = [formed(GROUP, **rules), *(registered(c) for c in COMPANIES)]
-    for company in COMPANIES[:members]:
-        events += joined(GROUP, company)
-    return given(*events)
-
-
-def goal_set(goal_id: UUID, member: int = 0, **details: object) -> GoalSet:
-    return GoalSet(
-        goal_id=goal_id,
-        membership_id=MEMBERS[member],
-        group_id=GROUP,
-        company_id=COMPANIES[member],
-        target=target(**details),  # type: ignore[arg-type]
-        at=T0,
+    """A group with `members` active members (and the other companies registered)."""
+    return history(
+        *group_with(GROUP, *COMPANIES[:members], **rules),
+        *(registered(c) for c in COMPANIES[members:]),
     )
-
-
-def ids(goal_id: UUID, member: int = 0) -> dict[str, Any]:
-    return {"goal_id": goal_id, "membership_id": MEMBERS[member], "group_id": GROUP}
-
-
-GOAL = some_id("goal")
 
 
 def test_an_active_member_sets_a_goal_before_its_group() -> None:
     """SetGoal records the target with the member's group and company."""
     command = SetGoal(membership_id=MEMBERS[0], target=target(), goal_id=GOAL, actor="a", at=T0)
 
-    assert [goal_set(GOAL)] == when(group_of(), command)
+    assert [goal_set(GOAL, GROUP, COMPANIES[0])] == when(group_of(), command)
 
 
 def test_a_category_outside_the_charter_is_refused() -> None:
@@ -143,7 +121,7 @@ def test_a_category_outside_the_charter_is_refused() -> None:
 
 def test_only_active_members_set_goals() -> None:
     """A wait-listed or offered applicant sets no goal."""
-    situation = given(formed(GROUP), registered(COMPANIES[0]), *applied(GROUP, COMPANIES[0]))
+    situation = history(formed(GROUP), registered(COMPANIES[0]), *applied(GROUP, COMPANIES[0]))
     command = SetGoal(membership_id=MEMBERS[0], target=target(), actor="a", at=T0)
 
     assert isinstance(refused(situation, command), NotAnActiveMember)
@@ -151,32 +129,36 @@ def test_only_active_members_set_goals() -> None:
 
 def test_a_peer_challenges_a_goal_and_the_owner_cannot() -> None:
     """Challenges come from the other active members."""
-    situation = given(goal_set(GOAL), situation=group_of())
+    situation = history(goal_set(GOAL, GROUP, COMPANIES[0]), situation=group_of())
     challenge = ChallengeGoal(
         goal_id=GOAL, challenger_id=MEMBERS[1], reason="too soft", actor="b", at=T0
     )
     own = ChallengeGoal(goal_id=GOAL, challenger_id=MEMBERS[0], reason="hm", actor="a", at=T0)
 
     assert [
-        GoalChallenged(challenger_id=MEMBERS[1], reason="too soft", at=T0, **ids(GOAL))
+        goal_event(
+            GoalChallenged, GOAL, GROUP, COMPANIES[0], challenger_id=MEMBERS[1], reason="too soft"
+        )
     ] == when(situation, challenge)
     assert isinstance(refused(situation, own), OwnGoal)
 
 
 def test_a_revision_before_the_due_date_keeps_every_version() -> None:
     """GoalRevised numbers the revision; the goal keeps both versions."""
-    situation = given(goal_set(GOAL), situation=group_of())
+    situation = history(goal_set(GOAL, GROUP, COMPANIES[0]), situation=group_of())
     revised = when(situation, ReviseGoal(goal_id=GOAL, target=target("12"), actor="a", at=T0))
 
-    after = given(*revised, situation=situation).goals[GOAL]
+    after = history(*revised, situation=situation).goals[GOAL]
 
-    assert [GoalRevised(revision=1, target=target("12"), at=T0, **ids(GOAL))] == revised
+    assert [
+        goal_event(GoalRevised, GOAL, GROUP, COMPANIES[0], revision=1, target=target("12"))
+    ] == revised
     assert (target(), target("12")) == after.versions
 
 
 def test_a_goal_past_its_due_date_cannot_be_revised() -> None:
     """DueDatePassed names the goal."""
-    situation = given(goal_set(GOAL), situation=group_of())
+    situation = history(goal_set(GOAL, GROUP, COMPANIES[0]), situation=group_of())
     late = datetime(2001, 4, 2, tzinfo=T0.tzinfo)
 
     assert isinstance(
@@ -188,27 +170,27 @@ def test_a_goal_past_its_due_date_cannot_be_revised() -> None:
 def test_review_decides_met_and_missed_by_the_last_progress() -> None:
     """Met when the last progress reached the target, missed otherwise."""
     other = some_id("other goal")
-    situation = given(
-        goal_set(GOAL),
-        goal_set(other, member=1),
-        ProgressReported(value=Decimal("11"), at=T0, **ids(GOAL)),
+    situation = history(
+        goal_set(GOAL, GROUP, COMPANIES[0]),
+        goal_set(other, GROUP, COMPANIES[1]),
+        goal_event(ProgressReported, GOAL, GROUP, COMPANIES[0], value=Decimal("11")),
         situation=group_of(),
     )
 
     events = when(situation, ReviewGoals(group_id=GROUP, due_by=DUE, actor="f", at=LATER))
 
     assert [
-        GoalMet(value=Decimal("11"), at=LATER, **ids(GOAL)),
-        GoalMissed(value=None, at=LATER, **ids(other, member=1)),
+        goal_event(GoalMet, GOAL, GROUP, COMPANIES[0], value=Decimal("11"), at=LATER),
+        goal_event(GoalMissed, other, GROUP, COMPANIES[1], value=None, at=LATER),
     ] == events
 
 
 def test_a_departure_or_review_dated_before_a_goal_changed_is_refused() -> None:
     """Closing a goal (by a resignation or a review) cannot predate its last progress."""
     progress_at = LATER + timedelta(days=5)
-    situation = given(
-        goal_set(GOAL),
-        ProgressReported(value=Decimal("3"), at=progress_at, **ids(GOAL)),
+    situation = history(
+        goal_set(GOAL, GROUP, COMPANIES[0]),
+        goal_event(ProgressReported, GOAL, GROUP, COMPANIES[0], value=Decimal("3"), at=progress_at),
         situation=group_of(),
     )
     resign = Resign(membership_id=MEMBERS[0], reason="sold", actor="a", at=LATER)
@@ -229,10 +211,10 @@ def test_an_at_most_goal_is_met_at_or_below_its_target() -> None:
 def test_two_goals_missed_in_a_row_flag_the_member() -> None:
     """The second consecutive miss records MemberFlagged, as the charter says (2)."""
     first, second = some_id("q1"), some_id("q2")
-    situation = given(
-        goal_set(first),
-        GoalMissed(value=None, at=T0, **ids(first)),
-        goal_set(second),
+    situation = history(
+        goal_set(first, GROUP, COMPANIES[0]),
+        goal_event(GoalMissed, first, GROUP, COMPANIES[0], value=None),
+        goal_set(second, GROUP, COMPANIES[0]),
         situation=group_of(),
     )
 
@@ -246,24 +228,26 @@ def test_two_goals_missed_in_a_row_flag_the_member() -> None:
 def test_a_goal_met_between_two_misses_breaks_the_streak() -> None:
     """In a row means consecutive: a met goal resets the count."""
     first, met, last = some_id("q1"), some_id("q2"), some_id("q3")
-    situation = given(
-        goal_set(first),
-        GoalMissed(value=None, at=T0, **ids(first)),
-        goal_set(met),
-        GoalMet(value=Decimal(10), at=T0 + timedelta(days=1), **ids(met)),
-        goal_set(last),
+    situation = history(
+        goal_set(first, GROUP, COMPANIES[0]),
+        goal_event(GoalMissed, first, GROUP, COMPANIES[0], value=None),
+        goal_set(met, GROUP, COMPANIES[0]),
+        goal_event(GoalMet, met, GROUP, COMPANIES[0], value=Decimal(10), at=T0 + timedelta(days=1)),
+        goal_set(last, GROUP, COMPANIES[0]),
         situation=group_of(),
     )
 
     events = when(situation, ReviewGoals(group_id=GROUP, due_by=DUE, actor="f", at=LATER))
 
-    assert [GoalMissed(value=None, at=LATER, **ids(last))] == events
+    assert [goal_event(GoalMissed, last, GROUP, COMPANIES[0], value=None, at=LATER)] == events
 
 
 def test_a_decided_goal_takes_no_more_progress() -> None:
     """GoalClosed names the goal."""
-    situation = given(
-        goal_set(GOAL), GoalWithdrawn(reason="x", at=T0, **ids(GOAL)), situation=group_of()
+    situation = history(
+        goal_set(GOAL, GROUP, COMPANIES[0]),
+        goal_event(GoalWithdrawn, GOAL, GROUP, COMPANIES[0], reason="x"),
+        situation=group_of(),
     )
 
     assert isinstance(
@@ -278,30 +262,19 @@ def test_a_decided_goal_takes_no_more_progress() -> None:
 MOTION = some_id("motion")
 
 
-def raised(electorate: int = 3, **fields: object) -> MotionRaised:
-    defaults: dict[str, object] = {
-        "kind": MotionKind.REMOVAL,
-        "subject_id": MEMBERS[0],
-        "cause": MotionCause.MISSED_GOALS,
-    }
-    defaults.update(fields)
-    return MotionRaised(
-        motion_id=MOTION,
-        group_id=GROUP,
+def raised(electorate: int = 3) -> MotionRaised:
+    """MEMBERS[1] moves to vote MEMBERS[0] off; the `electorate` members after it vote."""
+    return motion_raised(
+        MOTION,
+        GROUP,
         raised_by=MEMBERS[1],
-        deadline=DEADLINE,
-        electorate=tuple(sorted(MEMBERS[1 : 1 + electorate], key=str)),
-        quorum=Fraction(2, 3),
-        threshold=Fraction(2, 3),
-        at=T0,
-        **defaults,  # type: ignore[arg-type]
+        subject_id=MEMBERS[0],
+        electorate=MEMBERS[1 : 1 + electorate],
     )
 
 
 def ballot(voter: int, in_favour: bool = True) -> BallotCast:
-    return BallotCast(
-        motion_id=MOTION, group_id=GROUP, voter_id=MEMBERS[voter], in_favour=in_favour, at=T0
-    )
+    return ballot_cast(MOTION, GROUP, MEMBERS[voter], in_favour)
 
 
 def vote(voter: int, in_favour: bool = True, at: datetime = T0) -> CastBallot:
@@ -329,21 +302,21 @@ def test_the_electorate_is_the_other_active_members_when_raised() -> None:
 
 def test_the_subject_never_votes() -> None:
     """SubjectCannotVote names motion and voter."""
-    situation = given(raised(), situation=group_of())
+    situation = history(raised(), situation=group_of())
 
     assert isinstance(refused(situation, vote(0)), SubjectCannotVote)
 
 
 def test_a_second_ballot_is_refused_not_counted_twice() -> None:
     """AlreadyVoted; one ballot per voter."""
-    situation = given(raised(), ballot(1), situation=group_of())
+    situation = history(raised(), ballot(1), situation=group_of())
 
     assert isinstance(refused(situation, vote(1, in_favour=False)), AlreadyVoted)
 
 
 def test_a_member_who_joined_after_the_motion_cannot_vote() -> None:
     """The electorate is fixed when the motion is raised."""
-    situation = given(raised(electorate=2), situation=group_of())
+    situation = history(raised(electorate=2), situation=group_of())
 
     assert isinstance(refused(situation, vote(3)), NotAnEligibleVoter)
 
@@ -351,22 +324,14 @@ def test_a_member_who_joined_after_the_motion_cannot_vote() -> None:
 def test_the_last_ballot_carries_the_removal_in_the_same_write() -> None:
     """Carried: MotionCarried, MemberVotedOff, open goals withdrawn, the seat offered."""
     waiting = COMPANIES[4]
-    situation = given(
+    situation = history(
         raised(),
         ballot(1),
         ballot(2),
-        goal_set(GOAL),
+        goal_set(GOAL, GROUP, COMPANIES[0]),
         situation=group_of(capacity=4),
     )
-    situation = given(*applied(GROUP, waiting)[:1], situation=situation)
-    wait_ids = {
-        "membership_id": membership_of(GROUP, waiting),
-        "group_id": GROUP,
-        "company_id": waiting,
-    }
-    situation = given(
-        ApplicantWaitlisted(reason="group is full", at=T0, **wait_ids), situation=situation
-    )
+    situation = history(*waitlisted(GROUP, waiting), situation=situation)
 
     events = when(situation, vote(3))
 
@@ -375,24 +340,17 @@ def test_the_last_ballot_carries_the_removal_in_the_same_write() -> None:
         MotionCarried(
             motion_id=MOTION, group_id=GROUP, in_favour=3, against=0, electorate=3, at=T0
         ),
-        MemberVotedOff(
-            membership_id=MEMBERS[0],
-            group_id=GROUP,
-            company_id=COMPANIES[0],
-            motion_id=MOTION,
-            cause="missed goals",
-            at=T0,
-        ),
-        GoalWithdrawn(reason="voted off", at=T0, **ids(GOAL)),
-        SeatOffered(at=T0, **wait_ids),
+        voted_off(GROUP, COMPANIES[0], MOTION, cause="missed goals"),
+        goal_event(GoalWithdrawn, GOAL, GROUP, COMPANIES[0], reason="voted off"),
+        offered(GROUP, waiting),
     ] == events
-    after = given(*events, situation=situation)
-    assert MembershipStatus.VOTED_OFF == after.groups[GROUP].memberships[MEMBERS[0]].status
+    later = history(*events, situation=situation)
+    assert MembershipStatus.VOTED_OFF == later.groups[GROUP].memberships[MEMBERS[0]].status
 
 
 def test_a_motion_fails_below_the_threshold() -> None:
     """One in favour of three ballots is below 2/3."""
-    situation = given(raised(), ballot(1), ballot(2, in_favour=False), situation=group_of())
+    situation = history(raised(), ballot(1), ballot(2, in_favour=False), situation=group_of())
 
     events = when(situation, vote(3, in_favour=False))
 
@@ -412,7 +370,7 @@ def test_a_motion_fails_below_the_threshold() -> None:
 
 def test_closing_at_the_deadline_without_quorum_fails_the_motion() -> None:
     """One ballot of three is below a 2/3 quorum."""
-    situation = given(raised(), ballot(1), situation=group_of())
+    situation = history(raised(), ballot(1), situation=group_of())
 
     events = when(situation, CloseMotion(motion_id=MOTION, actor="f", at=DEADLINE))
 
@@ -431,7 +389,7 @@ def test_closing_at_the_deadline_without_quorum_fails_the_motion() -> None:
 
 def test_a_motion_is_not_counted_before_its_deadline() -> None:
     """MotionNotDue while ballots are still open."""
-    situation = given(raised(), ballot(1), situation=group_of())
+    situation = history(raised(), ballot(1), situation=group_of())
 
     assert isinstance(
         refused(situation, CloseMotion(motion_id=MOTION, actor="f", at=T0)), MotionNotDue
@@ -440,7 +398,7 @@ def test_a_motion_is_not_counted_before_its_deadline() -> None:
 
 def test_a_closed_motion_takes_no_ballot() -> None:
     """MotionClosed after the outcome is recorded."""
-    situation = given(
+    situation = history(
         raised(),
         ballot(1),
         MotionFailed(
@@ -460,15 +418,8 @@ def test_a_closed_motion_takes_no_ballot() -> None:
 
 def test_a_member_voted_off_can_do_nothing_afterwards() -> None:
     """After MemberVotedOff the member sets no goal and casts no ballot."""
-    voted_off = MemberVotedOff(
-        membership_id=MEMBERS[1],
-        group_id=GROUP,
-        company_id=COMPANIES[1],
-        motion_id=some_id("earlier"),
-        cause="attendance",
-        at=T0,
-    )
-    situation = given(raised(subject_id=MEMBERS[0]), voted_off, situation=group_of())
+    gone = voted_off(GROUP, COMPANIES[1], some_id("earlier"), cause="attendance")
+    situation = history(raised(), gone, situation=group_of())
     goal = SetGoal(membership_id=MEMBERS[1], target=target(), actor="b", at=T0)
 
     assert isinstance(refused(situation, goal), NotAnActiveMember)
@@ -477,7 +428,7 @@ def test_a_member_voted_off_can_do_nothing_afterwards() -> None:
 
 def test_unanimity_is_a_charter_threshold_of_one() -> None:
     """With vote_threshold 1, one ballot against fails the motion."""
-    strict = given(
+    strict = history(
         attrs.evolve(raised(), threshold=Fraction(1)), ballot(1), ballot(2), situation=group_of()
     )
 
@@ -488,20 +439,18 @@ def test_an_admission_vote_lets_the_applicant_take_its_seat() -> None:
     """With admission_vote, TakeSeat waits for a carried admission motion."""
     applicant = COMPANIES[4]
     membership = membership_of(GROUP, applicant)
-    situation = group_of(members=3, admission_vote=True)
-    app_ids: dict[str, Any] = {
-        "membership_id": membership,
-        "group_id": GROUP,
-        "company_id": applicant,
-    }
-    situation = given(
-        *applied(GROUP, applicant), AgreementSigned(at=T0, **app_ids), situation=situation
+    situation = history(
+        *applied(GROUP, applicant),
+        signed(GROUP, applicant),
+        situation=group_of(members=3, admission_vote=True),
     )
     take = TakeSeat(membership_id=membership, actor="e", at=T0)
 
     assert isinstance(refused(situation, take), AdmissionNotVoted)
 
-    admitted = given(ApplicantAdmitted(motion_id=MOTION, at=T0, **app_ids), situation=situation)
+    admitted = history(
+        membership_event(ApplicantAdmitted, GROUP, applicant, motion_id=MOTION), situation=situation
+    )
     assert "MemberJoined" == type(when(admitted, take)[0]).__name__
 
 
@@ -514,7 +463,7 @@ def test_carried_exactly_when_quorum_and_threshold_are_met(
 ) -> None:
     """Electorate 3, quorum 2/3 (2 ballots), threshold 2/3 of ballots cast."""
     ballots = [ballot(v, v - 1 < in_favour) for v in range(1, cast + 1)]
-    situation = given(raised(), *ballots, situation=group_of())
+    situation = history(raised(), *ballots, situation=group_of())
 
     outcome = when(situation, CloseMotion(motion_id=MOTION, actor="f", at=DEADLINE))[0]
 

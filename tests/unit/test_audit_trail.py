@@ -10,25 +10,23 @@ from datetime import UTC, date, datetime
 import pytest
 
 from peernet import (
-    ApplyForMembership,
     FormGroup,
     InvalidValue,
     Network,
     RegisterCompany,
     RemovalCause,
     RemoveMember,
-    SignAgreement,
-    TakeSeat,
 )
 from peernet.adapters.codec import GENESIS, link, unchain
 from peernet.audit import write_csv, write_jsonl
 from peernet.audit.trail import reason_of
 from peernet.audit.verify import parse_head
-from peernet.testing import profile, some_id
+from peernet.testing import joining, membership_of, profile, some_id
 
 AT = datetime(2008, 3, 1, 9, tzinfo=UTC)
 LATER = datetime(2008, 9, 30, 9, tzinfo=UTC)
 GROUP = some_id("HTG 4")
+GLOBEX_MEMBERSHIP = membership_of(GROUP, some_id("Globex"))
 
 
 @pytest.fixture
@@ -39,22 +37,16 @@ def network() -> Network:
     net = Network("memory://", clock=lambda: next(clock))
     net.execute(FormGroup(name="HTG 4", group_id=GROUP, actor="office", at=AT))
     for name in ("Acme", "Globex"):
-        company, membership = some_id(name), some_id(f"{name} membership")
         net.execute(
             RegisterCompany(
-                profile=profile(name, region=name), company_id=company, actor="office", at=AT
+                profile=profile(name, region=name), company_id=some_id(name), actor="office", at=AT
             )
         )
-        net.execute(
-            ApplyForMembership(
-                company_id=company, group_id=GROUP, membership_id=membership, actor=name, at=AT
-            )
-        )
-        net.execute(SignAgreement(membership_id=membership, actor=name, at=AT))
-        net.execute(TakeSeat(membership_id=membership, actor=name, at=AT))
+        for command in joining(GROUP, some_id(name), actor=name, at=AT):
+            net.execute(command)
     net.execute(
         RemoveMember(
-            membership_id=some_id("Globex membership"),
+            membership_id=GLOBEX_MEMBERSHIP,
             cause=RemovalCause.NON_PAYMENT,
             note="dues unpaid since May",
             actor="treasurer",
@@ -88,7 +80,7 @@ def test_several_subjects_narrow_to_events_touching_all(network: Network) -> Non
         "AgreementSigned",
         "MemberJoined",
         "MemberRemoved",
-    ] == names(network.trail(GROUP, some_id("Globex membership")))
+    ] == names(network.trail(GROUP, GLOBEX_MEMBERSHIP))
 
 
 def test_a_removal_gives_its_cause_and_note_as_the_reason(network: Network) -> None:

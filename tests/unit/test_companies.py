@@ -23,17 +23,24 @@ from peernet import (
     Territory,
     UnknownCompany,
 )
-from peernet.testing import T0, formed, given, profile, refused, registered, some_id, when
+from peernet.testing import (
+    T0,
+    acquired,
+    formed,
+    history,
+    profile,
+    profile_changed,
+    refused,
+    registered,
+    some_id,
+    when,
+)
 
 ACME = some_id("acme")
 BOLT = some_id("bolt")
 GROUP = some_id("group")
 T1 = T0 + timedelta(days=1)
 T2 = T0 + timedelta(days=2)
-
-
-def acquired(company_id: str = "acme") -> CompanyAcquired:
-    return CompanyAcquired(company_id=some_id(company_id), acquirer="MegaCorp", at=T1)
 
 
 # --- registering --------------------------------------------------------------------------
@@ -43,14 +50,14 @@ def test_registering_a_company_records_its_profile() -> None:
     """RegisterCompany records CompanyRegistered with the profile, at the command's time."""
     command = RegisterCompany(actor="clerk", at=T0, profile=profile("Acme"), company_id=ACME)
 
-    events = when(given(), command)
+    events = when(history(), command)
 
     assert [CompanyRegistered(company_id=ACME, profile=profile("Acme"), at=T0)] == events
 
 
 def test_registering_a_company_twice_is_refused() -> None:
     """A company id is registered once; the second registration names the id."""
-    situation = given(registered(ACME))
+    situation = history(registered(ACME))
     command = RegisterCompany(actor="clerk", at=T1, profile=profile("Acme"), company_id=ACME)
 
     error = refused(situation, command)
@@ -76,7 +83,7 @@ def test_register_company_gives_a_fresh_id_when_none_is_given() -> None:
 
 def test_changing_a_profile_records_the_new_profile() -> None:
     """ChangeCompanyProfile records CompanyProfileChanged with the whole new profile."""
-    situation = given(registered(ACME, name="Acme"))
+    situation = history(registered(ACME, name="Acme"))
     new = profile("Acme Holdings", region="ohio", head_count=40)
 
     events = when(
@@ -89,7 +96,7 @@ def test_changing_a_profile_records_the_new_profile() -> None:
 def test_changing_a_profile_to_the_same_profile_records_nothing() -> None:
     """A change that changes nothing is accepted and records no event."""
     event = registered(ACME)
-    situation = given(event)
+    situation = history(event)
 
     events = when(
         situation,
@@ -103,7 +110,7 @@ def test_a_changed_profile_is_the_company_profile_after_replay() -> None:
     """After CompanyProfileChanged the company's state holds the new profile."""
     new = profile("Acme Holdings")
 
-    situation = given(registered(ACME), CompanyProfileChanged(company_id=ACME, profile=new, at=T1))
+    situation = history(registered(ACME), profile_changed(ACME, new, at=T1))
 
     assert (new, T1) == (situation.companies[ACME].profile, situation.companies[ACME].last_at)
 
@@ -112,7 +119,7 @@ def test_changing_the_profile_of_an_unknown_company_is_refused() -> None:
     """An unknown company id is invalid input that names the id."""
     command = ChangeCompanyProfile(actor="clerk", at=T1, company_id=ACME, profile=profile("A"))
 
-    error = refused(given(), command)
+    error = refused(history(), command)
 
     assert (UnknownCompany, "known_company", {"company_id": ACME}) == (
         type(error),
@@ -124,9 +131,7 @@ def test_changing_the_profile_of_an_unknown_company_is_refused() -> None:
 
 def test_a_profile_change_dated_before_the_last_change_is_refused() -> None:
     """Business time moves forward: a change dated before the company's last event fails."""
-    situation = given(
-        registered(ACME), CompanyProfileChanged(company_id=ACME, profile=profile("A"), at=T2)
-    )
+    situation = history(registered(ACME), profile_changed(ACME, profile("A"), at=T2))
     command = ChangeCompanyProfile(actor="clerk", at=T1, company_id=ACME, profile=profile("B"))
 
     error = refused(situation, command)
@@ -144,7 +149,7 @@ def test_a_profile_change_dated_before_the_last_change_is_refused() -> None:
 def test_recording_an_acquisition_records_company_acquired() -> None:
     """A company in no group is acquired with one CompanyAcquired event."""
     events = when(
-        given(registered(ACME)),
+        history(registered(ACME)),
         RecordAcquisition(actor="clerk", at=T1, company_id=ACME, acquirer="MegaCorp"),
     )
 
@@ -153,7 +158,7 @@ def test_recording_an_acquisition_records_company_acquired() -> None:
 
 def test_an_acquired_company_cannot_change_its_profile() -> None:
     """After CompanyAcquired a profile change is refused with CompanyWasAcquired."""
-    situation = given(registered(ACME), acquired())
+    situation = history(registered(ACME), acquired(ACME, at=T1))
     command = ChangeCompanyProfile(actor="clerk", at=T2, company_id=ACME, profile=profile("A"))
 
     error = refused(situation, command)
@@ -167,7 +172,7 @@ def test_an_acquired_company_cannot_change_its_profile() -> None:
 
 def test_an_acquired_company_cannot_be_acquired_again() -> None:
     """A second acquisition of the same company is refused."""
-    situation = given(registered(ACME), acquired())
+    situation = history(registered(ACME), acquired(ACME, at=T1))
     command = RecordAcquisition(actor="clerk", at=T2, company_id=ACME, acquirer="Other")
 
     error = refused(situation, command)
@@ -177,7 +182,7 @@ def test_an_acquired_company_cannot_be_acquired_again() -> None:
 
 def test_an_acquired_company_cannot_apply_to_a_group() -> None:
     """An acquired company takes no further part: its application is refused."""
-    situation = given(registered(ACME), formed(GROUP), acquired())
+    situation = history(registered(ACME), formed(GROUP), acquired(ACME, at=T1))
     command = ApplyForMembership(actor="clerk", at=T2, company_id=ACME, group_id=GROUP)
 
     error = refused(situation, command)

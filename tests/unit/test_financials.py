@@ -14,7 +14,6 @@ from peernet import Network
 from peernet.domain.access import AccessDenied, Reader
 from peernet.domain.charters import Charter
 from peernet.domain.common import InvalidValue
-from peernet.domain.companies import RegisterCompany
 from peernet.domain.financials import (
     CloseQuarter,
     FiguresInconsistent,
@@ -30,13 +29,9 @@ from peernet.domain.financials import (
 )
 from peernet.domain.groups import AmendCharter, AssignFacilitator, FormGroup, QuarterClosed
 from peernet.domain.memberships import (
-    ApplyForMembership,
     MemberFlagged,
-    MemberResigned,
     NotAnActiveMember,
     Resign,
-    SignAgreement,
-    TakeSeat,
 )
 from peernet.domain.money import MixedCurrencies, Money
 from peernet.projections.financials import (
@@ -49,18 +44,20 @@ from peernet.projections.financials import (
 )
 from peernet.testing import (
     T0,
-    given,
+    founding,
     group_with,
-    membership_of,
-    profile,
+    history,
+    memberships_of,
     refused,
+    resigned,
     some_id,
+    some_ids,
     when,
 )
 
 GROUP = some_id("group")
-COMPANIES = [some_id(f"company {i}") for i in range(3)]
-MEMBERS = [membership_of(GROUP, c) for c in COMPANIES]
+COMPANIES = some_ids("company", 3)
+MEMBERS = memberships_of(GROUP, COMPANIES)
 AFTER_Q4 = datetime(2010, 1, 5, tzinfo=T0.tzinfo)
 
 
@@ -85,7 +82,7 @@ def submit(member: UUID = MEMBERS[0], quarter: str = "2009Q4", **changes: Any) -
 
 
 def group(**rules: Any) -> Any:
-    return given(*group_with(GROUP, *COMPANIES, **rules))
+    return history(*group_with(GROUP, *COMPANIES, **rules))
 
 
 def test_an_active_member_submits_a_quarter_as_revision_one() -> None:
@@ -105,7 +102,7 @@ def test_a_correction_is_a_new_revision_never_an_edit() -> None:
     """Submitting the same quarter again records revision 2; revision 1 stays recorded."""
     situation = group()
     first = when(situation, submit())
-    (second,) = when(given(*first, situation=situation), submit(revenue=usd(1100)))
+    (second,) = when(history(*first, situation=situation), submit(revenue=usd(1100)))
 
     assert isinstance(second, FinancialsSubmitted)
     assert 2 == second.revision
@@ -126,8 +123,7 @@ def test_every_money_figure_and_the_head_count_are_confidential() -> None:
 
 def test_a_member_who_left_cannot_submit() -> None:
     """Only active members submit."""
-    ids = {"membership_id": MEMBERS[0], "group_id": GROUP, "company_id": COMPANIES[0]}
-    situation = given(MemberResigned(reason="", at=T0, **ids), situation=group())
+    situation = history(resigned(GROUP, COMPANIES[0]), situation=group())
 
     assert isinstance(refused(situation, submit()), NotAnActiveMember)
 
@@ -182,7 +178,7 @@ def test_quarters_count_across_years() -> None:
 def test_closing_a_mandatory_quarter_flags_who_did_not_submit() -> None:
     """With financials mandatory, members without the quarter's figures are flagged."""
     situation = group(financials_mandatory=True)
-    situation = given(*when(situation, submit()), situation=situation)
+    situation = history(*when(situation, submit()), situation=situation)
 
     events = when(situation, CloseQuarter(group_id=GROUP, quarter="2009Q4", actor="f", at=AFTER_Q4))
 
@@ -195,7 +191,7 @@ def test_closing_a_quarter_twice_records_nothing_the_second_time() -> None:
     """CloseQuarter is idempotent."""
     situation = group(financials_mandatory=True)
     close = CloseQuarter(group_id=GROUP, quarter="2009Q4", actor="f", at=AFTER_Q4)
-    situation = given(*when(situation, close), situation=situation)
+    situation = history(*when(situation, close), situation=situation)
 
     assert [] == when(situation, close)
 
@@ -244,24 +240,10 @@ def network() -> Network:
 
 
 def _seed(net: Network, at: datetime = T0) -> None:
-    net.execute(FormGroup(group_id=GROUP, name="Group", actor="staff", at=at))
-    net.execute(AssignFacilitator(group_id=GROUP, facilitator="Fay", actor="staff", at=at))
-    for i, (company, member) in enumerate(zip(COMPANIES, MEMBERS, strict=True)):
-        net.execute(
-            RegisterCompany(
-                company_id=company,
-                profile=profile(f"Company {i}", region=f"r{i}"),
-                actor="staff",
-                at=at,
-            )
-        )
-        net.execute(
-            ApplyForMembership(
-                membership_id=member, group_id=GROUP, company_id=company, actor="s", at=at
-            )
-        )
-        net.execute(SignAgreement(membership_id=member, actor="s", at=at))
-        net.execute(TakeSeat(membership_id=member, actor="s", at=at))
+    """The group of the three companies, facilitated by Fay."""
+    assign = AssignFacilitator(group_id=GROUP, facilitator="Fay", actor="staff", at=at)
+    for command in [*founding(GROUP, *COMPANIES, at=at), assign]:
+        net.execute(command)
 
 
 def readers() -> dict[str, tuple[Reader | None, bool]]:
@@ -358,7 +340,7 @@ def test_revenue_per_head_is_undefined_with_nobody_on_staff() -> None:
     situation = group()
     events = when(situation, submit(head_count=0))
     books = [
-        book_of(given(*events, situation=situation).financials[financials_id_of(COMPANIES[0])])
+        book_of(history(*events, situation=situation).financials[financials_id_of(COMPANIES[0])])
     ]
     result = benchmarks(books, "2009Q4", str(GROUP), min_companies=1)
 

@@ -1,13 +1,11 @@
 """Groups: forming, facilitating, amending the charter, closing."""
 
-from datetime import datetime, timedelta
-from uuid import UUID
+from datetime import timedelta
 
 import pytest
 
 from peernet import (
     AmendCharter,
-    ApplicantWaitlisted,
     ApplicationWithdrawn,
     ApplyForMembership,
     AssignFacilitator,
@@ -16,7 +14,6 @@ from peernet import (
     CloseGroup,
     Command,
     DateOutOfOrder,
-    Event,
     FacilitatorAssigned,
     FormGroup,
     GroupAlreadyFormed,
@@ -27,23 +24,26 @@ from peernet import (
     GroupIsClosed,
     GroupKind,
     InvalidValue,
-    MembershipApplied,
     RuleViolation,
-    SeatOffered,
     SignAgreement,
     Territory,
     UnknownGroup,
 )
 from peernet.testing import (
     T0,
+    amended,
     applied,
+    facilitated,
     formed,
-    given,
+    history,
     joined,
+    membership_event,
     membership_of,
+    offered,
     refused,
     registered,
     some_id,
+    waitlisted,
     when,
 )
 
@@ -52,28 +52,6 @@ A, B, C, D = (some_id(name) for name in "abcd")
 T1 = T0 + timedelta(days=1)
 T2 = T0 + timedelta(days=2)
 T3 = T0 + timedelta(days=3)
-
-
-def waitlisted(group_id: UUID, company_id: UUID, *, at: datetime = T0) -> list[Event]:
-    """The application and its wait-listing, as recorded for a full group."""
-    ids = {
-        "membership_id": membership_of(group_id, company_id),
-        "group_id": group_id,
-        "company_id": company_id,
-    }
-    return [
-        MembershipApplied(core=True, at=at, **ids),
-        ApplicantWaitlisted(reason="group is full", at=at, **ids),
-    ]
-
-
-def offered(company_id: UUID, *, at: datetime) -> SeatOffered:
-    return SeatOffered(
-        membership_id=membership_of(GROUP, company_id),
-        group_id=GROUP,
-        company_id=company_id,
-        at=at,
-    )
 
 
 # --- forming ------------------------------------------------------------------------------
@@ -93,7 +71,7 @@ def test_forming_a_group_records_group_formed_with_its_charter() -> None:
         group_id=GROUP,
     )
 
-    events = when(given(), command)
+    events = when(history(), command)
 
     assert [
         GroupFormed(
@@ -110,14 +88,16 @@ def test_forming_a_group_records_group_formed_with_its_charter() -> None:
 
 def test_a_group_is_formed_in_person_core_with_the_default_charter() -> None:
     """Without options a group meets in person, is a core group and has the default rules."""
-    events = when(given(), FormGroup(actor="staff", at=T0, name="G", group_id=GROUP))
+    events = when(history(), FormGroup(actor="staff", at=T0, name="G", group_id=GROUP))
 
     assert [formed(GROUP, name="G")] == events
 
 
 def test_forming_a_group_twice_is_refused() -> None:
     """A group id is formed once."""
-    error = refused(given(formed(GROUP)), FormGroup(actor="staff", at=T1, name="G", group_id=GROUP))
+    error = refused(
+        history(formed(GROUP)), FormGroup(actor="staff", at=T1, name="G", group_id=GROUP)
+    )
 
     assert (GroupAlreadyFormed, "unique_group_id", {"group_id": GROUP}) == (
         type(error),
@@ -160,7 +140,7 @@ def test_the_default_charter_holds_the_network_defaults() -> None:
 def test_assigning_a_facilitator_records_it() -> None:
     """AssignFacilitator records FacilitatorAssigned."""
     events = when(
-        given(formed(GROUP)),
+        history(formed(GROUP)),
         AssignFacilitator(actor="staff", at=T1, group_id=GROUP, facilitator="Dana"),
     )
 
@@ -169,7 +149,7 @@ def test_assigning_a_facilitator_records_it() -> None:
 
 def test_assigning_the_same_facilitator_again_records_nothing() -> None:
     """Re-assigning the facilitator already in place changes nothing."""
-    situation = given(formed(GROUP), FacilitatorAssigned(group_id=GROUP, facilitator="Dana", at=T1))
+    situation = history(formed(GROUP), facilitated(GROUP, "Dana", at=T1))
 
     events = when(
         situation, AssignFacilitator(actor="staff", at=T2, group_id=GROUP, facilitator="Dana")
@@ -180,7 +160,7 @@ def test_assigning_the_same_facilitator_again_records_nothing() -> None:
 
 def test_a_facilitator_is_the_groups_after_replay() -> None:
     """The group's state names its facilitator."""
-    situation = given(formed(GROUP), FacilitatorAssigned(group_id=GROUP, facilitator="Dana", at=T1))
+    situation = history(formed(GROUP), facilitated(GROUP, "Dana", at=T1))
 
     assert "Dana" == situation.groups[GROUP].facilitator
 
@@ -188,7 +168,7 @@ def test_a_facilitator_is_the_groups_after_replay() -> None:
 def test_a_facilitator_of_an_unknown_group_is_refused() -> None:
     """An unknown group id is invalid input that names the id."""
     error = refused(
-        given(), AssignFacilitator(actor="staff", at=T1, group_id=GROUP, facilitator="Dana")
+        history(), AssignFacilitator(actor="staff", at=T1, group_id=GROUP, facilitator="Dana")
     )
 
     assert (UnknownGroup, "known_group", {"group_id": GROUP}) == (
@@ -204,7 +184,7 @@ def test_a_facilitator_of_an_unknown_group_is_refused() -> None:
 def test_amending_the_charter_records_the_next_version() -> None:
     """The first amendment is version 2; the formation charter is version 1."""
     events = when(
-        given(formed(GROUP)),
+        history(formed(GROUP)),
         AmendCharter(actor="staff", at=T1, group_id=GROUP, charter=Charter(capacity=10)),
     )
 
@@ -215,9 +195,9 @@ def test_amending_the_charter_records_the_next_version() -> None:
 
 def test_a_second_amendment_is_version_three() -> None:
     """Versions count up from the last one recorded."""
-    situation = given(
+    situation = history(
         formed(GROUP),
-        CharterAmended(group_id=GROUP, version=2, charter=Charter(capacity=10), at=T1),
+        amended(GROUP, 2, capacity=10, at=T1),
     )
 
     events = when(situation, AmendCharter(actor="staff", at=T2, group_id=GROUP, charter=Charter()))
@@ -227,10 +207,10 @@ def test_a_second_amendment_is_version_three() -> None:
 
 def test_charter_at_returns_the_version_in_force_at_a_business_time() -> None:
     """Each time reads the charter last amended at or before it."""
-    group = given(
+    group = history(
         formed(GROUP, capacity=12),
-        CharterAmended(group_id=GROUP, version=2, charter=Charter(capacity=10), at=T1),
-        CharterAmended(group_id=GROUP, version=3, charter=Charter(capacity=8), at=T3),
+        amended(GROUP, 2, capacity=10, at=T1),
+        amended(GROUP, 3, capacity=8, at=T3),
     ).groups[GROUP]
 
     versions = [
@@ -243,9 +223,9 @@ def test_charter_at_returns_the_version_in_force_at_a_business_time() -> None:
 
 def test_charter_at_before_formation_is_the_first_charter() -> None:
     """A time before the group existed reads the charter it was formed with."""
-    group = given(
+    group = history(
         formed(GROUP, at=T1, capacity=5),
-        CharterAmended(group_id=GROUP, version=2, charter=Charter(capacity=10), at=T2),
+        amended(GROUP, 2, capacity=10, at=T2),
     ).groups[GROUP]
 
     assert (1, Charter(capacity=5)) == (group.charter_at(T0).version, group.charter_at(T0).charter)
@@ -253,9 +233,9 @@ def test_charter_at_before_formation_is_the_first_charter() -> None:
 
 def test_the_current_charter_is_the_last_amended() -> None:
     """`Group.charter` is the newest version's rules."""
-    group = given(
+    group = history(
         formed(GROUP),
-        CharterAmended(group_id=GROUP, version=2, charter=Charter(capacity=7), at=T1),
+        amended(GROUP, 2, capacity=7, at=T1),
     ).groups[GROUP]
 
     assert Charter(capacity=7) == group.charter
@@ -263,7 +243,7 @@ def test_the_current_charter_is_the_last_amended() -> None:
 
 def test_raising_capacity_offers_seats_to_the_waitlist_in_order() -> None:
     """Two new seats go to the first two wait-listed applicants, in order of arrival."""
-    situation = given(
+    situation = history(
         formed(GROUP, capacity=1),
         *(registered(company) for company in (A, B, C, D)),
         *joined(GROUP, A),
@@ -278,14 +258,14 @@ def test_raising_capacity_offers_seats_to_the_waitlist_in_order() -> None:
 
     assert [
         CharterAmended(group_id=GROUP, version=2, charter=Charter(capacity=3), at=T1),
-        offered(B, at=T1),
-        offered(C, at=T1),
+        offered(GROUP, B, at=T1),
+        offered(GROUP, C, at=T1),
     ] == events
 
 
 def test_lowering_capacity_offers_no_seat_and_removes_no_one() -> None:
     """A smaller charter records the amendment only; seated members keep their seats."""
-    situation = given(
+    situation = history(
         formed(GROUP, capacity=2),
         registered(A),
         registered(B),
@@ -308,7 +288,7 @@ def test_lowering_capacity_offers_no_seat_and_removes_no_one() -> None:
 def test_closing_an_empty_group_records_group_closed() -> None:
     """A group with no members closes with its reason."""
     events = when(
-        given(formed(GROUP)), CloseGroup(actor="staff", at=T1, group_id=GROUP, reason="merged")
+        history(formed(GROUP)), CloseGroup(actor="staff", at=T1, group_id=GROUP, reason="merged")
     )
 
     assert [GroupClosed(group_id=GROUP, reason="merged", at=T1)] == events
@@ -316,7 +296,7 @@ def test_closing_an_empty_group_records_group_closed() -> None:
 
 def test_closing_a_group_with_active_members_is_refused() -> None:
     """Members resign, transfer or graduate before their group closes."""
-    situation = given(formed(GROUP), registered(A), *joined(GROUP, A))
+    situation = history(formed(GROUP), registered(A), *joined(GROUP, A))
 
     error = refused(situation, CloseGroup(actor="staff", at=T1, group_id=GROUP))
 
@@ -330,7 +310,7 @@ def test_closing_a_group_with_active_members_is_refused() -> None:
 
 def test_closing_a_group_withdraws_its_pending_applicants() -> None:
     """Offered and wait-listed applicants are withdrawn before the group closes."""
-    situation = given(
+    situation = history(
         formed(GROUP, capacity=1),
         registered(A),
         registered(B),
@@ -341,20 +321,8 @@ def test_closing_a_group_withdraws_its_pending_applicants() -> None:
     events = when(situation, CloseGroup(actor="staff", at=T1, group_id=GROUP))
 
     assert [
-        ApplicationWithdrawn(
-            membership_id=membership_of(GROUP, A),
-            group_id=GROUP,
-            company_id=A,
-            reason="group closed",
-            at=T1,
-        ),
-        ApplicationWithdrawn(
-            membership_id=membership_of(GROUP, B),
-            group_id=GROUP,
-            company_id=B,
-            reason="group closed",
-            at=T1,
-        ),
+        membership_event(ApplicationWithdrawn, GROUP, A, reason="group closed", at=T1),
+        membership_event(ApplicationWithdrawn, GROUP, B, reason="group closed", at=T1),
         GroupClosed(group_id=GROUP, at=T1),
     ] == events
 
@@ -376,18 +344,12 @@ def closed_group_commands() -> list[Command]:
 )
 def test_a_closed_group_refuses_every_command(command: Command) -> None:
     """After GroupClosed nothing more happens in the group."""
-    situation = given(
+    situation = history(
         formed(GROUP),
         registered(A),
         registered(B),
         *applied(GROUP, A),
-        ApplicationWithdrawn(
-            membership_id=membership_of(GROUP, A),
-            group_id=GROUP,
-            company_id=A,
-            reason="group closed",
-            at=T1,
-        ),
+        membership_event(ApplicationWithdrawn, GROUP, A, reason="group closed", at=T1),
         GroupClosed(group_id=GROUP, at=T1),
     )
 
@@ -414,7 +376,7 @@ def test_a_closed_group_refuses_every_command(command: Command) -> None:
 )
 def test_a_group_command_dated_before_the_groups_last_event_is_refused(command: Command) -> None:
     """Business time moves forward in a group's stream."""
-    situation = given(formed(GROUP), FacilitatorAssigned(group_id=GROUP, facilitator="Lee", at=T2))
+    situation = history(formed(GROUP), facilitated(GROUP, "Lee", at=T2))
 
     error = refused(situation, command)
 
@@ -427,7 +389,7 @@ def test_a_group_command_dated_before_the_groups_last_event_is_refused(command: 
 
 def test_a_group_command_at_the_same_time_as_the_last_event_is_accepted() -> None:
     """Equal business times are in order: only an earlier time is refused."""
-    situation = given(formed(GROUP), FacilitatorAssigned(group_id=GROUP, facilitator="Lee", at=T2))
+    situation = history(formed(GROUP), facilitated(GROUP, "Lee", at=T2))
 
     events = when(
         situation, AssignFacilitator(actor="staff", at=T2, group_id=GROUP, facilitator="Dana")

@@ -43,15 +43,26 @@ from peernet.domain.memberships import (
     GraduateCohort,
     MemberFlagged,
     MemberGraduated,
-    MemberResigned,
 )
 from peernet.domain.money import AmountNotPositive, MixedCurrencies, Money, split
 from peernet.domain.situation import Situation
-from peernet.testing import T0, given, group_with, membership_of, refused, some_id, when
+from peernet.testing import (
+    T0,
+    after,
+    group_with,
+    history,
+    meeting_scheduled,
+    memberships_of,
+    refused,
+    resigned,
+    some_id,
+    some_ids,
+    when,
+)
 
 GROUP = some_id("group")
-COMPANIES = [some_id(f"company {i}") for i in range(4)]
-MEMBERS = [membership_of(GROUP, c) for c in COMPANIES]
+COMPANIES = some_ids("company", 4)
+MEMBERS = memberships_of(GROUP, COMPANIES)
 MEETING = some_id("meeting")
 STARTS = date(2001, 3, 5)
 ENDS = date(2001, 3, 6)
@@ -67,7 +78,7 @@ def ids(**more: Any) -> dict[str, Any]:
 
 
 def group(members: int = 3, **rules: Any) -> Situation:
-    return given(*group_with(GROUP, *COMPANIES[:members], **rules))
+    return history(*group_with(GROUP, *COMPANIES[:members], **rules))
 
 
 def schedule(**details: Any) -> ScheduleMeeting:
@@ -78,14 +89,13 @@ def schedule(**details: Any) -> ScheduleMeeting:
 
 
 def scheduled(members: int = 3, **rules: Any) -> Situation:
-    situation = group(members, **rules)
-    return given(*when(situation, schedule()), situation=situation)
-
-
-def then(situation: Situation, *commands: Any) -> Situation:
-    for command in commands:
-        situation = given(*when(situation, command), situation=situation)
-    return situation
+    """A group of `members` active members and its meeting, expecting them all."""
+    return history(
+        *group_with(GROUP, *COMPANIES[:members], **rules),
+        meeting_scheduled(
+            MEETING, GROUP, expected=MEMBERS[:members], starts=STARTS, ends=ENDS, venue="Dallas"
+        ),
+    )
 
 
 def expense(amount: str, **where: Any) -> RecordExpense:
@@ -115,15 +125,8 @@ def test_a_meeting_expects_the_active_members_when_scheduled() -> None:
     events = when(group(2), schedule())
 
     assert [
-        MeetingScheduled(
-            starts=STARTS,
-            ends=ENDS,
-            venue="Dallas",
-            host_id=None,
-            gathering_id=None,
-            expected=tuple(sorted(MEMBERS[:2], key=str)),
-            at=T0,
-            **ids(),
+        meeting_scheduled(
+            MEETING, GROUP, expected=MEMBERS[:2], starts=STARTS, ends=ENDS, venue="Dallas"
         )
     ] == events
 
@@ -206,7 +209,7 @@ def test_a_roll_is_given_as_a_mapping_of_values() -> None:
 
 def test_closing_marks_the_unrecorded_absent_and_shares_costs_equally() -> None:
     """Absentees pay the same share; the odd cent goes by membership id order."""
-    situation = then(
+    situation = after(
         scheduled(3),
         expense("100.00"),
         RecordSponsorship(
@@ -232,7 +235,7 @@ def test_closing_marks_the_unrecorded_absent_and_shares_costs_equally() -> None:
 
 
 def test_the_shares_add_up_to_the_net_cost_to_the_cent() -> None:
-    situation = then(scheduled(3), expense("100.00"))
+    situation = after(scheduled(3), expense("100.00"))
 
     costs = shared(when(situation, CloseMeeting(meeting_id=MEETING, actor="f", at=AFTER)))
 
@@ -240,7 +243,7 @@ def test_the_shares_add_up_to_the_net_cost_to_the_cent() -> None:
 
 
 def test_a_charter_may_charge_only_those_present() -> None:
-    situation = then(
+    situation = after(
         scheduled(3, absentees_pay=False), expense("90.00"), roll(m0=Attendance.PRESENT)
     )
 
@@ -250,7 +253,7 @@ def test_a_charter_may_charge_only_those_present() -> None:
 
 
 def test_sponsorship_above_the_cost_charges_nobody() -> None:
-    situation = then(
+    situation = after(
         scheduled(2),
         expense("50.00"),
         RecordSponsorship(meeting_id=MEETING, sponsor="Vendor", amount=usd("80"), actor="v", at=T0),
@@ -278,7 +281,7 @@ def test_a_meeting_is_closed_once_and_not_before_it_ends() -> None:
     early = CloseMeeting(meeting_id=MEETING, actor="f", at=datetime(2001, 3, 5, tzinfo=T0.tzinfo))
     assert isinstance(refused(situation, early), MeetingNotOver)
 
-    closed = then(situation, CloseMeeting(meeting_id=MEETING, actor="f", at=AFTER))
+    closed = after(situation, CloseMeeting(meeting_id=MEETING, actor="f", at=AFTER))
     for command in (
         CloseMeeting(meeting_id=MEETING, actor="f", at=AFTER),
         SubmitPrep(
@@ -292,11 +295,8 @@ def test_a_meeting_is_closed_once_and_not_before_it_ends() -> None:
 
 def test_a_member_who_left_before_the_meeting_is_not_charged() -> None:
     """Departed members cannot be charged new costs."""
-    situation = then(scheduled(3), expense("60.00"))
-    resigned = MemberResigned(
-        membership_id=MEMBERS[2], group_id=GROUP, company_id=COMPANIES[2], reason="sold", at=T0
-    )
-    situation = given(resigned, situation=situation)
+    situation = after(scheduled(3), expense("60.00"))
+    situation = history(resigned(GROUP, COMPANIES[2], reason="sold"), situation=situation)
 
     events = when(situation, CloseMeeting(meeting_id=MEETING, actor="f", at=AFTER))
 
@@ -332,11 +332,13 @@ def meeting_held(n: int, marks: dict[int, Attendance]) -> list[Any]:
 
 def test_more_misses_than_the_charter_allows_flag_the_member() -> None:
     """Late or left early count as half a miss; over 1 of the last 4 is flagged."""
-    situation = group(2)
-    situation = then(situation, *meeting_held(1, {0: Attendance.LATE, 1: Attendance.PRESENT}))
-    situation = then(situation, *meeting_held(2, {0: Attendance.LEFT_EARLY, 1: Attendance.PRESENT}))
     last = meeting_held(3, {0: Attendance.EXCUSED, 1: Attendance.PRESENT})
-    situation = then(situation, *last[:2])
+    situation = after(
+        group(2),
+        *meeting_held(1, {0: Attendance.LATE, 1: Attendance.PRESENT}),
+        *meeting_held(2, {0: Attendance.LEFT_EARLY, 1: Attendance.PRESENT}),
+        *last[:2],
+    )
 
     events = when(situation, last[2])
 
@@ -346,15 +348,15 @@ def test_more_misses_than_the_charter_allows_flag_the_member() -> None:
 
 
 def test_one_miss_in_four_is_allowed() -> None:
-    situation = then(group(2), *meeting_held(1, {0: Attendance.ABSENT, 1: Attendance.PRESENT}))
+    situation = after(group(2), *meeting_held(1, {0: Attendance.ABSENT, 1: Attendance.PRESENT}))
     last = meeting_held(2, {0: Attendance.PRESENT, 1: Attendance.PRESENT})
-    situation = then(situation, *last[:2])
+    situation = after(situation, *last[:2])
 
     assert [] == [e for e in when(situation, last[2]) if isinstance(e, MemberFlagged)]
 
 
 def test_a_cancelled_meeting_shares_nothing() -> None:
-    situation = then(
+    situation = after(
         scheduled(), CancelMeeting(meeting_id=MEETING, reason="snow", actor="f", at=T0)
     )
     assert isinstance(
@@ -366,7 +368,7 @@ def test_a_cancelled_meeting_shares_nothing() -> None:
 
 GATHERING = some_id("gathering")
 OTHER_GROUP = some_id("other group")
-OTHER_COMPANIES = [some_id(f"other company {i}") for i in range(2)]
+OTHER_COMPANIES = some_ids("other company", 2)
 
 
 def gathering_situation() -> Situation:
@@ -374,8 +376,8 @@ def gathering_situation() -> Situation:
         *group_with(GROUP, *COMPANIES[:3]),
         *group_with(OTHER_GROUP, *OTHER_COMPANIES),
     ]
-    situation = given(*events)
-    return then(
+    situation = history(*events)
+    return after(
         situation,
         ScheduleGathering(
             gathering_id=GATHERING,
@@ -414,14 +416,14 @@ def test_a_meeting_at_a_gathering_takes_its_venue_and_joins_it() -> None:
 def test_a_meeting_outside_the_gatherings_days_or_twice_is_refused() -> None:
     situation = gathering_situation()
     assert isinstance(refused(situation, at_gathering(GROUP, MEETING, day=9)), NotAtGathering)
-    situation = then(situation, at_gathering(GROUP, MEETING))
+    situation = after(situation, at_gathering(GROUP, MEETING))
     assert isinstance(refused(situation, at_gathering(GROUP, some_id("again"))), NotAtGathering)
 
 
 def test_a_gatherings_cost_is_shared_by_headcount_across_groups() -> None:
     """Three members in one group and two in the other share 500.00: 300 and 200."""
     other = some_id("other meeting")
-    situation = then(
+    situation = after(
         gathering_situation(),
         at_gathering(GROUP, MEETING),
         at_gathering(OTHER_GROUP, other),
@@ -435,7 +437,7 @@ def test_a_gatherings_cost_is_shared_by_headcount_across_groups() -> None:
     )
     assert isinstance(refused(situation, close), MeetingsStillOpen)
     for meeting_id in (MEETING, other):
-        situation = then(situation, CloseMeeting(meeting_id=meeting_id, actor="f", at=close.at))
+        situation = after(situation, CloseMeeting(meeting_id=meeting_id, actor="f", at=close.at))
 
     [costs] = when(situation, close)
 
@@ -462,7 +464,7 @@ def test_dues_are_charged_once_a_month_at_the_charter_rate() -> None:
     assert {(e.membership_id, e.month, e.amount) for e in events if isinstance(e, DuesCharged)} == {
         (m, MARCH, usd("120.00")) for m in MEMBERS[:2]
     }
-    again = given(*events, situation=situation)
+    again = history(*events, situation=situation)
     assert [] == when(again, charge)
 
 

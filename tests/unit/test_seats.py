@@ -1,6 +1,6 @@
 """Seats: every membership rule of a group's charter, accepted and refused.
 
-Each test folds a history with `given`, decides one command with `when` (or `refused`),
+Each test folds a history with `history`, decides one command with `when` (or `refused`),
 and states the events recorded or the error that names the rule.
 """
 
@@ -64,14 +64,19 @@ from peernet import (
 from peernet.domain.situation import Situation
 from peernet.testing import (
     T0,
+    after,
     applied,
     formed,
-    given,
+    group_with,
+    history,
     joined,
+    membership_event,
     membership_of,
     refused,
     registered,
     some_id,
+    some_ids,
+    waitlisted,
     when,
 )
 
@@ -84,40 +89,12 @@ T1 = T0 + timedelta(days=1)
 T2 = T0 + timedelta(days=2)
 
 
-def m(group_id: UUID, company_id: UUID) -> UUID:
-    """The membership id the builders give `company_id` in `group_id`."""
-    return membership_of(group_id, company_id)
+m = membership_of
 
 
 def ev(cls: Callable[..., E], group_id: UUID, company_id: UUID, **fields: Any) -> E:
     """A membership event of `company_id` in `group_id`, at T1 unless told otherwise."""
-    fields.setdefault("at", T1)
-    return cls(
-        membership_id=m(group_id, company_id), group_id=group_id, company_id=company_id, **fields
-    )
-
-
-def waitlisted(
-    group_id: UUID,
-    company_id: UUID,
-    *,
-    reason: str = "group is full",
-    competitor_id: UUID | None = None,
-    core: bool = True,
-    at: datetime = T0,
-) -> list[Event]:
-    """The application and its wait-listing, as the group records them."""
-    return [
-        ev(MembershipApplied, group_id, company_id, core=core, at=at),
-        ev(
-            ApplicantWaitlisted,
-            group_id,
-            company_id,
-            reason=reason,
-            competitor_id=competitor_id,
-            at=at,
-        ),
-    ]
+    return membership_event(cls, group_id, company_id, **{"at": T1, **fields})
 
 
 def apply(company_id: UUID, group_id: UUID = G, *, at: datetime = T1) -> ApplyForMembership:
@@ -144,7 +121,7 @@ def status_of(situation: Situation, group_id: UUID, company_id: UUID) -> Members
 
 def test_an_applicant_to_a_group_with_room_is_offered_a_seat() -> None:
     """The application is recorded in the company's stream, the offer in the group's."""
-    situation = given(formed(G), registered(A))
+    situation = history(formed(G), registered(A))
 
     events = when(situation, apply(A))
 
@@ -153,13 +130,8 @@ def test_an_applicant_to_a_group_with_room_is_offered_a_seat() -> None:
 
 def test_a_full_group_waitlists_the_thirteenth_applicant() -> None:
     """The thirteenth applicant waits; nobody is refused."""
-    members = [some_id(f"member {n}") for n in range(12)]
-    late = some_id("member 12")
-    situation = given(
-        formed(G),
-        *(registered(company) for company in [*members, late]),
-        *(event for company in members for event in joined(G, company)),
-    )
+    *members, late = some_ids("member", 13)
+    situation = history(*group_with(G, *members), registered(late))
 
     events = when(situation, apply(late))
 
@@ -171,7 +143,7 @@ def test_a_full_group_waitlists_the_thirteenth_applicant() -> None:
 
 def test_an_offered_seat_counts_against_capacity() -> None:
     """A seat offered and not yet taken is held: the next applicant waits."""
-    situation = given(formed(G, capacity=1), registered(A), registered(B), *applied(G, A))
+    situation = history(formed(G, capacity=1), registered(A), registered(B), *applied(G, A))
 
     events = when(situation, apply(B))
 
@@ -183,7 +155,7 @@ def test_an_offered_seat_counts_against_capacity() -> None:
 
 def test_the_waitlist_keeps_applicants_in_order_of_arrival() -> None:
     """Wait-listed applicants are queued first come, first served."""
-    situation = given(
+    situation = history(
         formed(G, capacity=1),
         *(registered(company) for company in (A, B, C, D)),
         *joined(G, A),
@@ -200,7 +172,7 @@ def test_the_waitlist_keeps_applicants_in_order_of_arrival() -> None:
 
 def test_a_competitor_inside_waitlists_the_applicant_naming_the_competitor() -> None:
     """An applicant competing with a member waits, with competitor_id naming the member."""
-    situation = given(
+    situation = history(
         formed(G),
         registered(A, name="Acme", region="texas"),
         registered(B, name="Bolt", region="texas"),
@@ -217,7 +189,7 @@ def test_a_competitor_inside_waitlists_the_applicant_naming_the_competitor() -> 
 
 def test_a_competitor_holding_an_offered_seat_also_waitlists_the_applicant() -> None:
     """Offered applicants are seated: a competitor of theirs waits too."""
-    situation = given(
+    situation = history(
         formed(G),
         registered(A, name="Acme", region="texas"),
         registered(B, region="texas"),
@@ -234,7 +206,7 @@ def test_a_competitor_holding_an_offered_seat_also_waitlists_the_applicant() -> 
 
 def test_a_waitlisted_competitor_is_not_a_competitor_inside() -> None:
     """Only seated companies (active or offered) count: B waits for room, not for A."""
-    situation = given(
+    situation = history(
         formed(G, capacity=1),
         registered(X),
         registered(A, region="texas"),
@@ -253,7 +225,7 @@ def test_a_waitlisted_competitor_is_not_a_competitor_inside() -> None:
 
 def test_competitors_may_belong_to_different_groups() -> None:
     """Non-compete holds inside one group: a competitor of a member of G is welcome in G2."""
-    situation = given(
+    situation = history(
         formed(G),
         formed(G2),
         registered(A, region="texas"),
@@ -268,7 +240,7 @@ def test_competitors_may_belong_to_different_groups() -> None:
 
 def test_a_charter_without_non_compete_seats_competitors_together() -> None:
     """non_compete=False lets a competitor of a member take a seat."""
-    situation = given(
+    situation = history(
         formed(G, non_compete=False),
         registered(A, region="texas"),
         registered(B, region="texas"),
@@ -285,7 +257,7 @@ def test_a_charter_without_non_compete_seats_competitors_together() -> None:
 
 def test_a_member_of_a_core_group_cannot_apply_to_another_core_group() -> None:
     """One core group per company: the second core application names both groups."""
-    situation = given(formed(G), formed(G2), registered(A), *joined(G, A))
+    situation = history(formed(G), formed(G2), registered(A), *joined(G, A))
 
     error = refused(situation, apply(A, G2))
 
@@ -298,7 +270,7 @@ def test_a_member_of_a_core_group_cannot_apply_to_another_core_group() -> None:
 
 def test_a_pending_core_application_also_holds_the_core_seat() -> None:
     """A company wait-listed in one core group cannot apply to another core group."""
-    situation = given(
+    situation = history(
         formed(G, capacity=1),
         formed(G2),
         registered(X),
@@ -317,7 +289,9 @@ def test_a_pending_core_application_also_holds_the_core_seat() -> None:
 
 def test_a_company_that_left_its_core_group_may_apply_to_another() -> None:
     """A departed core membership frees the company's one core seat."""
-    situation = given(formed(G), formed(G2), registered(A), *joined(G, A), ev(MemberResigned, G, A))
+    situation = history(
+        formed(G), formed(G2), registered(A), *joined(G, A), ev(MemberResigned, G, A)
+    )
 
     events = when(situation, apply(A, G2, at=T2))
 
@@ -332,7 +306,7 @@ def test_companion_and_special_interest_groups_are_extra_to_the_core_group(
     kind: GroupKind,
 ) -> None:
     """A core member may also join groups that are not core; their application is not core."""
-    situation = given(formed(G), formed(G2, kind=kind), registered(A), *joined(G, A))
+    situation = history(formed(G), formed(G2, kind=kind), registered(A), *joined(G, A))
 
     events = when(situation, apply(A, G2))
 
@@ -341,7 +315,7 @@ def test_companion_and_special_interest_groups_are_extra_to_the_core_group(
 
 def test_a_charter_without_one_core_group_admits_a_second_core_membership() -> None:
     """one_core_group=False in the group applied to lets a core member in."""
-    situation = given(formed(G), formed(G2, one_core_group=False), registered(A), *joined(G, A))
+    situation = history(formed(G), formed(G2, one_core_group=False), registered(A), *joined(G, A))
 
     events = when(situation, apply(A, G2))
 
@@ -352,7 +326,7 @@ def test_a_charter_without_one_core_group_admits_a_second_core_membership() -> N
 
 
 @pytest.mark.parametrize(
-    "history",
+    "past",
     [
         pytest.param(lambda: applied(G, A), id="offered"),
         pytest.param(lambda: joined(G, A), id="active"),
@@ -360,10 +334,10 @@ def test_a_charter_without_one_core_group_admits_a_second_core_membership() -> N
     ],
 )
 def test_a_company_with_an_open_membership_cannot_apply_again(
-    history: Callable[[], list[Event]],
+    past: Callable[[], list[Event]],
 ) -> None:
     """AlreadyApplied names the company, the group and the membership it holds."""
-    situation = given(formed(G, capacity=1), registered(X), registered(A), *history())
+    situation = history(formed(G, capacity=1), registered(X), registered(A), *past())
 
     error = refused(
         situation,
@@ -379,7 +353,7 @@ def test_a_company_with_an_open_membership_cannot_apply_again(
 
 def test_a_former_member_may_apply_again_under_a_new_membership() -> None:
     """After resigning, a company may apply to the same group once more."""
-    situation = given(formed(G), registered(A), *joined(G, A), ev(MemberResigned, G, A))
+    situation = history(formed(G), registered(A), *joined(G, A), ev(MemberResigned, G, A))
     command = ApplyForMembership(actor="clerk", at=T2, company_id=A, group_id=G, membership_id=NEW)
 
     events = when(situation, command)
@@ -410,7 +384,7 @@ def fifo_history(*more: Event) -> list[Event]:
 
 
 def fifo_group() -> Situation:
-    return given(*fifo_history())
+    return history(*fifo_history())
 
 
 def test_a_freed_seat_skips_a_waitlisted_competitor_of_a_member() -> None:
@@ -422,9 +396,9 @@ def test_a_freed_seat_skips_a_waitlisted_competitor_of_a_member() -> None:
 
 def test_a_skipped_competitor_keeps_its_place_at_the_head_of_the_waitlist() -> None:
     """The competitor passed over stays first in line; the one offered leaves the line."""
-    after = given(*fifo_history(ev(MemberResigned, G, X), ev(SeatOffered, G, D)))
+    situation = history(*fifo_history(ev(MemberResigned, G, X), ev(SeatOffered, G, D)))
 
-    assert (m(G, C), m(G, B)) == after.groups[G].waitlist
+    assert (m(G, C), m(G, B)) == situation.groups[G].waitlist
 
 
 def test_when_the_competitor_leaves_the_first_in_line_gets_the_seat() -> None:
@@ -436,7 +410,7 @@ def test_when_the_competitor_leaves_the_first_in_line_gets_the_seat() -> None:
 
 def test_seats_offered_in_one_decision_count_as_seated_for_the_next() -> None:
     """Two wait-listed competitors of each other: only the first is offered a new seat."""
-    situation = given(
+    situation = history(
         formed(G, capacity=1),
         registered(X),
         registered(A, region="texas"),
@@ -458,7 +432,7 @@ def test_seats_offered_in_one_decision_count_as_seated_for_the_next() -> None:
 
 def test_signing_the_agreement_records_agreement_signed() -> None:
     """An offered applicant signs the membership agreement."""
-    situation = given(formed(G), registered(A), *applied(G, A))
+    situation = history(formed(G), registered(A), *applied(G, A))
 
     events = when(situation, SignAgreement(actor="acme", at=T1, membership_id=m(G, A)))
 
@@ -467,7 +441,7 @@ def test_signing_the_agreement_records_agreement_signed() -> None:
 
 def test_a_waitlisted_applicant_may_sign_ahead_of_an_offer() -> None:
     """Signing is open to any open membership, wait-listed included."""
-    situation = given(
+    situation = history(
         formed(G, capacity=1), registered(X), registered(A), *joined(G, X), *waitlisted(G, A)
     )
 
@@ -478,7 +452,7 @@ def test_a_waitlisted_applicant_may_sign_ahead_of_an_offer() -> None:
 
 def test_signing_the_agreement_twice_is_refused() -> None:
     """The agreement is signed once."""
-    situation = given(formed(G), registered(A), *applied(G, A), ev(AgreementSigned, G, A))
+    situation = history(formed(G), registered(A), *applied(G, A), ev(AgreementSigned, G, A))
 
     error = refused(situation, SignAgreement(actor="acme", at=T2, membership_id=m(G, A)))
 
@@ -489,7 +463,7 @@ def test_signing_the_agreement_twice_is_refused() -> None:
 
 def test_a_signed_applicant_takes_its_seat_and_becomes_active() -> None:
     """TakeSeat after signing records MemberJoined."""
-    situation = given(formed(G), registered(A), *applied(G, A), ev(AgreementSigned, G, A))
+    situation = history(formed(G), registered(A), *applied(G, A), ev(AgreementSigned, G, A))
 
     events = when(situation, TakeSeat(actor="acme", at=T2, membership_id=m(G, A)))
 
@@ -498,7 +472,7 @@ def test_a_signed_applicant_takes_its_seat_and_becomes_active() -> None:
 
 def test_taking_a_seat_before_signing_the_agreement_is_refused() -> None:
     """The agreement comes first; the error names the membership."""
-    situation = given(formed(G), registered(A), *applied(G, A))
+    situation = history(formed(G), registered(A), *applied(G, A))
 
     error = refused(situation, TakeSeat(actor="acme", at=T1, membership_id=m(G, A)))
 
@@ -509,7 +483,7 @@ def test_taking_a_seat_before_signing_the_agreement_is_refused() -> None:
 
 def test_a_charter_without_agreement_required_seats_an_unsigned_applicant() -> None:
     """agreement_required=False: TakeSeat needs no signature."""
-    situation = given(formed(G, agreement_required=False), registered(A), *applied(G, A))
+    situation = history(formed(G, agreement_required=False), registered(A), *applied(G, A))
 
     events = when(situation, TakeSeat(actor="acme", at=T1, membership_id=m(G, A)))
 
@@ -521,7 +495,7 @@ def test_a_waitlisted_applicant_has_no_seat_to_take_or_decline(
     command_type: type[TakeSeat | DeclineSeat],
 ) -> None:
     """TakeSeat and DeclineSeat need an offered seat."""
-    situation = given(
+    situation = history(
         formed(G, capacity=1), registered(X), registered(A), *joined(G, X), *waitlisted(G, A)
     )
 
@@ -532,7 +506,7 @@ def test_a_waitlisted_applicant_has_no_seat_to_take_or_decline(
 
 def test_an_active_member_has_no_seat_offered_to_take() -> None:
     """Taking a seat twice is refused."""
-    situation = given(formed(G), registered(A), *joined(G, A))
+    situation = history(formed(G), registered(A), *joined(G, A))
 
     error = refused(situation, TakeSeat(actor="acme", at=T1, membership_id=m(G, A)))
 
@@ -544,7 +518,7 @@ def test_an_active_member_has_no_seat_offered_to_take() -> None:
 
 def offered_and_waiting() -> Situation:
     """Capacity 1: A holds an offered seat, B waits."""
-    return given(
+    return history(
         formed(G, capacity=1), registered(A), registered(B), *applied(G, A), *waitlisted(G, B)
     )
 
@@ -580,7 +554,7 @@ def test_withdrawing_a_waitlisted_application_frees_no_seat() -> None:
 
 def test_an_active_member_cannot_withdraw_an_application() -> None:
     """Members resign; only pending applications are withdrawn."""
-    situation = given(formed(G), registered(A), *joined(G, A))
+    situation = history(formed(G), registered(A), *joined(G, A))
 
     error = refused(situation, WithdrawApplication(actor="acme", at=T1, membership_id=m(G, A)))
 
@@ -592,7 +566,7 @@ def test_an_active_member_cannot_withdraw_an_application() -> None:
 
 def member_and_waiting() -> Situation:
     """Capacity 1: A is active, B waits."""
-    return given(
+    return history(
         formed(G, capacity=1), registered(A), registered(B), *joined(G, A), *waitlisted(G, B)
     )
 
@@ -608,7 +582,7 @@ def test_a_resignation_offers_the_seat_to_the_next_in_line() -> None:
 
 def test_a_resignation_without_a_waitlist_records_only_the_resignation() -> None:
     """No one waits: the seat stays open."""
-    situation = given(formed(G), registered(A), *joined(G, A))
+    situation = history(formed(G), registered(A), *joined(G, A))
 
     events = when(situation, Resign(actor="acme", at=T1, membership_id=m(G, A)))
 
@@ -644,7 +618,7 @@ def test_removing_a_member_records_the_cause_and_refills_the_seat() -> None:
 )
 def test_a_pending_applicant_is_not_an_active_member(command: Command) -> None:
     """Resign, RemoveMember and TransferMember need an active member."""
-    situation = given(formed(G), formed(G2), registered(A), *applied(G, A))
+    situation = history(formed(G), formed(G2), registered(A), *applied(G, A))
 
     error = refused(situation, command)
 
@@ -687,7 +661,7 @@ def test_a_departed_member_can_do_nothing_more(
     departure: str, command: Command, error_type: type[PeerNetError]
 ) -> None:
     """Once a member has left, every membership command on it is refused, naming it."""
-    situation = given(
+    situation = history(
         formed(G), formed(G2), formed(G3), registered(A), *joined(G, A), DEPARTURES[departure]()
     )
 
@@ -711,7 +685,7 @@ def transfer(to_group_id: UUID = G2, *, at: datetime = T1) -> TransferMember:
 
 def test_a_transfer_moves_an_active_member_and_refills_its_old_seat() -> None:
     """The member leaves G (its seat offered to the next in line) and joins G2 at once."""
-    situation = given(
+    situation = history(
         formed(G, capacity=1),
         formed(G2),
         registered(A),
@@ -733,20 +707,20 @@ def test_a_transfer_moves_an_active_member_and_refills_its_old_seat() -> None:
 
 def test_a_transferred_member_is_active_in_its_new_group() -> None:
     """After replaying a transfer, the old membership is transferred and the new one active."""
-    situation = given(formed(G), formed(G2), registered(A), *joined(G, A))
+    situation = history(formed(G), formed(G2), registered(A), *joined(G, A))
 
-    after = given(formed(G), formed(G2), registered(A), *joined(G, A), *when(situation, transfer()))
+    moved = after(situation, transfer())
 
     assert (MembershipStatus.TRANSFERRED, MembershipStatus.ACTIVE, G2) == (
-        status_of(after, G, A),
-        after.groups[G2].memberships[NEW].status,
-        after.links.group_of(NEW),
+        status_of(moved, G, A),
+        moved.groups[G2].memberships[NEW].status,
+        moved.links.group_of(NEW),
     )
 
 
 def test_a_transfer_into_a_group_with_a_competitor_is_refused() -> None:
     """Transfers are not wait-listed: CompetitorInGroup names both companies and the group."""
-    situation = given(
+    situation = history(
         formed(G),
         formed(G2),
         registered(A, region="texas"),
@@ -766,7 +740,7 @@ def test_a_transfer_into_a_group_with_a_competitor_is_refused() -> None:
 
 def test_a_transfer_into_a_full_group_is_refused() -> None:
     """GroupAtCapacity names the group and its capacity."""
-    situation = given(
+    situation = history(
         formed(G),
         formed(G2, capacity=1),
         registered(A),
@@ -782,7 +756,7 @@ def test_a_transfer_into_a_full_group_is_refused() -> None:
 
 def test_a_transfer_into_the_same_group_is_an_invalid_value() -> None:
     """A member cannot be transferred to the group it is in."""
-    situation = given(formed(G), registered(A), *joined(G, A))
+    situation = history(formed(G), registered(A), *joined(G, A))
 
     error = refused(situation, transfer(G))
 
@@ -791,7 +765,7 @@ def test_a_transfer_into_the_same_group_is_an_invalid_value() -> None:
 
 def test_a_transfer_into_a_group_where_the_company_applied_is_refused() -> None:
     """A company with an open membership in the target group cannot be transferred there."""
-    situation = given(
+    situation = history(
         formed(G),
         formed(G2, kind=GroupKind.COMPANION),
         registered(A),
@@ -809,7 +783,7 @@ def test_a_transfer_into_a_group_where_the_company_applied_is_refused() -> None:
 
 def test_a_transfer_from_a_companion_group_into_a_second_core_group_is_refused() -> None:
     """A company in core group G3 cannot be transferred from companion G into core G2."""
-    situation = given(
+    situation = history(
         formed(G, kind=GroupKind.COMPANION),
         formed(G2),
         formed(G3),
@@ -828,7 +802,7 @@ def test_a_transfer_from_a_companion_group_into_a_second_core_group_is_refused()
 
 def test_a_transfer_into_a_closed_group_is_refused() -> None:
     """A closed group takes no one in."""
-    situation = given(
+    situation = history(
         formed(G), formed(G2), registered(A), *joined(G, A), GroupClosed(group_id=G2, at=T0)
     )
 
@@ -839,7 +813,7 @@ def test_a_transfer_into_a_closed_group_is_refused() -> None:
 
 def test_a_transfer_into_an_unknown_group_is_refused() -> None:
     """An unknown target group is invalid input."""
-    situation = given(formed(G), registered(A), *joined(G, A))
+    situation = history(formed(G), registered(A), *joined(G, A))
 
     error = refused(situation, transfer(G3))
 
@@ -850,7 +824,7 @@ def test_a_transfer_into_an_unknown_group_is_refused() -> None:
 
 
 def virtual_member(**rules: Any) -> Situation:
-    return given(formed(G, format=GroupFormat.VIRTUAL, **rules), registered(A), *joined(G, A))
+    return history(formed(G, format=GroupFormat.VIRTUAL, **rules), registered(A), *joined(G, A))
 
 
 def test_a_virtual_member_graduates_when_the_programme_is_complete() -> None:
@@ -886,7 +860,7 @@ def test_the_programme_length_is_a_charter_rule() -> None:
 
 def test_only_members_of_virtual_groups_graduate() -> None:
     """An in-person group runs no programme: graduating is an invalid value."""
-    situation = given(formed(G), registered(A), *joined(G, A))
+    situation = history(formed(G), registered(A), *joined(G, A))
     later = datetime(2005, 1, 1, tzinfo=UTC)
 
     error = refused(situation, GraduateMember(actor="s", at=later, membership_id=m(G, A)))
@@ -900,7 +874,7 @@ def test_only_members_of_virtual_groups_graduate() -> None:
 def test_an_acquisition_removes_the_company_from_every_group_and_refills_seats() -> None:
     """Acquired: removed from each group (cause acquisition), pending applications
     withdrawn, freed seats offered, all in the events of one decision."""
-    situation = given(
+    situation = history(
         formed(G, capacity=1),
         formed(G2, kind=GroupKind.COMPANION),
         formed(G3, kind=GroupKind.SPECIAL_INTEREST, capacity=1),
@@ -929,7 +903,7 @@ def test_an_acquisition_removes_the_company_from_every_group_and_refills_seats()
 
 def test_an_acquisition_leaves_past_memberships_alone() -> None:
     """Memberships already ended record nothing more."""
-    situation = given(formed(G), registered(A), *joined(G, A), ev(MemberResigned, G, A))
+    situation = history(formed(G), registered(A), *joined(G, A), ev(MemberResigned, G, A))
 
     events = when(
         situation, RecordAcquisition(actor="clerk", at=T2, company_id=A, acquirer="MegaCorp")
@@ -940,7 +914,9 @@ def test_an_acquisition_leaves_past_memberships_alone() -> None:
 
 def test_an_acquisition_dated_before_a_group_event_is_refused() -> None:
     """The acquisition writes to each group: it cannot come before a group's last event."""
-    situation = given(formed(G), registered(A), registered(B), *joined(G, A), *joined(G, B, at=T2))
+    situation = history(
+        formed(G), registered(A), registered(B), *joined(G, A), *joined(G, B, at=T2)
+    )
 
     error = refused(
         situation, RecordAcquisition(actor="clerk", at=T1, company_id=A, acquirer="MegaCorp")
@@ -954,37 +930,37 @@ def test_an_acquisition_dated_before_a_group_event_is_refused() -> None:
 
 def test_an_unknown_membership_is_refused() -> None:
     """A membership id no group answered is invalid input naming it."""
-    error = refused(given(formed(G)), SignAgreement(actor="a", at=T1, membership_id=NEW))
+    error = refused(history(formed(G)), SignAgreement(actor="a", at=T1, membership_id=NEW))
 
     assert (UnknownMembership, "known_membership", {"membership_id": NEW}) == rule_of(error)
 
 
 def test_applying_to_an_unknown_group_is_refused() -> None:
     """The group must have been formed."""
-    error = refused(given(registered(A)), apply(A))
+    error = refused(history(registered(A)), apply(A))
 
     assert (UnknownGroup, {"group_id": G}) == (type(error), error.ids)
 
 
 def test_an_unknown_company_cannot_apply() -> None:
     """The company must have been registered."""
-    error = refused(given(formed(G)), apply(A))
+    error = refused(history(formed(G)), apply(A))
 
     assert (UnknownCompany, "known_company", {"company_id": A}) == rule_of(error)
 
 
 @pytest.mark.parametrize(
-    ("history", "stream_id"),
+    ("past", "stream_id"),
     [
         pytest.param([formed(G, at=T2), registered(A)], G, id="group"),
         pytest.param([formed(G), registered(A, at=T2)], A, id="company"),
     ],
 )
 def test_an_application_dated_before_a_stream_it_touches_is_refused(
-    history: list[Event], stream_id: UUID
+    past: list[Event], stream_id: UUID
 ) -> None:
     """An application writes to the group and the company; it comes after both."""
-    error = refused(given(*history), apply(A))
+    error = refused(history(*past), apply(A))
 
     assert (DateOutOfOrder, "business_time_moves_forward", {"stream_id": stream_id}) == (
         rule_of(error)
@@ -993,7 +969,7 @@ def test_an_application_dated_before_a_stream_it_touches_is_refused(
 
 def test_a_membership_command_dated_before_the_groups_last_event_is_refused() -> None:
     """Seat commands are in order with the group's stream."""
-    situation = given(formed(G), registered(A), *applied(G, A, at=T2))
+    situation = history(formed(G), registered(A), *applied(G, A, at=T2))
 
     error = refused(situation, SignAgreement(actor="a", at=T1, membership_id=m(G, A)))
 

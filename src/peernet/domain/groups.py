@@ -2,7 +2,7 @@
 
 The group's stream holds the group's own events and every membership event after the
 application, so one stream version guards capacity, non-compete and the wait-list.
-Commands that move seats are decided in `peernet.domain.seats`.
+Commands that move seats are decided in `peernet.domain.decisions.seats`.
 """
 
 from collections.abc import Mapping

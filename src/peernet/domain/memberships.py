@@ -3,7 +3,7 @@
 A membership lives inside its group: the group is the consistency boundary for seats
 (capacity, non-compete, the wait-list), so every membership event after the application
 is recorded in the group's stream and carries the membership's id. The commands are
-decided in `peernet.domain.seats`, which reads the group and the companies involved.
+decided in `peernet.domain.decisions.seats`, which reads the group and the companies involved.
 """
 
 import enum
