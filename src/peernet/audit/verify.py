@@ -104,7 +104,7 @@ class _Walk:
     def head(self) -> str:
         return f"{self.count}:{self.rolling.hex()}"
 
-    def check(self, n: Notification) -> Tampering | None:  # noqa: PLR0911 - one return a fault
+    def check(self, n: Notification) -> Tampering | None:
         stream_id = _stream(n)
 
         def fault(kind: Fault, detail: str) -> Tampering:

@@ -293,7 +293,7 @@ def decide(state: Company | None, command: CompanyCommand) -> list[CompanyEvent]
             ]
 
 
-def evolve(state: Company | None, event: CompanyEvent) -> Company:  # noqa: PLR0911 - one per event
+def evolve(state: Company | None, event: CompanyEvent) -> Company:
     match event:
         case CompanyRegistered():
             return Company(

@@ -286,7 +286,7 @@ def withdraw_open(goals: Iterable[Goal], at: datetime, reason: str) -> list["Goa
     return withdrawn
 
 
-def evolve(state: Goal | None, event: GoalEvent) -> Goal:  # noqa: PLR0911
+def evolve(state: Goal | None, event: GoalEvent) -> Goal:
     if isinstance(event, GoalSet):
         return Goal(
             id=event.goal_id,

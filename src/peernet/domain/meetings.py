@@ -440,7 +440,7 @@ def _with_costs(state: _Costed, event: CostEvent) -> _Costed:
     raise AssertionError(f"not a cost event: {event!r}")
 
 
-def evolve(state: Meeting | None, event: MeetingEvent | CostEvent) -> Meeting:  # noqa: PLR0911
+def evolve(state: Meeting | None, event: MeetingEvent | CostEvent) -> Meeting:
     if isinstance(event, MeetingScheduled):
         return Meeting(
             id=event.meeting_id, group_id=event.group_id, scheduled=event, last_at=event.at

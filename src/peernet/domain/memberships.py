@@ -343,7 +343,7 @@ def _departure_reason(event: MembershipEvent) -> str:
     return _DEPARTURES[type(event)].value
 
 
-def evolve(state: Membership | None, event: MembershipEvent) -> Membership:  # noqa: PLR0911
+def evolve(state: Membership | None, event: MembershipEvent) -> Membership:
     """One membership's story; `None` until the group answers the application."""
     if state is None:
         status = MembershipStatus.WAITLISTED

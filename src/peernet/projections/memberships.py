@@ -168,9 +168,7 @@ class GroupHistories:
         key: str = fact.data["group_id"]
         return key
 
-    def project(  # noqa: PLR0911 - one return per kind of event
-        self, view: GroupHistory | None, fact: Fact
-    ) -> GroupHistory | None:
+    def project(self, view: GroupHistory | None, fact: Fact) -> GroupHistory | None:
         at = _at(fact)
         data = fact.data
         if fact.kind is GroupFormed:

@@ -119,7 +119,7 @@ class DepartureRules(MachineBase):
         )
         self.execute(command, self._expect_transfer(command))
 
-    def _expect_transfer(self, command: TransferMember) -> Expect:  # noqa: PLR0911 - one per rule
+    def _expect_transfer(self, command: TransferMember) -> Expect:
         expect, m = self._membership_command_expect(
             command.membership_id, command.at, (MembershipStatus.ACTIVE,)
         )
