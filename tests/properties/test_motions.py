@@ -35,6 +35,7 @@ from peernet import (
     Territory,
 )
 from peernet.domain.access import Reader
+from peernet.domain.errors import MotionClosed, SubjectCannotVote
 from peernet.domain.goals import ChallengeGoal, ReportProgress, SetGoal, Target
 from peernet.domain.motions import (
     BallotCast,
@@ -42,11 +43,9 @@ from peernet.domain.motions import (
     CloseMotion,
     MotionCarried,
     MotionCause,
-    MotionClosed,
     MotionFailed,
     MotionKind,
     RaiseMotion,
-    SubjectCannotVote,
 )
 from peernet.domain.situation import Situation
 from peernet.testing import T0, after, group_with, history, memberships_of, some_id, some_ids

@@ -15,46 +15,44 @@ from peernet import (
     MembershipStatus,
     NotAnActiveMember,
 )
+from peernet.domain.errors import (
+    AdmissionNotVoted,
+    AlreadyVoted,
+    DueDatePassed,
+    GoalClosed,
+    MotionClosed,
+    MotionNotDue,
+    NotAnEligibleVoter,
+    OwnGoal,
+    SubjectCannotVote,
+    UnknownGoalCategory,
+)
 from peernet.domain.goals import (
     ChallengeGoal,
     Direction,
-    DueDatePassed,
     GoalChallenged,
-    GoalClosed,
     GoalMet,
     GoalMissed,
     GoalRevised,
     GoalWithdrawn,
-    OwnGoal,
     ProgressReported,
     ReportProgress,
     ReviewGoals,
     ReviseGoal,
     SetGoal,
-    UnknownGoalCategory,
     WithdrawGoal,
 )
-from peernet.domain.memberships import (
-    AdmissionNotVoted,
-    ApplicantAdmitted,
-    Resign,
-    TakeSeat,
-)
+from peernet.domain.memberships import ApplicantAdmitted, Resign, TakeSeat
 from peernet.domain.motions import (
-    AlreadyVoted,
     BallotCast,
     CastBallot,
     CloseMotion,
     MotionCarried,
     MotionCause,
-    MotionClosed,
     MotionFailed,
     MotionKind,
-    MotionNotDue,
     MotionRaised,
-    NotAnEligibleVoter,
     RaiseMotion,
-    SubjectCannotVote,
 )
 from peernet.domain.situation import Situation
 from peernet.testing import (

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from peernet.domain import access, goals, motions
-from peernet.domain.common import PeerNetError
+from peernet.domain.errors import PeerNetError
 
 PAGE = Path(__file__).resolve().parents[2] / "docs" / "accountability.md"
 FENCE = re.compile(r"^```(?P<info>[^\n`]*)\n(?P<body>.*?)^```[ \t]*$", re.DOTALL | re.MULTILINE)

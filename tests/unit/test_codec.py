@@ -43,15 +43,9 @@ from peernet import (
     Territory,
 )
 from peernet.adapters import codec
-from peernet.adapters.codec import (
-    CommandHandled,
-    PeerNetMapper,
-    StreamRef,
-    UnreadableEvent,
-    event_types,
-    upcaster,
-)
+from peernet.adapters.codec import CommandHandled, PeerNetMapper, StreamRef, event_types, upcaster
 from peernet.domain.companies import DuesCharged, PaymentReceived
+from peernet.domain.errors import UnreadableEvent
 from peernet.domain.financials import FinancialsSubmitted, financials_id_of
 from peernet.domain.goals import (
     Direction,

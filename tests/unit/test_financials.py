@@ -11,16 +11,21 @@ import attrs
 import pytest
 
 from peernet import Network
-from peernet.domain.access import AccessDenied, Reader
+from peernet.domain.access import Reader
 from peernet.domain.charters import Charter
-from peernet.domain.common import InvalidValue
+from peernet.domain.errors import (
+    AccessDenied,
+    FiguresInconsistent,
+    InvalidValue,
+    MalformedQuarter,
+    MixedCurrencies,
+    NegativeHeadCount,
+    NotAnActiveMember,
+    QuarterNotOver,
+)
 from peernet.domain.financials import (
     CloseQuarter,
-    FiguresInconsistent,
     FinancialsSubmitted,
-    MalformedQuarter,
-    NegativeHeadCount,
-    QuarterNotOver,
     SubmitFinancials,
     confidential_fields,
     financials_id_of,
@@ -28,12 +33,8 @@ from peernet.domain.financials import (
     quarter_end,
 )
 from peernet.domain.groups import AmendCharter, AssignFacilitator, FormGroup, QuarterClosed
-from peernet.domain.memberships import (
-    MemberFlagged,
-    NotAnActiveMember,
-    Resign,
-)
-from peernet.domain.money import MixedCurrencies, Money
+from peernet.domain.memberships import MemberFlagged, Resign
+from peernet.domain.money import Money
 from peernet.projections.financials import (
     EBITDA,
     GROWTH,

@@ -9,8 +9,18 @@ from uuid import UUID
 import pytest
 
 from peernet.domain.charters import GroupFormat
-from peernet.domain.common import InvalidValue
 from peernet.domain.companies import ChargeDues, DuesCharged, PaymentReceived, RecordPayment
+from peernet.domain.errors import (
+    AmountNotPositive,
+    InvalidValue,
+    MeetingNotOpen,
+    MeetingNotOver,
+    MeetingsStillOpen,
+    MixedCurrencies,
+    NotAtGathering,
+    NotExpected,
+    TooManyTopics,
+)
 from peernet.domain.meetings import (
     AgendaSet,
     Attendance,
@@ -22,12 +32,7 @@ from peernet.domain.meetings import (
     ExpenseKind,
     MeetingAddedToGathering,
     MeetingClosed,
-    MeetingNotOpen,
-    MeetingNotOver,
     MeetingScheduled,
-    MeetingsStillOpen,
-    NotAtGathering,
-    NotExpected,
     PrepSubmitted,
     RecordExpense,
     RecordSponsorship,
@@ -36,7 +41,6 @@ from peernet.domain.meetings import (
     SetAgenda,
     SubmitPrep,
     TakeRoll,
-    TooManyTopics,
     Topic,
 )
 from peernet.domain.memberships import (
@@ -44,7 +48,7 @@ from peernet.domain.memberships import (
     MemberFlagged,
     MemberGraduated,
 )
-from peernet.domain.money import AmountNotPositive, MixedCurrencies, Money, split
+from peernet.domain.money import Money, split
 from peernet.domain.situation import Situation
 from peernet.testing import (
     T0,

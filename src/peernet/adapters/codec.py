@@ -51,15 +51,8 @@ from peernet.domain import (  # noqa: F401
     memberships,
     motions,
 )
-from peernet.domain.common import (
-    Event,
-    Forgotten,
-    InvalidInput,
-    InvalidValue,
-    PeerNetError,
-    forgotten_value,
-    is_confidential,
-)
+from peernet.domain.common import Event, Forgotten, forgotten_value, is_confidential
+from peernet.domain.errors import InvalidInput, InvalidValue, PeerNetError, UnreadableEvent
 from peernet.records import Recorded, topic_of
 
 if TYPE_CHECKING:
@@ -339,13 +332,6 @@ def upcast(
         data = _UPCASTERS[(topic, schema)](data)
         schema += 1
     return data
-
-
-class UnreadableEvent(InvalidInput):
-    """A stored event that peernet cannot read back: unknown topic, bad bytes, wrong key."""
-
-    rule = "readable_store"
-    says = "cannot read event {version} of stream {stream_id} ({topic}): {why}"
 
 
 def unreadable(stored: StoredEvent, why: str) -> UnreadableEvent:

@@ -26,59 +26,19 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from peernet.domain.common import InvalidInput
+from peernet.domain.errors import (
+    EncryptionUnavailable,
+    InvalidInput,
+    InvalidKey,
+    SealBroken,
+    WrongKey,
+)
 
 #: the row that proves which master key a store was encrypted with
 CHECK_ID = UUID(int=0)
 _CHECK = b"peernet master key check"
 _NONCE = 12
 KEY_ENV_VAR = "PEERNET_KEY"
-
-
-class EncryptionKeyError(InvalidInput):
-    """A problem with the encryption keys of a store."""
-
-    rule = "encryption_keys"
-
-
-class InvalidKey(EncryptionKeyError):
-    rule = "valid_key"
-    says = (
-        "the key in {source} is not usable: {why}; "
-        "a key is 32 random bytes in base64 (`peernet key new` makes one)"
-    )
-
-
-class WrongKey(EncryptionKeyError):
-    rule = "matching_key"
-    says = "the key given does not open store {store}: it was encrypted with another"
-
-
-class KeyRequired(EncryptionKeyError):
-    rule = "key_for_encrypted_store"
-    says = (
-        "store {store} holds encrypted fields: set PEERNET_KEY or name a key file "
-        "with ?key_file=PATH in the store URL"
-    )
-
-
-class SealBroken(EncryptionKeyError):
-    rule = "sealed_values_intact"
-    says = "a sealed value of company {company_id} does not open: it was changed or moved"
-
-
-class EncryptionOff(EncryptionKeyError):
-    rule = "forgetting_needs_encryption"
-    says = (
-        "cannot forget company {company_id}: this store is not encrypted, so its fields "
-        "are stored in the clear and no key can make them unreadable; set PEERNET_KEY "
-        "before companies are registered (see docs/confidentiality.md)"
-    )
-
-
-class EncryptionUnavailable(EncryptionKeyError):
-    rule = "encryption_installed"
-    says = "a key is set but encryption is not installed: pip install 'peernet[encryption]'"
 
 
 def new_key() -> str:

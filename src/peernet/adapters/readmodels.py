@@ -49,7 +49,7 @@ from peernet.adapters.viewrecorder import (
     ViewRecorder,
     Write,
 )
-from peernet.domain.common import InvalidInput
+from peernet.domain.errors import InvalidInput, UnknownProjection
 from peernet.projections import PROJECTIONS, Fact, Projection
 from peernet.records import Recorded, topic_of
 
@@ -59,11 +59,6 @@ _PAGE = 5_000
 _FLUSH = 50_000  # write what was folded, and let it go, at least every this many events
 
 Progress = Callable[[int, int], None]
-
-
-class UnknownProjection(InvalidInput):
-    rule = "known_projection"
-    says = "no projection {projection!r} (known: {known})"
 
 
 class Source(Protocol):

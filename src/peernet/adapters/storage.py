@@ -19,7 +19,7 @@ import os
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from peernet.domain.common import InvalidInput
+from peernet.domain.errors import InvalidStoreURL, StoreUnavailable
 
 DEFAULT_URL = "sqlite:///peernet.db"
 #: the URL option naming the master key's file, and the setting it becomes
@@ -27,20 +27,15 @@ _KEY = {"key_file": "KEY_FILE"}
 ENV_VAR = "PEERNET_DB"
 
 
-class InvalidStoreURL(InvalidInput):
-    rule = "store_url"
-    says = "bad store URL {url!r}: {why}"
-
-    def __init__(self, *, url: str, why: str) -> None:
-        super().__init__(url=redact(url), why=why)
+def bad_url(url: str, why: str) -> InvalidStoreURL:
+    """The refusal of a malformed store URL, naming it without its password."""
+    return InvalidStoreURL(url=redact(url), why=why)
 
 
-class StoreUnavailable(InvalidInput):
-    rule = "store_reachable"
-    says = "cannot open store {url}: {why}"
-
-    def __init__(self, *, url: str, why: str) -> None:
-        super().__init__(url=redact(url), why=(why.strip().splitlines() or ["unknown error"])[0])
+def unavailable(url: str, why: str) -> StoreUnavailable:
+    """A store that cannot be reached, named without its password, with the first line
+    of what the driver said."""
+    return StoreUnavailable(url=redact(url), why=(why.strip().splitlines() or ["unknown"])[0])
 
 
 def default_url() -> str:
@@ -65,9 +60,9 @@ def _options(url: str, query: str, allowed: dict[str, str]) -> dict[str, str]:
     for key, value in parse_qsl(query, keep_blank_values=True):
         if key not in allowed:
             known = ", ".join(sorted(allowed)) or "none"
-            raise InvalidStoreURL(url=url, why=f"unknown option {key!r} (known: {known})")
+            raise bad_url(url, f"unknown option {key!r} (known: {known})")
         if not value.strip():
-            raise InvalidStoreURL(url=url, why=f"option {key!r} has no value")
+            raise bad_url(url, f"option {key!r} has no value")
         settings[allowed[key]] = value
     return settings
 
@@ -75,34 +70,32 @@ def _options(url: str, query: str, allowed: dict[str, str]) -> dict[str, str]:
 def settings_for(url: str) -> dict[str, str]:
     """eventsourcing settings for a store URL; raises InvalidStoreURL on a malformed one."""
     if not isinstance(url, str) or not url.strip():
-        raise InvalidStoreURL(url=str(url), why="it is empty")
+        raise bad_url(str(url), "it is empty")
     try:
         parts = urlsplit(url.strip())
     except ValueError as error:
-        raise InvalidStoreURL(url=url, why=str(error)) from None
+        raise bad_url(url, str(error)) from None
     scheme = parts.scheme.lower()
     if scheme == "memory":
         if parts.netloc or parts.path not in ("", "/"):
-            raise InvalidStoreURL(url=url, why="memory:// takes no path")
+            raise bad_url(url, "memory:// takes no path")
         return {"PERSISTENCE_MODULE": "eventsourcing.popo", **_options(url, parts.query, _KEY)}
     if scheme == "sqlite":
         return _sqlite(url, parts.netloc, parts.path, parts.query)
     if scheme in ("postgresql", "postgres"):
         return _postgres(url)
-    raise InvalidStoreURL(url=url, why="use memory://, sqlite:///PATH or postgresql://USER@HOST/DB")
+    raise bad_url(url, "use memory://, sqlite:///PATH or postgresql://USER@HOST/DB")
 
 
 def _sqlite(url: str, netloc: str, path: str, query: str) -> dict[str, str]:
     if netloc:
-        raise InvalidStoreURL(
-            url=url, why="a SQLite URL has three slashes: sqlite:///path/to/file.db"
-        )
+        raise bad_url(url, "a SQLite URL has three slashes: sqlite:///path/to/file.db")
     file = unquote(path[1:] if path.startswith("/") else path)
     if not file:
-        raise InvalidStoreURL(url=url, why="no file named; use sqlite:///path/to/file.db")
+        raise bad_url(url, "no file named; use sqlite:///path/to/file.db")
     folder = Path(file).expanduser().resolve().parent
     if not folder.is_dir():
-        raise StoreUnavailable(url=url, why=f"folder {folder} does not exist")
+        raise unavailable(url, f"folder {folder} does not exist")
     settings = {
         "PERSISTENCE_MODULE": "eventsourcing.sqlite",
         "SQLITE_DBNAME": str(Path(file).expanduser()),
@@ -117,10 +110,10 @@ def _postgres(url: str) -> dict[str, str]:
     try:
         port = parts.port
     except ValueError:
-        raise InvalidStoreURL(url=url, why="the port is not a number") from None
+        raise bad_url(url, "the port is not a number") from None
     database = unquote(parts.path.lstrip("/"))
     if not parts.hostname or not database or not parts.username:
-        raise InvalidStoreURL(url=url, why="a PostgreSQL URL names user, host and database")
+        raise bad_url(url, "a PostgreSQL URL names user, host and database")
     settings = {
         "PERSISTENCE_MODULE": "eventsourcing.postgres",
         "POSTGRES_DBNAME": database,

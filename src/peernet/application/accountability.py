@@ -5,9 +5,7 @@ from uuid import UUID
 
 from peernet.application.reading import Reading, uuid_of
 from peernet.domain.access import Reader, sees_inside
-from peernet.domain.goals import UnknownGoal
-from peernet.domain.memberships import UnknownMembership
-from peernet.domain.motions import UnknownMotion
+from peernet.domain.errors import UnknownGoal, UnknownMembership, UnknownMotion
 from peernet.views import GoalRecord, GoalView, MotionView
 
 

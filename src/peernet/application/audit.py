@@ -12,7 +12,7 @@ from peernet.application.store import PAGE
 from peernet.audit import replay
 from peernet.audit.trail import AuditEntry, trail
 from peernet.audit.verify import Verification, verify
-from peernet.domain.common import InvalidValue
+from peernet.domain.errors import InvalidValue
 from peernet.records import Recorded
 
 

@@ -5,7 +5,8 @@ from fractions import Fraction
 from uuid import UUID
 
 from peernet.application.reading import ANONYMOUS, Reading, uuid_of
-from peernet.domain.access import AccessDenied, Reader
+from peernet.domain.access import Reader
+from peernet.domain.errors import AccessDenied
 from peernet.projections.financials import (
     Benchmarks,
     FinancialBook,

@@ -20,35 +20,24 @@ import orjson
 from eventsourcing.persistence import IntegrityError
 
 from peernet.adapters.codec import CommandHandled, StreamRef, converter
-from peernet.adapters.keys import EncryptionOff
 from peernet.application.replica import Replica
 from peernet.application.store import Store
 from peernet.domain import network
-from peernet.domain.common import Command, Event, InvalidValue, PeerNetError, RuleViolation
+from peernet.domain.common import Command, Event
 from peernet.domain.companies import ForgetCompany
+from peernet.domain.errors import (
+    CommandIdReused,
+    ConcurrencyConflict,
+    EncryptionOff,
+    InvalidValue,
+    PeerNetError,
+)
 from peernet.domain.situation import Ref
 from peernet.records import Recorded
 
 log = logging.getLogger(__name__)
 
 _LEDGER = uuid5(NAMESPACE_URL, "https://peernet.invalid/command-ledger")
-
-
-class ConcurrencyConflict(RuleViolation):
-    """Other writers kept changing what the command reads; it was decided `attempts` times."""
-
-    rule = "bounded_retries"
-    says = (
-        "{command} lost {attempts} races with concurrent writers; nothing was recorded, try again"
-    )
-
-
-class CommandIdReused(RuleViolation):
-    rule = "command_id_names_one_command"
-    says = (
-        "command id {command_id} was already used for another command ({first}); "
-        "a retry must repeat the same {second}"
-    )
 
 
 def digest(command: Command) -> str:

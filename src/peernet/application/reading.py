@@ -10,12 +10,12 @@ from uuid import UUID
 
 from peernet.application.replica import Replica
 from peernet.application.store import Store
-from peernet.domain.access import AccessDenied, Reader, sees_inside
-from peernet.domain.common import InvalidValue
-from peernet.domain.companies import Company, UnknownCompany
+from peernet.domain.access import Reader, sees_inside
+from peernet.domain.companies import Company
+from peernet.domain.errors import AccessDenied, InvalidValue, UnknownCompany, UnknownGroup
 from peernet.domain.financials import Financials, financials_id_of
 from peernet.domain.goals import Goal
-from peernet.domain.groups import Group, UnknownGroup
+from peernet.domain.groups import Group
 from peernet.domain.meetings import Gathering, Meeting
 from peernet.domain.motions import Motion
 

@@ -10,8 +10,9 @@ import attrs
 
 from peernet.adapters.codec import GENESIS, CommandHandled
 from peernet.application.store import Store
-from peernet.domain.common import Event, InvalidValue
+from peernet.domain.common import Event
 from peernet.domain.companies import CompanyForgotten, CompanyRegistered, MembershipApplied
+from peernet.domain.errors import InvalidValue
 from peernet.domain.goals import GoalSet
 from peernet.domain.groups import GroupFormed
 from peernet.domain.meetings import CostsShared, GatheringScheduled, MeetingScheduled

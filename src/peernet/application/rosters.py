@@ -6,7 +6,7 @@ from uuid import UUID
 from peernet.application.reading import Reading, uuid_of
 from peernet.audit import replay
 from peernet.domain.companies import Company
-from peernet.domain.memberships import UnknownMembership
+from peernet.domain.errors import UnknownMembership
 from peernet.views import CompanyHistory, CompanyView, GroupSummary, MembershipView, Roster
 
 

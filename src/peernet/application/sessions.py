@@ -5,7 +5,8 @@ from uuid import UUID
 
 from peernet.application.reading import Reading, uuid_of
 from peernet.domain.access import Reader, sees_inside
-from peernet.domain.meetings import Gathering, Meeting, UnknownGathering, UnknownMeeting
+from peernet.domain.errors import UnknownGathering, UnknownMeeting
+from peernet.domain.meetings import Gathering, Meeting
 from peernet.views import AccountView, GatheringView, MeetingView
 
 

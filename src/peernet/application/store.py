@@ -28,9 +28,9 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment
 
 from peernet.adapters.codec import PeerNetMapper
-from peernet.adapters.keys import KeyRequired, KeyRing, key_table, master_key
-from peernet.adapters.storage import StoreUnavailable, default_url, redact, settings_for
-from peernet.domain.common import PeerNetError
+from peernet.adapters.keys import KeyRing, key_table, master_key
+from peernet.adapters.storage import default_url, redact, settings_for, unavailable
+from peernet.domain.errors import KeyRequired, PeerNetError
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ class Store:
         except IntegrityError:
             raise
         except (PersistenceError, ConnectionPoolClosedError) as error:
-            raise StoreUnavailable(url=self.url, why=f"{type(error).__name__}: {error}") from None
+            raise unavailable(self.url, f"{type(error).__name__}: {error}") from None
 
     def top(self) -> int:
         """The position of the last event recorded (0 for an empty store)."""
@@ -152,11 +152,11 @@ def _open(url: str, environment: Environment) -> tuple[InfrastructureFactory, Ap
         except (IntegrityError, InternalError) as error:
             # Processes opening a new store at once race to create its tables.
             if attempt == _OPEN_ATTEMPTS:
-                raise StoreUnavailable(url=url, why=str(error)) from None
+                raise unavailable(url, str(error)) from None
             log.info("creating the tables raced with another process; opening again")
             time.sleep(0.05 * attempt)
         except Exception as error:  # any driver's failure to open becomes one clear line
-            raise StoreUnavailable(url=url, why=str(error)) from None
+            raise unavailable(url, str(error)) from None
         else:
             return factory, recorder
     raise AssertionError("unreachable")

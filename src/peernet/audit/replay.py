@@ -17,9 +17,10 @@ from uuid import UUID
 import attrs
 
 from peernet.domain import companies, groups
-from peernet.domain.common import InvalidValue, aware
-from peernet.domain.companies import Company, CompanyRegistered, UnknownCompany
-from peernet.domain.groups import Group, GroupFormed, UnknownGroup
+from peernet.domain.common import aware
+from peernet.domain.companies import Company, CompanyRegistered
+from peernet.domain.errors import InvalidValue, UnknownCompany, UnknownGroup
+from peernet.domain.groups import Group, GroupFormed
 from peernet.records import Recorded
 from peernet.views import CompanyHistory, Roster, Tenure
 

@@ -19,7 +19,7 @@ import orjson
 from eventsourcing.persistence import Notification
 
 from peernet.adapters.codec import GENESIS, CommandHandled, PeerNetMapper, link, unchain
-from peernet.domain.common import InvalidValue
+from peernet.domain.errors import InvalidValue
 
 LEDGER_TOPIC = f"peernet.{CommandHandled.__name__}"
 

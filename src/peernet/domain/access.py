@@ -10,7 +10,7 @@ from uuid import UUID
 
 import attrs
 
-from peernet.domain.common import RuleViolation, non_empty
+from peernet.domain.common import non_empty
 from peernet.domain.groups import Group
 from peernet.domain.memberships import MembershipStatus
 
@@ -46,11 +46,6 @@ class Reader:
     @classmethod
     def staff(cls, name: str) -> "Reader":
         return cls(role=Role.STAFF, name=name)
-
-
-class AccessDenied(RuleViolation):
-    rule = "confidential_to_the_group"
-    says = "{role} {reader} may not read {what} of group {group_id}"
 
 
 def sees_inside(reader: Reader | None, group: Group) -> bool:

@@ -11,7 +11,8 @@ from fractions import Fraction
 
 import attrs
 
-from peernet.domain.common import InvalidValue, at_least
+from peernet.domain.common import at_least
+from peernet.domain.errors import InvalidValue
 
 
 class GroupFormat(enum.Enum):

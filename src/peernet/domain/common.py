@@ -4,108 +4,15 @@ Pure: the standard library and attrs only. Nothing here reads a clock.
 """
 
 import enum
-import string
 import types
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Protocol
 from uuid import UUID
 
 import attrs
 
-
-class _Words(string.Formatter):
-    """Fills an error's message: times and dates as ISO text, enum members as their
-    values, collections as comma-separated lists; a format spec, when given, wins."""
-
-    def format_field(self, value: Any, format_spec: str) -> str:
-        if not format_spec:
-            match value:
-                case datetime() | date():
-                    return value.isoformat()
-                case enum.Enum():
-                    return str(value.value)
-                case tuple() | list() | frozenset() | set():
-                    return ", ".join(self.format_field(item, "") for item in value)
-        return str(super().format_field(value, format_spec))
-
-
-_WORDS = _Words()
-
-
-class PeerNetError(Exception):
-    """Every error peernet raises on purpose derives from this one.
-
-    A refusal is declared in two lines: the rule it enforces and what it says, a message
-    template filled from the ids it is raised with::
-
-        class UnknownGoal(InvalidInput):
-            rule = "known_goal"
-            says = "no goal {goal_id} was set"
-
-        raise UnknownGoal(goal_id=goal_id)
-
-    `details` keeps every value the error was raised with, by name; `ids` those that
-    name what was refused (`..._id`, and the `field`, `url`, `projection` or `capacity` at fault).
-    An error may also be raised with a message of its own
-    (`InvalidValue("...", field="name")`).
-    """
-
-    #: the rule or check that refused, in the domain's words (snake_case)
-    rule: ClassVar[str] = "peernet"
-    #: the message, as a template over the details (see `_Words` for how values read)
-    says: ClassVar[str] = "{message}"
-
-    def __init__(self, message: str | None = None, /, **details: object) -> None:
-        text = message if message is not None else _WORDS.format(self.says, **details)
-        super().__init__(text)
-        self.message = text
-        self.details: dict[str, object] = details
-        self.ids: dict[str, object] = {
-            name: value
-            for name, value in details.items()
-            if name.endswith("_id") or name in _NAMING
-        }
-
-    def __str__(self) -> str:
-        return self.message
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Errors cross process pools: rebuild from message and details.
-        return (_rebuild, (type(self), self.message, self.details))
-
-
-#: details that name what was refused, beside every `..._id`
-_NAMING = frozenset({"field", "url", "projection", "capacity"})
-
-
-def _rebuild(cls: type[PeerNetError], message: str, details: dict[str, object]) -> PeerNetError:
-    error = cls.__new__(cls)
-    PeerNetError.__init__(error, message, **details)
-    return error
-
-
-class RuleViolation(PeerNetError):
-    """A command broke a rule of the network or of a group's charter; nothing was recorded."""
-
-
-class InvalidInput(PeerNetError):
-    """A command or query was malformed or named something that does not exist."""
-
-
-class InvalidValue(InvalidInput):
-    """A field of a command holds a value no charter could accept (empty name, capacity 0...)."""
-
-    rule = "valid_value"
-
-
-class DateOutOfOrder(InvalidInput):
-    """A command's business time lies before the last recorded event of what it touches."""
-
-    rule = "business_time_moves_forward"
-    says = (
-        "{stream} {stream_id} was last changed at {last}; a command at {at} cannot come before it"
-    )
+from peernet.domain.errors import DateOutOfOrder, InvalidValue
 
 
 def aware(value: datetime) -> datetime:

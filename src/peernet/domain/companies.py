@@ -15,15 +15,19 @@ from peernet.domain.common import (
     CONFIDENTIAL,
     Command,
     Event,
-    InvalidInput,
-    InvalidValue,
-    RuleViolation,
     Territory,
     at_least,
     check_forward,
     check_types,
     forget,
     non_empty,
+)
+from peernet.domain.errors import (
+    CompanyAlreadyRegistered,
+    CompanyWasAcquired,
+    CompanyWasForgotten,
+    InvalidValue,
+    UnknownCompany,
 )
 from peernet.domain.money import Money
 
@@ -202,34 +206,6 @@ CompanyEvent = (
 )
 
 # --- errors ---------------------------------------------------------------------------
-
-
-class UnknownCompany(InvalidInput):
-    rule = "known_company"
-    says = "no company {company_id} is registered"
-
-
-class CompanyAlreadyRegistered(RuleViolation):
-    rule = "unique_company_id"
-    says = "company {company_id} is already registered"
-
-
-class CompanyWasAcquired(RuleViolation):
-    rule = "acquired_company_is_gone"
-    says = "company {company_id} was acquired and can take no further part"
-
-
-class CompanyWasForgotten(RuleViolation):
-    rule = "forgotten_company_is_gone"
-    says = "company {company_id} was forgotten and can take no further part"
-
-
-class CompanyStillMember(RuleViolation):
-    rule = "forget_only_after_leaving"
-    says = (
-        "company {company_id} still holds a membership of group {group_id}; "
-        "it must leave every group before it can be forgotten"
-    )
 
 
 # --- state ----------------------------------------------------------------------------

@@ -27,7 +27,8 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 import attrs
 
-from peernet.domain.common import Command, Event, InvalidValue, RuleViolation
+from peernet.domain.common import Command, Event
+from peernet.domain.errors import InvalidValue, MalformedQuarter, NegativeHeadCount
 from peernet.domain.money import Money
 
 _QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
@@ -43,11 +44,6 @@ def confidential_fields(cls: type) -> tuple[str, ...]:
 
 
 # --- quarters --------------------------------------------------------------------------
-
-
-class MalformedQuarter(InvalidValue):
-    rule = "quarter_is_yyyyqn"
-    says = "a quarter is written like 2009Q4, got {value!r}"
 
 
 def parse_quarter(value: object) -> tuple[int, int]:
@@ -147,21 +143,6 @@ class FinancialsSubmitted(Event):
 
 
 # --- errors ----------------------------------------------------------------------------
-
-
-class NegativeHeadCount(InvalidValue):
-    rule = "head_count_not_negative"
-    says = "head count cannot be negative, got {head_count}"
-
-
-class QuarterNotOver(RuleViolation):
-    rule = "quarter_over_first"
-    says = "quarter {quarter} is not over on {on}; its figures come from {opens} on"
-
-
-class FiguresInconsistent(RuleViolation):
-    rule = "consistent_figures"
-    says = "the figures do not hold together: {why}"
 
 
 # --- state -----------------------------------------------------------------------------

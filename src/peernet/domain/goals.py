@@ -13,14 +13,12 @@ from uuid import UUID, uuid4
 
 import attrs
 
-from peernet.domain.common import (
-    Command,
-    Event,
-    InvalidInput,
+from peernet.domain.common import Command, Event, check_forward, non_empty
+from peernet.domain.errors import (
+    GoalClosed,
     InvalidValue,
-    RuleViolation,
-    check_forward,
-    non_empty,
+    UnknownGoal,
+    UnknownGoalCategory,
 )
 
 
@@ -160,36 +158,6 @@ class GoalWithdrawn(GoalEvent):
 
 
 # --- errors ---------------------------------------------------------------------------
-
-
-class UnknownGoal(InvalidInput):
-    rule = "known_goal"
-    says = "no goal {goal_id} was set"
-
-
-class GoalAlreadySet(RuleViolation):
-    rule = "unique_goal_id"
-    says = "goal {goal_id} was already set"
-
-
-class GoalClosed(RuleViolation):
-    rule = "open_goals_only"
-    says = "goal {goal_id} is {status}, no longer open"
-
-
-class UnknownGoalCategory(RuleViolation):
-    rule = "goal_categories"
-    says = "category {category!r} is not in group {group_id}'s charter (goal_categories: {allowed})"
-
-
-class DueDatePassed(RuleViolation):
-    rule = "revise_before_due"
-    says = "goal {goal_id} was due on {due}; it can no longer be revised"
-
-
-class OwnGoal(RuleViolation):
-    rule = "peers_challenge"
-    says = "membership {membership_id} owns goal {goal_id}; only its peers challenge it"
 
 
 # --- state ----------------------------------------------------------------------------

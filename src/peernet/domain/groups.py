@@ -14,14 +14,11 @@ import attrs
 
 from peernet.domain import memberships
 from peernet.domain.charters import Charter, GroupFormat, GroupKind
-from peernet.domain.common import (
-    Command,
-    Event,
-    InvalidInput,
-    RuleViolation,
-    Territory,
-    check_forward,
-    non_empty,
+from peernet.domain.common import Command, Event, Territory, check_forward, non_empty
+from peernet.domain.errors import (
+    GroupAlreadyFormed,
+    GroupIsClosed,
+    UnknownGroup,
 )
 from peernet.domain.memberships import Membership, MembershipEvent, MembershipStatus
 
@@ -111,29 +108,6 @@ class QuarterClosed(Event):
 GroupEvent = GroupFormed | CharterAmended | FacilitatorAssigned | GroupClosed | QuarterClosed
 
 # --- errors ---------------------------------------------------------------------------
-
-
-class UnknownGroup(InvalidInput):
-    rule = "known_group"
-    says = "no group {group_id} was formed"
-
-
-class GroupAlreadyFormed(RuleViolation):
-    rule = "unique_group_id"
-    says = "group {group_id} was already formed"
-
-
-class GroupIsClosed(RuleViolation):
-    rule = "closed_group_is_final"
-    says = "group {group_id} is closed"
-
-
-class GroupHasActiveMembers(RuleViolation):
-    rule = "close_empty_groups_only"
-    says = (
-        "group {group_id} still has {active} active members; "
-        "they resign, transfer or graduate before it closes"
-    )
 
 
 # --- state ----------------------------------------------------------------------------

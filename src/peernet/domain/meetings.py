@@ -23,14 +23,13 @@ from uuid import UUID, uuid4
 
 import attrs
 
-from peernet.domain.common import (
-    Command,
-    Event,
-    InvalidInput,
+from peernet.domain.common import Command, Event, check_forward, non_empty
+from peernet.domain.errors import (
+    GatheringClosed,
     InvalidValue,
-    RuleViolation,
-    check_forward,
-    non_empty,
+    MeetingNotOpen,
+    UnknownGathering,
+    UnknownMeeting,
 )
 from peernet.domain.money import Money, split, total
 
@@ -313,55 +312,6 @@ class CostsShared(CostEvent):
 
 
 # --- errors ------------------------------------------------------------------------------
-
-
-class UnknownMeeting(InvalidInput):
-    rule = "known_meeting"
-    says = "no meeting {meeting_id} was scheduled"
-
-
-class UnknownGathering(InvalidInput):
-    rule = "known_gathering"
-    says = "no gathering {gathering_id} was scheduled"
-
-
-class MeetingNotOpen(RuleViolation):
-    """The meeting was closed or cancelled: nothing more is recorded against it."""
-
-    rule = "open_meetings_only"
-    says = "meeting {meeting_id} is {status}"
-
-
-class GatheringClosed(RuleViolation):
-    rule = "open_gatherings_only"
-    says = "gathering {gathering_id} is closed and its costs shared"
-
-
-class MeetingNotOver(RuleViolation):
-    rule = "close_after_the_meeting"
-    says = "meeting {meeting_id} runs until {ends}; close it after that"
-
-
-class NotExpected(RuleViolation):
-    """Only the members a meeting expects submit prep or are on its roll."""
-
-    rule = "expected_members_only"
-    says = "membership {membership_id} is not expected at meeting {meeting_id}"
-
-
-class TooManyTopics(RuleViolation):
-    rule = "agenda_topics"
-    says = "an agenda of {topics} topics; the charter allows {allowed}"
-
-
-class MeetingsStillOpen(RuleViolation):
-    rule = "gathering_closes_after_its_meetings"
-    says = "gathering {gathering_id} still has open meetings: {open_ids}"
-
-
-class NotAtGathering(RuleViolation):
-    rule = "gathering_dates_and_groups"
-    says = "not at gathering {gathering_id}: {why}"
 
 
 # --- state -------------------------------------------------------------------------------

@@ -12,7 +12,8 @@ from uuid import UUID, uuid4
 
 import attrs
 
-from peernet.domain.common import Command, Event, InvalidInput, RuleViolation, non_empty
+from peernet.domain.common import Command, Event, non_empty
+from peernet.domain.errors import NotAnActiveMember
 
 
 class MembershipStatus(enum.Enum):
@@ -214,74 +215,6 @@ class MemberFlagged(MembershipEvent):
 
 
 # --- errors ---------------------------------------------------------------------------
-
-
-class UnknownMembership(InvalidInput):
-    rule = "known_membership"
-    says = "no membership {membership_id} exists"
-
-
-class AlreadyApplied(RuleViolation):
-    rule = "one_open_membership_per_group"
-    says = "company {company_id} already holds membership {membership_id} in group {group_id}"
-
-
-class AlreadyInCoreGroup(RuleViolation):
-    rule = "one_core_group"
-    says = (
-        "company {company_id} already holds a seat in core group {core_group_id}; "
-        "charter rule one_core_group refuses core group {group_id}"
-    )
-
-
-class CompetitorInGroup(RuleViolation):
-    rule = "non_compete"
-    says = "company {company_id} competes with member {competitor_id} of group {group_id}"
-
-
-class GroupAtCapacity(RuleViolation):
-    rule = "capacity"
-    says = "group {group_id} has no free seat (capacity {capacity})"
-
-
-class NoSeatOffered(RuleViolation):
-    rule = "seat_offered_first"
-    says = "membership {membership_id} has no seat offered (it is {status})"
-
-
-class AgreementNotSigned(RuleViolation):
-    rule = "agreement_required"
-    says = (
-        "membership {membership_id} cannot become active before the membership agreement is signed"
-    )
-
-
-class AgreementAlreadySigned(RuleViolation):
-    rule = "agreement_signed_once"
-    says = "membership {membership_id} already signed the agreement"
-
-
-class NotAnActiveMember(RuleViolation):
-    rule = "active_members_only"
-    says = "membership {membership_id} is {status}, not an active member"
-
-
-class NotPending(RuleViolation):
-    rule = "pending_applications_only"
-    says = "membership {membership_id} is {status}, not a pending application"
-
-
-class AdmissionNotVoted(RuleViolation):
-    rule = "admission_vote"
-    says = (
-        "group {group_id}'s charter admits a member by vote; no admission motion for "
-        "membership {membership_id} was carried"
-    )
-
-
-class ProgrammeNotComplete(RuleViolation):
-    rule = "programme_months"
-    says = "membership {membership_id} completes its {months}-month programme on {completes}"
 
 
 # --- state ----------------------------------------------------------------------------

@@ -12,22 +12,12 @@ from typing import Any, TypeVar
 
 import attrs
 
-from peernet.domain.common import InvalidValue, RuleViolation
+from peernet.domain.errors import InvalidValue, MixedCurrencies
 
 CENT = Decimal("0.01")
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 
 K = TypeVar("K", bound=Hashable)
-
-
-class MixedCurrencies(RuleViolation):
-    rule = "one_currency"
-    says = "an amount in {got} where {expected} is kept"
-
-
-class AmountNotPositive(RuleViolation):
-    rule = "positive_amounts"
-    says = "{what} must be above zero, got {amount}"
 
 
 def _amount(instance: object, attribute: "attrs.Attribute[Decimal]", value: Decimal) -> None:

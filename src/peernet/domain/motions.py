@@ -15,7 +15,8 @@ from uuid import UUID, uuid4
 import attrs
 
 from peernet.domain.charters import Charter
-from peernet.domain.common import Command, Event, InvalidInput, RuleViolation, check_forward
+from peernet.domain.common import Command, Event, check_forward
+from peernet.domain.errors import MotionClosed, UnknownMotion
 
 
 class MotionKind(enum.Enum):
@@ -115,43 +116,6 @@ class MotionFailed(MotionEvent):
 
 
 # --- errors ---------------------------------------------------------------------------
-
-
-class UnknownMotion(InvalidInput):
-    rule = "known_motion"
-    says = "no motion {motion_id} was raised"
-
-
-class MotionClosed(RuleViolation):
-    rule = "open_motions_only"
-    says = "motion {motion_id} is closed"
-
-
-class BallotRefused(RuleViolation):
-    """A ballot the motion's rules do not take."""
-
-
-class SubjectCannotVote(BallotRefused):
-    rule = "subject_does_not_vote"
-    says = "membership {voter_id} is the subject of, and cannot vote on, motion {motion_id}"
-
-
-class NotAnEligibleVoter(BallotRefused):
-    rule = "electorate_fixed_when_raised"
-    says = (
-        "membership {voter_id} was not an active member of the group when it raised "
-        "motion {motion_id}"
-    )
-
-
-class AlreadyVoted(BallotRefused):
-    rule = "one_ballot_per_voter"
-    says = "membership {voter_id} already voted on motion {motion_id}"
-
-
-class MotionNotDue(RuleViolation):
-    rule = "count_at_deadline"
-    says = "motion {motion_id} is open for ballots until {deadline}"
 
 
 # --- state ----------------------------------------------------------------------------

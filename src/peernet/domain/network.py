@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 
 from peernet.domain import companies, financials, goals, groups, meetings, motions
-from peernet.domain.common import Command, Event, InvalidValue
+from peernet.domain.common import Command, Event
 from peernet.domain.decisions import (
     Decider,
     accountability,
@@ -26,6 +26,7 @@ from peernet.domain.decisions import (
     sessions,
     votes,
 )
+from peernet.domain.errors import InvalidValue
 from peernet.domain.situation import Links, Ref, Replayed, Situation
 
 #: which decider decides each command

@@ -27,11 +27,12 @@ import attrs
 from peernet.domain import companies, groups
 from peernet.domain.common import Event
 from peernet.domain.companies import Company, MembershipApplied, Profile
+from peernet.domain.errors import UnknownMembership
 from peernet.domain.financials import Financials, financials_id_of
 from peernet.domain.goals import Goal, GoalSet
 from peernet.domain.groups import Group
 from peernet.domain.meetings import Gathering, Meeting, MeetingScheduled
-from peernet.domain.memberships import Membership, UnknownMembership
+from peernet.domain.memberships import Membership
 from peernet.domain.motions import Motion
 
 S = TypeVar("S")

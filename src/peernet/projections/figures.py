@@ -15,7 +15,7 @@ from statistics import median
 
 import attrs
 
-from peernet.domain.common import InvalidValue
+from peernet.domain.errors import InvalidValue
 from peernet.projections.attendance import CLOSED, MeetingRoll
 from peernet.projections.goals import MET, WITHDRAWN, GoalEntry
 from peernet.projections.memberships import TURNOVER_DEPARTURES, GroupHistory, Stay

@@ -16,7 +16,8 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from peernet.domain import network
-from peernet.domain.common import Command, Event, PeerNetError
+from peernet.domain.common import Command, Event
+from peernet.domain.errors import PeerNetError
 from peernet.domain.situation import Situation
 from peernet.records import Recorded
 

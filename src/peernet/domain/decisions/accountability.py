@@ -8,19 +8,24 @@ from typing import Any
 from uuid import UUID
 
 from peernet.domain import goals
-from peernet.domain.common import Command, Event, InvalidValue, check_forward
+from peernet.domain.common import Command, Event, check_forward
 from peernet.domain.decisions import Decider
+from peernet.domain.errors import (
+    DueDatePassed,
+    GoalAlreadySet,
+    InvalidValue,
+    OwnGoal,
+    UnknownMembership,
+)
 from peernet.domain.goals import (
     ChallengeGoal,
     Goal,
-    GoalAlreadySet,
     GoalChallenged,
     GoalMissed,
     GoalRevised,
     GoalSet,
     GoalStatus,
     GoalWithdrawn,
-    OwnGoal,
     ProgressReported,
     ReportProgress,
     ReviewGoals,
@@ -29,13 +34,7 @@ from peernet.domain.goals import (
     WithdrawGoal,
 )
 from peernet.domain.groups import Group
-from peernet.domain.memberships import (
-    MemberFlagged,
-    Membership,
-    MembershipStatus,
-    UnknownMembership,
-    require_active,
-)
+from peernet.domain.memberships import MemberFlagged, Membership, MembershipStatus, require_active
 from peernet.domain.situation import Ref, Situation, group_goals, membership_group
 
 
@@ -104,7 +103,7 @@ def _revise(situation: Situation, command: ReviseGoal) -> list[Event]:
     group, goal = _open_goal(situation, command.goal_id, command.at)
     active_member(group, goal.membership_id)
     if command.at.date() > goal.target.due:
-        raise goals.DueDatePassed(goal_id=goal.id, due=goal.target.due)
+        raise DueDatePassed(goal_id=goal.id, due=goal.target.due)
     categories = group.charter_at(command.at).charter.goal_categories
     goals.check_target(command.target, command.at, group.id, categories)
     revision = len(goal.versions)

@@ -8,18 +8,16 @@ from typing import Any
 
 from peernet.domain.common import Command, Event, check_forward
 from peernet.domain.decisions import Decider
+from peernet.domain.errors import FiguresInconsistent, MixedCurrencies, QuarterNotOver
 from peernet.domain.financials import (
     CloseQuarter,
-    FiguresInconsistent,
     FinancialsSubmitted,
-    QuarterNotOver,
     SubmitFinancials,
     financials_id_of,
     quarter_end,
 )
 from peernet.domain.groups import QuarterClosed
 from peernet.domain.memberships import MemberFlagged, require_active
-from peernet.domain.money import MixedCurrencies
 from peernet.domain.situation import Ref, Situation, membership_group
 
 

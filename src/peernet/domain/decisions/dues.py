@@ -5,11 +5,12 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from peernet.domain.common import Command, Event, InvalidValue, check_forward, months_after
+from peernet.domain.common import Command, Event, check_forward, months_after
 from peernet.domain.companies import ChargeDues, DuesCharged, PaymentReceived, RecordPayment
 from peernet.domain.decisions import Decider
+from peernet.domain.errors import AmountNotPositive, InvalidValue
 from peernet.domain.memberships import Membership
-from peernet.domain.money import AmountNotPositive, Money
+from peernet.domain.money import Money
 from peernet.domain.situation import Ref, Situation
 
 

@@ -9,13 +9,11 @@ from peernet.domain.common import Command, Event, check_forward
 from peernet.domain.companies import (
     ChangeCompanyProfile,
     CompanyForgotten,
-    CompanyStillMember,
-    CompanyWasForgotten,
     ForgetCompany,
     RegisterCompany,
-    UnknownCompany,
 )
 from peernet.domain.decisions import Decider
+from peernet.domain.errors import CompanyStillMember, CompanyWasForgotten, UnknownCompany
 from peernet.domain.groups import AssignFacilitator, FormGroup
 from peernet.domain.situation import Ref, Situation, company_groups
 

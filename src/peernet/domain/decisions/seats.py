@@ -17,7 +17,7 @@ import attrs
 
 from peernet.domain import goals, groups
 from peernet.domain.charters import Charter, GroupFormat, GroupKind
-from peernet.domain.common import Command, Event, InvalidValue, check_forward, months_after
+from peernet.domain.common import Command, Event, check_forward, months_after
 from peernet.domain.companies import (
     Company,
     CompanyAcquired,
@@ -25,29 +25,30 @@ from peernet.domain.companies import (
     RecordAcquisition,
 )
 from peernet.domain.decisions import Decider
-from peernet.domain.groups import (
-    AmendCharter,
-    CharterAmended,
-    CloseGroup,
-    Group,
-    GroupClosed,
-    GroupHasActiveMembers,
-)
-from peernet.domain.memberships import (
+from peernet.domain.errors import (
     AdmissionNotVoted,
     AgreementAlreadySigned,
     AgreementNotSigned,
-    AgreementSigned,
     AlreadyApplied,
     AlreadyInCoreGroup,
+    CompetitorInGroup,
+    GroupAtCapacity,
+    GroupHasActiveMembers,
+    InvalidValue,
+    NoSeatOffered,
+    NotAnActiveMember,
+    NotPending,
+    ProgrammeNotComplete,
+)
+from peernet.domain.groups import AmendCharter, CharterAmended, CloseGroup, Group, GroupClosed
+from peernet.domain.memberships import (
+    AgreementSigned,
     ApplicantWaitlisted,
     ApplicationWithdrawn,
     ApplyForMembership,
-    CompetitorInGroup,
     DeclineSeat,
     GraduateCohort,
     GraduateMember,
-    GroupAtCapacity,
     MemberGraduated,
     MemberJoined,
     MemberRemoved,
@@ -56,10 +57,6 @@ from peernet.domain.memberships import (
     MembershipEvent,
     MembershipStatus,
     MemberTransferred,
-    NoSeatOffered,
-    NotAnActiveMember,
-    NotPending,
-    ProgrammeNotComplete,
     RemovalCause,
     RemoveMember,
     Resign,

@@ -11,9 +11,19 @@ from uuid import UUID
 
 from peernet.domain import meetings
 from peernet.domain.charters import Charter
-from peernet.domain.common import Command, Event, InvalidValue, check_forward
+from peernet.domain.common import Command, Event, check_forward
 from peernet.domain.decisions import Decider
 from peernet.domain.decisions.accountability import decide_due_goals
+from peernet.domain.errors import (
+    AmountNotPositive,
+    InvalidValue,
+    MeetingNotOver,
+    MeetingsStillOpen,
+    MixedCurrencies,
+    NotAtGathering,
+    NotExpected,
+    TooManyTopics,
+)
 from peernet.domain.groups import Group
 from peernet.domain.meetings import (
     AgendaSet,
@@ -30,12 +40,8 @@ from peernet.domain.meetings import (
     MeetingAddedToGathering,
     MeetingCancelled,
     MeetingClosed,
-    MeetingNotOver,
     MeetingScheduled,
-    MeetingsStillOpen,
     MeetingStatus,
-    NotAtGathering,
-    NotExpected,
     PrepSubmitted,
     RecordExpense,
     RecordSponsorship,
@@ -46,10 +52,9 @@ from peernet.domain.meetings import (
     SponsorshipRecorded,
     SubmitPrep,
     TakeRoll,
-    TooManyTopics,
 )
 from peernet.domain.memberships import MemberFlagged, Membership, MembershipStatus, require_active
-from peernet.domain.money import AmountNotPositive, MixedCurrencies, Money, split
+from peernet.domain.money import Money, split
 from peernet.domain.situation import Ref, Situation, group_goals
 
 
@@ -186,15 +191,15 @@ def _meeting_needs(command: OnMeeting | CloseMeeting, situation: Situation) -> I
         yield Ref.group(meeting.group_id)
 
 
-def _open_meeting(situation: Situation, command: OnMeeting | CloseMeeting) -> tuple[Group, Meeting]:
-    meeting = meetings.require_open(
+def _open_meeting(situation: Situation, command: OnMeeting | CloseMeeting) -> Meeting:
+    return meetings.require_open(
         situation.meeting(command.meeting_id), command.meeting_id, command.at
     )
-    return situation.group(meeting.group_id), meeting
 
 
 def _agenda(situation: Situation, command: SetAgenda) -> list[Event]:
-    group, meeting = _open_meeting(situation, command)
+    meeting = _open_meeting(situation, command)
+    group = situation.group(meeting.group_id)
     allowed = group.charter_at(command.at).charter.agenda_topics
     if len(command.topics) > allowed:
         raise TooManyTopics(meeting_id=meeting.id, topics=len(command.topics), allowed=allowed)
@@ -205,8 +210,9 @@ def _agenda(situation: Situation, command: SetAgenda) -> list[Event]:
 
 
 def _prep(situation: Situation, command: SubmitPrep) -> list[Event]:
-    group, meeting = _open_meeting(situation, command)
+    meeting = _open_meeting(situation, command)
     _expected_member(meeting, command.membership_id)
+    group = situation.group(meeting.group_id)
     require_active(group.memberships[command.membership_id])
     charter = group.charter_at(command.at).charter
     due = meeting.starts.toordinal() - charter.prep_days_before
@@ -222,7 +228,8 @@ def _prep(situation: Situation, command: SubmitPrep) -> list[Event]:
 
 
 def _roll(situation: Situation, command: TakeRoll) -> list[Event]:
-    _, meeting = _open_meeting(situation, command)
+    meeting = _open_meeting(situation, command)
+    situation.group(meeting.group_id)  # a closed group takes no roll
     events: list[Event] = []
     for membership_id, attendance in command.attendance:
         _expected_member(meeting, membership_id)
@@ -237,7 +244,8 @@ def _roll(situation: Situation, command: TakeRoll) -> list[Event]:
 
 
 def _cancel(situation: Situation, command: CancelMeeting) -> list[Event]:
-    _, meeting = _open_meeting(situation, command)
+    """A meeting is cancelled even after its group closed: nothing else is left to do."""
+    meeting = _open_meeting(situation, command)
     return [MeetingCancelled(reason=command.reason, at=command.at, **meeting.ids)]
 
 
@@ -352,9 +360,10 @@ def _close_needs(command: CloseMeeting, situation: Situation) -> Iterator[Ref]:
 
 
 def _close(situation: Situation, command: CloseMeeting) -> list[Event]:
-    group, meeting = _open_meeting(situation, command)
+    meeting = _open_meeting(situation, command)
     if command.at.date() < meeting.ends:
         raise MeetingNotOver(meeting_id=meeting.id, ends=meeting.ends)
+    group = situation.group(meeting.group_id)
     charter = group.charter_at(command.at).charter
     present = _attending(group, meeting)
     marks: list[Event] = [

@@ -10,31 +10,30 @@ from typing import Any
 from uuid import UUID
 
 from peernet.domain import goals, motions
-from peernet.domain.common import Command, Event, InvalidValue, check_forward
+from peernet.domain.common import Command, Event, check_forward
 from peernet.domain.decisions import Decider
 from peernet.domain.decisions.accountability import active_member, member_of
 from peernet.domain.decisions.seats import amended, fill_seats
-from peernet.domain.groups import Group
-from peernet.domain.memberships import (
-    ApplicantAdmitted,
-    MembershipStatus,
-    MemberVotedOff,
-    NotPending,
-)
-from peernet.domain.motions import (
+from peernet.domain.errors import (
     AlreadyVoted,
+    InvalidValue,
+    MotionClosed,
+    MotionNotDue,
+    NotAnEligibleVoter,
+    NotPending,
+    SubjectCannotVote,
+)
+from peernet.domain.groups import Group
+from peernet.domain.memberships import ApplicantAdmitted, MembershipStatus, MemberVotedOff
+from peernet.domain.motions import (
     BallotCast,
     CastBallot,
     CloseMotion,
     Motion,
     MotionCarried,
-    MotionClosed,
     MotionKind,
-    MotionNotDue,
     MotionRaised,
-    NotAnEligibleVoter,
     RaiseMotion,
-    SubjectCannotVote,
 )
 from peernet.domain.situation import Ref, Situation, departure, members_companies
 

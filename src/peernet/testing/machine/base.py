@@ -18,8 +18,9 @@ from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
 
 from peernet.application import CommandIdReused, Network
 from peernet.domain.charters import Charter
-from peernet.domain.common import Command, Event, PeerNetError
+from peernet.domain.common import Command, Event
 from peernet.domain.companies import Profile
+from peernet.domain.errors import PeerNetError
 from peernet.domain.groups import CloseGroup
 from peernet.domain.memberships import MemberFlagged, MembershipStatus, Resign
 from peernet.records import Recorded
