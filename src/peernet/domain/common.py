@@ -7,7 +7,7 @@ import enum
 import types
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, TypeVar
 from uuid import UUID
 
 import attrs
@@ -151,6 +151,23 @@ class Command:
 
     def __attrs_post_init__(self) -> None:
         check_types(self)
+
+
+E = TypeVar("E", bound="Event")
+_CARRIED: dict[tuple[type, type], tuple[str, ...]] = {}
+
+
+def carry(event_type: type[E], command: "Command", **fields: Any) -> E:
+    """An `event_type` recording `command`: every field the two share by name (`at`,
+    the ids, the values the command states) carried over, and `fields` for the rest
+    or instead (what the rule decided)."""
+    key = (event_type, type(command))
+    shared = _CARRIED.get(key)
+    if shared is None:
+        own = attrs.fields_dict(type(command))
+        shared = _CARRIED[key] = tuple(f for f in attrs.fields_dict(event_type) if f in own)
+    carried = {name: getattr(command, name) for name in shared if name not in fields}
+    return event_type(**carried, **fields)
 
 
 @attrs.frozen(kw_only=True)

@@ -17,6 +17,7 @@ from peernet.domain.common import (
     Event,
     Territory,
     at_least,
+    carry,
     check_forward,
     check_types,
     forget,
@@ -254,19 +255,13 @@ def decide(state: Company | None, command: CompanyCommand) -> list[CompanyEvent]
         case RegisterCompany():
             if state is not None:
                 raise CompanyAlreadyRegistered(company_id=command.company_id)
-            return [
-                CompanyRegistered(
-                    company_id=command.company_id, profile=command.profile, at=command.at
-                )
-            ]
+            return [carry(CompanyRegistered, command)]
         case ChangeCompanyProfile():
             company = require(state, command.company_id)
             check_forward(company, command.at)
             if command.profile == company.profile:
                 return []
-            return [
-                CompanyProfileChanged(company_id=company.id, profile=command.profile, at=command.at)
-            ]
+            return [carry(CompanyProfileChanged, command)]
 
 
 def evolve(state: Company | None, event: CompanyEvent) -> Company:

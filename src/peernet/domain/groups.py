@@ -14,7 +14,7 @@ import attrs
 
 from peernet.domain import memberships
 from peernet.domain.charters import Charter, GroupFormat, GroupKind
-from peernet.domain.common import Command, Event, Territory, check_forward, non_empty
+from peernet.domain.common import Command, Event, Territory, carry, check_forward, non_empty
 from peernet.domain.errors import (
     GroupAlreadyFormed,
     GroupIsClosed,
@@ -184,27 +184,13 @@ def decide(state: Group | None, command: GroupCommand) -> list[GroupEvent]:
         case FormGroup():
             if state is not None:
                 raise GroupAlreadyFormed(group_id=command.group_id)
-            return [
-                GroupFormed(
-                    group_id=command.group_id,
-                    name=command.name.strip(),
-                    format=command.format,
-                    kind=command.kind,
-                    territory=command.territory,
-                    charter=command.charter,
-                    at=command.at,
-                )
-            ]
+            return [carry(GroupFormed, command, name=command.name.strip())]
         case AssignFacilitator():
             group = require(state, command.group_id)
             check_forward(group, command.at)
             if group.facilitator == command.facilitator:
                 return []
-            return [
-                FacilitatorAssigned(
-                    group_id=group.id, facilitator=command.facilitator, at=command.at
-                )
-            ]
+            return [carry(FacilitatorAssigned, command)]
 
 
 def _with_membership(state: Group, event: MembershipEvent) -> Group:

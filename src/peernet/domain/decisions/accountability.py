@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from peernet.domain import goals
-from peernet.domain.common import Command, Event, check_forward
+from peernet.domain.common import Command, Event, carry, check_forward
 from peernet.domain.decisions import Decider
 from peernet.domain.errors import (
     DueDatePassed,
@@ -62,16 +62,7 @@ def _set(situation: Situation, command: SetGoal) -> list[Event]:
         raise GoalAlreadySet(goal_id=command.goal_id)
     categories = group.charter_at(command.at).charter.goal_categories
     goals.check_target(command.target, command.at, group.id, categories)
-    return [
-        GoalSet(
-            goal_id=command.goal_id,
-            company_id=member.company_id,
-            membership_id=member.id,
-            group_id=group.id,
-            target=command.target,
-            at=command.at,
-        )
-    ]
+    return [carry(GoalSet, command, **member.ids)]
 
 
 GoalStep = ChallengeGoal | ReviseGoal | ReportProgress | WithdrawGoal

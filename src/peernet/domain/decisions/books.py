@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-from peernet.domain.common import Command, Event, check_forward
+from peernet.domain.common import Command, Event, carry, check_forward
 from peernet.domain.decisions import Decider
 from peernet.domain.errors import FiguresInconsistent, MixedCurrencies, QuarterNotOver
 from peernet.domain.financials import (
@@ -65,20 +65,10 @@ def _submit(situation: Situation, command: SubmitFinancials) -> list[Event]:
     books = situation.books(m.company_id)
     if books is not None:
         check_forward(books, command.at)
+    revision = (books.revision(command.quarter) if books else 0) + 1
+    financials_id = financials_id_of(m.company_id)
     return [
-        FinancialsSubmitted(
-            financials_id=financials_id_of(m.company_id),
-            quarter=command.quarter,
-            revision=(books.revision(command.quarter) if books else 0) + 1,
-            revenue=command.revenue,
-            gross_profit=command.gross_profit,
-            ebitda=command.ebitda,
-            recurring_revenue=command.recurring_revenue,
-            service_wages=command.service_wages,
-            head_count=command.head_count,
-            at=command.at,
-            **m.ids,
-        )
+        carry(FinancialsSubmitted, command, financials_id=financials_id, revision=revision, **m.ids)
     ]
 
 
@@ -112,13 +102,7 @@ def _close(situation: Situation, command: CloseQuarter) -> list[Event]:
             "(charter: quarterly financials are mandatory)"
         )
         flags = [MemberFlagged(reason=reason, at=command.at, **m.ids) for m in missing]
-    closed = QuarterClosed(
-        group_id=group.id,
-        quarter=command.quarter,
-        missing=tuple(m.id for m in missing),
-        at=command.at,
-    )
-    return [*flags, closed]
+    return [*flags, carry(QuarterClosed, command, missing=tuple(m.id for m in missing))]
 
 
 DECIDERS: dict[type[Command], Decider[Any]] = {

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
-from peernet.domain.common import Command, Event, check_forward, months_after
+from peernet.domain.common import Command, Event, carry, check_forward, months_after
 from peernet.domain.companies import ChargeDues, DuesCharged, PaymentReceived, RecordPayment
 from peernet.domain.decisions import Decider
 from peernet.domain.errors import AmountNotPositive, InvalidValue
@@ -74,14 +74,7 @@ def _payment(situation: Situation, command: RecordPayment) -> list[Event]:
     check_forward(company, command.at)
     if not command.amount.positive:
         raise AmountNotPositive(what="a payment", amount=command.amount, company_id=company.id)
-    return [
-        PaymentReceived(
-            company_id=company.id,
-            amount=command.amount,
-            reference=command.reference,
-            at=command.at,
-        )
-    ]
+    return [carry(PaymentReceived, command)]
 
 
 DECIDERS: dict[type[Command], Decider[Any]] = {

@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from peernet.domain import companies, groups
-from peernet.domain.common import Command, Event, check_forward
+from peernet.domain.common import Command, Event, carry, check_forward
 from peernet.domain.companies import (
     ChangeCompanyProfile,
     CompanyForgotten,
@@ -59,7 +59,7 @@ def _forget(situation: Situation, command: ForgetCompany) -> list[Event]:
         held = group.memberships.get(application.membership_id) if group else None
         if held is not None and held.status.open:
             raise CompanyStillMember(company_id=company.id, group_id=application.group_id)
-    return [CompanyForgotten(company_id=company.id, at=command.at)]
+    return [carry(CompanyForgotten, command)]
 
 
 DECIDERS: dict[type[Command], Decider[Any]] = {

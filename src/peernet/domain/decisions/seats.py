@@ -17,7 +17,7 @@ import attrs
 
 from peernet.domain import goals, groups
 from peernet.domain.charters import Charter, GroupFormat, GroupKind
-from peernet.domain.common import Command, Event, check_forward, months_after
+from peernet.domain.common import Command, Event, carry, check_forward, months_after
 from peernet.domain.companies import (
     Company,
     CompanyAcquired,
@@ -262,9 +262,7 @@ def _acquisition_needs(command: RecordAcquisition, situation: Situation) -> Iter
 def _acquisition(situation: Situation, command: RecordAcquisition) -> list[Event]:
     company = situation.company(command.company_id)
     check_forward(company, command.at)
-    events: list[Event] = [
-        CompanyAcquired(company_id=company.id, acquirer=command.acquirer, at=command.at)
-    ]
+    events: list[Event] = [carry(CompanyAcquired, command)]
     for application in company.applications:
         group = situation.find(situation.groups, application.group_id, "group")
         m = group.memberships.get(application.membership_id) if group else None
@@ -311,7 +309,7 @@ def _close_group(situation: Situation, command: CloseGroup) -> list[Event]:
         ApplicationWithdrawn(reason="group closed", at=command.at, **m.ids)
         for m in group.with_status(MembershipStatus.WAITLISTED, MembershipStatus.OFFERED)
     ]
-    return [*withdrawn, GroupClosed(group_id=group.id, reason=command.reason, at=command.at)]
+    return [*withdrawn, carry(GroupClosed, command)]
 
 
 # --- one membership's steps ------------------------------------------------------------------

@@ -11,7 +11,7 @@ from uuid import UUID
 
 from peernet.domain import meetings
 from peernet.domain.charters import Charter
-from peernet.domain.common import Command, Event, check_forward
+from peernet.domain.common import Command, Event, carry, check_forward
 from peernet.domain.decisions import Decider
 from peernet.domain.decisions.accountability import decide_due_goals
 from peernet.domain.errors import (
@@ -106,17 +106,7 @@ def _schedule_gathering(situation: Situation, command: ScheduleGathering) -> lis
     _check_new(situation.gathering(command.gathering_id), "gathering", command.gathering_id)
     _check_dates(command.starts, command.ends)
     Money.zero(command.currency)  # refuses a malformed currency code
-    return [
-        GatheringScheduled(
-            gathering_id=command.gathering_id,
-            name=command.name,
-            venue=command.venue,
-            starts=command.starts,
-            ends=command.ends,
-            currency=command.currency,
-            at=command.at,
-        )
-    ]
+    return [carry(GatheringScheduled, command)]
 
 
 def _schedule_needs(command: ScheduleMeeting, situation: Situation) -> Iterator[Ref]:
@@ -155,29 +145,11 @@ def _schedule(situation: Situation, command: ScheduleMeeting) -> list[Event]:
     if command.gathering_id is not None:
         gathering = _at_gathering(situation, command, group)
         venue = venue or gathering.scheduled.venue
-        added.append(
-            MeetingAddedToGathering(
-                gathering_id=gathering.id,
-                meeting_id=command.meeting_id,
-                group_id=group.id,
-                at=command.at,
-            )
-        )
+        added.append(carry(MeetingAddedToGathering, command))
     if not venue and command.host_id is None:
         raise InvalidValue("a meeting is held at a venue, at a host member's, or at a gathering")
     expected = tuple(sorted((m.id for m in group.active), key=str))
-    scheduled = MeetingScheduled(
-        meeting_id=command.meeting_id,
-        group_id=group.id,
-        starts=command.starts,
-        ends=command.ends,
-        venue=venue,
-        host_id=command.host_id,
-        gathering_id=command.gathering_id,
-        expected=expected,
-        at=command.at,
-    )
-    return [scheduled, *added]
+    return [carry(MeetingScheduled, command, venue=venue, expected=expected), *added]
 
 
 # --- what happens at a meeting --------------------------------------------------------------
@@ -206,7 +178,7 @@ def _agenda(situation: Situation, command: SetAgenda) -> list[Event]:
     for topic in command.topics:
         if topic.owner_id is not None:
             _expected_member(meeting, topic.owner_id)
-    return [AgendaSet(topics=command.topics, at=command.at, **meeting.ids)]
+    return [carry(AgendaSet, command, **meeting.ids)]
 
 
 def _prep(situation: Situation, command: SubmitPrep) -> list[Event]:
@@ -216,15 +188,7 @@ def _prep(situation: Situation, command: SubmitPrep) -> list[Event]:
     require_active(group.memberships[command.membership_id])
     charter = group.charter_at(command.at).charter
     due = meeting.starts.toordinal() - charter.prep_days_before
-    return [
-        PrepSubmitted(
-            membership_id=command.membership_id,
-            summary=command.summary,
-            late=command.at.date().toordinal() > due,
-            at=command.at,
-            **meeting.ids,
-        )
-    ]
+    return [carry(PrepSubmitted, command, late=command.at.date().toordinal() > due, **meeting.ids)]
 
 
 def _roll(situation: Situation, command: TakeRoll) -> list[Event]:
@@ -246,7 +210,7 @@ def _roll(situation: Situation, command: TakeRoll) -> list[Event]:
 def _cancel(situation: Situation, command: CancelMeeting) -> list[Event]:
     """A meeting is cancelled even after its group closed: nothing else is left to do."""
     meeting = _open_meeting(situation, command)
-    return [MeetingCancelled(reason=command.reason, at=command.at, **meeting.ids)]
+    return [carry(MeetingCancelled, command, **meeting.ids)]
 
 
 # --- costs -----------------------------------------------------------------------------------
@@ -280,21 +244,11 @@ def _currency_of(situation: Situation, command: RecordExpense | RecordSponsorshi
 def _cost(situation: Situation, command: RecordExpense | RecordSponsorship) -> list[Event]:
     """An expense, or a sponsorship, above zero in the currency of what it is for."""
     currency = _currency_of(situation, command)
-    where = {"meeting_id": command.meeting_id, "gathering_id": command.gathering_id}
     if isinstance(command, RecordExpense):
         check_amount("an expense", command.amount, currency)
-        expense = ExpenseRecorded(
-            kind=command.kind,
-            amount=command.amount,
-            description=command.description,
-            at=command.at,
-            **where,
-        )
-        return [expense]
+        return [carry(ExpenseRecorded, command)]
     check_amount("a sponsorship", command.amount, currency)
-    return [
-        SponsorshipRecorded(sponsor=command.sponsor, amount=command.amount, at=command.at, **where)
-    ]
+    return [carry(SponsorshipRecorded, command)]
 
 
 def _costs_shared(

@@ -10,7 +10,7 @@ from typing import Any
 from uuid import UUID
 
 from peernet.domain import goals, motions
-from peernet.domain.common import Command, Event, check_forward
+from peernet.domain.common import Command, Event, carry, check_forward
 from peernet.domain.decisions import Decider
 from peernet.domain.decisions.accountability import active_member, member_of
 from peernet.domain.decisions.seats import amended, fill_seats
@@ -76,23 +76,8 @@ def _raise(situation: Situation, command: RaiseMotion) -> list[Event]:
     if not electorate:
         raise InvalidValue(f"group {group.id} has no member who could vote on this motion")
     charter = group.charter_at(command.at).charter
-    return [
-        MotionRaised(
-            motion_id=command.motion_id,
-            group_id=group.id,
-            raised_by=command.raised_by,
-            kind=command.kind,
-            deadline=command.deadline,
-            electorate=electorate,
-            quorum=charter.vote_quorum,
-            threshold=charter.vote_threshold,
-            subject_id=subject,
-            cause=command.cause,
-            charter=command.charter,
-            reason=command.reason,
-            at=command.at,
-        )
-    ]
+    quorum, threshold = charter.vote_quorum, charter.vote_threshold
+    return [carry(MotionRaised, command, electorate=electorate, quorum=quorum, threshold=threshold)]
 
 
 def _motion_needs(command: CastBallot | CloseMotion, situation: Situation) -> Iterator[Ref]:
@@ -133,13 +118,7 @@ def _ballot(situation: Situation, command: CastBallot) -> list[Event]:
     active_member(group, voter)
     if motion.voted(voter):
         raise AlreadyVoted(motion_id=motion.id, voter_id=voter)
-    ballot = BallotCast(
-        motion_id=motion.id,
-        group_id=group.id,
-        voter_id=voter,
-        in_favour=command.in_favour,
-        at=command.at,
-    )
+    ballot = carry(BallotCast, command, group_id=group.id)
     after = motions.evolve(motion, ballot)
     still_eligible = [
         v for v in after.raised.electorate if group.memberships[v].status is MembershipStatus.ACTIVE
