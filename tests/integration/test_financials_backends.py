@@ -26,6 +26,7 @@ from peernet import (
 )
 from peernet.adapters.readmodels import ReadModels, fact_of
 from peernet.domain.access import Reader
+from peernet.domain.financials import Financials, financials_id_of
 from peernet.projections import FinancialBooks, benchmarks, fold
 from peernet.projections.financials import EBITDA, GROWTH, book_of
 from peernet.testing import membership_of, nothing_recorded, registered, some_id
@@ -123,7 +124,7 @@ def test_the_projected_books_equal_the_facades_and_give_the_same_benchmarks(
         str(c): book_of(f)
         for g in GROUPS
         for c in COMPANIES[g]
-        if (f := network._financials(c)) is not None
+        if (f := network._get(Financials, financials_id_of(c))) is not None
     }
     assert plain(folded) == plain(kept) == plain(facade)  # type: ignore[arg-type]
     assert benchmarks(folded.values(), "2009Q4", str(GROUPS[0])) == network.benchmarks(

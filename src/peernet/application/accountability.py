@@ -6,6 +6,8 @@ from uuid import UUID
 from peernet.application.reading import Reading, uuid_of
 from peernet.domain.access import Reader, sees_inside
 from peernet.domain.errors import UnknownGoal, UnknownMembership, UnknownMotion
+from peernet.domain.goals import Goal
+from peernet.domain.motions import Motion
 from peernet.views import GoalRecord, GoalView, MotionView
 
 
@@ -13,7 +15,7 @@ class Accountability(Reading):
     def goal(self, goal_id: UUID, *, reader: Reader | None = None) -> GoalView:
         """One goal with every version and challenge; confidential to the group."""
         with self._current():
-            goal = self._goal(uuid_of("goal_id", goal_id))
+            goal = self._get(Goal, uuid_of("goal_id", goal_id))
             if goal is None:
                 raise UnknownGoal(goal_id=goal_id)
             self._check_inside(reader, goal.group_id, "the goals")
@@ -24,7 +26,7 @@ class Accountability(Reading):
         with self._current():
             group = self._check_inside(reader, group_id, "the goals")
             links = self._replica.directory
-            found = [self._goal(g) for m in group.memberships for g in links.goals_of(m)]
+            found = [self._get(Goal, g) for m in group.memberships for g in links.goals_of(m)]
             views = [GoalView.of(g) for g in found if g is not None]
             return tuple(sorted(views, key=lambda g: (g.target.due, g.set_at, str(g.goal_id))))
 
@@ -36,7 +38,7 @@ class Accountability(Reading):
             if group_id is None:
                 raise UnknownMembership(membership_id=membership_id)
             self._check_inside(reader, group_id, "the goal record")
-            found = [self._goal(g) for g in links.goals_of(membership_id)]
+            found = [self._get(Goal, g) for g in links.goals_of(membership_id)]
             views = sorted(
                 (GoalView.of(g) for g in found if g), key=lambda g: (g.set_at, str(g.goal_id))
             )
@@ -46,7 +48,7 @@ class Accountability(Reading):
         """A motion and its tally. Who voted how is shown only to the group's active
         members, its facilitator and auditors."""
         with self._current():
-            motion = self._motion(uuid_of("motion_id", motion_id))
+            motion = self._get(Motion, uuid_of("motion_id", motion_id))
             if motion is None:
                 raise UnknownMotion(motion_id=motion_id)
             group = self._known_group(motion.group_id)
@@ -59,6 +61,6 @@ class Accountability(Reading):
         with self._current():
             group = self._known_group(group_id)
             raised = self._replica.directory.group_motions.get(group_id, ())
-            found = [self._motion(m) for m in raised]
+            found = [self._get(Motion, m) for m in raised]
             reveal = sees_inside(reader, group)
             return tuple(MotionView.of(m, reveal=reveal) for m in found if m is not None)

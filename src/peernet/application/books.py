@@ -7,6 +7,7 @@ from uuid import UUID
 from peernet.application.reading import ANONYMOUS, Reading, uuid_of
 from peernet.domain.access import Reader
 from peernet.domain.errors import AccessDenied
+from peernet.domain.financials import Financials, financials_id_of
 from peernet.projections.financials import (
     Benchmarks,
     FinancialBook,
@@ -21,7 +22,9 @@ from peernet.projections.financials import (
 class Books(Reading):
     def _books(self) -> dict[str, FinancialBook]:
         """Every company's financials, as the benchmarks read them."""
-        found = (self._financials(c) for c in self._replica.directory.companies)
+        found = (
+            self._get(Financials, financials_id_of(c)) for c in self._replica.directory.companies
+        )
         return {str(f.company_id): book_of(f) for f in found if f is not None}
 
     def benchmarks(

@@ -57,6 +57,13 @@ class Network(Rosters, Accountability, Sessions, Books, Audit):
         URL names, else the ``PEERNET_KEY`` environment variable; none: they are stored in
         the clear."""
         self._store = Store(url, env=env, key=key)
+        #: the store's URL, as given (`repr` hides its password)
+        self.url: str = self._store.url
+        #: eventsourcing's recorder of the store, and its infrastructure factory
+        self.recorder: ApplicationRecorder = self._store.recorder
+        self.factory: InfrastructureFactory = self._store.factory
+        #: the mapper between peernet's records and the stored events
+        self.codec: PeerNetMapper = self._store.codec
         self._replica = Replica(self._store)
         self.clock = clock
         self._commands = CommandSide(self._store, self._replica, clock, max_attempts)
@@ -71,25 +78,6 @@ class Network(Rosters, Accountability, Sessions, Books, Audit):
         executed, records nothing and returns what the first execution recorded.
         """
         return self._commands.execute(command, correlation_id)
-
-    @property
-    def url(self) -> str:
-        return self._store.url
-
-    @property
-    def recorder(self) -> ApplicationRecorder:
-        """eventsourcing's recorder of this network's store."""
-        return self._store.recorder
-
-    @property
-    def codec(self) -> PeerNetMapper:
-        """The mapper between peernet's records and the stored events."""
-        return self._store.codec
-
-    @property
-    def factory(self) -> InfrastructureFactory:
-        """eventsourcing's infrastructure factory of this store (for tracking recorders)."""
-        return self._store.factory
 
     @property
     def encrypted(self) -> bool:

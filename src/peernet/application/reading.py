@@ -5,7 +5,7 @@ brought up to date first, typed lookups of current states, and the one access ch
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from peernet.application.replica import Replica
@@ -13,13 +13,10 @@ from peernet.application.store import Store
 from peernet.domain.access import Reader, sees_inside
 from peernet.domain.companies import Company
 from peernet.domain.errors import AccessDenied, InvalidValue, UnknownCompany, UnknownGroup
-from peernet.domain.financials import Financials, financials_id_of
-from peernet.domain.goals import Goal
 from peernet.domain.groups import Group
-from peernet.domain.meetings import Gathering, Meeting
-from peernet.domain.motions import Motion
 
 ANONYMOUS = Reader.staff("anonymous")
+S = TypeVar("S")
 
 
 def uuid_of(name: str, value: object) -> UUID:
@@ -48,50 +45,24 @@ class Reading:
         now: datetime = self.clock()
         return now
 
-    def _group(self, group_id: UUID) -> Group | None:
-        found: Group | None = self._replica.state("group_id", group_id)
-        return found
-
-    def _company(self, company_id: UUID) -> Company | None:
-        found: Company | None = self._replica.state("company_id", company_id)
-        return found
-
-    def _goal(self, goal_id: UUID) -> Goal | None:
-        found: Goal | None = self._replica.state("goal_id", goal_id)
-        return found
-
-    def _motion(self, motion_id: UUID) -> Motion | None:
-        found: Motion | None = self._replica.state("motion_id", motion_id)
-        return found
-
-    def _meeting(self, meeting_id: UUID) -> Meeting | None:
-        found: Meeting | None = self._replica.state("meeting_id", meeting_id)
-        return found
-
-    def _gathering(self, gathering_id: UUID) -> Gathering | None:
-        found: Gathering | None = self._replica.state("gathering_id", gathering_id)
-        return found
-
-    def _financials(self, company_id: UUID) -> Financials | None:
-        found: Financials | None = self._replica.state(
-            "financials_id", financials_id_of(company_id)
-        )
-        return found
+    def _get(self, state_type: type[S], stream_id: UUID) -> S | None:
+        """The current state of a stream (`Group`, `Company`...), None when there is none."""
+        return self._replica.get(state_type, stream_id)
 
     def _known_group(self, group_id: UUID) -> Group:
-        group = self._group(uuid_of("group_id", group_id))
+        group = self._get(Group, uuid_of("group_id", group_id))
         if group is None:
             raise UnknownGroup(group_id=group_id)
         return group
 
     def _known_company(self, company_id: UUID) -> Company:
-        company = self._company(uuid_of("company_id", company_id))
+        company = self._get(Company, uuid_of("company_id", company_id))
         if company is None:
             raise UnknownCompany(company_id=company_id)
         return company
 
     def _sees(self, reader: Reader | None, group_id: UUID) -> bool:
-        group = self._group(group_id)
+        group = self._get(Group, group_id)
         return group is not None and sees_inside(reader, group)
 
     def _check_inside(self, reader: Reader | None, group_id: UUID, what: str) -> Group:
@@ -107,7 +78,7 @@ class Reading:
         """The names of the companies, as their profiles say (`forgotten` once forgotten)."""
         names = {}
         for company_id in set(company_ids):
-            found = self._company(company_id)
+            found = self._get(Company, company_id)
             if found is not None:
                 names[company_id] = found.profile.name
         return names

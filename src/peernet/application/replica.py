@@ -3,7 +3,7 @@ directory of which streams exist and belong together, and the chain each stream 
 with; all kept current with the log by `catch_up`, one query when nobody else wrote."""
 
 import logging
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 import attrs
@@ -38,6 +38,9 @@ _DIRECTORY_TOPICS = tuple(
         CostsShared,
     )
 )
+#: the kind of stream each state class is folded from
+_KINDS = {fold.state: kind for kind, fold in FOLDS.items()}
+S = TypeVar("S")
 #: the topic every stream of a kind begins with
 _FIRST_TOPICS = {kind: topic_of(fold.first) for kind, fold in FOLDS.items()}
 
@@ -120,8 +123,11 @@ class Replica:
             cache[stream_id] = (state, version)
         return state, version
 
-    def state(self, kind: str, stream_id: UUID) -> Any:
-        return self.load(kind, stream_id)[0]
+    def get(self, state_type: type[S], stream_id: UUID) -> S | None:
+        """The current state of a stream of `state_type` (`Group`, `Company`...), None
+        when there is no such stream."""
+        found: S | None = self.load(_KINDS[state_type], stream_id)[0]
+        return found
 
     def remember(self, records: list[Recorded]) -> None:
         """Fold events into the cached states they extend and into the directory."""

@@ -7,6 +7,7 @@ from peernet.application.reading import Reading, uuid_of
 from peernet.audit import replay
 from peernet.domain.companies import Company
 from peernet.domain.errors import UnknownMembership
+from peernet.domain.groups import Group
 from peernet.views import CompanyHistory, CompanyView, GroupSummary, MembershipView, Roster
 
 
@@ -14,7 +15,7 @@ class Rosters(Reading):
     def groups(self) -> tuple[GroupSummary, ...]:
         """Every group ever formed, in order of formation."""
         with self._current():
-            found = (self._group(g) for g in self._replica.directory.groups)
+            found = (self._get(Group, g) for g in self._replica.directory.groups)
             return tuple(GroupSummary.of(g) for g in found if g is not None)
 
     def roster(
@@ -49,7 +50,9 @@ class Rosters(Reading):
             bound = replay.Bound.of(as_of, known_at)
             if not bound.open:
                 return replay.history(self._store, uuid_of("company_id", company_id), bound)
-            return replay.history_of(self._known_company(company_id), self._group)
+            return replay.history_of(
+                self._known_company(company_id), lambda group_id: self._get(Group, group_id)
+            )
 
     def company(self, company_id: UUID) -> CompanyView:
         """A company's profile and every membership it applied for."""
@@ -59,13 +62,13 @@ class Rosters(Reading):
     def companies(self) -> tuple[CompanyView, ...]:
         """Every company ever registered, in order of registration."""
         with self._current():
-            found = (self._company(c) for c in self._replica.directory.companies)
+            found = (self._get(Company, c) for c in self._replica.directory.companies)
             return tuple(self._company_view(c) for c in found if c is not None)
 
     def membership(self, membership_id: UUID) -> MembershipView:
         with self._current():
             group_id = self._replica.directory.group_of(uuid_of("membership_id", membership_id))
-            group = self._group(group_id) if group_id else None
+            group = self._get(Group, group_id) if group_id else None
             if group is None or membership_id not in group.memberships:
                 raise UnknownMembership(membership_id=membership_id)
             return MembershipView.of(group.memberships[membership_id])
@@ -73,7 +76,7 @@ class Rosters(Reading):
     def _company_view(self, company: Company) -> CompanyView:
         views = []
         for application in company.applications:
-            group = self._group(application.group_id)
+            group = self._get(Group, application.group_id)
             if group is not None and application.membership_id in group.memberships:
                 views.append(MembershipView.of(group.memberships[application.membership_id]))
         return CompanyView.of(company, tuple(views))

@@ -15,7 +15,7 @@ class Sessions(Reading):
         """A meeting: agenda, prep status, attendance and cost sheet. The prep work itself
         is shown only to the group's active members, its facilitator and auditors."""
         with self._current():
-            meeting = self._meeting(uuid_of("meeting_id", meeting_id))
+            meeting = self._get(Meeting, uuid_of("meeting_id", meeting_id))
             if meeting is None:
                 raise UnknownMeeting(meeting_id=meeting_id)
             return self._meeting_view(meeting, reader)
@@ -30,20 +30,20 @@ class Sessions(Reading):
         """The group's meetings, by their first day."""
         with self._current():
             self._known_group(group_id)
-            found = [self._meeting(m) for m in self._replica.directory.meetings_of(group_id)]
+            found = [self._get(Meeting, m) for m in self._replica.directory.meetings_of(group_id)]
             held = sorted((m for m in found if m), key=lambda m: (m.starts, str(m.id)))
             return tuple(self._meeting_view(m, reader) for m in held)
 
     def gathering(self, gathering_id: UUID) -> GatheringView:
         with self._current():
-            gathering = self._gathering(uuid_of("gathering_id", gathering_id))
+            gathering = self._get(Gathering, uuid_of("gathering_id", gathering_id))
             if gathering is None:
                 raise UnknownGathering(gathering_id=gathering_id)
             return GatheringView.of(gathering)
 
     def gatherings(self) -> tuple[GatheringView, ...]:
         with self._current():
-            found = (self._gathering(g) for g in self._replica.directory.gatherings)
+            found = (self._get(Gathering, g) for g in self._replica.directory.gatherings)
             return tuple(GatheringView.of(g) for g in found if g is not None)
 
     def account(self, company_id: UUID) -> AccountView:
@@ -54,7 +54,9 @@ class Sessions(Reading):
             shared: list[Meeting | Gathering] = []
             for kind, stream_id in self._replica.directory.company_costs.get(company.id, ()):
                 held = (
-                    self._meeting(stream_id) if kind == "meeting_id" else self._gathering(stream_id)
+                    self._get(Meeting, stream_id)
+                    if kind == "meeting_id"
+                    else self._get(Gathering, stream_id)
                 )
                 assert held is not None
                 shared.append(held)

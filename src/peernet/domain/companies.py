@@ -132,55 +132,50 @@ CompanyCommand = RegisterCompany | ChangeCompanyProfile
 
 
 @attrs.frozen(kw_only=True)
-class CompanyRegistered(Event):
+class CompanyEvent(Event):
+    """An event of a company's stream: its own acts, its applications and its account."""
+
     home = "company_id"
     company_id: UUID
+
+
+@attrs.frozen(kw_only=True)
+class CompanyRegistered(CompanyEvent):
     profile: Profile
 
 
 @attrs.frozen(kw_only=True)
-class CompanyProfileChanged(Event):
-    home = "company_id"
-    company_id: UUID
+class CompanyProfileChanged(CompanyEvent):
     profile: Profile
 
 
 @attrs.frozen(kw_only=True)
-class CompanyAcquired(Event):
-    home = "company_id"
-    company_id: UUID
+class CompanyAcquired(CompanyEvent):
     acquirer: str
 
 
 @attrs.frozen(kw_only=True)
-class CompanyForgotten(Event):
+class CompanyForgotten(CompanyEvent):
     """The company's key was destroyed: its confidential fields, in every event, are gone."""
-
-    home = "company_id"
-    company_id: UUID
 
 
 @attrs.frozen(kw_only=True)
-class MembershipApplied(Event):
+class MembershipApplied(CompanyEvent):
     """The company applied to a group. Recorded in the company's stream (it is the
     company's act, and it claims the company's core seat); the group's answer,
     `SeatOffered` or `ApplicantWaitlisted`, is recorded in the group's stream in the
     same write."""
 
-    home = "company_id"
     membership_id: UUID
-    company_id: UUID
     group_id: UUID
     core: bool
     transferred_from: UUID | None = None
 
 
 @attrs.frozen(kw_only=True)
-class DuesCharged(Event):
+class DuesCharged(CompanyEvent):
     """A month's dues for one membership, on the company's account."""
 
-    home = "company_id"
-    company_id: UUID
     group_id: UUID
     membership_id: UUID
     #: the first day of the month charged
@@ -189,22 +184,10 @@ class DuesCharged(Event):
 
 
 @attrs.frozen(kw_only=True)
-class PaymentReceived(Event):
-    home = "company_id"
-    company_id: UUID
+class PaymentReceived(CompanyEvent):
     amount: Money
     reference: str = ""
 
-
-CompanyEvent = (
-    CompanyRegistered
-    | CompanyProfileChanged
-    | CompanyAcquired
-    | CompanyForgotten
-    | MembershipApplied
-    | DuesCharged
-    | PaymentReceived
-)
 
 # --- errors ---------------------------------------------------------------------------
 

@@ -69,30 +69,33 @@ class SetGoal(Command):
 
 
 @attrs.frozen(kw_only=True)
-class ChallengeGoal(Command):
-    """A peer questions a goal (too soft, not measurable...); the challenge is recorded."""
+class GoalStep(Command):
+    """A command about one goal that was set."""
 
     goal_id: UUID
+
+
+@attrs.frozen(kw_only=True)
+class ChallengeGoal(GoalStep):
+    """A peer questions a goal (too soft, not measurable...); the challenge is recorded."""
+
     challenger_id: UUID
     reason: str = attrs.field(validator=non_empty)
 
 
 @attrs.frozen(kw_only=True)
-class ReviseGoal(Command):
-    goal_id: UUID
+class ReviseGoal(GoalStep):
     target: Target
 
 
 @attrs.frozen(kw_only=True)
-class ReportProgress(Command):
-    goal_id: UUID
+class ReportProgress(GoalStep):
     value: Decimal = attrs.field(validator=_amount)
     note: str = ""
 
 
 @attrs.frozen(kw_only=True)
-class WithdrawGoal(Command):
-    goal_id: UUID
+class WithdrawGoal(GoalStep):
     reason: str = attrs.field(validator=non_empty)
 
 
@@ -104,8 +107,6 @@ class ReviewGoals(Command):
     group_id: UUID
     due_by: date
 
-
-GoalCommand = SetGoal | ChallengeGoal | ReviseGoal | ReportProgress | WithdrawGoal
 
 # --- events (each in the goal's own stream) -------------------------------------------
 

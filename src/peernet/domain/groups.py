@@ -61,9 +61,16 @@ GroupCommand = FormGroup | AssignFacilitator
 
 
 @attrs.frozen(kw_only=True)
-class GroupFormed(Event):
+class GroupEvent(Event):
+    """An event of a group's stream (its memberships' events are too, after the
+    application: one stream version guards capacity, non-compete and the wait-list)."""
+
     home = "group_id"
     group_id: UUID
+
+
+@attrs.frozen(kw_only=True)
+class GroupFormed(GroupEvent):
     name: str
     format: GroupFormat
     kind: GroupKind
@@ -72,40 +79,30 @@ class GroupFormed(Event):
 
 
 @attrs.frozen(kw_only=True)
-class CharterAmended(Event):
-    home = "group_id"
-    group_id: UUID
+class CharterAmended(GroupEvent):
     version: int
     charter: Charter
 
 
 @attrs.frozen(kw_only=True)
-class FacilitatorAssigned(Event):
-    home = "group_id"
-    group_id: UUID
+class FacilitatorAssigned(GroupEvent):
     facilitator: str
 
 
 @attrs.frozen(kw_only=True)
-class GroupClosed(Event):
-    home = "group_id"
-    group_id: UUID
+class GroupClosed(GroupEvent):
     reason: str = ""
 
 
 @attrs.frozen(kw_only=True)
-class QuarterClosed(Event):
+class QuarterClosed(GroupEvent):
     """`CloseQuarter` ran for the group: the members who had not submitted the quarter's
     financials (`missing`) were flagged when the charter made them mandatory. Recorded
     once per quarter, so a second close changes nothing."""
 
-    home = "group_id"
-    group_id: UUID
     quarter: str
     missing: tuple[UUID, ...] = ()
 
-
-GroupEvent = GroupFormed | CharterAmended | FacilitatorAssigned | GroupClosed | QuarterClosed
 
 # --- errors ---------------------------------------------------------------------------
 

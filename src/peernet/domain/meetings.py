@@ -114,14 +114,19 @@ class ScheduleMeeting(Command):
 
 
 @attrs.frozen(kw_only=True)
-class SetAgenda(Command):
+class MeetingStep(Command):
+    """A command about one scheduled meeting."""
+
     meeting_id: UUID
+
+
+@attrs.frozen(kw_only=True)
+class SetAgenda(MeetingStep):
     topics: tuple[Topic, ...]
 
 
 @attrs.frozen(kw_only=True)
-class SubmitPrep(Command):
-    meeting_id: UUID
+class SubmitPrep(MeetingStep):
     membership_id: UUID
     summary: str = attrs.field(validator=non_empty)
 
@@ -143,10 +148,9 @@ def _roll(value: object) -> tuple[tuple[UUID, Attendance], ...]:
 
 
 @attrs.frozen(kw_only=True)
-class TakeRoll(Command):
+class TakeRoll(MeetingStep):
     """Attendance of some or all expected members; a member recorded again is corrected."""
 
-    meeting_id: UUID
     attendance: tuple[tuple[UUID, Attendance], ...] = attrs.field(converter=_roll)
 
 
@@ -172,13 +176,12 @@ class RecordSponsorship(Command):
 
 
 @attrs.frozen(kw_only=True)
-class CloseMeeting(Command):
-    meeting_id: UUID
+class CloseMeeting(MeetingStep):
+    """After its last day: absentees marked, costs shared, flags raised, goals decided."""
 
 
 @attrs.frozen(kw_only=True)
-class CancelMeeting(Command):
-    meeting_id: UUID
+class CancelMeeting(MeetingStep):
     reason: str = attrs.field(validator=non_empty)
 
 
@@ -186,19 +189,6 @@ class CancelMeeting(Command):
 class CloseGathering(Command):
     gathering_id: UUID
 
-
-MeetingCommand = (
-    ScheduleGathering
-    | ScheduleMeeting
-    | SetAgenda
-    | SubmitPrep
-    | TakeRoll
-    | RecordExpense
-    | RecordSponsorship
-    | CloseMeeting
-    | CancelMeeting
-    | CloseGathering
-)
 
 # --- events ------------------------------------------------------------------------------
 

@@ -54,48 +54,47 @@ class ApplyForMembership(Command):
 
 
 @attrs.frozen(kw_only=True)
-class WithdrawApplication(Command):
+class MembershipStep(Command):
+    """A command about one membership: the group holding it decides."""
+
     membership_id: UUID
+
+
+@attrs.frozen(kw_only=True)
+class WithdrawApplication(MembershipStep):
     reason: str = "withdrawn by the applicant"
 
 
 @attrs.frozen(kw_only=True)
-class SignAgreement(Command):
+class SignAgreement(MembershipStep):
     """The company signs the membership agreement (non-compete and confidentiality)."""
 
-    membership_id: UUID
-
 
 @attrs.frozen(kw_only=True)
-class TakeSeat(Command):
+class TakeSeat(MembershipStep):
     """The company takes the seat it was offered and becomes an active member."""
 
-    membership_id: UUID
+
+@attrs.frozen(kw_only=True)
+class DeclineSeat(MembershipStep):
+    """The company turns down the seat it was offered; it goes to the next who fits."""
 
 
 @attrs.frozen(kw_only=True)
-class DeclineSeat(Command):
-    membership_id: UUID
-
-
-@attrs.frozen(kw_only=True)
-class Resign(Command):
-    membership_id: UUID
+class Resign(MembershipStep):
     reason: str = ""
 
 
 @attrs.frozen(kw_only=True)
-class RemoveMember(Command):
-    membership_id: UUID
+class RemoveMember(MembershipStep):
     cause: RemovalCause
     note: str = ""
 
 
 @attrs.frozen(kw_only=True)
-class TransferMember(Command):
+class TransferMember(MembershipStep):
     """Move an active member to another group; the agreement it signed carries over."""
 
-    membership_id: UUID
     to_group_id: UUID
     new_membership_id: UUID = attrs.field(factory=uuid4)
 
@@ -108,23 +107,9 @@ class GraduateCohort(Command):
 
 
 @attrs.frozen(kw_only=True)
-class GraduateMember(Command):
+class GraduateMember(MembershipStep):
     """A member of a virtual group completed the programme."""
 
-    membership_id: UUID
-
-
-MembershipCommand = (
-    ApplyForMembership
-    | WithdrawApplication
-    | SignAgreement
-    | TakeSeat
-    | DeclineSeat
-    | Resign
-    | RemoveMember
-    | TransferMember
-    | GraduateMember
-)
 
 # --- events (all recorded in the group's stream) --------------------------------------
 

@@ -68,8 +68,6 @@ class CloseMotion(Command):
     motion_id: UUID
 
 
-MotionCommand = RaiseMotion | CastBallot | CloseMotion
-
 # --- events ---------------------------------------------------------------------------
 
 

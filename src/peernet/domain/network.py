@@ -44,22 +44,29 @@ DECIDERS: dict[type[Command], Decider[Any]] = {
 @attrs.frozen
 class Fold:
     """How a kind of stream folds: the part of the `Situation` holding its states, its
-    `evolve`, and the event every such stream begins with."""
+    `evolve`, the event every such stream begins with, and the class of its state."""
 
     part: str
     evolve: Callable[[Any, Any], Any]
     first: type[Event]
+    state: type
 
 
 #: how each kind of stream folds, by the field naming its id (`Event.home`)
 FOLDS: dict[str, Fold] = {
-    "company_id": Fold("companies", companies.evolve, companies.CompanyRegistered),
-    "group_id": Fold("groups", groups.evolve, groups.GroupFormed),
-    "goal_id": Fold("goals", goals.evolve, goals.GoalSet),
-    "motion_id": Fold("motions", motions.evolve, motions.MotionRaised),
-    "meeting_id": Fold("meetings", meetings.evolve, meetings.MeetingScheduled),
-    "gathering_id": Fold("gatherings", meetings.evolve_gathering, meetings.GatheringScheduled),
-    "financials_id": Fold("financials", financials.evolve, financials.FinancialsSubmitted),
+    "company_id": Fold(
+        "companies", companies.evolve, companies.CompanyRegistered, companies.Company
+    ),
+    "group_id": Fold("groups", groups.evolve, groups.GroupFormed, groups.Group),
+    "goal_id": Fold("goals", goals.evolve, goals.GoalSet, goals.Goal),
+    "motion_id": Fold("motions", motions.evolve, motions.MotionRaised, motions.Motion),
+    "meeting_id": Fold("meetings", meetings.evolve, meetings.MeetingScheduled, meetings.Meeting),
+    "gathering_id": Fold(
+        "gatherings", meetings.evolve_gathering, meetings.GatheringScheduled, meetings.Gathering
+    ),
+    "financials_id": Fold(
+        "financials", financials.evolve, financials.FinancialsSubmitted, financials.Financials
+    ),
 }
 
 AnyCommand = tuple(DECIDERS)

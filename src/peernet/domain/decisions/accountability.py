@@ -25,6 +25,7 @@ from peernet.domain.goals import (
     GoalRevised,
     GoalSet,
     GoalStatus,
+    GoalStep,
     GoalWithdrawn,
     ProgressReported,
     ReportProgress,
@@ -63,9 +64,6 @@ def _set(situation: Situation, command: SetGoal) -> list[Event]:
     categories = group.charter_at(command.at).charter.goal_categories
     goals.check_target(command.target, command.at, group.id, categories)
     return [carry(GoalSet, command, **member.ids)]
-
-
-GoalStep = ChallengeGoal | ReviseGoal | ReportProgress | WithdrawGoal
 
 
 def _goal_needs(command: GoalStep, situation: Situation) -> Iterator[Ref]:

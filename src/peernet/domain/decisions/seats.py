@@ -314,16 +314,14 @@ def _close_group(situation: Situation, command: CloseGroup) -> list[Event]:
 
 # --- one membership's steps ------------------------------------------------------------------
 
-MembershipStep = (
-    SignAgreement | TakeSeat | DeclineSeat | WithdrawApplication | Resign | RemoveMember
-)
+Leaving = DeclineSeat | WithdrawApplication | Resign | RemoveMember | GraduateMember
 
 
 def _step_needs(command: SignAgreement | TakeSeat, situation: Situation) -> Iterator[Ref]:
     yield from membership_group(situation, command.membership_id)
 
 
-def _leaving_needs(command: MembershipStep | GraduateMember, situation: Situation) -> Iterator[Ref]:
+def _leaving_needs(command: Leaving, situation: Situation) -> Iterator[Ref]:
     yield from membership_group(situation, command.membership_id)
     if (group_id := situation.links.group_of(command.membership_id)) is not None:
         yield from departure(situation, group_id, command.membership_id)

@@ -42,6 +42,7 @@ from peernet.domain.meetings import (
     MeetingClosed,
     MeetingScheduled,
     MeetingStatus,
+    MeetingStep,
     PrepSubmitted,
     RecordExpense,
     RecordSponsorship,
@@ -154,16 +155,14 @@ def _schedule(situation: Situation, command: ScheduleMeeting) -> list[Event]:
 
 # --- what happens at a meeting --------------------------------------------------------------
 
-OnMeeting = SetAgenda | SubmitPrep | TakeRoll | CancelMeeting
 
-
-def _meeting_needs(command: OnMeeting | CloseMeeting, situation: Situation) -> Iterator[Ref]:
+def _meeting_needs(command: MeetingStep, situation: Situation) -> Iterator[Ref]:
     yield Ref.meeting(command.meeting_id)
     if (meeting := situation.meetings.get(command.meeting_id)) is not None:
         yield Ref.group(meeting.group_id)
 
 
-def _open_meeting(situation: Situation, command: OnMeeting | CloseMeeting) -> Meeting:
+def _open_meeting(situation: Situation, command: MeetingStep) -> Meeting:
     return meetings.require_open(
         situation.meeting(command.meeting_id), command.meeting_id, command.at
     )
