@@ -23,6 +23,7 @@ valid when the company's key is destroyed. Opening a sealed value whose key is g
 gives `FORGOTTEN` (`None` in raw facts); see docs/confidentiality.md.
 """
 
+import enum
 import functools
 import hashlib
 import types
@@ -118,8 +119,24 @@ def parse(cls: type[T], data: Mapping[str, Any]) -> T:
         for leaf in _leaves(error):
             if isinstance(leaf, PeerNetError):
                 raise leaf from None
-        why = "; ".join(transform_error(error)) if isinstance(error, Exception) else str(error)
-        raise InvalidValue(f"not a {cls.__name__}: {why}") from None
+        field, why = _first_fault(cls, data, error)
+        raise InvalidValue(f"{why} ({cls.__name__})", field=field) from None
+
+
+def _first_fault(cls: type[Any], data: Mapping[str, Any], error: Exception) -> tuple[str, str]:
+    """The field cattrs could not structure, and why, in words."""
+    said = transform_error(error)[0] if isinstance(error, ExceptionGroup) else str(error)
+    what, _, where = said.rpartition(" @ $.")
+    field = where.split(".")[0].split("[")[0] or "value"
+    if what == "required field missing":
+        return field, f"{field} is missing"
+    fields = attrs.fields_dict(cls) if attrs.has(cls) else {}
+    kind = fields[field].type if field in fields else None
+    if isinstance(kind, enum.EnumMeta):
+        allowed = ", ".join(repr(member.value) for member in kind)
+        return field, f"{field} must be one of {allowed}, got {data.get(field)!r}"
+    expected = what.removeprefix("invalid value for type, expected ")
+    return field, f"{field} must be a {expected}, got {data.get(field)!r}"
 
 
 @attrs.frozen(kw_only=True)
