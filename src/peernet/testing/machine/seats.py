@@ -186,11 +186,9 @@ class SeatRules(MachineBase):
     @precondition(lambda self: self._any(OFFERED))
     @rule(data=st.data())
     def take_seat(self, data: st.DataObject) -> None:
-        membership_id = self._membership(data, MembershipStatus.OFFERED)
+        membership_id = self._membership(data, *OFFERED)
         command = TakeSeat(membership_id=membership_id, **self._stamp(data))
-        expect, m = self._membership_command_expect(
-            membership_id, command.at, (MembershipStatus.OFFERED,)
-        )
+        expect, m = self._membership_command_expect(membership_id, command.at, OFFERED)
         required = m is not None and self.model.groups[m.group_id].charter.agreement_required
         if m is not None and required and not m.signed:
             expect = Expect.REFUSED
