@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from statistics import median
+from typing import TypedDict
 
 import attrs
 
@@ -58,6 +59,21 @@ class Period:
 
     def holds(self, instant: datetime | None) -> bool:
         return instant is not None and self.begins <= instant < self.ends
+
+
+class _Whose(TypedDict):
+    group_id: str
+    membership_id: str
+    company_id: str
+
+
+def _whose(history: GroupHistory, stay: Stay) -> _Whose:
+    """Whom a line of a figure is about: the group, the membership and its company."""
+    return {
+        "group_id": history.group_id,
+        "membership_id": stay.membership_id,
+        "company_id": stay.company_id,
+    }
 
 
 def _ratio(numerator: int | Fraction, denominator: int | Fraction) -> Fraction | None:
@@ -149,9 +165,7 @@ def turnover(histories: Iterable[GroupHistory], period: Period, scope: str = NET
                 assert stay.left_position is not None
                 departures.append(
                     Departure(
-                        group_id=history.group_id,
-                        membership_id=stay.membership_id,
-                        company_id=stay.company_id,
+                        **_whose(history, stay),
                         reason=stay.departure,
                         at=stay.left_at,
                         position=stay.left_position,
@@ -161,9 +175,7 @@ def turnover(histories: Iterable[GroupHistory], period: Period, scope: str = NET
                 assert stay.joined_position is not None
                 days.append(
                     MemberDays(
-                        group_id=history.group_id,
-                        membership_id=stay.membership_id,
-                        company_id=stay.company_id,
+                        **_whose(history, stay),
                         days=overlap,
                         joined_position=stay.joined_position,
                         left_position=stay.left_position if period.holds(stay.left_at) else None,
@@ -286,9 +298,7 @@ def fill(histories: Iterable[GroupHistory], period: Period, scope: str = NETWORK
                 assert stay.waitlisted_at is not None
                 waiting.append(
                     Waiting(
-                        group_id=history.group_id,
-                        membership_id=stay.membership_id,
-                        company_id=stay.company_id,
+                        **_whose(history, stay),
                         since=stay.waitlisted_at,
                         days=(end - stay.waitlisted_at).days,
                     )
@@ -298,9 +308,7 @@ def fill(histories: Iterable[GroupHistory], period: Period, scope: str = NETWORK
                 assert stay.joined_position is not None
                 seated.append(
                     Seating(
-                        group_id=history.group_id,
-                        membership_id=stay.membership_id,
-                        company_id=stay.company_id,
+                        **_whose(history, stay),
                         days=(stay.joined_at - stay.applied_at).days,
                         joined_position=stay.joined_position,
                     )
