@@ -76,6 +76,14 @@ def _whose(history: GroupHistory, stay: Stay) -> _Whose:
     }
 
 
+@attrs.frozen(kw_only=True)
+class Figure:
+    """What every figure is: of a scope (a group's id, or NETWORK) over a period."""
+
+    scope: str
+    period: Period
+
+
 def _ratio(numerator: int | Fraction, denominator: int | Fraction) -> Fraction | None:
     return Fraction(numerator) / Fraction(denominator) if denominator else None
 
@@ -108,11 +116,9 @@ class MemberDays:
 
 
 @attrs.frozen(kw_only=True)
-class Turnover:
+class Turnover(Figure):
     """Departures ÷ the time-weighted average of active members over the period."""
 
-    scope: str
-    period: Period
     departures: tuple[Departure, ...]
     member_days: tuple[MemberDays, ...]
 
@@ -192,14 +198,12 @@ def turnover(histories: Iterable[GroupHistory], period: Period, scope: str = NET
 
 
 @attrs.frozen(kw_only=True)
-class Retention:
+class Retention(Figure):
     """(members at end - members who joined in the period) ÷ members at start.
 
     Members are memberships. For the whole network a transfer between its groups is not
     a join; for one group it is."""
 
-    scope: str
-    period: Period
     at_start: tuple[str, ...]
     at_end: tuple[str, ...]
     joined: tuple[str, ...]
@@ -255,12 +259,10 @@ class Seating:
 
 
 @attrs.frozen(kw_only=True)
-class Fill:
+class Fill(Figure):
     """Seats at the end of the period: active ÷ capacity of the open groups, the
     wait-list and its age, and the days from application to seat of those seated in it."""
 
-    scope: str
-    period: Period
     active: int
     capacity: int
     waiting: tuple[Waiting, ...]
@@ -347,9 +349,7 @@ class Quarter:
 
 
 @attrs.frozen(kw_only=True)
-class Growth:
-    scope: str
-    period: Period
+class Growth(Figure):
     target: Target
     quarters: tuple[Quarter, ...]
 
@@ -410,12 +410,10 @@ class GoalDue:
 
 
 @attrs.frozen(kw_only=True)
-class GoalCompletion:
+class GoalCompletion(Figure):
     """Goals met ÷ goals due in the period. A goal withdrawn is no longer due; one
     still open after its due date is due and not met."""
 
-    scope: str
-    period: Period
     due: tuple[GoalDue, ...]
 
     @property
@@ -473,12 +471,10 @@ class Presence:
 
 
 @attrs.frozen(kw_only=True)
-class AttendanceRate:
+class AttendanceRate(Figure):
     """Meetings attended ÷ meetings the members were expected at, over the closed
     meetings of the period (late or left early count half)."""
 
-    scope: str
-    period: Period
     expected: tuple[Presence, ...]
     #: the positions of the events behind the figure
     positions: tuple[int, ...]
