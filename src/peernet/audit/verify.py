@@ -24,6 +24,11 @@ from peernet.domain.errors import InvalidValue
 LEDGER_TOPIC = f"peernet.{CommandHandled.__name__}"
 
 
+def _stream(notification: Notification) -> UUID:
+    found = notification.originator_id
+    return found if isinstance(found, UUID) else UUID(str(found))
+
+
 class Fault(enum.Enum):
     """What is wrong with the first bad event."""
 
@@ -46,6 +51,22 @@ class Tampering:
     stream_id: UUID | None
     version: int | None
     topic: str | None
+
+    @classmethod
+    def at(cls, fault: Fault, detail: str, event: Notification | None) -> "Tampering":
+        """`fault` found at the stored `event`; None where the log holds no event to name."""
+        if event is None:
+            return cls(
+                fault=fault, detail=detail, position=None, stream_id=None, version=None, topic=None
+            )
+        return cls(
+            fault=fault,
+            detail=detail,
+            position=event.id,
+            stream_id=_stream(event),
+            version=event.originator_version,
+            topic=event.topic,
+        )
 
     def __str__(self) -> str:
         if self.position is None:
@@ -84,11 +105,6 @@ def parse_head(text: str) -> tuple[int, str]:
     return int(count), digest.lower()
 
 
-def _stream(notification: Notification) -> UUID:
-    found = notification.originator_id
-    return found if isinstance(found, UUID) else UUID(str(found))
-
-
 @attrs.define
 class _Walk:
     """The state of one walk: each stream's last version and chain, the rolling head."""
@@ -104,18 +120,15 @@ class _Walk:
     def head(self) -> str:
         return f"{self.count}:{self.rolling.hex()}"
 
+    def verification(self, problem: Tampering | None = None) -> Verification:
+        """What the walk found so far: the events it checked, their head, and `problem`."""
+        return Verification(events=self.count, head=self.head, problem=problem)
+
     def check(self, n: Notification) -> Tampering | None:
         stream_id = _stream(n)
 
         def fault(kind: Fault, detail: str) -> Tampering:
-            return Tampering(
-                fault=kind,
-                detail=detail,
-                position=n.id,
-                stream_id=stream_id,
-                version=n.originator_version,
-                topic=n.topic,
-            )
+            return Tampering.at(kind, detail, n)
 
         try:
             body, chain = unchain(self.codec.plain(n))
@@ -179,54 +192,27 @@ def verify(
     if expected is not None and expected[0] == 0:
         if expected[1] != GENESIS:
             detail = f"a head of 0 events is {GENESIS}, not {expected[1]}"
-            return Verification(
-                events=0,
-                head=walk.head,
-                problem=Tampering(
-                    fault=Fault.HEAD,
-                    detail=detail,
-                    position=None,
-                    stream_id=None,
-                    version=None,
-                    topic=None,
-                ),
-            )
+            return walk.verification(Tampering.at(Fault.HEAD, detail, None))
         expected = None
     last: Notification | None = None
     for notification in log:
         problem = walk.check(notification)
         if problem is not None:
-            return Verification(events=walk.count, head=walk.head, problem=problem)
+            return walk.verification(problem)
         last = notification
         if expected is not None and walk.count == expected[0]:
             if walk.rolling.hex() != expected[1]:
-                return Verification(
-                    events=walk.count,
-                    head=walk.head,
-                    problem=Tampering(
-                        fault=Fault.HEAD,
-                        detail=f"the first {walk.count} events roll into {walk.rolling.hex()}, "
-                        f"not {expected[1]}: events up to here were changed, removed, added "
-                        "or moved since the head was written down",
-                        position=notification.id,
-                        stream_id=_stream(notification),
-                        version=notification.originator_version,
-                        topic=notification.topic,
-                    ),
+                detail = (
+                    f"the first {walk.count} events roll into {walk.rolling.hex()}, not "
+                    f"{expected[1]}: events up to here were changed, removed, added or moved "
+                    "since the head was written down"
                 )
+                return walk.verification(Tampering.at(Fault.HEAD, detail, notification))
             expected = None
     if expected is not None and walk.count < expected[0]:
-        return Verification(
-            events=walk.count,
-            head=walk.head,
-            problem=Tampering(
-                fault=Fault.TRUNCATED,
-                detail=f"the log holds {walk.count} events; the head written down covers "
-                f"{expected[0]}: events at its end were removed",
-                position=None if last is None else last.id,
-                stream_id=None if last is None else _stream(last),
-                version=None if last is None else last.originator_version,
-                topic=None if last is None else last.topic,
-            ),
+        detail = (
+            f"the log holds {walk.count} events; the head written down covers {expected[0]}: "
+            "events at its end were removed"
         )
-    return Verification(events=walk.count, head=walk.head)
+        return walk.verification(Tampering.at(Fault.TRUNCATED, detail, last))
+    return walk.verification()

@@ -38,10 +38,10 @@ from peernet.cli.options import (
     day_of,
     db_option,
     echo_json,
-    group_named,
     json_option,
     make_console,
     member_names,
+    open_group,
     open_network,
     plural,
     reader_label,
@@ -100,9 +100,7 @@ def goals(group: str, reader: tuple[Role, str], url: str | None, as_json: bool) 
     active members, its facilitator and auditors read them; anyone else is refused
     (exit 1).
     """
-    network = open_network(url, create=False)
-    summary = group_named(network, group)
-    who = resolve_reader(network, reader, summary.group_id)
+    network, summary, who = open_group(url, group, reader)
     try:
         found = network.group_goals(summary.group_id, reader=who)
     except AccessDenied as error:
@@ -325,9 +323,7 @@ def motions(group: str, reader: tuple[Role, str], url: str | None, as_json: bool
     GROUP is the group's id or its name. Who voted how is shown only to readers who
     may see inside the group; others get the counts.
     """
-    network = open_network(url, create=False)
-    summary = group_named(network, group)
-    who = resolve_reader(network, reader, summary.group_id)
+    network, summary, who = open_group(url, group, reader)
     views = network.group_motions(summary.group_id, reader=who)
     names = _motion_names(network, views)
     if as_json:

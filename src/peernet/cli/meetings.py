@@ -18,10 +18,10 @@ from peernet.cli.options import (
     day_of,
     db_option,
     echo_json,
-    group_named,
     json_option,
     make_console,
     member_names,
+    open_group,
     open_network,
     plural,
     reader_label,
@@ -66,9 +66,7 @@ def meetings(group: str, reader: tuple[Role, str], url: str | None, as_json: boo
 
     GROUP is the group's id or its name (case-insensitive).
     """
-    network = open_network(url, create=False)
-    summary = group_named(network, group)
-    who = resolve_reader(network, reader, summary.group_id)
+    network, summary, who = open_group(url, group, reader)
     views = network.group_meetings(summary.group_id, reader=who)
     if as_json:
         echo_json(

@@ -216,6 +216,16 @@ def group_named(network: Network, key: str) -> GroupSummary:
     return find_named(network.groups(), key, "group", lambda g: g.group_id, lambda g: g.name)
 
 
+def open_group(
+    url: str | None, key: str, spec: tuple[Role, str]
+) -> tuple[Network, GroupSummary, Reader]:
+    """The store `url` names (to read), the group whose id or name is `key`, and the
+    reader `spec` names, reading that group."""
+    network = open_network(url, create=False)
+    summary = group_named(network, key)
+    return network, summary, resolve_reader(network, spec, summary.group_id)
+
+
 def company_named(network: Network, key: str) -> CompanyView:
     """The company whose id or name (case-insensitive) is `key`."""
     return find_named(network.companies(), key, "company", lambda c: c.company_id, lambda c: c.name)

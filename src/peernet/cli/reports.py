@@ -29,25 +29,28 @@ from peernet.cli.options import (
     plural,
 )
 from peernet.projections import (
-    AttendanceRate,
     GoalEntries,
     GoalEntry,
     GroupHistories,
     GroupHistory,
     MeetingRoll,
     MeetingRolls,
-    Period,
-    Target,
-    attendance,
-    fill,
-    goal_completion,
-    growth,
-    retention,
-    turnover,
+    figures,
 )
-from peernet.projections.figures import Fill, GoalCompletion, Growth, Retention, Turnover
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
+#: the report's line for one group, and its lines for the whole network
+_GroupRow = tuple[
+    GroupHistory, figures.Turnover, figures.Fill, figures.GoalCompletion, figures.AttendanceRate
+]
+_NetworkTotals = tuple[
+    figures.Turnover,
+    figures.Retention,
+    figures.Fill,
+    figures.GoalCompletion,
+    figures.Growth,
+    figures.AttendanceRate,
+]
 
 
 def _pct(value: Fraction | None) -> str:
@@ -74,12 +77,12 @@ def _last_day(network: Network) -> date:
     return network.codec.decode(last).event.at.date()
 
 
-def _period(network: Network, start: datetime | None, end: datetime | None) -> Period:
+def _period(network: Network, start: datetime | None, end: datetime | None) -> figures.Period:
     last = end.date() if end else _last_day(network)
     first = start.date() if start else last - timedelta(days=364)
     if last < first:
         raise InvalidInput(f"--to {last} comes before --from {first}")
-    return Period(first, last)
+    return figures.Period(first, last)
 
 
 def _histories(models: ReadModels) -> dict[str, GroupHistory]:
@@ -97,11 +100,11 @@ def _names(network: Network) -> dict[str, str]:
     return {str(c.company_id): c.profile.name for c in network.companies()}
 
 
-def _period_json(period: Period) -> dict[str, Any]:
+def _period_json(period: figures.Period) -> dict[str, Any]:
     return {"from": period.start.isoformat(), "to": period.end.isoformat(), "days": period.days}
 
 
-def _turnover_json(found: Turnover, names: dict[str, str], explain: bool) -> dict[str, Any]:
+def _turnover_json(found: figures.Turnover, names: dict[str, str], explain: bool) -> dict[str, Any]:
     data: dict[str, Any] = {
         "scope": found.scope,
         "period": _period_json(found.period),
@@ -160,11 +163,11 @@ def turnover_command(  # noqa: PLR0917 - click passes every option by position
     period = _period(network, start, end)
     histories = _histories(_models(network))
     if group is None:
-        found = turnover(histories.values(), period)
+        found = figures.turnover(histories.values(), period)
         label = "the network"
     else:
         chosen = _group(histories, group)
-        found = turnover([chosen], period, scope=chosen.group_id)
+        found = figures.turnover([chosen], period, scope=chosen.group_id)
         label = chosen.name
     names = _names(network) if explain or as_json else {}
     if as_json:
@@ -213,9 +216,9 @@ def turnover_command(  # noqa: PLR0917 - click passes every option by position
 
 
 def _report_json(
-    period: Period,
-    rows: list[tuple[GroupHistory, Turnover, Fill, GoalCompletion, AttendanceRate]],
-    totals: tuple[Turnover, Retention, Fill, GoalCompletion, Growth, AttendanceRate],
+    period: figures.Period,
+    rows: list[_GroupRow],
+    totals: _NetworkTotals,
 ) -> dict[str, Any]:
     t, r, f, g, grow, seen = totals
     return {
@@ -267,9 +270,14 @@ def _report_json(
 @click.command()
 @click.option("--from", "start", type=_DATE, help="First day (default: a year before --to).")
 @click.option("--to", "end", type=_DATE, help="Last day (default: the last event's date).")
-@click.option("--target-groups", type=click.IntRange(1), default=Target().groups, show_default=True)
 @click.option(
-    "--target-companies", type=click.IntRange(1), default=Target().companies, show_default=True
+    "--target-groups", type=click.IntRange(1), default=figures.Target().groups, show_default=True
+)
+@click.option(
+    "--target-companies",
+    type=click.IntRange(1),
+    default=figures.Target().companies,
+    show_default=True,
 )
 @db_option
 @json_option
@@ -303,20 +311,20 @@ def report(  # noqa: PLR0917 - click passes every option by position
         rows.append(
             (
                 h,
-                turnover([h], period, h.group_id),
-                fill([h], period, h.group_id),
-                goal_completion(group_goals, period, h.group_id),
-                attendance(rolls_of.get(h.group_id, []), period, h.group_id),
+                figures.turnover([h], period, h.group_id),
+                figures.fill([h], period, h.group_id),
+                figures.goal_completion(group_goals, period, h.group_id),
+                figures.attendance(rolls_of.get(h.group_id, []), period, h.group_id),
             )
         )
-    target = Target(groups=target_groups, companies=target_companies)
+    target = figures.Target(groups=target_groups, companies=target_companies)
     totals = (
-        turnover(histories.values(), period),
-        retention(histories.values(), period),
-        fill(histories.values(), period),
-        goal_completion(goals.values(), period),
-        growth(histories.values(), period, target),
-        attendance(rolls.values(), period),
+        figures.turnover(histories.values(), period),
+        figures.retention(histories.values(), period),
+        figures.fill(histories.values(), period),
+        figures.goal_completion(goals.values(), period),
+        figures.growth(histories.values(), period, target),
+        figures.attendance(rolls.values(), period),
     )
     if as_json:
         echo_json(_report_json(period, rows, totals))
@@ -327,9 +335,9 @@ def report(  # noqa: PLR0917 - click passes every option by position
 def _print_report(
     console: Console,
     network: Network,
-    period: Period,
-    rows: list[tuple[GroupHistory, Turnover, Fill, GoalCompletion, AttendanceRate]],
-    totals: tuple[Turnover, Retention, Fill, GoalCompletion, Growth, AttendanceRate],
+    period: figures.Period,
+    rows: list[_GroupRow],
+    totals: _NetworkTotals,
 ) -> None:
     t, r, f, g, grow, seen = totals
     console.print(

@@ -19,7 +19,7 @@ from peernet.domain.meetings import (
     MeetingClosed,
     MeetingScheduled,
 )
-from peernet.projections.core import Fact
+from peernet.projections.core import Fact, KeyedBy
 
 SCHEDULED = "scheduled"
 CLOSED = "closed"
@@ -40,26 +40,22 @@ class MeetingRoll:
     positions: tuple[int, ...] = ()
 
 
-class MeetingRolls:
+class MeetingRolls(KeyedBy):
     """The `MeetingRoll` of every meeting, keyed by meeting id."""
 
     name: ClassVar[str] = "meeting_rolls"
+    key_field: ClassVar[str] = "meeting_id"
     version: ClassVar[int] = 1
     events: ClassVar[frozenset[type[Event]]] = frozenset(
         {MeetingScheduled, AttendanceRecorded, MeetingClosed, MeetingCancelled}
     )
     view_type: ClassVar[type[MeetingRoll]] = MeetingRoll
 
-    def key(self, fact: Fact) -> str | None:
-        key: str = fact.data["meeting_id"]
-        return key
-
     def project(self, view: MeetingRoll | None, fact: Fact) -> MeetingRoll | None:
         data = fact.data
         if fact.kind is MeetingScheduled:
             return MeetingRoll(
-                meeting_id=data["meeting_id"],
-                group_id=data["group_id"],
+                **fact.as_stored("meeting_id", "group_id"),
                 starts=date.fromisoformat(data["starts"]),
                 positions=(fact.position,),
             )

@@ -34,6 +34,10 @@ class Fact:
     kind: type[Event]
     data: Mapping[str, Any]
 
+    def as_stored(self, *names: str) -> dict[str, Any]:
+        """The fields `names` as the store holds them (ids as text), to open a view with."""
+        return {name: self.data[name] for name in names}
+
 
 class Projection(Protocol, Generic[V]):
     """A keyed, pure fold. Raise `version` whenever `project` or the view's shape
@@ -53,6 +57,18 @@ class Projection(Protocol, Generic[V]):
     def project(self, view: V | None, fact: Fact) -> V | None:
         """The view after `fact` (None: no view for this key yet)."""
         ...
+
+
+class KeyedBy:
+    """The `key` of a projection whose views are each named by one field every fact it
+    reads carries: a group's, a goal's, a meeting's or a company's id."""
+
+    #: the field of a fact that names the view it changes
+    key_field: ClassVar[str]
+
+    def key(self, fact: Fact) -> str | None:
+        key: str = fact.data[self.key_field]
+        return key
 
 
 def fold(projection: "Projection[V]", facts: Iterable[Fact]) -> dict[str, V]:

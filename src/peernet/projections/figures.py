@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from statistics import median
+from typing import TypedDict
 
 import attrs
 
@@ -60,6 +61,29 @@ class Period:
         return instant is not None and self.begins <= instant < self.ends
 
 
+class _Whose(TypedDict):
+    group_id: str
+    membership_id: str
+    company_id: str
+
+
+def _whose(history: GroupHistory, stay: Stay) -> _Whose:
+    """Whom a line of a figure is about: the group, the membership and its company."""
+    return {
+        "group_id": history.group_id,
+        "membership_id": stay.membership_id,
+        "company_id": stay.company_id,
+    }
+
+
+@attrs.frozen(kw_only=True)
+class Figure:
+    """What every figure is: of a scope (a group's id, or NETWORK) over a period."""
+
+    scope: str
+    period: Period
+
+
 def _ratio(numerator: int | Fraction, denominator: int | Fraction) -> Fraction | None:
     return Fraction(numerator) / Fraction(denominator) if denominator else None
 
@@ -92,11 +116,9 @@ class MemberDays:
 
 
 @attrs.frozen(kw_only=True)
-class Turnover:
+class Turnover(Figure):
     """Departures ÷ the time-weighted average of active members over the period."""
 
-    scope: str
-    period: Period
     departures: tuple[Departure, ...]
     member_days: tuple[MemberDays, ...]
 
@@ -149,9 +171,7 @@ def turnover(histories: Iterable[GroupHistory], period: Period, scope: str = NET
                 assert stay.left_position is not None
                 departures.append(
                     Departure(
-                        group_id=history.group_id,
-                        membership_id=stay.membership_id,
-                        company_id=stay.company_id,
+                        **_whose(history, stay),
                         reason=stay.departure,
                         at=stay.left_at,
                         position=stay.left_position,
@@ -161,9 +181,7 @@ def turnover(histories: Iterable[GroupHistory], period: Period, scope: str = NET
                 assert stay.joined_position is not None
                 days.append(
                     MemberDays(
-                        group_id=history.group_id,
-                        membership_id=stay.membership_id,
-                        company_id=stay.company_id,
+                        **_whose(history, stay),
                         days=overlap,
                         joined_position=stay.joined_position,
                         left_position=stay.left_position if period.holds(stay.left_at) else None,
@@ -180,14 +198,12 @@ def turnover(histories: Iterable[GroupHistory], period: Period, scope: str = NET
 
 
 @attrs.frozen(kw_only=True)
-class Retention:
+class Retention(Figure):
     """(members at end - members who joined in the period) ÷ members at start.
 
     Members are memberships. For the whole network a transfer between its groups is not
     a join; for one group it is."""
 
-    scope: str
-    period: Period
     at_start: tuple[str, ...]
     at_end: tuple[str, ...]
     joined: tuple[str, ...]
@@ -243,12 +259,10 @@ class Seating:
 
 
 @attrs.frozen(kw_only=True)
-class Fill:
+class Fill(Figure):
     """Seats at the end of the period: active ÷ capacity of the open groups, the
     wait-list and its age, and the days from application to seat of those seated in it."""
 
-    scope: str
-    period: Period
     active: int
     capacity: int
     waiting: tuple[Waiting, ...]
@@ -286,9 +300,7 @@ def fill(histories: Iterable[GroupHistory], period: Period, scope: str = NETWORK
                 assert stay.waitlisted_at is not None
                 waiting.append(
                     Waiting(
-                        group_id=history.group_id,
-                        membership_id=stay.membership_id,
-                        company_id=stay.company_id,
+                        **_whose(history, stay),
                         since=stay.waitlisted_at,
                         days=(end - stay.waitlisted_at).days,
                     )
@@ -298,9 +310,7 @@ def fill(histories: Iterable[GroupHistory], period: Period, scope: str = NETWORK
                 assert stay.joined_position is not None
                 seated.append(
                     Seating(
-                        group_id=history.group_id,
-                        membership_id=stay.membership_id,
-                        company_id=stay.company_id,
+                        **_whose(history, stay),
                         days=(stay.joined_at - stay.applied_at).days,
                         joined_position=stay.joined_position,
                     )
@@ -339,9 +349,7 @@ class Quarter:
 
 
 @attrs.frozen(kw_only=True)
-class Growth:
-    scope: str
-    period: Period
+class Growth(Figure):
     target: Target
     quarters: tuple[Quarter, ...]
 
@@ -402,12 +410,10 @@ class GoalDue:
 
 
 @attrs.frozen(kw_only=True)
-class GoalCompletion:
+class GoalCompletion(Figure):
     """Goals met ÷ goals due in the period. A goal withdrawn is no longer due; one
     still open after its due date is due and not met."""
 
-    scope: str
-    period: Period
     due: tuple[GoalDue, ...]
 
     @property
@@ -465,12 +471,10 @@ class Presence:
 
 
 @attrs.frozen(kw_only=True)
-class AttendanceRate:
+class AttendanceRate(Figure):
     """Meetings attended ÷ meetings the members were expected at, over the closed
     meetings of the period (late or left early count half)."""
 
-    scope: str
-    period: Period
     expected: tuple[Presence, ...]
     #: the positions of the events behind the figure
     positions: tuple[int, ...]

@@ -31,7 +31,7 @@ from peernet.domain.financials import (
     quarter_after,
     quarter_of,
 )
-from peernet.projections.core import Fact
+from peernet.projections.core import Fact, KeyedBy
 
 EBITDA = "ebitda_pct"
 GROSS_MARGIN = "gross_margin_pct"
@@ -130,17 +130,14 @@ def book_of(state: Financials) -> FinancialBook:
     )
 
 
-class FinancialBooks:
+class FinancialBooks(KeyedBy):
     """The `FinancialBook` of every company that submitted figures, keyed by company id."""
 
     name: ClassVar[str] = "financial_books"
+    key_field: ClassVar[str] = "company_id"
     version: ClassVar[int] = 1
     events: ClassVar[frozenset[type[Event]]] = frozenset({FinancialsSubmitted})
     view_type: ClassVar[type[FinancialBook]] = FinancialBook
-
-    def key(self, fact: Fact) -> str | None:
-        key: str = fact.data["company_id"]
-        return key
 
     def project(self, view: FinancialBook | None, fact: Fact) -> FinancialBook | None:
         book = view or FinancialBook(company_id=fact.data["company_id"])

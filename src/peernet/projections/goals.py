@@ -14,7 +14,7 @@ import attrs
 
 from peernet.domain.common import Event
 from peernet.domain.goals import GoalMet, GoalMissed, GoalRevised, GoalSet, GoalWithdrawn
-from peernet.projections.core import Fact
+from peernet.projections.core import Fact, KeyedBy
 
 OPEN = "open"
 MET = "met"
@@ -38,26 +38,20 @@ class GoalEntry:
     decided_position: int | None = None
 
 
-class GoalEntries:
+class GoalEntries(KeyedBy):
     """The `GoalEntry` of every goal, keyed by goal id."""
 
     name: ClassVar[str] = "goal_entries"
+    key_field: ClassVar[str] = "goal_id"
     version: ClassVar[int] = 1
     events: ClassVar[frozenset[type[Event]]] = frozenset({GoalSet, GoalRevised, *_OUTCOMES})
     view_type: ClassVar[type[GoalEntry]] = GoalEntry
-
-    def key(self, fact: Fact) -> str | None:
-        key: str = fact.data["goal_id"]
-        return key
 
     def project(self, view: GoalEntry | None, fact: Fact) -> GoalEntry | None:
         data = fact.data
         if fact.kind is GoalSet:
             return GoalEntry(
-                goal_id=data["goal_id"],
-                group_id=data["group_id"],
-                membership_id=data["membership_id"],
-                company_id=data["company_id"],
+                **fact.as_stored("goal_id", "group_id", "membership_id", "company_id"),
                 category=data["target"]["category"],
                 due=date.fromisoformat(data["target"]["due"]),
                 set_position=fact.position,

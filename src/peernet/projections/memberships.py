@@ -27,7 +27,7 @@ from peernet.domain.memberships import (
     SeatDeclined,
     SeatOffered,
 )
-from peernet.projections.core import Fact
+from peernet.projections.core import Fact, KeyedBy
 
 #: why a stay ended, by the event that ended it
 RESIGNED = "resigned"
@@ -137,8 +137,7 @@ def _answered(view: GroupHistory, fact: Fact, at: datetime) -> GroupHistory:
     stay = view.stays.get(data["membership_id"])
     if stay is None:
         stay = Stay(
-            membership_id=data["membership_id"],
-            company_id=data["company_id"],
+            **fact.as_stored("membership_id", "company_id"),
             applied_at=at,
             applied_position=fact.position,
         )
@@ -156,27 +155,21 @@ def _answered(view: GroupHistory, fact: Fact, at: datetime) -> GroupHistory:
     return _with_stay(view, stay)
 
 
-class GroupHistories:
+class GroupHistories(KeyedBy):
     """The `GroupHistory` of every group, keyed by group id."""
 
     name: ClassVar[str] = "group_histories"
+    key_field: ClassVar[str] = "group_id"
     version: ClassVar[int] = 1
     events: ClassVar[frozenset[type[Event]]] = _GROUP_EVENTS | _ANSWERS | frozenset(_LEAVING)
     view_type: ClassVar[type[GroupHistory]] = GroupHistory
-
-    def key(self, fact: Fact) -> str | None:
-        key: str = fact.data["group_id"]
-        return key
 
     def project(self, view: GroupHistory | None, fact: Fact) -> GroupHistory | None:
         at = _at(fact)
         data = fact.data
         if fact.kind is GroupFormed:
             return GroupHistory(
-                group_id=data["group_id"],
-                name=data["name"],
-                format=data["format"],
-                kind=data["kind"],
+                **fact.as_stored("group_id", "name", "format", "kind"),
                 formed_at=at,
                 capacities=(Capacity(since=at, seats=data["charter"]["capacity"]),),
             )

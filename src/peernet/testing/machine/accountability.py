@@ -38,7 +38,7 @@ from peernet.domain.motions import (
     RaiseMotion,
 )
 from peernet.testing.machine.base import MachineBase
-from peernet.testing.machine.model import ACTIVE, Expect, ModelGoal, ModelMotion
+from peernet.testing.machine.model import ACTIVE, Expect, ModelGoal, ModelMotion, opened
 
 
 class AccountabilityRules(MachineBase):
@@ -226,11 +226,8 @@ class AccountabilityRules(MachineBase):
         if isinstance(event, GoalSet):
             assert model.is_active(event.membership_id), f"{event!r} set by a non-member"
             assert event.goal_id not in model.goals, f"goal {event.goal_id} set twice"
-            model.goals[event.goal_id] = ModelGoal(
-                id=event.goal_id,
-                membership_id=event.membership_id,
-                group_id=event.group_id,
-                due=event.target.due,
+            model.goals[event.goal_id] = opened(
+                ModelGoal, event, id=event.goal_id, due=event.target.due
             )
             return
         goal = model.goals[event.goal_id]
@@ -253,15 +250,7 @@ class AccountabilityRules(MachineBase):
                 assert model.is_active(event.raised_by), f"{event!r} raised by a non-member"
                 assert model.is_active(event.subject_id), f"{event!r} against a non-member"
                 assert list(event.electorate) == others, f"electorate of {event.motion_id}"
-                model.motions[event.motion_id] = ModelMotion(
-                    id=event.motion_id,
-                    group_id=event.group_id,
-                    subject_id=event.subject_id,
-                    electorate=event.electorate,
-                    deadline=event.deadline,
-                    quorum=event.quorum,
-                    threshold=event.threshold,
-                )
+                model.motions[event.motion_id] = opened(ModelMotion, event, id=event.motion_id)
             case BallotCast():
                 motion = model.motions[event.motion_id]
                 assert not motion.closed, f"ballot on closed motion {motion.id}"

@@ -10,50 +10,33 @@ from uuid import UUID
 from hypothesis import strategies as st
 from hypothesis.stateful import precondition, rule
 
+from peernet.domain import memberships
 from peernet.domain.charters import GroupFormat, GroupKind
 from peernet.domain.common import Event
 from peernet.domain.companies import RecordAcquisition
-from peernet.domain.memberships import (
-    ApplicationWithdrawn,
-    DeclineSeat,
-    GraduateMember,
-    MemberFlagged,
-    MemberGraduated,
-    MemberRemoved,
-    MemberResigned,
-    MembershipEvent,
-    MembershipStatus,
-    MemberTransferred,
-    MemberVotedOff,
-    RemovalCause,
-    RemoveMember,
-    Resign,
-    SeatDeclined,
-    TransferMember,
-    WithdrawApplication,
-)
+from peernet.domain.memberships import MembershipStatus
 from peernet.testing.machine.base import MachineBase
 from peernet.testing.machine.model import ACTIVE, OFFERED, PENDING, Expect
 
 #: the statuses each way out of a membership may end
 DEPARTED_FROM: dict[type[Event], tuple[MembershipStatus, ...]] = {
-    SeatDeclined: (MembershipStatus.OFFERED,),
-    ApplicationWithdrawn: (MembershipStatus.WAITLISTED, MembershipStatus.OFFERED),
-    MemberResigned: (MembershipStatus.ACTIVE,),
-    MemberRemoved: (MembershipStatus.ACTIVE,),
-    MemberTransferred: (MembershipStatus.ACTIVE,),
-    MemberGraduated: (MembershipStatus.ACTIVE,),
-    MemberVotedOff: (MembershipStatus.ACTIVE,),
+    memberships.SeatDeclined: OFFERED,
+    memberships.ApplicationWithdrawn: PENDING,
+    memberships.MemberResigned: ACTIVE,
+    memberships.MemberRemoved: ACTIVE,
+    memberships.MemberTransferred: ACTIVE,
+    memberships.MemberGraduated: ACTIVE,
+    memberships.MemberVotedOff: ACTIVE,
 }
 #: the status each way out leaves a membership in
 DEPARTED_TO: dict[type[Event], MembershipStatus] = {
-    SeatDeclined: MembershipStatus.DECLINED,
-    ApplicationWithdrawn: MembershipStatus.WITHDRAWN,
-    MemberResigned: MembershipStatus.RESIGNED,
-    MemberRemoved: MembershipStatus.REMOVED,
-    MemberTransferred: MembershipStatus.TRANSFERRED,
-    MemberGraduated: MembershipStatus.GRADUATED,
-    MemberVotedOff: MembershipStatus.VOTED_OFF,
+    memberships.SeatDeclined: MembershipStatus.DECLINED,
+    memberships.ApplicationWithdrawn: MembershipStatus.WITHDRAWN,
+    memberships.MemberResigned: MembershipStatus.RESIGNED,
+    memberships.MemberRemoved: MembershipStatus.REMOVED,
+    memberships.MemberTransferred: MembershipStatus.TRANSFERRED,
+    memberships.MemberGraduated: MembershipStatus.GRADUATED,
+    memberships.MemberVotedOff: MembershipStatus.VOTED_OFF,
 }
 
 
@@ -64,54 +47,49 @@ class DepartureRules(MachineBase):
     @precondition(lambda self: self._any(OFFERED))
     @rule(data=st.data())
     def decline(self, data: st.DataObject) -> None:
-        membership_id = self._membership(data, MembershipStatus.OFFERED)
-        command = DeclineSeat(membership_id=membership_id, **self._stamp(data))
-        expect, _ = self._membership_command_expect(
-            membership_id, command.at, (MembershipStatus.OFFERED,)
-        )
+        membership_id = self._membership(data, *OFFERED)
+        command = memberships.DeclineSeat(membership_id=membership_id, **self._stamp(data))
+        expect, _ = self._membership_command_expect(membership_id, command.at, OFFERED)
         self.execute(command, expect)
 
     @precondition(lambda self: self._any(PENDING))
     @rule(data=st.data())
     def withdraw(self, data: st.DataObject) -> None:
-        pending = (MembershipStatus.WAITLISTED, MembershipStatus.OFFERED)
-        membership_id = self._membership(data, *pending)
-        command = WithdrawApplication(membership_id=membership_id, **self._stamp(data))
-        expect, _ = self._membership_command_expect(membership_id, command.at, pending)
+        membership_id = self._membership(data, *PENDING)
+        command = memberships.WithdrawApplication(membership_id=membership_id, **self._stamp(data))
+        expect, _ = self._membership_command_expect(membership_id, command.at, PENDING)
         self.execute(command, expect)
 
     @precondition(lambda self: self._any(ACTIVE))
     @rule(data=st.data())
     def resign(self, data: st.DataObject) -> None:
-        membership_id = self._membership(data, MembershipStatus.ACTIVE)
-        command = Resign(membership_id=membership_id, reason="moving on", **self._stamp(data))
-        expect, _ = self._membership_command_expect(
-            membership_id, command.at, (MembershipStatus.ACTIVE,)
+        membership_id = self._membership(data, *ACTIVE)
+        command = memberships.Resign(
+            membership_id=membership_id, reason="moving on", **self._stamp(data)
         )
+        expect, _ = self._membership_command_expect(membership_id, command.at, ACTIVE)
         self.execute(command, expect)
 
     @precondition(lambda self: self._any(ACTIVE))
     @rule(data=st.data())
     def remove(self, data: st.DataObject) -> None:
-        membership_id = self._membership(data, MembershipStatus.ACTIVE)
-        command = RemoveMember(
+        membership_id = self._membership(data, *ACTIVE)
+        command = memberships.RemoveMember(
             membership_id=membership_id,
-            cause=data.draw(st.sampled_from(RemovalCause), label="cause"),
+            cause=data.draw(st.sampled_from(memberships.RemovalCause), label="cause"),
             **self._stamp(data),
         )
-        expect, _ = self._membership_command_expect(
-            membership_id, command.at, (MembershipStatus.ACTIVE,)
-        )
+        expect, _ = self._membership_command_expect(membership_id, command.at, ACTIVE)
         self.execute(command, expect)
 
     @precondition(lambda self: self._any(ACTIVE))
     @rule(data=st.data())
     def transfer(self, data: st.DataObject) -> None:
-        membership_id = self._membership(data, MembershipStatus.ACTIVE)
+        membership_id = self._membership(data, *ACTIVE)
         held = self.model.memberships.get(membership_id)
         others = [g for g in self.model.groups if held is None or g != held.group_id]
         to_group_id = self._pick(data, others or list(self.model.groups), "target group")
-        command = TransferMember(
+        command = memberships.TransferMember(
             membership_id=membership_id,
             to_group_id=to_group_id,
             new_membership_id=self._new_id("membership"),
@@ -119,10 +97,8 @@ class DepartureRules(MachineBase):
         )
         self.execute(command, self._expect_transfer(command))
 
-    def _expect_transfer(self, command: TransferMember) -> Expect:
-        expect, m = self._membership_command_expect(
-            command.membership_id, command.at, (MembershipStatus.ACTIVE,)
-        )
+    def _expect_transfer(self, command: memberships.TransferMember) -> Expect:
+        expect, m = self._membership_command_expect(command.membership_id, command.at, ACTIVE)
         target = self.model.groups.get(command.to_group_id)
         if m is None or expect is Expect.REFUSED or target is None or target.closed:
             return Expect.REFUSED
@@ -155,13 +131,11 @@ class DepartureRules(MachineBase):
         membership_id = (
             data.draw(st.sampled_from(virtual), label="virtual member")
             if virtual and data.draw(st.integers(0, 3), label="any membership") < 3
-            else self._membership(data, MembershipStatus.ACTIVE)
+            else self._membership(data, *ACTIVE)
         )
         stamp = self._stamp(data, max_days=4 * self.max_days)  # programmes last months
-        command = GraduateMember(membership_id=membership_id, **stamp)
-        expect, m = self._membership_command_expect(
-            membership_id, command.at, (MembershipStatus.ACTIVE,)
-        )
+        command = memberships.GraduateMember(membership_id=membership_id, **stamp)
+        expect, m = self._membership_command_expect(membership_id, command.at, ACTIVE)
         if m is not None and expect is Expect.ACCEPTED:
             group = self.model.groups[m.group_id]
             assert m.joined_at is not None
@@ -192,16 +166,16 @@ class DepartureRules(MachineBase):
     def _fold(self, event: Event) -> None:
         model = self.model
         match event:
-            case MemberVotedOff():
+            case memberships.MemberVotedOff():
                 carried = model.motions[event.motion_id]
                 assert carried.closed, f"{event!r} before its motion closed"
                 assert carried.carried(), f"{event!r} after a motion that failed"
                 assert carried.subject_id == event.membership_id, f"{event!r} names another"
                 self._departed(event, event.membership_id)
-            case MemberFlagged():
+            case memberships.MemberFlagged():
                 assert model.is_active(event.membership_id), f"{event!r} flags a non-member"
                 self.flagged.append(event)
-            case MembershipEvent() if type(event) in DEPARTED_FROM:
+            case memberships.MembershipEvent() if type(event) in DEPARTED_FROM:
                 self._departed(event, event.membership_id)
             case _:
                 super()._fold(event)

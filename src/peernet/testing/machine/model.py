@@ -5,9 +5,11 @@ import enum
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
+from typing import Any, TypeVar
 from uuid import UUID
 
 import attrs
+from attrs import AttrsInstance
 
 from peernet.domain.charters import Charter, GroupFormat, GroupKind
 from peernet.domain.companies import Profile
@@ -25,6 +27,19 @@ OFFERED = (MembershipStatus.OFFERED,)
 ACTIVE = (MembershipStatus.ACTIVE,)
 #: the key of a cost recorded for no meeting (the machine records none such)
 NO_ID = UUID(int=0)
+
+R = TypeVar("R", bound=AttrsInstance)
+
+
+def opened(record: type[R], event: object, **given: Any) -> R:
+    """The model's new `record` of what `event` opens: the fields `given`, and every
+    other field the record cannot do without read from the event's field of that name."""
+    taken = {
+        f.name: getattr(event, f.name)
+        for f in attrs.fields(record)
+        if f.default is attrs.NOTHING and f.name not in given
+    }
+    return record(**taken, **given)
 
 
 class Expect(enum.Enum):

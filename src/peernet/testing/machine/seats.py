@@ -43,6 +43,7 @@ from peernet.testing.machine.model import (
     ModelCompany,
     ModelGroup,
     ModelMembership,
+    opened,
 )
 
 
@@ -185,11 +186,9 @@ class SeatRules(MachineBase):
     @precondition(lambda self: self._any(OFFERED))
     @rule(data=st.data())
     def take_seat(self, data: st.DataObject) -> None:
-        membership_id = self._membership(data, MembershipStatus.OFFERED)
+        membership_id = self._membership(data, *OFFERED)
         command = TakeSeat(membership_id=membership_id, **self._stamp(data))
-        expect, m = self._membership_command_expect(
-            membership_id, command.at, (MembershipStatus.OFFERED,)
-        )
+        expect, m = self._membership_command_expect(membership_id, command.at, OFFERED)
         required = m is not None and self.model.groups[m.group_id].charter.agreement_required
         if m is not None and required and not m.signed:
             expect = Expect.REFUSED
@@ -247,17 +246,11 @@ class SeatRules(MachineBase):
         model = self.model
         match event:
             case CompanyRegistered():
-                model.companies[event.company_id] = ModelCompany(
-                    id=event.company_id, profile=event.profile, last_at=event.at
-                )
+                company = opened(ModelCompany, event, id=event.company_id, last_at=event.at)
+                model.companies[company.id] = company
             case GroupFormed():
-                model.groups[event.group_id] = ModelGroup(
-                    id=event.group_id,
-                    kind=event.kind,
-                    format=event.format,
-                    charter=event.charter,
-                    last_at=event.at,
-                )
+                group = opened(ModelGroup, event, id=event.group_id, last_at=event.at)
+                model.groups[group.id] = group
             case CompanyAcquired():
                 model.companies[event.company_id].acquired = True
             case CharterAmended():
@@ -300,9 +293,7 @@ class SeatRules(MachineBase):
                 if m.id != event.transferred_from
             ]
             assert not elsewhere, f"{company.id} holds core memberships {elsewhere} already"
-        m = ModelMembership(
-            id=event.membership_id, company_id=company.id, group_id=group.id, core=event.core
-        )
+        m = opened(ModelMembership, event, id=event.membership_id)
         model.memberships[m.id] = m
         group.members[m.id] = m
         company.memberships.append(m.id)

@@ -36,7 +36,7 @@ from peernet.domain.meetings import (
 from peernet.domain.memberships import MembershipStatus
 from peernet.domain.money import Money
 from peernet.testing.machine.base import MachineBase
-from peernet.testing.machine.model import ACTIVE, NO_ID, Expect, ModelMeeting
+from peernet.testing.machine.model import ACTIVE, NO_ID, Expect, ModelMeeting, opened
 
 
 class SessionRules(MachineBase):
@@ -230,13 +230,7 @@ class SessionRules(MachineBase):
             case MeetingScheduled():
                 expected = tuple(sorted(model.active_in(event.group_id), key=str))
                 assert expected == event.expected, f"meeting {event.meeting_id} expects others"
-                model.meetings[event.meeting_id] = ModelMeeting(
-                    id=event.meeting_id,
-                    group_id=event.group_id,
-                    starts=event.starts,
-                    ends=event.ends,
-                    expected=event.expected,
-                )
+                model.meetings[event.meeting_id] = opened(ModelMeeting, event, id=event.meeting_id)
             case AttendanceRecorded():
                 meeting = model.meetings[event.meeting_id]
                 assert event.membership_id in meeting.expected, f"{event!r} of a stranger"
