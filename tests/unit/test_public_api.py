@@ -132,6 +132,7 @@ EXPECTED = [
     "MotionCarried",
     "MotionCause",
     "MotionClosed",
+    "MotionCounted",
     "MotionFailed",
     "MotionKind",
     "MotionNotDue",

@@ -16,8 +16,8 @@ from peernet import (
     GroupFormat,
     MembershipStatus,
     MemberVotedOff,
-    MotionCarried,
     MotionCause,
+    MotionCounted,
     MotionFailed,
     MotionKind,
     RaiseMotion,
@@ -199,7 +199,7 @@ class AccountabilityScenes(Scene):
         """Tell the story of a motion decided by `recorded`; `before` is its group as it
         was, wait-list and all, before that write."""
         outcome = next(
-            (r.event for r in recorded if isinstance(r.event, MotionCarried | MotionFailed)),
+            (r.event for r in recorded if isinstance(r.event, MotionCounted)),
             None,
         )
         if outcome is None:

@@ -228,7 +228,8 @@ class Membership:
         return {"membership_id": self.id, "group_id": self.group_id, "company_id": self.company_id}
 
 
-_DEPARTURES: dict[type[MembershipEvent], MembershipStatus] = {
+#: the status each departure leaves a membership in
+DEPARTURES: dict[type[MembershipEvent], MembershipStatus] = {
     ApplicationWithdrawn: MembershipStatus.WITHDRAWN,
     SeatDeclined: MembershipStatus.DECLINED,
     MemberResigned: MembershipStatus.RESIGNED,
@@ -258,7 +259,7 @@ def _departure_reason(event: MembershipEvent) -> str:
             return f"transferred to group {event.to_group_id}"
         case MemberVotedOff():
             return f"voted off: {event.cause}"
-    return _DEPARTURES[type(event)].value
+    return DEPARTURES[type(event)].value
 
 
 def evolve(state: Membership | None, event: MembershipEvent) -> Membership:
@@ -302,7 +303,7 @@ def evolve(state: Membership | None, event: MembershipEvent) -> Membership:
             return attrs.evolve(state, admitted_at=event.at)
     return attrs.evolve(
         state,
-        status=_DEPARTURES[type(event)],
+        status=DEPARTURES[type(event)],
         left_at=event.at,
         departure=_departure_reason(event),
     )

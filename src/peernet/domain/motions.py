@@ -99,21 +99,22 @@ class BallotCast(MotionEvent):
 
 
 @attrs.frozen(kw_only=True)
-class MotionCarried(MotionEvent):
+class MotionCounted(MotionEvent):
+    """The tally a motion closed with: ballots in favour and against, out of how many."""
+
     in_favour: int
     against: int
     electorate: int
 
 
 @attrs.frozen(kw_only=True)
-class MotionFailed(MotionEvent):
-    in_favour: int
-    against: int
-    electorate: int
+class MotionCarried(MotionCounted):
+    """Quorum and threshold were met; what the motion does is recorded in the same write."""
+
+
+@attrs.frozen(kw_only=True)
+class MotionFailed(MotionCounted):
     reason: str
-
-
-# --- errors ---------------------------------------------------------------------------
 
 
 # --- state ----------------------------------------------------------------------------
@@ -127,6 +128,11 @@ class Motion:
     last_at: datetime
     ballots: tuple[BallotCast, ...] = ()
     outcome: MotionCarried | MotionFailed | None = None
+
+    @property
+    def ids(self) -> dict[str, UUID]:
+        """The ids every event of this motion carries."""
+        return {"motion_id": self.id, "group_id": self.group_id}
 
     @property
     def closed(self) -> bool:
@@ -154,28 +160,17 @@ def tally(motion: Motion, at: datetime) -> MotionCarried | MotionFailed:
     raised = motion.raised
     cast, yes, no = len(motion.ballots), motion.in_favour, motion.against
     size = len(raised.electorate)
+    carried = MotionCarried(in_favour=yes, against=no, electorate=size, at=at, **motion.ids)
     if cast == 0 or cast < quorum_needed(size, raised.quorum):
-        reason = "quorum not reached"
-    elif Fraction(yes, cast) < raised.threshold:
-        reason = "threshold not reached"
-    else:
-        return MotionCarried(
-            motion_id=motion.id,
-            group_id=motion.group_id,
-            in_favour=yes,
-            against=no,
-            electorate=size,
-            at=at,
-        )
-    return MotionFailed(
-        motion_id=motion.id,
-        group_id=motion.group_id,
-        in_favour=yes,
-        against=no,
-        electorate=size,
-        reason=reason,
-        at=at,
-    )
+        return failed(carried, "quorum not reached")
+    if Fraction(yes, cast) < raised.threshold:
+        return failed(carried, "threshold not reached")
+    return carried
+
+
+def failed(tally: MotionCounted, reason: str) -> MotionFailed:
+    """The tally of a motion that did not carry, and why."""
+    return MotionFailed(reason=reason, **attrs.asdict(tally, recurse=False))
 
 
 def require_open(state: Motion | None, motion_id: UUID, at: datetime) -> Motion:

@@ -17,7 +17,8 @@ may read only those: an accessor reading any other raises `NotLoaded`, a bug in 
 Pure: the standard library, attrs and sibling domain modules.
 """
 
-from collections.abc import Iterator, Mapping, Sequence
+import functools
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
@@ -38,6 +39,16 @@ from peernet.domain.motions import Motion
 S = TypeVar("S")
 
 
+class _RefTo:
+    """`Ref.group(group_id)`: a `Ref` to a stream of one kind, named once per kind."""
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+
+    def __get__(self, instance: object, owner: type["Ref"]) -> Callable[[UUID], "Ref"]:
+        return functools.partial(owner, self.kind)
+
+
 @attrs.frozen
 class Ref:
     """A stream a decision reads: its kind (the field naming its id, as `Event.home`)
@@ -46,29 +57,12 @@ class Ref:
     kind: str
     id: UUID
 
-    @classmethod
-    def company(cls, company_id: UUID) -> "Ref":
-        return cls("company_id", company_id)
-
-    @classmethod
-    def group(cls, group_id: UUID) -> "Ref":
-        return cls("group_id", group_id)
-
-    @classmethod
-    def goal(cls, goal_id: UUID) -> "Ref":
-        return cls("goal_id", goal_id)
-
-    @classmethod
-    def motion(cls, motion_id: UUID) -> "Ref":
-        return cls("motion_id", motion_id)
-
-    @classmethod
-    def meeting(cls, meeting_id: UUID) -> "Ref":
-        return cls("meeting_id", meeting_id)
-
-    @classmethod
-    def gathering(cls, gathering_id: UUID) -> "Ref":
-        return cls("gathering_id", gathering_id)
+    company = _RefTo("company_id")
+    group = _RefTo("group_id")
+    goal = _RefTo("goal_id")
+    motion = _RefTo("motion_id")
+    meeting = _RefTo("meeting_id")
+    gathering = _RefTo("gathering_id")
 
     @classmethod
     def financials(cls, company_id: UUID) -> "Ref":

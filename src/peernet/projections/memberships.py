@@ -16,40 +16,22 @@ import attrs
 from peernet.domain.common import Event
 from peernet.domain.groups import CharterAmended, GroupClosed, GroupFormed
 from peernet.domain.memberships import (
+    DEPARTURES,
     ApplicantWaitlisted,
-    ApplicationWithdrawn,
-    MemberGraduated,
     MemberJoined,
     MemberRemoved,
-    MemberResigned,
-    MemberTransferred,
-    MemberVotedOff,
-    SeatDeclined,
+    MembershipStatus,
     SeatOffered,
 )
 from peernet.projections.core import Fact, KeyedBy
 
-#: why a stay ended, by the event that ended it
-RESIGNED = "resigned"
-VOTED_OFF = "voted off"
-REMOVED = "removed"
+#: why a stay ended: the status its departure left it in (`MembershipStatus` values), or
+#: "acquired" for a removal because the company was bought
 ACQUIRED = "acquired"
-TRANSFERRED = "transferred"
-GRADUATED = "graduated"
-WITHDRAWN = "withdrawn"
-DECLINED = "declined"
 #: departures that count towards turnover (DOMAIN: not transfers or graduations)
-TURNOVER_DEPARTURES = frozenset({RESIGNED, VOTED_OFF, REMOVED, ACQUIRED})
-
-_LEAVING: dict[type[Event], str] = {
-    MemberResigned: RESIGNED,
-    MemberVotedOff: VOTED_OFF,
-    MemberRemoved: REMOVED,
-    MemberTransferred: TRANSFERRED,
-    MemberGraduated: GRADUATED,
-    ApplicationWithdrawn: WITHDRAWN,
-    SeatDeclined: DECLINED,
-}
+_TURNOVER = (MembershipStatus.RESIGNED, MembershipStatus.VOTED_OFF, MembershipStatus.REMOVED)
+TURNOVER_DEPARTURES = frozenset({status.value for status in _TURNOVER} | {ACQUIRED})
+_LEAVING: dict[type[Event], str] = {kind: status.value for kind, status in DEPARTURES.items()}
 _GROUP_EVENTS: frozenset[type[Event]] = frozenset({GroupFormed, CharterAmended, GroupClosed})
 _ANSWERS: frozenset[type[Event]] = frozenset({ApplicantWaitlisted, SeatOffered, MemberJoined})
 
@@ -181,7 +163,7 @@ class GroupHistories(KeyedBy):
             stay = view.stays.get(data["membership_id"])
             if stay is None:
                 return view
-            if departure == REMOVED and data.get("cause") == "acquisition":
+            if fact.kind is MemberRemoved and data.get("cause") == "acquisition":
                 departure = ACQUIRED
             left = attrs.evolve(stay, left_at=at, left_position=fact.position, departure=departure)
             return _with_stay(view, left)

@@ -17,23 +17,6 @@ from peernet.domain.errors import (
     OwnGoal,
     UnknownMembership,
 )
-from peernet.domain.goals import (
-    ChallengeGoal,
-    Goal,
-    GoalChallenged,
-    GoalMissed,
-    GoalRevised,
-    GoalSet,
-    GoalStatus,
-    GoalStep,
-    GoalWithdrawn,
-    ProgressReported,
-    ReportProgress,
-    ReviewGoals,
-    ReviseGoal,
-    SetGoal,
-    WithdrawGoal,
-)
 from peernet.domain.groups import Group
 from peernet.domain.memberships import MemberFlagged, Membership, MembershipStatus, require_active
 from peernet.domain.situation import Ref, Situation, group_goals, membership_group
@@ -51,44 +34,44 @@ def active_member(group: Group, membership_id: UUID) -> Membership:
     return require_active(member_of(group, membership_id))
 
 
-def _set_needs(command: SetGoal, situation: Situation) -> Iterator[Ref]:
+def _set_needs(command: goals.SetGoal, situation: Situation) -> Iterator[Ref]:
     yield from membership_group(situation, command.membership_id)
     yield Ref.goal(command.goal_id)
 
 
-def _set(situation: Situation, command: SetGoal) -> list[Event]:
+def _set(situation: Situation, command: goals.SetGoal) -> list[Event]:
     group, member = situation.membership(command.membership_id)
     require_active(member)
     if situation.goal(command.goal_id) is not None:
         raise GoalAlreadySet(goal_id=command.goal_id)
     categories = group.charter_at(command.at).charter.goal_categories
     goals.check_target(command.target, command.at, group.id, categories)
-    return [carry(GoalSet, command, **member.ids)]
+    return [carry(goals.GoalSet, command, **member.ids)]
 
 
-def _goal_needs(command: GoalStep, situation: Situation) -> Iterator[Ref]:
+def _goal_needs(command: goals.GoalStep, situation: Situation) -> Iterator[Ref]:
     yield Ref.goal(command.goal_id)
     if (goal := situation.goals.get(command.goal_id)) is not None:
         yield Ref.group(goal.group_id)
 
 
-def _open_goal(situation: Situation, goal_id: UUID, at: datetime) -> tuple[Group, Goal]:
+def _open_goal(situation: Situation, goal_id: UUID, at: datetime) -> tuple[Group, goals.Goal]:
     goal = goals.require_open(situation.goal(goal_id), goal_id, at)
     return situation.group(goal.group_id), goal
 
 
-def _challenge(situation: Situation, command: ChallengeGoal) -> list[Event]:
+def _challenge(situation: Situation, command: goals.ChallengeGoal) -> list[Event]:
     group, goal = _open_goal(situation, command.goal_id, command.at)
     if command.challenger_id == goal.membership_id:
         raise OwnGoal(goal_id=goal.id, membership_id=goal.membership_id)
     active_member(group, command.challenger_id)
-    challenged = GoalChallenged(
+    challenged = goals.GoalChallenged(
         challenger_id=command.challenger_id, reason=command.reason, at=command.at, **goal.ids
     )
     return [challenged]
 
 
-def _revise(situation: Situation, command: ReviseGoal) -> list[Event]:
+def _revise(situation: Situation, command: goals.ReviseGoal) -> list[Event]:
     group, goal = _open_goal(situation, command.goal_id, command.at)
     active_member(group, goal.membership_id)
     if command.at.date() > goal.target.due:
@@ -96,27 +79,29 @@ def _revise(situation: Situation, command: ReviseGoal) -> list[Event]:
     categories = group.charter_at(command.at).charter.goal_categories
     goals.check_target(command.target, command.at, group.id, categories)
     revision = len(goal.versions)
-    return [GoalRevised(revision=revision, target=command.target, at=command.at, **goal.ids)]
+    return [goals.GoalRevised(revision=revision, target=command.target, at=command.at, **goal.ids)]
 
 
-def _report(situation: Situation, command: ReportProgress) -> list[Event]:
+def _report(situation: Situation, command: goals.ReportProgress) -> list[Event]:
     group, goal = _open_goal(situation, command.goal_id, command.at)
     active_member(group, goal.membership_id)
-    reported = ProgressReported(value=command.value, note=command.note, at=command.at, **goal.ids)
+    reported = goals.ProgressReported(
+        value=command.value, note=command.note, at=command.at, **goal.ids
+    )
     return [reported]
 
 
-def _withdraw(situation: Situation, command: WithdrawGoal) -> list[Event]:
+def _withdraw(situation: Situation, command: goals.WithdrawGoal) -> list[Event]:
     _, goal = _open_goal(situation, command.goal_id, command.at)
-    return [GoalWithdrawn(reason=command.reason, at=command.at, **goal.ids)]
+    return [goals.GoalWithdrawn(reason=command.reason, at=command.at, **goal.ids)]
 
 
-def _review_needs(command: ReviewGoals, situation: Situation) -> Iterator[Ref]:
+def _review_needs(command: goals.ReviewGoals, situation: Situation) -> Iterator[Ref]:
     yield Ref.group(command.group_id)
     yield from group_goals(situation, command.group_id)
 
 
-def _review(situation: Situation, command: ReviewGoals) -> list[Event]:
+def _review(situation: Situation, command: goals.ReviewGoals) -> list[Event]:
     group = situation.group(command.group_id)
     check_forward(group, command.at)
     if command.due_by > command.at.date():
@@ -137,14 +122,14 @@ def decide_due_goals(situation: Situation, group: Group, due_by: date, at: datet
             g
             for held in members.values()
             for g in held
-            if g.status is GoalStatus.OPEN and g.target.due <= due_by
+            if g.status is goals.GoalStatus.OPEN and g.target.due <= due_by
         ),
         key=lambda g: (g.target.due, g.set_at, str(g.id)),
     )
     decided = [goals.decision(g, at) for g in due]
     limit = group.charter_at(at).charter.goal_misses_in_a_row
     flags: list[Event] = []
-    missed_now = {e.membership_id for e in decided if isinstance(e, GoalMissed)}
+    missed_now = {e.membership_id for e in decided if isinstance(e, goals.GoalMissed)}
     for membership_id in sorted(missed_now, key=str):
         member = group.memberships[membership_id]
         after = [_after(g, decided) for g in members[membership_id]]
@@ -160,7 +145,7 @@ def decide_due_goals(situation: Situation, group: Group, due_by: date, at: datet
     return [*decided, *flags]
 
 
-def _after(goal: Goal, decided: list[goals.GoalMet | goals.GoalMissed]) -> Goal:
+def _after(goal: goals.Goal, decided: list[goals.GoalMet | goals.GoalMissed]) -> goals.Goal:
     """The goal once this decision's outcome for it is folded in."""
     for event in decided:
         if event.goal_id == goal.id:
@@ -169,10 +154,10 @@ def _after(goal: Goal, decided: list[goals.GoalMet | goals.GoalMissed]) -> Goal:
 
 
 DECIDERS: dict[type[Command], Decider[Any]] = {
-    SetGoal: Decider(_set_needs, _set),
-    ChallengeGoal: Decider(_goal_needs, _challenge),
-    ReviseGoal: Decider(_goal_needs, _revise),
-    ReportProgress: Decider(_goal_needs, _report),
-    WithdrawGoal: Decider(_goal_needs, _withdraw),
-    ReviewGoals: Decider(_review_needs, _review),
+    goals.SetGoal: Decider(_set_needs, _set),
+    goals.ChallengeGoal: Decider(_goal_needs, _challenge),
+    goals.ReviseGoal: Decider(_goal_needs, _revise),
+    goals.ReportProgress: Decider(_goal_needs, _report),
+    goals.WithdrawGoal: Decider(_goal_needs, _withdraw),
+    goals.ReviewGoals: Decider(_review_needs, _review),
 }

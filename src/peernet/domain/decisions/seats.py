@@ -15,7 +15,7 @@ from uuid import UUID
 
 import attrs
 
-from peernet.domain import goals, groups
+from peernet.domain import goals, groups, memberships
 from peernet.domain.charters import Charter, GroupFormat, GroupKind
 from peernet.domain.common import Command, Event, carry, check_forward, months_after
 from peernet.domain.companies import (
@@ -41,33 +41,6 @@ from peernet.domain.errors import (
     ProgrammeNotComplete,
 )
 from peernet.domain.groups import AmendCharter, CharterAmended, CloseGroup, Group, GroupClosed
-from peernet.domain.memberships import (
-    AgreementSigned,
-    ApplicantWaitlisted,
-    ApplicationWithdrawn,
-    ApplyForMembership,
-    DeclineSeat,
-    GraduateCohort,
-    GraduateMember,
-    MemberGraduated,
-    MemberJoined,
-    MemberRemoved,
-    MemberResigned,
-    Membership,
-    MembershipEvent,
-    MembershipStatus,
-    MemberTransferred,
-    RemovalCause,
-    RemoveMember,
-    Resign,
-    SeatDeclined,
-    SeatOffered,
-    SignAgreement,
-    TakeSeat,
-    TransferMember,
-    WithdrawApplication,
-    require_active,
-)
 from peernet.domain.situation import (
     Ref,
     Situation,
@@ -81,7 +54,7 @@ from peernet.domain.situation import (
 
 
 def first_competitor(
-    situation: Situation, group: Group, company_id: UUID, among: Iterable[Membership]
+    situation: Situation, group: Group, company_id: UUID, among: Iterable[memberships.Membership]
 ) -> UUID | None:
     """The first seated company of `among` that competes with `company_id`, if the
     group's charter forbids competitors."""
@@ -98,14 +71,14 @@ def first_competitor(
 
 def fill_seats(
     situation: Situation, group: Group, at: datetime, leaving: Iterable[UUID] = ()
-) -> list[SeatOffered]:
+) -> list[memberships.SeatOffered]:
     """Offer every free seat to the first wait-listed applicants who compete with nobody
     seated, in order of arrival. `leaving` names memberships whose departure is decided
     in the same command and whose seats are therefore free."""
     gone = set(leaving)
     seated = [m for m in group.seated if m.id not in gone]
     free = group.charter.capacity - len(seated)
-    offers: list[SeatOffered] = []
+    offers: list[memberships.SeatOffered] = []
     for membership_id in group.waitlist:
         if free <= 0:
             break
@@ -114,13 +87,18 @@ def fill_seats(
         waiting = group.memberships[membership_id]
         if first_competitor(situation, group, waiting.company_id, seated) is not None:
             continue
-        offers.append(SeatOffered(at=at, **waiting.ids))
-        seated.append(attrs.evolve(waiting, status=MembershipStatus.OFFERED))
+        offers.append(memberships.SeatOffered(at=at, **waiting.ids))
+        seated.append(attrs.evolve(waiting, status=memberships.MembershipStatus.OFFERED))
         free -= 1
     return offers
 
 
-def leave(situation: Situation, group: Group, m: Membership, event: MembershipEvent) -> list[Event]:
+def leave(
+    situation: Situation,
+    group: Group,
+    m: memberships.Membership,
+    event: memberships.MembershipEvent,
+) -> list[Event]:
     """A member leaves: its open goals are withdrawn and its seat is offered on."""
     reason = f"member left: {type(event).__name__}"
     return [
@@ -173,14 +151,14 @@ def _unused(situation: Situation, membership_id: UUID) -> None:
 # --- applying and transferring -----------------------------------------------------------
 
 
-def _apply_needs(command: ApplyForMembership, situation: Situation) -> Iterator[Ref]:
+def _apply_needs(command: memberships.ApplyForMembership, situation: Situation) -> Iterator[Ref]:
     yield Ref.group(command.group_id)
     yield Ref.company(command.company_id)
     yield from members_companies(situation, command.group_id)
     yield from company_groups(situation, command.company_id)
 
 
-def _apply(situation: Situation, command: ApplyForMembership) -> list[Event]:
+def _apply(situation: Situation, command: memberships.ApplyForMembership) -> list[Event]:
     group = situation.group(command.group_id)
     company = situation.company(command.company_id)
     check_forward(group, command.at)
@@ -196,14 +174,19 @@ def _apply(situation: Situation, command: ApplyForMembership) -> list[Event]:
         reason = "competes with a member"
         return [
             applied,
-            ApplicantWaitlisted(reason=reason, competitor_id=competitor, at=command.at, **ids),
+            memberships.ApplicantWaitlisted(
+                reason=reason, competitor_id=competitor, at=command.at, **ids
+            ),
         ]
     if len(group.seated) >= group.charter.capacity:
-        return [applied, ApplicantWaitlisted(reason="group is full", at=command.at, **ids)]
-    return [applied, SeatOffered(at=command.at, **ids)]
+        return [
+            applied,
+            memberships.ApplicantWaitlisted(reason="group is full", at=command.at, **ids),
+        ]
+    return [applied, memberships.SeatOffered(at=command.at, **ids)]
 
 
-def _transfer_needs(command: TransferMember, situation: Situation) -> Iterator[Ref]:
+def _transfer_needs(command: memberships.TransferMember, situation: Situation) -> Iterator[Ref]:
     yield from membership_group(situation, command.membership_id)
     yield Ref.group(command.to_group_id)
     yield from members_companies(situation, command.to_group_id)
@@ -215,10 +198,10 @@ def _transfer_needs(command: TransferMember, situation: Situation) -> Iterator[R
             yield from company_groups(situation, m.company_id)
 
 
-def _transfer(situation: Situation, command: TransferMember) -> list[Event]:
+def _transfer(situation: Situation, command: memberships.TransferMember) -> list[Event]:
     source, m = situation.membership(command.membership_id)
     check_forward(source, command.at)
-    require_active(m)
+    memberships.require_active(m)
     _unused(situation, command.new_membership_id)
     target = situation.group(command.to_group_id)
     if target.id == source.id:
@@ -238,13 +221,13 @@ def _transfer(situation: Situation, command: TransferMember) -> list[Event]:
         "company_id": company.id,
     }
     at = command.at
-    moved = MemberTransferred(
+    moved = memberships.MemberTransferred(
         to_group_id=target.id, to_membership_id=command.new_membership_id, at=at, **m.ids
     )
     return [
         *leave(situation, source, m, moved),
         MembershipApplied(core=target.kind is GroupKind.CORE, transferred_from=m.id, at=at, **new),
-        MemberJoined(transferred_from=m.id, at=at, **new),
+        memberships.MemberJoined(transferred_from=m.id, at=at, **new),
     ]
 
 
@@ -269,13 +252,16 @@ def _acquisition(situation: Situation, command: RecordAcquisition) -> list[Event
         if group is None or m is None or not m.status.open or group.closed_at is not None:
             continue
         check_forward(group, command.at)
-        gone: MembershipEvent
-        if m.status is MembershipStatus.ACTIVE:
-            gone = MemberRemoved(
-                cause=RemovalCause.ACQUISITION, note=command.acquirer, at=command.at, **m.ids
+        gone: memberships.MembershipEvent
+        if m.status is memberships.MembershipStatus.ACTIVE:
+            gone = memberships.MemberRemoved(
+                cause=memberships.RemovalCause.ACQUISITION,
+                note=command.acquirer,
+                at=command.at,
+                **m.ids,
             )
         else:
-            gone = ApplicationWithdrawn(reason="acquisition", at=command.at, **m.ids)
+            gone = memberships.ApplicationWithdrawn(reason="acquisition", at=command.at, **m.ids)
         events += leave(situation, group, m, gone)
     return events
 
@@ -306,18 +292,28 @@ def _close_group(situation: Situation, command: CloseGroup) -> list[Event]:
     if group.active:
         raise GroupHasActiveMembers(group_id=group.id, active=len(group.active))
     withdrawn: list[Event] = [
-        ApplicationWithdrawn(reason="group closed", at=command.at, **m.ids)
-        for m in group.with_status(MembershipStatus.WAITLISTED, MembershipStatus.OFFERED)
+        memberships.ApplicationWithdrawn(reason="group closed", at=command.at, **m.ids)
+        for m in group.with_status(
+            memberships.MembershipStatus.WAITLISTED, memberships.MembershipStatus.OFFERED
+        )
     ]
     return [*withdrawn, carry(GroupClosed, command)]
 
 
 # --- one membership's steps ------------------------------------------------------------------
 
-Leaving = DeclineSeat | WithdrawApplication | Resign | RemoveMember | GraduateMember
+Leaving = (
+    memberships.DeclineSeat
+    | memberships.WithdrawApplication
+    | memberships.Resign
+    | memberships.RemoveMember
+    | memberships.GraduateMember
+)
 
 
-def _step_needs(command: SignAgreement | TakeSeat, situation: Situation) -> Iterator[Ref]:
+def _step_needs(
+    command: memberships.SignAgreement | memberships.TakeSeat, situation: Situation
+) -> Iterator[Ref]:
     yield from membership_group(situation, command.membership_id)
 
 
@@ -327,57 +323,66 @@ def _leaving_needs(command: Leaving, situation: Situation) -> Iterator[Ref]:
         yield from departure(situation, group_id, command.membership_id)
 
 
-def _held(situation: Situation, membership_id: UUID, at: datetime) -> tuple[Group, Membership]:
+def _held(
+    situation: Situation, membership_id: UUID, at: datetime
+) -> tuple[Group, memberships.Membership]:
     group, m = situation.membership(membership_id)
     check_forward(group, at)
     return group, m
 
 
-def _sign(situation: Situation, command: SignAgreement) -> list[Event]:
+def _sign(situation: Situation, command: memberships.SignAgreement) -> list[Event]:
     _, m = _held(situation, command.membership_id, command.at)
     if not m.status.open:
         raise NotAnActiveMember(membership_id=m.id, status=m.status)
     if m.signed_at is not None:
         raise AgreementAlreadySigned(membership_id=m.id)
-    return [AgreementSigned(at=command.at, **m.ids)]
+    return [memberships.AgreementSigned(at=command.at, **m.ids)]
 
 
-def _take_seat(situation: Situation, command: TakeSeat) -> list[Event]:
+def _take_seat(situation: Situation, command: memberships.TakeSeat) -> list[Event]:
     group, m = _held(situation, command.membership_id, command.at)
-    if m.status is not MembershipStatus.OFFERED:
+    if m.status is not memberships.MembershipStatus.OFFERED:
         raise NoSeatOffered(membership_id=m.id, status=m.status)
     if group.charter.agreement_required and m.signed_at is None:
         raise AgreementNotSigned(membership_id=m.id)
     if group.charter.admission_vote and m.admitted_at is None:
         raise AdmissionNotVoted(membership_id=m.id, group_id=group.id)
-    return [MemberJoined(at=command.at, **m.ids)]
+    return [memberships.MemberJoined(at=command.at, **m.ids)]
 
 
-def _decline(situation: Situation, command: DeclineSeat) -> list[Event]:
+def _decline(situation: Situation, command: memberships.DeclineSeat) -> list[Event]:
     group, m = _held(situation, command.membership_id, command.at)
-    if m.status is not MembershipStatus.OFFERED:
+    if m.status is not memberships.MembershipStatus.OFFERED:
         raise NoSeatOffered(membership_id=m.id, status=m.status)
-    return leave(situation, group, m, SeatDeclined(at=command.at, **m.ids))
+    return leave(situation, group, m, memberships.SeatDeclined(at=command.at, **m.ids))
 
 
-def _withdraw(situation: Situation, command: WithdrawApplication) -> list[Event]:
+def _withdraw(situation: Situation, command: memberships.WithdrawApplication) -> list[Event]:
     group, m = _held(situation, command.membership_id, command.at)
     if not m.status.pending:
         raise NotPending(membership_id=m.id, status=m.status)
-    withdrawn = ApplicationWithdrawn(reason=command.reason, at=command.at, **m.ids)
+    withdrawn = memberships.ApplicationWithdrawn(reason=command.reason, at=command.at, **m.ids)
     return leave(situation, group, m, withdrawn)
 
 
-def _resign(situation: Situation, command: Resign) -> list[Event]:
+def _resign(situation: Situation, command: memberships.Resign) -> list[Event]:
     group, m = _held(situation, command.membership_id, command.at)
-    require_active(m)
-    return leave(situation, group, m, MemberResigned(reason=command.reason, at=command.at, **m.ids))
+    memberships.require_active(m)
+    return leave(
+        situation,
+        group,
+        m,
+        memberships.MemberResigned(reason=command.reason, at=command.at, **m.ids),
+    )
 
 
-def _remove(situation: Situation, command: RemoveMember) -> list[Event]:
+def _remove(situation: Situation, command: memberships.RemoveMember) -> list[Event]:
     group, m = _held(situation, command.membership_id, command.at)
-    require_active(m)
-    removed = MemberRemoved(cause=command.cause, note=command.note, at=command.at, **m.ids)
+    memberships.require_active(m)
+    removed = memberships.MemberRemoved(
+        cause=command.cause, note=command.note, at=command.at, **m.ids
+    )
     return leave(situation, group, m, removed)
 
 
@@ -392,26 +397,26 @@ def _virtual(group: Group) -> None:
         )
 
 
-def _graduate(situation: Situation, command: GraduateMember) -> list[Event]:
+def _graduate(situation: Situation, command: memberships.GraduateMember) -> list[Event]:
     group, m = _held(situation, command.membership_id, command.at)
-    require_active(m)
+    memberships.require_active(m)
     _virtual(group)
     assert m.joined_at is not None
     months = group.charter.programme_months
     completes = months_after(m.joined_at, months)
     if command.at < completes:
         raise ProgrammeNotComplete(membership_id=m.id, months=months, completes=completes.date())
-    return leave(situation, group, m, MemberGraduated(at=command.at, **m.ids))
+    return leave(situation, group, m, memberships.MemberGraduated(at=command.at, **m.ids))
 
 
-def _cohort_needs(command: GraduateCohort, situation: Situation) -> Iterator[Ref]:
+def _cohort_needs(command: memberships.GraduateCohort, situation: Situation) -> Iterator[Ref]:
     yield Ref.group(command.group_id)
     group = situation.groups.get(command.group_id)
     for m in group.active if group else ():
         yield from departure(situation, command.group_id, m.id)
 
 
-def _graduate_cohort(situation: Situation, command: GraduateCohort) -> list[Event]:
+def _graduate_cohort(situation: Situation, command: memberships.GraduateCohort) -> list[Event]:
     """Every active member of a virtual group whose programme is complete graduates, each
     seat offered on in turn, as if graduated one by one."""
     group = situation.group(command.group_id)
@@ -424,7 +429,9 @@ def _graduate_cohort(situation: Situation, command: GraduateCohort) -> list[Even
         if command.at < months_after(member.joined_at, months):
             continue
         group = situation.group(command.group_id)
-        graduated = leave(situation, group, member, MemberGraduated(at=command.at, **member.ids))
+        graduated = leave(
+            situation, group, member, memberships.MemberGraduated(at=command.at, **member.ids)
+        )
         situation = _after(situation, graduated)
         events += graduated
     return events
@@ -436,7 +443,7 @@ def _after(situation: Situation, events: list[Event]) -> Situation:
     goals_now = dict(situation.goals)
     for event in events:
         match event:
-            case MembershipEvent():
+            case memberships.MembershipEvent():
                 groups_now[event.group_id] = groups.evolve(groups_now[event.group_id], event)
             case goals.GoalEvent():
                 goals_now[event.goal_id] = goals.evolve(goals_now[event.goal_id], event)
@@ -444,17 +451,17 @@ def _after(situation: Situation, events: list[Event]) -> Situation:
 
 
 DECIDERS: dict[type[Command], Decider[Any]] = {
-    ApplyForMembership: Decider(_apply_needs, _apply),
-    TransferMember: Decider(_transfer_needs, _transfer),
+    memberships.ApplyForMembership: Decider(_apply_needs, _apply),
+    memberships.TransferMember: Decider(_transfer_needs, _transfer),
     RecordAcquisition: Decider(_acquisition_needs, _acquisition),
     AmendCharter: Decider(_group_and_companies, _amend),
     CloseGroup: Decider(_group_and_companies, _close_group),
-    SignAgreement: Decider(_step_needs, _sign),
-    TakeSeat: Decider(_step_needs, _take_seat),
-    DeclineSeat: Decider(_leaving_needs, _decline),
-    WithdrawApplication: Decider(_leaving_needs, _withdraw),
-    Resign: Decider(_leaving_needs, _resign),
-    RemoveMember: Decider(_leaving_needs, _remove),
-    GraduateMember: Decider(_leaving_needs, _graduate),
-    GraduateCohort: Decider(_cohort_needs, _graduate_cohort),
+    memberships.SignAgreement: Decider(_step_needs, _sign),
+    memberships.TakeSeat: Decider(_step_needs, _take_seat),
+    memberships.DeclineSeat: Decider(_leaving_needs, _decline),
+    memberships.WithdrawApplication: Decider(_leaving_needs, _withdraw),
+    memberships.Resign: Decider(_leaving_needs, _resign),
+    memberships.RemoveMember: Decider(_leaving_needs, _remove),
+    memberships.GraduateMember: Decider(_leaving_needs, _graduate),
+    memberships.GraduateCohort: Decider(_cohort_needs, _graduate_cohort),
 }

@@ -25,35 +25,6 @@ from peernet.domain.errors import (
     TooManyTopics,
 )
 from peernet.domain.groups import Group
-from peernet.domain.meetings import (
-    AgendaSet,
-    Attendance,
-    AttendanceRecorded,
-    CancelMeeting,
-    CloseGathering,
-    CloseMeeting,
-    CostsShared,
-    ExpenseRecorded,
-    Gathering,
-    GatheringScheduled,
-    Meeting,
-    MeetingAddedToGathering,
-    MeetingCancelled,
-    MeetingClosed,
-    MeetingScheduled,
-    MeetingStatus,
-    MeetingStep,
-    PrepSubmitted,
-    RecordExpense,
-    RecordSponsorship,
-    ScheduleGathering,
-    ScheduleMeeting,
-    SetAgenda,
-    Share,
-    SponsorshipRecorded,
-    SubmitPrep,
-    TakeRoll,
-)
 from peernet.domain.memberships import MemberFlagged, Membership, MembershipStatus, require_active
 from peernet.domain.money import Money, split
 from peernet.domain.situation import Ref, Situation, group_goals
@@ -69,7 +40,7 @@ def _check_dates(starts: date, ends: date) -> None:
         raise InvalidValue(f"ends on {ends.isoformat()}, before it starts on {starts.isoformat()}")
 
 
-def _expected_member(meeting: Meeting, membership_id: UUID) -> None:
+def _expected_member(meeting: meetings.Meeting, membership_id: UUID) -> None:
     if membership_id not in meeting.scheduled.expected:
         raise NotExpected(meeting_id=meeting.id, membership_id=membership_id)
 
@@ -95,29 +66,31 @@ def _gathering(situation: Situation, gathering_id: UUID) -> Iterator[Ref]:
             yield Ref.group(meeting.group_id)
 
 
-def _gathering_needs(command: CloseGathering, situation: Situation) -> Iterator[Ref]:
+def _gathering_needs(command: meetings.CloseGathering, situation: Situation) -> Iterator[Ref]:
     return _gathering(situation, command.gathering_id)
 
 
-def _new_gathering(command: ScheduleGathering, situation: Situation) -> Iterator[Ref]:
+def _new_gathering(command: meetings.ScheduleGathering, situation: Situation) -> Iterator[Ref]:
     yield Ref.gathering(command.gathering_id)
 
 
-def _schedule_gathering(situation: Situation, command: ScheduleGathering) -> list[Event]:
+def _schedule_gathering(situation: Situation, command: meetings.ScheduleGathering) -> list[Event]:
     _check_new(situation.gathering(command.gathering_id), "gathering", command.gathering_id)
     _check_dates(command.starts, command.ends)
     Money.zero(command.currency)  # refuses a malformed currency code
-    return [carry(GatheringScheduled, command)]
+    return [carry(meetings.GatheringScheduled, command)]
 
 
-def _schedule_needs(command: ScheduleMeeting, situation: Situation) -> Iterator[Ref]:
+def _schedule_needs(command: meetings.ScheduleMeeting, situation: Situation) -> Iterator[Ref]:
     yield Ref.meeting(command.meeting_id)
     yield Ref.group(command.group_id)
     if command.gathering_id is not None:
         yield from _gathering(situation, command.gathering_id)
 
 
-def _at_gathering(situation: Situation, command: ScheduleMeeting, group: Group) -> Gathering:
+def _at_gathering(
+    situation: Situation, command: meetings.ScheduleMeeting, group: Group
+) -> meetings.Gathering:
     assert command.gathering_id is not None
     gathering = meetings.require_gathering(
         situation.gathering(command.gathering_id), command.gathering_id, command.at
@@ -132,7 +105,7 @@ def _at_gathering(situation: Situation, command: ScheduleMeeting, group: Group) 
     return gathering
 
 
-def _schedule(situation: Situation, command: ScheduleMeeting) -> list[Event]:
+def _schedule(situation: Situation, command: meetings.ScheduleMeeting) -> list[Event]:
     _check_new(situation.meeting(command.meeting_id), "meeting", command.meeting_id)
     group = situation.group(command.group_id)
     check_forward(group, command.at)
@@ -146,29 +119,29 @@ def _schedule(situation: Situation, command: ScheduleMeeting) -> list[Event]:
     if command.gathering_id is not None:
         gathering = _at_gathering(situation, command, group)
         venue = venue or gathering.scheduled.venue
-        added.append(carry(MeetingAddedToGathering, command))
+        added.append(carry(meetings.MeetingAddedToGathering, command))
     if not venue and command.host_id is None:
         raise InvalidValue("a meeting is held at a venue, at a host member's, or at a gathering")
     expected = tuple(sorted((m.id for m in group.active), key=str))
-    return [carry(MeetingScheduled, command, venue=venue, expected=expected), *added]
+    return [carry(meetings.MeetingScheduled, command, venue=venue, expected=expected), *added]
 
 
 # --- what happens at a meeting --------------------------------------------------------------
 
 
-def _meeting_needs(command: MeetingStep, situation: Situation) -> Iterator[Ref]:
+def _meeting_needs(command: meetings.MeetingStep, situation: Situation) -> Iterator[Ref]:
     yield Ref.meeting(command.meeting_id)
     if (meeting := situation.meetings.get(command.meeting_id)) is not None:
         yield Ref.group(meeting.group_id)
 
 
-def _open_meeting(situation: Situation, command: MeetingStep) -> Meeting:
+def _open_meeting(situation: Situation, command: meetings.MeetingStep) -> meetings.Meeting:
     return meetings.require_open(
         situation.meeting(command.meeting_id), command.meeting_id, command.at
     )
 
 
-def _agenda(situation: Situation, command: SetAgenda) -> list[Event]:
+def _agenda(situation: Situation, command: meetings.SetAgenda) -> list[Event]:
     meeting = _open_meeting(situation, command)
     group = situation.group(meeting.group_id)
     allowed = group.charter_at(command.at).charter.agenda_topics
@@ -177,27 +150,31 @@ def _agenda(situation: Situation, command: SetAgenda) -> list[Event]:
     for topic in command.topics:
         if topic.owner_id is not None:
             _expected_member(meeting, topic.owner_id)
-    return [carry(AgendaSet, command, **meeting.ids)]
+    return [carry(meetings.AgendaSet, command, **meeting.ids)]
 
 
-def _prep(situation: Situation, command: SubmitPrep) -> list[Event]:
+def _prep(situation: Situation, command: meetings.SubmitPrep) -> list[Event]:
     meeting = _open_meeting(situation, command)
     _expected_member(meeting, command.membership_id)
     group = situation.group(meeting.group_id)
     require_active(group.memberships[command.membership_id])
     charter = group.charter_at(command.at).charter
     due = meeting.starts.toordinal() - charter.prep_days_before
-    return [carry(PrepSubmitted, command, late=command.at.date().toordinal() > due, **meeting.ids)]
+    return [
+        carry(
+            meetings.PrepSubmitted, command, late=command.at.date().toordinal() > due, **meeting.ids
+        )
+    ]
 
 
-def _roll(situation: Situation, command: TakeRoll) -> list[Event]:
+def _roll(situation: Situation, command: meetings.TakeRoll) -> list[Event]:
     meeting = _open_meeting(situation, command)
     situation.group(meeting.group_id)  # a closed group takes no roll
     events: list[Event] = []
     for membership_id, attendance in command.attendance:
         _expected_member(meeting, membership_id)
         events.append(
-            AttendanceRecorded(
+            meetings.AttendanceRecorded(
                 membership_id=membership_id, attendance=attendance, at=command.at, **meeting.ids
             )
         )
@@ -206,16 +183,18 @@ def _roll(situation: Situation, command: TakeRoll) -> list[Event]:
     return events
 
 
-def _cancel(situation: Situation, command: CancelMeeting) -> list[Event]:
+def _cancel(situation: Situation, command: meetings.CancelMeeting) -> list[Event]:
     """A meeting is cancelled even after its group closed: nothing else is left to do."""
     meeting = _open_meeting(situation, command)
-    return [carry(MeetingCancelled, command, **meeting.ids)]
+    return [carry(meetings.MeetingCancelled, command, **meeting.ids)]
 
 
 # --- costs -----------------------------------------------------------------------------------
 
 
-def _cost_needs(command: RecordExpense | RecordSponsorship, situation: Situation) -> Iterator[Ref]:
+def _cost_needs(
+    command: meetings.RecordExpense | meetings.RecordSponsorship, situation: Situation
+) -> Iterator[Ref]:
     if command.meeting_id is not None:
         yield Ref.meeting(command.meeting_id)
         if (meeting := situation.meetings.get(command.meeting_id)) is not None:
@@ -224,7 +203,9 @@ def _cost_needs(command: RecordExpense | RecordSponsorship, situation: Situation
         yield Ref.gathering(command.gathering_id)
 
 
-def _currency_of(situation: Situation, command: RecordExpense | RecordSponsorship) -> str:
+def _currency_of(
+    situation: Situation, command: meetings.RecordExpense | meetings.RecordSponsorship
+) -> str:
     """The currency of the meeting's group, or the gathering's, the cost is recorded for."""
     if (command.meeting_id is None) == (command.gathering_id is None):
         raise InvalidValue("a cost is recorded for one meeting or one gathering")
@@ -240,26 +221,28 @@ def _currency_of(situation: Situation, command: RecordExpense | RecordSponsorshi
     return gathering.scheduled.currency
 
 
-def _cost(situation: Situation, command: RecordExpense | RecordSponsorship) -> list[Event]:
+def _cost(
+    situation: Situation, command: meetings.RecordExpense | meetings.RecordSponsorship
+) -> list[Event]:
     """An expense, or a sponsorship, above zero in the currency of what it is for."""
     currency = _currency_of(situation, command)
-    if isinstance(command, RecordExpense):
+    if isinstance(command, meetings.RecordExpense):
         check_amount("an expense", command.amount, currency)
-        return [carry(ExpenseRecorded, command)]
+        return [carry(meetings.ExpenseRecorded, command)]
     check_amount("a sponsorship", command.amount, currency)
-    return [carry(SponsorshipRecorded, command)]
+    return [carry(meetings.SponsorshipRecorded, command)]
 
 
 def _costs_shared(
-    state: Meeting | Gathering,
+    state: meetings.Meeting | meetings.Gathering,
     currency: str,
-    share: Callable[[Money], tuple[Share, ...]],
+    share: Callable[[Money], tuple[meetings.Share, ...]],
     at: datetime,
     **where: UUID,
-) -> CostsShared:
+) -> meetings.CostsShared:
     """The costs of a meeting or a gathering, net of sponsorship, as `share` splits them."""
     spent, given, net = meetings.net_cost(state.expenses, state.sponsorships, currency)
-    return CostsShared(
+    return meetings.CostsShared(
         expenses=spent, sponsorship=given, net=net, shares=share(net), at=at, **where
     )
 
@@ -267,7 +250,7 @@ def _costs_shared(
 # --- closing -----------------------------------------------------------------------------------
 
 
-def _attending(group: Group, meeting: Meeting) -> list[Membership]:
+def _attending(group: Group, meeting: meetings.Meeting) -> list[Membership]:
     """Who shares the meeting's costs and is counted for attendance: those expected who
     had not left the group before its last day (a member who left can be charged no new
     cost)."""
@@ -281,7 +264,7 @@ def _attending(group: Group, meeting: Meeting) -> list[Membership]:
 
 
 def _attendance_flags(
-    situation: Situation, group: Group, closed: Meeting, charter: Charter, at: datetime
+    situation: Situation, group: Group, closed: meetings.Meeting, charter: Charter, at: datetime
 ) -> list[Event]:
     history = [m for m in situation.meetings_of(group.id) if m.id != closed.id] + [closed]
     flags: list[Event] = []
@@ -302,7 +285,7 @@ def _attendance_flags(
     return flags
 
 
-def _close_needs(command: CloseMeeting, situation: Situation) -> Iterator[Ref]:
+def _close_needs(command: meetings.CloseMeeting, situation: Situation) -> Iterator[Ref]:
     """The meeting, its group, the group's earlier meetings (the attendance rule) and
     its members' goals (those due are decided at the close)."""
     yield from _meeting_needs(command, situation)
@@ -312,7 +295,7 @@ def _close_needs(command: CloseMeeting, situation: Situation) -> Iterator[Ref]:
         yield from group_goals(situation, meeting.group_id)
 
 
-def _close(situation: Situation, command: CloseMeeting) -> list[Event]:
+def _close(situation: Situation, command: meetings.CloseMeeting) -> list[Event]:
     meeting = _open_meeting(situation, command)
     if command.at.date() < meeting.ends:
         raise MeetingNotOver(meeting_id=meeting.id, ends=meeting.ends)
@@ -320,13 +303,15 @@ def _close(situation: Situation, command: CloseMeeting) -> list[Event]:
     charter = group.charter_at(command.at).charter
     present = _attending(group, meeting)
     marks: list[Event] = [
-        AttendanceRecorded(
-            membership_id=m.id, attendance=Attendance.ABSENT, at=command.at, **meeting.ids
+        meetings.AttendanceRecorded(
+            membership_id=m.id, attendance=meetings.Attendance.ABSENT, at=command.at, **meeting.ids
         )
         for m in present
         if m.id not in meeting.attendance
     ]
-    closed = MeetingClosed(expected=tuple(m.id for m in present), at=command.at, **meeting.ids)
+    closed = meetings.MeetingClosed(
+        expected=tuple(m.id for m in present), at=command.at, **meeting.ids
+    )
     after = meeting
     for event in (*marks, closed):
         assert isinstance(event, meetings.MeetingEvent)
@@ -356,19 +341,19 @@ def _close(situation: Situation, command: CloseMeeting) -> list[Event]:
     ]
 
 
-def _close_gathering(situation: Situation, command: CloseGathering) -> list[Event]:
+def _close_gathering(situation: Situation, command: meetings.CloseGathering) -> list[Event]:
     gathering = meetings.require_gathering(
         situation.gathering(command.gathering_id), command.gathering_id, command.at
     )
     held = [m for m in map(situation.meeting, gathering.meetings) if m is not None]
-    still = [m.id for m in held if m.status is MeetingStatus.SCHEDULED]
+    still = [m.id for m in held if m.status is meetings.MeetingStatus.SCHEDULED]
     if still:
         raise MeetingsStillOpen(gathering_id=gathering.id, open_ids=still)
     closed = [m for m in held if m.closed is not None and m.closed.expected]
 
-    def by_headcount(net: Money) -> tuple[Share, ...]:
+    def by_headcount(net: Money) -> tuple[meetings.Share, ...]:
         """The net cost split across the meetings by headcount, then within each."""
-        shares: tuple[Share, ...] = ()
+        shares: tuple[meetings.Share, ...] = ()
         if closed:
             by_group = split(net, [(m, len(m.closed.expected)) for m in closed if m.closed])
             for meeting, part in by_group:
@@ -383,14 +368,14 @@ def _close_gathering(situation: Situation, command: CloseGathering) -> list[Even
 
 
 DECIDERS: dict[type[Command], Decider[Any]] = {
-    ScheduleGathering: Decider(_new_gathering, _schedule_gathering),
-    ScheduleMeeting: Decider(_schedule_needs, _schedule),
-    SetAgenda: Decider(_meeting_needs, _agenda),
-    SubmitPrep: Decider(_meeting_needs, _prep),
-    TakeRoll: Decider(_meeting_needs, _roll),
-    CancelMeeting: Decider(_meeting_needs, _cancel),
-    RecordExpense: Decider(_cost_needs, _cost),
-    RecordSponsorship: Decider(_cost_needs, _cost),
-    CloseMeeting: Decider(_close_needs, _close),
-    CloseGathering: Decider(_gathering_needs, _close_gathering),
+    meetings.ScheduleGathering: Decider(_new_gathering, _schedule_gathering),
+    meetings.ScheduleMeeting: Decider(_schedule_needs, _schedule),
+    meetings.SetAgenda: Decider(_meeting_needs, _agenda),
+    meetings.SubmitPrep: Decider(_meeting_needs, _prep),
+    meetings.TakeRoll: Decider(_meeting_needs, _roll),
+    meetings.CancelMeeting: Decider(_meeting_needs, _cancel),
+    meetings.RecordExpense: Decider(_cost_needs, _cost),
+    meetings.RecordSponsorship: Decider(_cost_needs, _cost),
+    meetings.CloseMeeting: Decider(_close_needs, _close),
+    meetings.CloseGathering: Decider(_gathering_needs, _close_gathering),
 }

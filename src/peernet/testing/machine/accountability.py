@@ -31,8 +31,8 @@ from peernet.domain.motions import (
     CloseMotion,
     MotionCarried,
     MotionCause,
+    MotionCounted,
     MotionEvent,
-    MotionFailed,
     MotionKind,
     MotionRaised,
     RaiseMotion,
@@ -258,7 +258,7 @@ class AccountabilityRules(MachineBase):
                 assert event.voter_id in motion.electorate, f"outsider voted on {motion.id}"
                 assert event.voter_id not in motion.ballots, f"second ballot on {motion.id}"
                 motion.ballots[event.voter_id] = event.in_favour
-            case MotionCarried() | MotionFailed():
+            case MotionCounted():
                 motion = model.motions[event.motion_id]
                 assert not motion.closed, f"motion {motion.id} closed twice"
                 carried = isinstance(event, MotionCarried)
