@@ -65,10 +65,7 @@ def _challenge(situation: Situation, command: goals.ChallengeGoal) -> list[Event
     if command.challenger_id == goal.membership_id:
         raise OwnGoal(goal_id=goal.id, membership_id=goal.membership_id)
     active_member(group, command.challenger_id)
-    challenged = goals.GoalChallenged(
-        challenger_id=command.challenger_id, reason=command.reason, at=command.at, **goal.ids
-    )
-    return [challenged]
+    return [carry(goals.GoalChallenged, command, **goal.ids)]
 
 
 def _revise(situation: Situation, command: goals.ReviseGoal) -> list[Event]:
@@ -79,21 +76,18 @@ def _revise(situation: Situation, command: goals.ReviseGoal) -> list[Event]:
     categories = group.charter_at(command.at).charter.goal_categories
     goals.check_target(command.target, command.at, group.id, categories)
     revision = len(goal.versions)
-    return [goals.GoalRevised(revision=revision, target=command.target, at=command.at, **goal.ids)]
+    return [carry(goals.GoalRevised, command, revision=revision, **goal.ids)]
 
 
 def _report(situation: Situation, command: goals.ReportProgress) -> list[Event]:
     group, goal = _open_goal(situation, command.goal_id, command.at)
     active_member(group, goal.membership_id)
-    reported = goals.ProgressReported(
-        value=command.value, note=command.note, at=command.at, **goal.ids
-    )
-    return [reported]
+    return [carry(goals.ProgressReported, command, **goal.ids)]
 
 
 def _withdraw(situation: Situation, command: goals.WithdrawGoal) -> list[Event]:
     _, goal = _open_goal(situation, command.goal_id, command.at)
-    return [goals.GoalWithdrawn(reason=command.reason, at=command.at, **goal.ids)]
+    return [carry(goals.GoalWithdrawn, command, **goal.ids)]
 
 
 def _review_needs(command: goals.ReviewGoals, situation: Situation) -> Iterator[Ref]:

@@ -337,7 +337,7 @@ def _sign(situation: Situation, command: memberships.SignAgreement) -> list[Even
         raise NotAnActiveMember(membership_id=m.id, status=m.status)
     if m.signed_at is not None:
         raise AgreementAlreadySigned(membership_id=m.id)
-    return [memberships.AgreementSigned(at=command.at, **m.ids)]
+    return [carry(memberships.AgreementSigned, command, **m.ids)]
 
 
 def _take_seat(situation: Situation, command: memberships.TakeSeat) -> list[Event]:
@@ -348,21 +348,21 @@ def _take_seat(situation: Situation, command: memberships.TakeSeat) -> list[Even
         raise AgreementNotSigned(membership_id=m.id)
     if group.charter.admission_vote and m.admitted_at is None:
         raise AdmissionNotVoted(membership_id=m.id, group_id=group.id)
-    return [memberships.MemberJoined(at=command.at, **m.ids)]
+    return [carry(memberships.MemberJoined, command, **m.ids)]
 
 
 def _decline(situation: Situation, command: memberships.DeclineSeat) -> list[Event]:
     group, m = _held(situation, command.membership_id, command.at)
     if m.status is not memberships.MembershipStatus.OFFERED:
         raise NoSeatOffered(membership_id=m.id, status=m.status)
-    return leave(situation, group, m, memberships.SeatDeclined(at=command.at, **m.ids))
+    return leave(situation, group, m, carry(memberships.SeatDeclined, command, **m.ids))
 
 
 def _withdraw(situation: Situation, command: memberships.WithdrawApplication) -> list[Event]:
     group, m = _held(situation, command.membership_id, command.at)
     if not m.status.pending:
         raise NotPending(membership_id=m.id, status=m.status)
-    withdrawn = memberships.ApplicationWithdrawn(reason=command.reason, at=command.at, **m.ids)
+    withdrawn = carry(memberships.ApplicationWithdrawn, command, **m.ids)
     return leave(situation, group, m, withdrawn)
 
 
@@ -373,17 +373,14 @@ def _resign(situation: Situation, command: memberships.Resign) -> list[Event]:
         situation,
         group,
         m,
-        memberships.MemberResigned(reason=command.reason, at=command.at, **m.ids),
+        carry(memberships.MemberResigned, command, **m.ids),
     )
 
 
 def _remove(situation: Situation, command: memberships.RemoveMember) -> list[Event]:
     group, m = _held(situation, command.membership_id, command.at)
     memberships.require_active(m)
-    removed = memberships.MemberRemoved(
-        cause=command.cause, note=command.note, at=command.at, **m.ids
-    )
-    return leave(situation, group, m, removed)
+    return leave(situation, group, m, carry(memberships.MemberRemoved, command, **m.ids))
 
 
 # --- the virtual programme ---------------------------------------------------------------------
@@ -406,7 +403,7 @@ def _graduate(situation: Situation, command: memberships.GraduateMember) -> list
     completes = months_after(m.joined_at, months)
     if command.at < completes:
         raise ProgrammeNotComplete(membership_id=m.id, months=months, completes=completes.date())
-    return leave(situation, group, m, memberships.MemberGraduated(at=command.at, **m.ids))
+    return leave(situation, group, m, carry(memberships.MemberGraduated, command, **m.ids))
 
 
 def _cohort_needs(command: memberships.GraduateCohort, situation: Situation) -> Iterator[Ref]:
