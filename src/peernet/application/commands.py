@@ -4,6 +4,11 @@ atomic write guarded by the versions read; a lost race re-loads and decides agai
 A command executed with a `command_id` leaves a ledger entry (`CommandHandled`) in the
 same write: executing it again records nothing and returns what the first execution
 recorded, and another command reusing the id is refused (`CommandIdReused`).
+
+A command executed for a follower carries the follower's `Tracking`: its position is
+written in the same transaction as the command's events (eventsourcing's process
+recorder), or alone when the command records nothing; a position another process has
+already written raises `AlreadyTracked`, and nothing is recorded.
 """
 
 import functools
@@ -17,8 +22,9 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 import attrs
 import orjson
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, Tracking
 
+from peernet.adapters import subscriptions, telemetry
 from peernet.adapters.codec import CommandHandled, StreamRef, converter
 from peernet.application.replica import Replica
 from peernet.application.store import Store
@@ -52,6 +58,15 @@ def ledger_id(command_id: UUID) -> UUID:
     return uuid5(_LEDGER, str(command_id))
 
 
+class AlreadyTracked(Exception):
+    """A follower's position was written by another process first: the event it was
+    handling is handled, and this execution recorded nothing."""
+
+    def __init__(self, tracking: Tracking) -> None:
+        super().__init__(f"{tracking.application_name} is already past {tracking.notification_id}")
+        self.tracking = tracking
+
+
 class CommandSide:
     """Executes commands against the store, keeping the replica current."""
 
@@ -63,7 +78,24 @@ class CommandSide:
         self.clock = clock
         self.max_attempts = max_attempts
 
-    def execute(self, command: Command, correlation_id: UUID | None) -> tuple[Recorded, ...]:
+    def execute(
+        self, command: Command, correlation_id: UUID | None, tracking: Tracking | None = None
+    ) -> tuple[Recorded, ...]:
+        """Decide and record `command` (with `tracking`'s position, when given), logged
+        and traced (`peernet.adapters.telemetry`)."""
+        return telemetry.observe(
+            log,
+            "command",
+            type(command).__name__,
+            lambda: self._execute(command, correlation_id, tracking),
+            fields=lambda: {**telemetry.ids_of(command), "actor": command.actor},
+            after=_written,
+            level=logging.INFO,
+        )
+
+    def _execute(
+        self, command: Command, correlation_id: UUID | None, tracking: Tracking | None
+    ) -> tuple[Recorded, ...]:
         network.decider(command)  # refuses what is not a peernet command, before anything
         if isinstance(command, ForgetCompany) and self.store.codec.keys is None:
             raise EncryptionOff(company_id=command.company_id)
@@ -75,21 +107,27 @@ class CommandSide:
                 # The ledger is read after catching up: had another process recorded this
                 # command first, its events would be in the state decided on (and refused).
                 if (first := self._handled(command)) is not None:
+                    self.track(tracking)
                     return first
                 try:
                     events, versions = self._decide(command)
                 except PeerNetError:
                     # Another process may have recorded this very command meanwhile.
                     if (first := self._handled(command)) is not None:
+                        self.track(tracking)
                         return first
                     raise
                 if not events and command.command_id is None:
+                    self.track(tracking)
                     return ()
                 try:
-                    return self._write(command, events, versions, correlation_id)
+                    return self._write(command, events, versions, correlation_id, tracking)
                 except IntegrityError:
+                    if tracking is not None and self._tracked(tracking):
+                        raise AlreadyTracked(tracking) from None
                     log.info("%s lost a race (attempt %d)", type(command).__name__, attempt)
                     if (first := self._handled(command)) is not None:
+                        self.track(tracking)
                         return first
                     time.sleep(random.uniform(0, 0.002 * 2**attempt))  # noqa: S311 - jitter
             raise ConcurrencyConflict(command=type(command).__name__, attempts=self.max_attempts)
@@ -112,6 +150,7 @@ class CommandSide:
         events: list[Event],
         versions: dict[UUID, int],
         correlation_id: UUID | None,
+        tracking: Tracking | None = None,
     ) -> tuple[Recorded, ...]:
         command_id = command.command_id or uuid4()
         stamp = functools.partial(
@@ -143,7 +182,8 @@ class CommandSide:
             )
             ledger = stamp(event=entry, stream_id=entry.ledger_id, version=1)
             stored.append(codec.encode(ledger))
-        positions = list(self.store.recorder.insert_events(stored) or ())
+        positions = list(self.store.recorder.insert_events(stored, tracking=tracking) or ())
+        subscriptions.wrote(self.store.recorder)
         if positions:
             records = [
                 attrs.evolve(r, position=p) for r, p in zip(records, positions, strict=False)
@@ -151,6 +191,20 @@ class CommandSide:
         self.replica.remember(records)
         self.replica.wrote(positions)
         return tuple(records)
+
+    def _tracked(self, tracking: Tracking) -> bool:
+        """Whether a follower's position has reached `tracking`'s already."""
+        reached = self.store.recorder.max_tracking_id(tracking.application_name) or 0
+        return reached >= tracking.notification_id
+
+    def track(self, tracking: Tracking | None) -> None:
+        """Write a follower's position alone: its command recorded nothing."""
+        if tracking is None:
+            return
+        try:
+            self.store.recorder.insert_tracking(tracking)
+        except IntegrityError:
+            raise AlreadyTracked(tracking) from None
 
     def _handled(self, command: Command) -> tuple[Recorded, ...] | None:
         """What the first execution of this command id recorded, if there was one."""
@@ -170,3 +224,14 @@ class CommandSide:
             codec.decode(store.stream(ref.stream_id, after=ref.version - 1, limit=1)[0])
             for ref in entry.events
         )
+
+
+def _written(records: tuple[Recorded, ...]) -> dict[str, object]:
+    """What a command's log line and span say it wrote."""
+    first = records[0] if records else None
+    return {
+        "events": len(records),
+        "command_id": str(first.command_id) if first else "",
+        "correlation_id": str(first.correlation_id) if first else "",
+        "positions": [r.position for r in records if r.position is not None],
+    }

@@ -4,11 +4,15 @@
 - the replica (`Replica`): warm states, the directory, catch-up;
 - the command side (`CommandSide`): needs → load → decide → append, retry, ledger, chain;
 - the queries, one part per job: `Rosters`, `Accountability`, `Sessions`, `Books`,
-  `Audit`, each on the shared `Reading` base (current state, access checks).
+  `Audit`, `Pages`, each on the shared `Reading` base (current state, access checks);
+- followers (`Follower`): an app's handlers of recorded events, each event once.
+
+Every query is logged and traced (`peernet.adapters.telemetry`), and the facade is safe
+to share between threads: commands and queries take the store's lock in turn.
 """
 
 import contextlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -16,16 +20,20 @@ from uuid import UUID
 from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
 
 from peernet.adapters.codec import PeerNetMapper
+from peernet.adapters.leases import lease_for
 from peernet.adapters.storage import redact
 from peernet.application.accountability import Accountability
 from peernet.application.audit import Audit
 from peernet.application.books import Books
 from peernet.application.commands import CommandSide
+from peernet.application.followers import Follower, Handler
+from peernet.application.pages import Pages
 from peernet.application.replica import Replica
 from peernet.application.rosters import Rosters
 from peernet.application.sessions import Sessions
 from peernet.application.store import Store
-from peernet.domain.common import Command
+from peernet.application.traced import traced_queries
+from peernet.domain.common import Command, Event
 from peernet.records import Recorded
 
 
@@ -33,7 +41,8 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Network(Rosters, Accountability, Sessions, Books, Audit):
+@traced_queries
+class Network(Pages, Rosters, Accountability, Sessions, Books, Audit):
     """A network of peer groups, recorded as events in the store `url` names.
 
     >>> network = Network("memory://")            # doctest: +SKIP
@@ -78,6 +87,23 @@ class Network(Rosters, Accountability, Sessions, Books, Audit):
         executed, records nothing and returns what the first execution recorded.
         """
         return self._commands.execute(command, correlation_id)
+
+    def follow(
+        self,
+        name: str,
+        handler: Handler,
+        *,
+        events: Iterable[type[Event]] = (),
+        groups: Iterable[UUID] = (),
+    ) -> Follower:
+        """A follower named `name` that feeds `handler` each recorded event once (of the
+        classes in `events`, of the groups in `groups`, when given), from the position
+        the store keeps for that name; see `peernet.application.followers`. Nothing runs
+        until `run_once()` or `start()`."""
+        lease = lease_for(self.url, name, local_key=str(id(self._store.recorder)))
+        return Follower(
+            self._store, self._commands, name, handler, lease=lease, events=events, groups=groups
+        )
 
     @property
     def encrypted(self) -> bool:

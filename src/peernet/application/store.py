@@ -16,13 +16,13 @@ from contextlib import contextmanager
 from uuid import UUID
 
 from eventsourcing.persistence import (
-    ApplicationRecorder,
     ConnectionPoolClosedError,
     InfrastructureFactory,
     IntegrityError,
     InternalError,
     Notification,
     PersistenceError,
+    ProcessRecorder,
     StoredEvent,
 )
 from eventsourcing.utils import Environment
@@ -139,13 +139,15 @@ class Store:
             self.factory.close()
 
 
-def _open(url: str, environment: Environment) -> tuple[InfrastructureFactory, ApplicationRecorder]:
+def _open(url: str, environment: Environment) -> tuple[InfrastructureFactory, ProcessRecorder]:
     """eventsourcing's factory and recorder for the store, tables created; one clear line
-    when it cannot be opened."""
+    when it cannot be opened. The recorder is eventsourcing's process recorder (the
+    application recorder's tables, and a tracking table), so a follower's position is
+    written with the events its handler decided (`peernet.application.followers`)."""
     for attempt in range(1, _OPEN_ATTEMPTS + 1):
         try:
             factory = InfrastructureFactory.construct(environment)
-            recorder = factory.application_recorder()
+            recorder = factory.process_recorder()
             recorder.max_notification_id()
         except PeerNetError:
             raise

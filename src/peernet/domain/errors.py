@@ -511,3 +511,14 @@ class CommandIdReused(RuleViolation):
         "command id {command_id} was already used for another command ({first}); "
         "a retry must repeat the same {second}"
     )
+
+
+# --- followers ------------------------------------------------------------------------
+
+
+class FollowerStopped(PeerNetError):
+    """A follower's handler raised: the follower stopped at that event, recorded nothing
+    for it, and resumes there when it runs again (see docs/embedding.md)."""
+
+    rule = "follower_handles_every_event"
+    says = "follower {follower!r} stopped at event {position} ({topic}): {error}"
