@@ -4,7 +4,11 @@ The public API is what this module exports; `tests/unit/test_public_api.py` pins
 """
 
 from peernet.adapters.codec import parse
+from peernet.adapters.telemetry import instrument, uninstrument
 from peernet.application import CommandIdReused, ConcurrencyConflict, Network
+from peernet.application.asyncnetwork import AsyncNetwork
+from peernet.application.followers import Follower
+from peernet.application.processes import REMOVALS, removals
 from peernet.audit import AuditEntry, Fault, Tampering, Verification
 from peernet.domain.access import Reader, Role
 from peernet.domain.charters import Charter, GroupFormat, GroupKind
@@ -66,11 +70,14 @@ from peernet.domain.errors import (
     MotionClosed,
     MotionNotDue,
     NegativeHeadCount,
+    FollowerStopped,
+    NoRemovalOnFlags,
     NoSeatOffered,
     NotAnActiveMember,
     NotAnEligibleVoter,
     NotAtGathering,
     NotExpected,
+    NotFlaggedEnough,
     NotPending,
     OwnGoal,
     PeerNetError,
@@ -189,6 +196,7 @@ from peernet.domain.motions import (
     MotionRaised,
     RaiseMotion,
 )
+from peernet.paging import Page
 from peernet.records import Recorded
 from peernet.views import (
     AccountEntry,
@@ -229,6 +237,7 @@ __all__ = [
     "ApplicationWithdrawn",
     "ApplyForMembership",
     "AssignFacilitator",
+    "AsyncNetwork",
     "Attendance",
     "AttendanceRecorded",
     "AuditEntry",
@@ -277,6 +286,8 @@ __all__ = [
     "Fault",
     "FiguresInconsistent",
     "FinancialsSubmitted",
+    "Follower",
+    "FollowerStopped",
     "ForgetCompany",
     "Forgotten",
     "FormGroup",
@@ -343,13 +354,16 @@ __all__ = [
     "MotionView",
     "NegativeHeadCount",
     "Network",
+    "NoRemovalOnFlags",
     "NoSeatOffered",
     "NotAnActiveMember",
     "NotAnEligibleVoter",
     "NotAtGathering",
     "NotExpected",
+    "NotFlaggedEnough",
     "NotPending",
     "OwnGoal",
+    "Page",
     "PaymentReceived",
     "PeerNetError",
     "PrepSubmitted",
@@ -359,6 +373,7 @@ __all__ = [
     "ProgressReported",
     "QuarterClosed",
     "QuarterNotOver",
+    "REMOVALS",
     "RaiseMotion",
     "Reader",
     "RecordAcquisition",
@@ -413,6 +428,9 @@ __all__ = [
     "WithdrawApplication",
     "WithdrawGoal",
     "WrongKey",
+    "instrument",
     "is_forgotten",
     "parse",
+    "removals",
+    "uninstrument",
 ]

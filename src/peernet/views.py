@@ -256,7 +256,8 @@ class MotionView:
     motion_id: UUID
     group_id: UUID
     kind: MotionKind
-    raised_by: UUID
+    #: the member who moved it; None when the charter's `removal_after_flags` raised it
+    raised_by: UUID | None
     subject_id: UUID | None
     cause: MotionCause | None
     raised_at: datetime

@@ -38,7 +38,7 @@ from uuid import UUID
 import attrs
 import orjson
 from cattrs import transform_error
-from cattrs.gen import make_dict_unstructure_fn
+from cattrs.gen import make_dict_unstructure_fn, override
 from cattrs.preconf.orjson import make_converter
 from eventsourcing.persistence import Mapper, StoredEvent
 
@@ -83,8 +83,15 @@ converter.register_unstructure_hook_func(_is_frozenset, sorted)
 
 def _attrs_hook(cls: type[Any]) -> Callable[[Any], Any]:
     """cattrs' own hook for an attrs class, except that a forgotten value (`FORGOTTEN`,
-    in a field of any type) unstructures as the text "forgotten"."""
-    made = make_dict_unstructure_fn(cls, converter)
+    in a field of any type) unstructures as the text "forgotten", and a field marked
+    ``metadata={"omit_if_default": True}`` (a parameter added later) is left out while it
+    holds its default, so values stored before it keep their bytes."""
+    later: dict[str, Any] = {
+        a.name: override(omit_if_default=True)
+        for a in attrs.fields(cls)
+        if a.metadata.get("omit_if_default")
+    }
+    made = make_dict_unstructure_fn(cls, converter, **later)
 
     def unstructure(value: Any) -> Any:
         return str(value) if isinstance(value, Forgotten) else made(value)

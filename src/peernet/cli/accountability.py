@@ -223,7 +223,7 @@ def _motion_id(network: Network, text: str) -> UUID:
 def _motion_json(view: MotionView, group: str, names: dict[UUID, str]) -> dict[str, Any]:
     data: dict[str, Any] = converter.unstructure(view)
     data["group"] = group
-    data["raised_by_company"] = names[view.raised_by]
+    data["raised_by_company"] = names[view.raised_by] if view.raised_by else None
     data["subject_company"] = names[view.subject_id] if view.subject_id else None
     if view.ballots is None:
         data["ballots"] = None
@@ -238,7 +238,7 @@ def _motion_json(view: MotionView, group: str, names: dict[UUID, str]) -> dict[s
 def _motion_names(network: Network, views: Iterable[MotionView]) -> dict[UUID, str]:
     ids: set[UUID] = set()
     for view in views:
-        ids.add(view.raised_by)
+        ids.update(i for i in (view.raised_by,) if i is not None)
         ids.update(i for i in (view.subject_id,) if i is not None)
         ids.update(voter for voter, _ in view.ballots or ())
     return member_names(network, ids)
@@ -291,7 +291,8 @@ def motion(motion_id: str, reader: tuple[Role, str], url: str | None, as_json: b
     tally = view.tally
     lines = [
         f"cause: {view.cause.value}" if view.cause else "",
-        f"raised by {names[view.raised_by]} on {day_of(view.raised_at)}; "
+        f"raised by {names[view.raised_by] if view.raised_by else 'the charter'} "
+        f"on {day_of(view.raised_at)}; "
         f"ballots until {view.deadline:%Y-%m-%d %H:%M} UTC",
         f"tally: {tally.in_favour} for, {tally.against} against, "
         f"{tally.in_favour + tally.against} of {tally.electorate} voted; "

@@ -137,7 +137,9 @@ class AccountabilityScenes(Scene):
         raised = self.replica.motions[motion_id].raised
         others = sorted((v for v in raised.electorate if v != raised.raised_by), key=str)
         few = others[: len(raised.electorate) // 3 - 1]  # the mover and a few others
-        votes = [(raised.raised_by, True)] + [(v, i % 2 == 1) for i, v in enumerate(few)]
+        mover = raised.raised_by
+        assert mover is not None  # the demo's motions are moved by members
+        votes = [(mover, True)] + [(v, i % 2 == 1) for i, v in enumerate(few)]
         self._plan_votes(motion_id, votes)
 
     def _raise(

@@ -41,6 +41,11 @@ def _money(instance: object, attribute: "attrs.Attribute[Decimal]", value: Decim
         raise InvalidValue(f"{attribute.name} must be an amount of 0 or more", field=attribute.name)
 
 
+#: a parameter added after charters were first stored: written out only when it is not
+#: its default, so charters stored before it (and charters that leave it alone) keep
+#: their bytes, and read back as the default
+_LATER = {"omit_if_default": True}
+
 DEFAULT_GOAL_CATEGORIES = (
     "cash flow",
     "sales",
@@ -93,6 +98,13 @@ class Charter:
     #: financials: every active member submits each quarter's figures; at `CloseQuarter`
     #: those who did not are flagged (from the charter version in force at the quarter's end)
     financials_mandatory: bool = False
+    #: a member flagged this many times is put to a removal vote by the charter itself
+    #: (None: never; a member moves it). Stored only when set, like every later parameter.
+    removal_after_flags: int | None = attrs.field(
+        default=None, validator=attrs.validators.optional(at_least(1)), metadata=_LATER
+    )
+    #: days a removal motion the charter raised stays open for ballots
+    removal_vote_days: int = attrs.field(default=14, validator=at_least(1), metadata=_LATER)
 
     def dues_for(self, group_format: GroupFormat) -> Decimal:
         return self.dues_in_person if group_format is GroupFormat.IN_PERSON else self.dues_virtual

@@ -312,6 +312,22 @@ class AlreadyVoted(BallotRefused):
     says = "membership {voter_id} already voted on motion {motion_id}"
 
 
+class NoRemovalOnFlags(RuleViolation):
+    rule = "removal_after_flags"
+    says = (
+        "group {group_id}'s charter raises no motion by itself (removal_after_flags is off); "
+        "a member moves it"
+    )
+
+
+class NotFlaggedEnough(RuleViolation):
+    rule = "removal_after_flags"
+    says = (
+        "member {membership_id} was flagged {flags} times; the charter raises a removal "
+        "motion at {limit}"
+    )
+
+
 class MotionNotDue(RuleViolation):
     rule = "count_at_deadline"
     says = "motion {motion_id} is open for ballots until {deadline}"

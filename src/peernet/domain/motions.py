@@ -32,6 +32,8 @@ class MotionCause(enum.Enum):
     ATTENDANCE = "attendance"
     BREACH_OF_CONFIDENTIALITY = "breach of confidentiality"
     NON_PAYMENT = "non-payment"
+    #: flagged for review as often as the charter's `removal_after_flags` says
+    FLAGGED = "flagged for review"
     OTHER = "other"
 
 
@@ -41,10 +43,13 @@ class MotionCause(enum.Enum):
 @attrs.frozen(kw_only=True)
 class RaiseMotion(Command):
     """An active member proposes: to remove a member (`subject_id` and `cause`), to admit
-    an applicant (`subject_id`), or to amend the charter (`charter`)."""
+    an applicant (`subject_id`), or to amend the charter (`charter`). With `raised_by`
+    None, the group's charter raises a removal itself: only when its
+    `removal_after_flags` is set and the member was flagged that many times (the
+    process manager `peernet.application.processes.removals` does it)."""
 
     group_id: UUID
-    raised_by: UUID
+    raised_by: UUID | None
     kind: MotionKind
     deadline: datetime
     subject_id: UUID | None = None
@@ -80,7 +85,8 @@ class MotionEvent(Event):
 
 @attrs.frozen(kw_only=True)
 class MotionRaised(MotionEvent):
-    raised_by: UUID
+    #: the member who moved it; None when the charter's `removal_after_flags` raised it
+    raised_by: UUID | None
     kind: MotionKind
     deadline: datetime
     electorate: tuple[UUID, ...]

@@ -19,7 +19,9 @@ from peernet.domain.errors import (
     InvalidValue,
     MotionClosed,
     MotionNotDue,
+    NoRemovalOnFlags,
     NotAnEligibleVoter,
+    NotFlaggedEnough,
     NotPending,
     SubjectCannotVote,
 )
@@ -63,9 +65,25 @@ def _check_subject(group: Group, command: RaiseMotion) -> None:
                 raise InvalidValue("a charter motion carries the charter it proposes")
 
 
+def _check_charter_raises(group: Group, command: RaiseMotion) -> None:
+    """A motion no member moved: the charter's `removal_after_flags` raises a removal of
+    a member flagged that many times, and nothing else."""
+    if command.kind is not MotionKind.REMOVAL or command.subject_id is None:
+        raise InvalidValue("a motion no member moved is the removal of a flagged member")
+    limit = group.charter_at(command.at).charter.removal_after_flags
+    if limit is None:
+        raise NoRemovalOnFlags(group_id=group.id)
+    flags = len(member_of(group, command.subject_id).flags)
+    if flags < limit:
+        raise NotFlaggedEnough(membership_id=command.subject_id, flags=flags, limit=limit)
+
+
 def _raise(situation: Situation, command: RaiseMotion) -> list[Event]:
     group = situation.group(command.group_id)
-    active_member(group, command.raised_by)
+    if command.raised_by is None:
+        _check_charter_raises(group, command)
+    else:
+        active_member(group, command.raised_by)
     if situation.motion(command.motion_id) is not None:
         raise InvalidValue(f"motion {command.motion_id} was already raised")
     if command.deadline <= command.at:

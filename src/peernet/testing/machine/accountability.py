@@ -247,6 +247,7 @@ class AccountabilityRules(MachineBase):
                 others = sorted(
                     (m for m in model.active_in(event.group_id) if m != event.subject_id), key=str
                 )
+                assert event.raised_by is not None, f"{event!r} raised by no member"
                 assert model.is_active(event.raised_by), f"{event!r} raised by a non-member"
                 assert model.is_active(event.subject_id), f"{event!r} against a non-member"
                 assert list(event.electorate) == others, f"electorate of {event.motion_id}"
