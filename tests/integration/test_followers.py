@@ -4,11 +4,11 @@ stops its follower at that event, which resumes there. Followers in processes of
 own are killed with SIGKILL mid-run and restarted, or run several at once."""
 
 import multiprocessing
-from multiprocessing.context import SpawnProcess
 import os
 import time
 from collections import Counter
 from collections.abc import Callable
+from multiprocessing.context import SpawnProcess
 from pathlib import Path
 from uuid import UUID
 
