@@ -50,6 +50,7 @@ from peernet.domain.errors import (
     EncryptionOff,
     EncryptionUnavailable,
     FiguresInconsistent,
+    FollowerStopped,
     GatheringClosed,
     GoalAlreadySet,
     GoalClosed,
@@ -70,7 +71,6 @@ from peernet.domain.errors import (
     MotionClosed,
     MotionNotDue,
     NegativeHeadCount,
-    FollowerStopped,
     NoRemovalOnFlags,
     NoSeatOffered,
     NotAnActiveMember,
@@ -219,6 +219,7 @@ from peernet.views import (
 )
 
 __all__ = [
+    "REMOVALS",
     "AccessDenied",
     "AccountEntry",
     "AccountView",
@@ -373,7 +374,6 @@ __all__ = [
     "ProgressReported",
     "QuarterClosed",
     "QuarterNotOver",
-    "REMOVALS",
     "RaiseMotion",
     "Reader",
     "RecordAcquisition",

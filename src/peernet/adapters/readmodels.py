@@ -41,6 +41,7 @@ import orjson
 from eventsourcing.persistence import IntegrityError, Notification
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from peernet.adapters import telemetry
 from peernet.adapters.codec import PeerNetMapper, converter, upcast
 from peernet.adapters.viewrecorder import (
     Live,
@@ -292,7 +293,18 @@ class ReadModels:
     def catch_up(self, names: Iterable[str] | None = None, progress: Progress | None = None) -> int:
         """Fold the events recorded since each projection's position into its live copy;
         rebuild a projection whose live copy is missing or of another version. Returns
-        the number of events read."""
+        the number of events read. Logged and traced as ``catch_up``."""
+        chosen = list(names) if names is not None else None
+        return telemetry.observe(
+            log,
+            "catch_up",
+            "read models",
+            lambda: self._catch_up(chosen, progress),
+            fields=lambda: {"projections": chosen or "all"},
+            after=lambda read: {"events": read},
+        )
+
+    def _catch_up(self, names: Iterable[str] | None, progress: Progress | None) -> int:
         with self._lock:
             runs: list[_Run] = []
             for p in self._named(names):
@@ -366,10 +378,19 @@ class ReadModels:
 
     def rebuild(self, names: Iterable[str] | None = None, progress: Progress | None = None) -> None:
         """Build each projection afresh from the first event beside its live copy, then
-        make the new copy live in one transaction."""
+        make the new copy live in one transaction. Logged and traced as ``rebuild``."""
         with self._lock:
             for p in self._named(names):
-                self._rebuild(p, progress)
+                self._observed_rebuild(p, progress)
+
+    def _observed_rebuild(self, projection: Projection[Any], progress: Progress | None) -> None:
+        telemetry.observe(
+            log,
+            "rebuild",
+            projection.name,
+            lambda: self._rebuild(projection, progress),
+            level=logging.INFO,
+        )
 
     def _rebuild(self, projection: Projection[Any], progress: Progress | None) -> None:
         old = self.recorder.live(projection.name)

@@ -8,6 +8,7 @@ from uuid import UUID
 
 import attrs
 
+from peernet.adapters import telemetry
 from peernet.adapters.codec import GENESIS, CommandHandled
 from peernet.application.store import Store
 from peernet.domain.common import Event
@@ -174,6 +175,15 @@ class Replica:
         top = self.store.top()
         if top == self.seen:
             return
+        telemetry.observe(
+            log,
+            "catch_up",
+            "replica",
+            lambda: self._catch_up(top),
+            fields=lambda: {"after": self.seen, "top": top},
+        )
+
+    def _catch_up(self, top: int) -> None:
         if top - self.seen > _TAIL_LIMIT:
             self.drop()
             if self.codec.keys is not None:
