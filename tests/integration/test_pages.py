@@ -37,7 +37,7 @@ def register(network: Network, *numbers: int, **details: Any) -> None:
         )
 
 
-def every_page(ask: Callable[[str | None], Page[T]], between: Callable[[int], None]) -> list[T]:
+def every_page(ask: Callable[[str | None], Page[T]], between: Callable[[int], object]) -> list[T]:
     """Every item, page by page, calling `between(n)` after page n."""
     items: list[T] = []
     cursor: str | None = None
