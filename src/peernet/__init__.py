@@ -8,7 +8,7 @@ from peernet.adapters.telemetry import instrument, uninstrument
 from peernet.application import CommandIdReused, ConcurrencyConflict, Network
 from peernet.application.asyncnetwork import AsyncNetwork
 from peernet.application.followers import Follower
-from peernet.application.processes import REMOVALS, removals
+from peernet.application.processes import follow_removals, removals
 from peernet.audit import AuditEntry, Fault, Tampering, Verification
 from peernet.domain.access import Reader, Role
 from peernet.domain.charters import Charter, GroupFormat, GroupKind
@@ -219,7 +219,6 @@ from peernet.views import (
 )
 
 __all__ = [
-    "REMOVALS",
     "AccessDenied",
     "AccountEntry",
     "AccountView",
@@ -428,6 +427,7 @@ __all__ = [
     "WithdrawApplication",
     "WithdrawGoal",
     "WrongKey",
+    "follow_removals",
     "instrument",
     "is_forgotten",
     "parse",

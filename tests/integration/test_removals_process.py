@@ -6,14 +6,14 @@ from datetime import timedelta
 from typing import Any
 
 from peernet import (
-    REMOVALS,
     CloseQuarter,
     MemberFlagged,
     MotionCause,
     MotionRaised,
     Network,
-    removals,
+    follow_removals,
 )
+from peernet.application.processes import REMOVALS
 from peernet.testing import T0, founding, membership_of, some_id
 
 OpenNetwork = Callable[..., Network]
@@ -34,7 +34,7 @@ def flag_everyone(network: Network, quarters: int, **rules: Any) -> None:
 
 
 def run_removals(network: Network) -> None:
-    network.follow(REMOVALS, removals(network), events=[MemberFlagged]).run_once()
+    follow_removals(network).run_once()
 
 
 def test_members_flagged_twice_are_put_to_a_vote_by_the_charter(

@@ -6,12 +6,15 @@ Log lines go to the standard `logging` loggers of the modules that do the work
 ``peernet.application.replica``, ``peernet.adapters.readmodels``); their fields ride in
 ``extra=`` (``record.command``, ``record.events``, ``record.duration_ms``...), so a JSON
 formatter or a log shipper reads them without parsing the message. Commands and rebuilds
-log at INFO, refusals at INFO with the rule, queries and catch-ups at DEBUG. peernet
+log at INFO, refusals at INFO with the rule, catch-ups at DEBUG; queries log at DEBUG
+while spans are on. peernet
 never prints.
 
 Spans are off by default and cost nothing then: `opentelemetry` is not imported until
-`instrument()` is called (it needs the ``otel`` extra), and each observed call checks one
-module variable. `instrument(tracer_provider=...)` turns them on, `uninstrument()` off.
+`instrument()` is called (it needs the ``otel`` extra), queries are the plain methods
+(their traced versions are put in place by `instrument()` and taken out by
+`uninstrument()`), and a command, catch-up or rebuild checks one variable and whether
+its logger listens. `instrument(tracer_provider=...)` turns them on, `uninstrument()` off.
 Span names are ``peernet.command RegisterCompany``, ``peernet.query roster``,
 ``peernet.catch_up``, ``peernet.rebuild``; attributes are the log line's fields under
 ``peernet.`` (``peernet.command``, ``peernet.group_id``, ``peernet.events``...).
@@ -30,8 +33,17 @@ from peernet.domain.errors import PeerNetError
 T = TypeVar("T")
 Fields = Mapping[str, Any]
 
-#: the tracer spans are made with; None while telemetry is off (the default)
-_tracer: list[Any] = []
+#: the tracer spans are made with, when on; empty while telemetry is off (the default)
+tracers: list[Any] = []
+#: what to call with True when spans are turned on, False when off (the facade swaps
+#: its queries for traced ones, so a query pays nothing while telemetry is off)
+switches: list[Callable[[bool], None]] = []
+
+
+def on_switch(switch: Callable[[bool], None]) -> None:
+    """Call `switch(on)` now and whenever spans are turned on or off."""
+    switches.append(switch)
+    switch(bool(tracers))
 
 
 def instrument(tracer_provider: Any = None) -> None:
@@ -42,17 +54,21 @@ def instrument(tracer_provider: Any = None) -> None:
     except ImportError as error:
         raise ImportError("spans need OpenTelemetry: pip install 'peernet[otel]'") from error
     tracer = trace.get_tracer("peernet", tracer_provider=tracer_provider)
-    _tracer[:] = [tracer]
+    tracers[:] = [tracer]
+    for switch in switches:
+        switch(True)
 
 
 def uninstrument() -> None:
     """Stop making spans (log lines go on as the logging configuration says)."""
-    _tracer.clear()
+    tracers.clear()
+    for switch in switches:
+        switch(False)
 
 
 def instrumented() -> bool:
     """Whether spans are being made."""
-    return bool(_tracer)
+    return bool(tracers)
 
 
 def ids_of(value: object) -> dict[str, str]:
@@ -89,15 +105,15 @@ def observe(
     fields `after` reads from the result, and the duration; inside a span when
     instrumented. A refusal is logged with its rule and raised as it was."""
     listening = logger.isEnabledFor(level)
-    if not listening and not _tracer:
+    if not listening and not tracers:
         return work()
     started = time.perf_counter()
     said: dict[str, Any] = {kind: name, **fields()}
     try:
-        if _tracer:
+        if tracers:
             span_name = f"peernet.{kind} {name}".rstrip()
             attributes = {f"peernet.{k}": _attribute(v) for k, v in said.items()}
-            with _tracer[0].start_as_current_span(span_name, attributes=attributes) as span:
+            with tracers[0].start_as_current_span(span_name, attributes=attributes) as span:
                 try:
                     result = work()
                 except PeerNetError as error:

@@ -34,10 +34,11 @@ CHUNK = 256
 
 
 class _Offloaded(Generic[P, R]):
-    """A method of `Network`, run on the worker thread and awaited."""
+    """A method of `Network`, run on the worker thread and awaited. The method is looked
+    up on the network at each call (telemetry swaps traced queries in and out)."""
 
     def __init__(self, method: Callable[Concatenate[Network, P], R]) -> None:
-        self.method = method
+        self.name = method.__name__
         functools.update_wrapper(self, method)  # type: ignore[arg-type]
 
     @overload
@@ -49,10 +50,11 @@ class _Offloaded(Generic[P, R]):
     def __get__(self, owner: "AsyncNetwork | None", cls: type) -> Any:
         if owner is None:
             return self
-        method = self.method
+        name = self.name
 
         async def offloaded(*args: P.args, **kwargs: P.kwargs) -> R:
-            return await owner.run(method, owner.network, *args, **kwargs)
+            method: Callable[P, R] = getattr(owner.network, name)
+            return await owner.run(method, *args, **kwargs)
 
         return offloaded
 

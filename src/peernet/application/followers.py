@@ -5,7 +5,9 @@ A follower has a name, a handler (a function of a `Recorded`) and optional filte
 classes, groups). Its position is an eventsourcing tracking record named
 ``peernet.follower/<name>``, in the network's own store. For each event after it:
 
-- the handler returns nothing: the position moves past the event, alone;
+- the handler returns nothing: the position moves past the event, alone; such positions
+  are written together, at most `FLUSH` seconds apart (and when the follower stops or
+  stops on an error), so a follower costs the writers next to nothing;
 - the handler returns commands: they are executed, and the position is written in the
   same transaction as the last one's events (eventsourcing's
   ``ProcessRecorder.insert_events(events, tracking=...)``). With several, each carries a
@@ -17,8 +19,8 @@ classes, groups). Its position is an eventsourcing tracking record named
 
 So what a handler writes to peernet is written exactly once, across restarts and
 crashes (kill -9 included). What it does outside (an e-mail) happens at least once: a
-crash after the mail and before the position was written sends it again when the
-follower resumes.
+crash after the mail and before the position was written (up to `FLUSH` seconds of
+events that wrote nothing) sends it again when the follower resumes.
 
 At most one runner of a name works at a time (`peernet.adapters.leases`: a lock on
 memory, a file lock on SQLite, an advisory lock on PostgreSQL): run one follower per
@@ -112,6 +114,9 @@ class Follower:
         self._progress = threading.Condition()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
+        #: the position past events that wrote nothing, not written yet
+        self._pending: Tracking | None = None
+        self._pending_lock = threading.Lock()
         self._subscription: Subscription[Any] | None = None
 
     # --- where it is ---------------------------------------------------------------------
@@ -150,7 +155,10 @@ class Follower:
                 handled += self._consider(notification)
             return handled
         finally:
-            self._lease.release()
+            try:
+                self._flush()
+            finally:
+                self._lease.release()
 
     def start(self) -> "Follower":
         """Run in a thread of the follower's own until `stop()`: take the lease (or stand
@@ -205,7 +213,14 @@ class Follower:
                 if self._stopping.wait(_STAND_BY):
                     return
             log.info("follower %s runs", self.name, extra={"follower": self.name})
-            self._follow()
+            flusher = threading.Thread(target=self._flush_now_and_then, daemon=True)
+            flusher.start()
+            try:
+                self._follow()
+            finally:
+                self._stopping.set()
+                flusher.join()
+                self._flush()
         except PeerNetError as error:
             self.error = error
         except Exception as error:  # the store or its subscription failed: name it
@@ -234,6 +249,23 @@ class Follower:
                 self._consider(notification)
                 with self._progress:
                     self._progress.notify_all()
+
+    def _flush_now_and_then(self) -> None:
+        while not self._stopping.wait(FLUSH):
+            self._flush()
+
+    def _flush(self) -> None:
+        """Write the position past the events handled since the last write that wrote
+        nothing themselves."""
+        with self._pending_lock:
+            pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        try:
+            with self._store.errors():
+                self._commands.track(pending)
+        except AlreadyTracked:
+            pass  # a later position was written meanwhile: it covers this one
 
     # --- one event -----------------------------------------------------------------------
 
@@ -264,15 +296,18 @@ class Follower:
         try:
             said = self._handler(record)
             commands = _commands(said)
+            if not commands:
+                with self._pending_lock:
+                    self._pending = tracking
+                return
             for i, command in enumerate(commands):
                 if len(commands) > 1 and command.command_id is None:
                     made = uuid5(_COMMAND_IDS, f"{self.tracking_name}/{record.position}/{i}")
                     command = attrs.evolve(command, command_id=made)  # noqa: PLW2901
                 last = i == len(commands) - 1
                 self._commands.execute(command, record.correlation_id, tracking if last else None)
-            if not commands:
-                with self._store.errors():
-                    self._commands.track(tracking)
+            with self._pending_lock:
+                self._pending = None  # the position just written is past it
         except AlreadyTracked:
             log.warning(
                 "follower %s: event %d was handled by another runner",
@@ -280,6 +315,7 @@ class Follower:
                 tracking.notification_id,
             )
         except Exception as error:
+            self._flush()  # the events before this one are handled
             stopped = FollowerStopped(
                 follower=self.name, position=record.position, topic=record.topic, error=_said(error)
             )
@@ -290,6 +326,8 @@ class Follower:
 
 #: how often a runner standing by tries to take the lease (seconds)
 _STAND_BY = 0.2
+#: how often the position past events that wrote nothing is written (seconds)
+FLUSH = 0.05
 
 
 def _commands(said: object) -> list[Command]:

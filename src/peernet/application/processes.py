@@ -6,7 +6,7 @@ member is flagged for the N-th time (2N-th, ...) and the charter in force that d
 N, it raises a removal motion by the charter itself (`raised_by` None, cause
 `FLAGGED`, the flags in its reason), as actor ``peernet.removals``, on the flag's day,
 in the flag's correlation (so the trail ties the motion to what caused it). Run it as
-any follower::
+any follower, `follow_removals(network).start()` being short for::
 
     network.follow(REMOVALS, removals(network), events=[MemberFlagged]).start()
 
@@ -18,7 +18,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 from uuid import NAMESPACE_URL, uuid5
 
-from peernet.application.followers import Handler
+from peernet.application.followers import Follower, Handler
 from peernet.domain.groups import Group
 from peernet.domain.memberships import MemberFlagged, MembershipStatus
 from peernet.domain.motions import MotionCause, MotionKind, RaiseMotion
@@ -78,3 +78,8 @@ def removals(network: "Network") -> Handler:
         )
 
     return handle
+
+
+def follow_removals(network: "Network") -> Follower:
+    """The removals process as a follower of `network`, named `REMOVALS`, fed the flags."""
+    return network.follow(REMOVALS, removals(network), events=[MemberFlagged])

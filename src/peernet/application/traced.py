@@ -1,8 +1,10 @@
-"""Every query of the facade logged and traced, said once: `traced_queries` wraps each
-public method of the query parts (`Reading` and what derives from it) in
-`peernet.adapters.telemetry.observe`, named for the method, with the ids it was given.
-A query added to a part later is wrapped too. Queries that return a stream (`recorded`,
-`trail`...) are left as they are: their work happens as the caller reads."""
+"""Every query of the facade traced when telemetry is on, said once: `traced_queries`
+wraps each public method of the query parts (`Reading` and what derives from it) in
+`peernet.adapters.telemetry.observe`, named for the method, with the ids it was given, and
+puts the wrapped methods in place only while spans are on (`telemetry.instrument`); off,
+a query is the plain method and pays nothing. A query added to a part later is wrapped
+too. Queries that return a stream (`recorded`, `trail`...) are left as they are: their
+work happens as the caller reads."""
 
 import collections.abc
 import functools
@@ -51,14 +53,20 @@ def _wrap(name: str, method: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def traced_queries(cls: C) -> C:
-    """Wrap every public query of `cls`'s query parts (see the module's docstring)."""
+    """Trace every public query of `cls`'s query parts while spans are on (see above)."""
+    plain: dict[str, Callable[..., Any]] = {}
     for part in reversed(cls.__mro__):
-        if part is Reading or not (isinstance(part, type) and issubclass(part, Reading)):
-            continue
-        if part is cls:
+        if part is Reading or part is cls or not issubclass(part, Reading):
             continue
         for name, member in vars(part).items():
             if name.startswith("_") or not inspect.isfunction(member) or _streams(member):
                 continue
-            setattr(cls, name, _wrap(name, member))
+            plain[name] = member
+    traced = {name: _wrap(name, method) for name, method in plain.items()}
+
+    def switch(on: bool) -> None:
+        for name, method in (traced if on else plain).items():
+            setattr(cls, name, method)
+
+    telemetry.on_switch(switch)
     return cls
