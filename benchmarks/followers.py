@@ -47,7 +47,6 @@ def register(network: Network, i: int) -> None:
 
 def commands_per_second(url: str, n: int, follow: bool) -> float:
     network = Network(url)
-    seen = threading.Event()
     follower = network.follow(f"bench-{time.monotonic_ns()}", lambda r: None) if follow else None
     if follower is not None:
         follower.start()
@@ -61,7 +60,6 @@ def commands_per_second(url: str, n: int, follow: bool) -> float:
     if follower is not None:
         follower.wait(timeout=60)
         follower.stop()
-    seen.set()
     network.close()
     return n / elapsed
 

@@ -94,3 +94,29 @@ def test_a_charter_that_leaves_the_new_rules_alone_keeps_its_bytes() -> None:
     assert Charter(removal_after_flags=2) == parse(
         Charter, orjson.loads(converter.dumps(Charter(removal_after_flags=2)))
     )
+
+
+def test_a_motion_stored_before_reads_as_it_did() -> None:
+    """Old bytes of MotionRaised (a member's UUID in raised_by, a charter without the new
+    parameters) read back unchanged: no upcaster needed."""
+    mover, subject = some_id("mover"), SUBJECT["membership_id"]
+    stored = {
+        "at": "2001-01-01T00:00:00+00:00",
+        "motion_id": str(MOTION),
+        "group_id": str(GROUP),
+        "raised_by": str(mover),
+        "kind": "charter",
+        "deadline": "2001-01-15T00:00:00+00:00",
+        "electorate": [str(subject)],
+        "quorum": "2/3",
+        "threshold": "2/3",
+        "subject_id": None,
+        "cause": None,
+        "charter": orjson.loads(converter.dumps(Charter(capacity=10))),
+        "reason": "",
+    }
+
+    motion = parse(MotionRaised, stored)
+
+    assert (mover, Charter(capacity=10)) == (motion.raised_by, motion.charter)
+    assert stored == orjson.loads(converter.dumps(motion))
