@@ -7,8 +7,9 @@
   `Audit`, `Pages`, each on the shared `Reading` base (current state, access checks);
 - followers (`Follower`): an app's handlers of recorded events, each event once.
 
-Every query is logged and traced (`peernet.adapters.telemetry`), and the facade is safe
-to share between threads: commands and queries take the store's lock in turn.
+Every command is logged, and every command and query traced while spans are on
+(`peernet.adapters.telemetry`). The facade is safe to share between threads: commands
+and queries take the store's lock in turn.
 """
 
 import contextlib
