@@ -25,6 +25,7 @@ from eventsourcing.persistence import (
     ListenNotifySubscription,
     Subscription,
 )
+from eventsourcing.popo import POPOApplicationRecorder, POPOSubscription
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 #: how often a SQLite subscriber looks for events written by other processes (seconds)
@@ -40,6 +41,8 @@ def subscribe(recorder: ApplicationRecorder, gt: int | None = None) -> Subscript
     and goes on as events are recorded (eventsourcing's, or a `SQLiteSubscription`)."""
     if isinstance(recorder, SQLiteApplicationRecorder):
         return SQLiteSubscription(recorder, gt=gt)
+    if isinstance(recorder, POPOApplicationRecorder):
+        return MemorySubscription(recorder, gt=gt)
     return recorder.subscribe(gt=gt)
 
 
@@ -51,18 +54,18 @@ def wrote(recorder: ApplicationRecorder) -> None:
                 listener.set()
 
 
-class SQLiteSubscription(ListenNotifySubscription[SQLiteApplicationRecorder]):
-    """eventsourcing's listen-and-pull subscription on SQLite: woken by this process's
-    writes (`wrote`) and, for other processes' writes, every `POLL` seconds."""
+class Polling(ListenNotifySubscription[Any]):
+    """A listen-and-pull subscription that also pulls every `POLL` seconds, whether or
+    not it was woken (call `poll()` once the subscription is set up)."""
 
-    def __init__(
-        self, recorder: SQLiteApplicationRecorder, gt: int | None = None, topics: Sequence[str] = ()
-    ) -> None:
-        super().__init__(recorder=recorder, gt=gt, topics=topics)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # set before the pull thread starts: it may stop the subscription at once
         self._stopping = threading.Event()
-        with _GUARD:
-            _LISTENERS.setdefault(recorder.datastore, set()).add(self._has_been_notified)
-        self._ticker = threading.Thread(target=self._tick, name="peernet-sqlite-poll", daemon=True)
+        self._ticker: threading.Thread | None = None
+        super().__init__(*args, **kwargs)
+
+    def poll(self) -> None:
+        self._ticker = threading.Thread(target=self._tick, name="peernet-poll", daemon=True)
         self._ticker.start()
 
     def _tick(self) -> None:
@@ -72,12 +75,39 @@ class SQLiteSubscription(ListenNotifySubscription[SQLiteApplicationRecorder]):
     def stop(self) -> None:
         self._stopping.set()
         super().stop()
-        with _GUARD:
-            _LISTENERS.get(self._recorder.datastore, set()).discard(self._has_been_notified)
 
     def __exit__(self, *args: object, **kwargs: Any) -> None:
         try:
             super().__exit__(*args, **kwargs)
         finally:
-            if self._ticker is not threading.current_thread():
+            if self._ticker not in (None, threading.current_thread()):
                 self._ticker.join()
+
+
+class MemorySubscription(Polling, POPOSubscription):
+    """eventsourcing's memory subscription, polling too: it starts pulling before it
+    listens, so an event recorded in between would otherwise wait for the next write."""
+
+    def __init__(
+        self, recorder: POPOApplicationRecorder, gt: int | None = None, topics: Sequence[str] = ()
+    ) -> None:
+        super().__init__(recorder=recorder, gt=gt, topics=topics)
+        self.poll()
+
+
+class SQLiteSubscription(Polling):
+    """eventsourcing's listen-and-pull subscription on SQLite: woken by this process's
+    writes (`wrote`) and, for other processes' writes, every `POLL` seconds."""
+
+    def __init__(
+        self, recorder: SQLiteApplicationRecorder, gt: int | None = None, topics: Sequence[str] = ()
+    ) -> None:
+        super().__init__(recorder=recorder, gt=gt, topics=topics)
+        with _GUARD:
+            _LISTENERS.setdefault(recorder.datastore, set()).add(self._has_been_notified)
+        self.poll()
+
+    def stop(self) -> None:
+        super().stop()
+        with _GUARD:
+            _LISTENERS.get(self._recorder.datastore, set()).discard(self._has_been_notified)
