@@ -47,6 +47,17 @@ def test_parse_turns_text_into_ids_enums_times_and_amounts() -> None:
     assert Money(Decimal("100.00"), "USD") == payment.amount
 
 
+def test_parse_takes_values_already_of_their_type() -> None:
+    """An app's UUIDs and datetimes pass through as they are, beside text."""
+    at = datetime(2001, 3, 2, 10, tzinfo=UTC)
+
+    command = parse(
+        ApplyForMembership, {"company_id": ACME, "group_id": str(GROUP), "actor": "a", "at": at}
+    )
+
+    assert (ACME, GROUP, at) == (command.company_id, command.group_id, command.at)
+
+
 @pytest.mark.parametrize(
     ("data", "field", "says"),
     [

@@ -29,7 +29,7 @@ import hashlib
 import types
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args, get_origin
@@ -68,8 +68,27 @@ converter = make_converter()
 converter.register_unstructure_hook(Decimal, str)
 converter.register_structure_hook(Decimal, lambda value, _: Decimal(value))
 converter.register_structure_hook(UUID, lambda value, _: UUID(value))
+converter.register_structure_hook(datetime, lambda value, _: datetime.fromisoformat(value))
+converter.register_structure_hook(date, lambda value, _: date.fromisoformat(value))
 converter.register_unstructure_hook(Fraction, str)
 converter.register_structure_hook(Fraction, lambda value, _: Fraction(value))
+
+
+def _as_is(kind: type[Any]) -> Callable[[Any, Any], Any]:
+    """The store's structure hook for `kind`, taking a value already of that kind as is."""
+    read = converter.get_structure_hook(kind)
+
+    def structure(value: Any, declared: Any) -> Any:
+        return value if isinstance(value, kind) else read(value, declared)
+
+    return structure
+
+
+#: the converter of the edge (`parse`): the store's, also taking values already of their
+#: type (an app's UUIDs, datetimes, Decimals) as they are
+edge = converter.copy()
+for _kind in (UUID, datetime, date, Decimal, Fraction):
+    edge.register_structure_hook(_kind, _as_is(_kind))
 
 
 def _is_frozenset(type_: Any) -> bool:
@@ -119,7 +138,7 @@ def parse(cls: type[T], data: Mapping[str, Any]) -> T:
     times from ISO text, amounts from text. This is where text is parsed, at the edge:
     the domain takes only ids and enums. A bad value is one `InvalidValue` naming it."""
     try:
-        return converter.structure(dict(data), cls)
+        return edge.structure(dict(data), cls)
     except PeerNetError:
         raise
     except Exception as error:

@@ -46,8 +46,9 @@ def _utc_now() -> datetime:
 class Network(Pages, Rosters, Accountability, Sessions, Books, Audit):
     """A network of peer groups, recorded as events in the store `url` names.
 
-    >>> network = Network("memory://")            # doctest: +SKIP
-    >>> network.execute(RegisterCompany(...))       # doctest: +SKIP
+    Examples:
+        >>> network = Network("memory://")  # doctest: +SKIP
+        >>> network.execute(RegisterCompany(...))  # doctest: +SKIP
     """
 
     def __init__(
