@@ -79,4 +79,5 @@ class Rosters(Reading):
             group = self._get(Group, application.group_id)
             if group is not None and application.membership_id in group.memberships:
                 views.append(MembershipView.of(group.memberships[application.membership_id]))
-        return CompanyView.of(company, tuple(views))
+        names = self._names([company.acquirer_id] if company.acquirer_id else [])
+        return CompanyView.of(company, tuple(views), names)

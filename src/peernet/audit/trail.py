@@ -42,7 +42,8 @@ COLUMNS = (
 def reason_of(event: Event) -> str | None:
     """Why the event happened, in its own words: its reason, cause and note fields."""
     if isinstance(event, CompanyAcquired):
-        return f"acquired by {event.acquirer}"
+        buyer = f"member {event.acquirer_id}" if event.acquirer_id else event.acquirer
+        return f"acquired by {buyer}"
     said = []
     for name in _WHY:
         value = getattr(event, name, None)

@@ -93,6 +93,14 @@ class Charter:
     #: financials: every active member submits each quarter's figures; at `CloseQuarter`
     #: those who did not are flagged (from the charter version in force at the quarter's end)
     financials_mandatory: bool = False
+    #: financials: whether members file their quarterly figures with this group and read
+    #: each other's (quartiles, reviews). None (the default) lets the group's kind decide:
+    #: a core group does; a companion or special-interest group does not
+    opens_books: bool | None = None
+
+    def books_open(self, kind: GroupKind) -> bool:
+        """Whether a group of `kind` under this charter keeps its members' figures."""
+        return kind is GroupKind.CORE if self.opens_books is None else self.opens_books
 
     def dues_for(self, group_format: GroupFormat) -> Decimal:
         return self.dues_in_person if group_format is GroupFormat.IN_PERSON else self.dues_virtual

@@ -10,12 +10,13 @@ import enum
 import math
 from datetime import datetime
 from fractions import Fraction
+from typing import ClassVar
 from uuid import UUID, uuid4
 
 import attrs
 
 from peernet.domain.charters import Charter
-from peernet.domain.common import Command, Event, check_forward
+from peernet.domain.common import CONFIDENTIAL, Command, Event, check_forward
 from peernet.domain.errors import MotionClosed, UnknownMotion
 
 
@@ -50,7 +51,7 @@ class RaiseMotion(Command):
     subject_id: UUID | None = None
     cause: MotionCause | None = None
     charter: Charter | None = None
-    reason: str = ""
+    reason: str = attrs.field(default="", metadata={CONFIDENTIAL: True})
     motion_id: UUID = attrs.field(factory=uuid4)
 
 
@@ -80,6 +81,10 @@ class MotionEvent(Event):
 
 @attrs.frozen(kw_only=True)
 class MotionRaised(MotionEvent):
+    """Schema 2: `reason` is sealed under the key of `company_id`: the subject's company
+    (a removal or an admission), else the raiser's (None in events stored before)."""
+
+    schema: ClassVar[int] = 2
     raised_by: UUID
     kind: MotionKind
     deadline: datetime
@@ -89,7 +94,8 @@ class MotionRaised(MotionEvent):
     subject_id: UUID | None = None
     cause: MotionCause | None = None
     charter: Charter | None = None
-    reason: str = ""
+    reason: str = attrs.field(default="", metadata={CONFIDENTIAL: True})
+    company_id: UUID | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -77,7 +77,18 @@ def _raise(situation: Situation, command: RaiseMotion) -> list[Event]:
         raise InvalidValue(f"group {group.id} has no member who could vote on this motion")
     charter = group.charter_at(command.at).charter
     quorum, threshold = charter.vote_quorum, charter.vote_threshold
-    return [carry(MotionRaised, command, electorate=electorate, quorum=quorum, threshold=threshold)]
+    # whose key seals the reason: the company it is about, else the one raising it
+    about = group.memberships[subject or command.raised_by].company_id
+    return [
+        carry(
+            MotionRaised,
+            command,
+            electorate=electorate,
+            quorum=quorum,
+            threshold=threshold,
+            company_id=about,
+        )
+    ]
 
 
 def _motion_needs(command: CastBallot | CloseMotion, situation: Situation) -> Iterator[Ref]:
