@@ -43,7 +43,8 @@ class MembershipView:
     flags: tuple[str, ...]
 
     @classmethod
-    def of(cls, m: Membership) -> "MembershipView":
+    def of(cls, m: Membership, *, reveal: bool = True) -> "MembershipView":
+        """The membership; its `flags` (the group's accountability) only when `reveal`."""
         return cls(
             membership_id=m.id,
             company_id=m.company_id,
@@ -55,7 +56,7 @@ class MembershipView:
             left_at=m.left_at,
             departure=m.departure,
             waitlisted_because=m.waitlisted_because,
-            flags=m.flags,
+            flags=m.flags if reveal else (),
         )
 
 

@@ -488,6 +488,11 @@ class MasterKeyRotated(EncryptionKeyError):
     )
 
 
+class NotEncrypted(EncryptionKeyError):
+    rule = "rotation_needs_encryption"
+    says = "store {store} is not encrypted: it has no master key to rotate"
+
+
 class SameMasterKey(EncryptionKeyError):
     rule = "new_master_key"
     says = "the new master key is the one store {store} is already sealed with"
