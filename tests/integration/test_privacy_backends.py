@@ -361,3 +361,14 @@ def test_financials_are_sealed_and_a_forgotten_company_leaves_the_benchmarks(
     # the five left, sorted by margin: the median is the third, 603,000 on 7,654,321.03
     assert Fraction("603000.00") / Fraction("7654321.03") == after.metric(EBITDA).network.value
     assert network.verify().ok
+
+
+def test_building_the_demo_again_after_a_forgetting_records_nothing_new(demo: Network) -> None:
+    """Every command the demo sends again is recognised as the one it sent, although the
+    forgotten company's name now reads "forgotten" in the actors it rebuilds."""
+    demo.execute(ForgetCompany(company_id=departed(demo), actor="privacy office", at=FORGOTTEN_AT))
+    head = demo.recorder.max_notification_id()
+
+    again = build_demo(demo, years=YEARS)
+
+    assert (0, head) == (again.new_events, demo.recorder.max_notification_id())
