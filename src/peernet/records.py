@@ -21,6 +21,8 @@ class Recorded:
     """One event as the store keeps it.
 
     `event.at` is when it happened in the business; `recorded_at` when peernet wrote it.
+    `actor` is who did it; `acting_for` the member company it acted for (None: a person
+    of the network office, or a rule), whose key seals the actor at rest.
     `position` is its place in the whole network's log (None until it is read back from
     or written to a store that numbers events). `chain` is the hash that seals it to the
     events before it in its stream (None until it is encoded; see docs/auditing.md).
@@ -33,6 +35,7 @@ class Recorded:
     recorded_at: datetime
     command_id: UUID
     correlation_id: UUID
+    acting_for: UUID | None = None
     position: int | None = attrs.field(default=None, eq=False)
     chain: str | None = attrs.field(default=None, eq=False)
 

@@ -43,7 +43,8 @@ class MembershipView:
     flags: tuple[str, ...]
 
     @classmethod
-    def of(cls, m: Membership) -> "MembershipView":
+    def of(cls, m: Membership, *, reveal: bool = True) -> "MembershipView":
+        """The membership; its `flags` (the group's accountability) only when `reveal`."""
         return cls(
             membership_id=m.id,
             company_id=m.company_id,
@@ -55,7 +56,7 @@ class MembershipView:
             left_at=m.left_at,
             departure=m.departure,
             waitlisted_because=m.waitlisted_because,
-            flags=m.flags,
+            flags=m.flags if reveal else (),
         )
 
 
@@ -181,14 +182,27 @@ class CompanyView:
         return self.profile.name
 
     @classmethod
-    def of(cls, company: Company, memberships: tuple[MembershipView, ...]) -> "CompanyView":
+    def of(
+        cls,
+        company: Company,
+        memberships: tuple[MembershipView, ...],
+        names: Mapping[UUID, str] | None = None,
+    ) -> "CompanyView":
         return cls(
             company_id=company.id,
             profile=company.profile,
             registered_at=company.registered_at,
-            acquired_by=company.acquirer,
+            acquired_by=acquirer_of(company, names or {}),
             memberships=memberships,
         )
+
+
+def acquirer_of(company: Company, names: Mapping[UUID, str]) -> str | None:
+    """Who bought the company: the acquirer's text, or a member company named from its
+    current profile (by id when `names` does not hold it)."""
+    if company.acquirer_id is not None:
+        return f"member {names.get(company.acquirer_id, str(company.acquirer_id))}"
+    return company.acquirer
 
 
 @attrs.frozen(kw_only=True)

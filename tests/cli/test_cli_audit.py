@@ -159,3 +159,22 @@ def test_a_bad_date_is_bad_input(url: str) -> None:
     result = run("roster", "HTG 1", "--as-of", "last june", "--db", url)
 
     assert 2 == result.exit_code
+
+
+def test_the_trail_as_staff_redacts_what_is_confidential_to_the_group(url: str) -> None:
+    """--as staff:Sam: HTG 3's goals are rows without reason or details, marked redacted;
+    the default reader, an auditor, reads them whole."""
+    staff = run("audit", "trail", "--group", "HTG 3", "--as", "staff:Sam", "--format", "csv",
+                "--db", url)  # fmt: skip
+    auditor = run("audit", "trail", "--group", "HTG 3", "--format", "csv", "--db", url)
+
+    def goals(result: Result) -> list[dict[str, str]]:
+        rows = csv.DictReader(io.StringIO(result.stdout))
+        return [r for r in rows if r["event"] == "GoalSet"]
+
+    assert (0, 0) == (staff.exit_code, auditor.exit_code), staff.output
+    hidden, whole = goals(staff), goals(auditor)
+    assert len(hidden) == len(whole) > 0
+    assert {("yes", "")} == {(r["redacted"], r["details"]) for r in hidden}
+    assert {""} == {r["redacted"] for r in whole}
+    assert [r["actor"] for r in hidden] == [r["actor"] for r in whole]

@@ -92,3 +92,68 @@ def test_key_new_prints_a_usable_key(tmp_path: Path) -> None:
 
     assert 0 == result.exit_code
     Network(f"sqlite:///{tmp_path / 'k.db'}", key=result.stdout.strip()).close()
+
+
+def test_forget_checks_encryption_before_it_asks(tmp_path: Path) -> None:
+    """On a store kept in the clear: refused at once, exit 2, no question asked."""
+    plain = f"sqlite:///{tmp_path / 'plain.db'}"
+    network = Network(plain)
+    network.execute(RegisterCompany(profile=profile("Acme"), actor="office", at=AT))
+    network.close()
+
+    result = run("forget", "Acme", "--db", plain, given="")
+
+    assert (2, "") == (result.exit_code, result.stdout)
+    assert "not encrypted" in result.stderr
+
+
+def test_forgetting_a_forgotten_company_says_so_in_one_line(url: str, key: str) -> None:
+    """By id, the second forget answers that it was forgotten already, exit 0."""
+    company_id = str(Network(url, key=key).companies()[0].company_id)
+    run("forget", company_id, "--yes", "--db", url, key=key)
+
+    again = run("forget", company_id, "--yes", "--db", url, key=key)
+
+    assert 0 == again.exit_code, again.output
+    assert [f"company {company_id} was forgotten already; nothing to do"] == (
+        again.stdout.splitlines()
+    )
+
+
+def test_a_forgotten_name_cannot_be_found_and_the_error_says_why(url: str, key: str) -> None:
+    """By its old name: one line, exit 2, pointing to the id."""
+    run("forget", "Acme", "--yes", "--db", url, key=key)
+
+    again = run("forget", "Acme", "--yes", "--db", url, key=key)
+
+    assert 2 == again.exit_code
+    assert 1 == len(again.stderr.splitlines())
+    assert "name it by id" in again.stderr
+
+
+def test_key_rotate_rewraps_under_the_new_key_and_a_rerun_says_it_is_done(
+    url: str, key: str, tmp_path: Path
+) -> None:
+    """The new key comes from a file; afterwards only it opens the store; running the
+    command again changes nothing and says so."""
+    new = new_key()
+    new_file = tmp_path / "new.key"
+    new_file.write_text(new + "\n")
+
+    first = run("key", "rotate", "--db", url, "--new-key-file", str(new_file), key=key)
+    again = run("key", "rotate", "--db", url, "--new-key-file", str(new_file), key=key)
+
+    assert 0 == first.exit_code, first.output
+    assert "rewrapped 2 key rows" in first.stdout
+    assert "Acme" == acme_name(url, new)
+    assert 0 == again.exit_code, again.output
+    assert "sealed under the new key already" in again.stdout
+    assert 2 == run("companies", "--db", url, key=key).exit_code
+
+
+def test_key_rotate_without_a_new_key_is_one_line_and_exit_2(url: str, key: str) -> None:
+    """No --new-key-file and no PEERNET_NEW_KEY: it says how to name one."""
+    result = run("key", "rotate", "--db", url, key=key)
+
+    assert 2 == result.exit_code
+    assert "PEERNET_NEW_KEY" in result.stderr

@@ -268,6 +268,7 @@ def raised(electorate: int = 3) -> MotionRaised:
         raised_by=MEMBERS[1],
         subject_id=MEMBERS[0],
         electorate=MEMBERS[1 : 1 + electorate],
+        company_id=COMPANIES[0],
     )
 
 

@@ -12,10 +12,12 @@ import pytest
 
 from peernet import Network
 from peernet.domain.access import Reader
-from peernet.domain.charters import Charter
+from peernet.domain.charters import Charter, GroupKind
 from peernet.domain.errors import (
     AccessDenied,
+    BooksNotOpenHere,
     FiguresInconsistent,
+    GroupKeepsNoBooks,
     InvalidValue,
     MalformedQuarter,
     MixedCurrencies,
@@ -352,3 +354,56 @@ def test_invalid_value_is_the_family_of_input_refusals() -> None:
     """Malformed quarters and negative head counts are bad input (exit code 2)."""
     assert issubclass(MalformedQuarter, InvalidValue)
     assert issubclass(NegativeHeadCount, InvalidValue)
+
+
+# --- figures are filed with the core group -----------------------------------------------
+
+
+def test_figures_through_a_companion_groups_membership_are_refused() -> None:
+    """A companion group keeps no member's books: BooksNotOpenHere, naming the rule."""
+    situation = group(kind=GroupKind.COMPANION)
+
+    refusal = refused(situation, submit())
+
+    assert isinstance(refusal, BooksNotOpenHere)
+    assert "figures_filed_with_the_core_group" == refusal.rule
+
+
+def test_a_companion_group_whose_charter_opens_its_books_takes_figures() -> None:
+    """The charter's `opens_books` overrides what the group's kind decides."""
+    (event,) = when(group(kind=GroupKind.COMPANION, opens_books=True), submit())
+
+    assert isinstance(event, FinancialsSubmitted)
+
+
+def test_a_core_group_whose_charter_closes_its_books_refuses_figures() -> None:
+    """`opens_books=False` closes even a core group's books."""
+    assert isinstance(refused(group(opens_books=False), submit()), BooksNotOpenHere)
+
+
+@pytest.mark.parametrize(
+    ("kind", "opens_books", "expected"),
+    [
+        (GroupKind.CORE, None, True),
+        (GroupKind.COMPANION, None, False),
+        (GroupKind.SPECIAL_INTEREST, None, False),
+        (GroupKind.COMPANION, True, True),
+        (GroupKind.CORE, False, False),
+    ],
+)
+def test_the_books_are_open_by_kind_unless_the_charter_says(
+    kind: GroupKind, opens_books: bool | None, expected: bool
+) -> None:
+    """Default: a core group opens its members' books, the others do not."""
+    assert expected == Charter(opens_books=opens_books).books_open(kind)
+
+
+def test_a_companion_groups_quartiles_are_refused_even_to_an_auditor(network: Network) -> None:
+    """A group that keeps no books has none to show: GroupKeepsNoBooks."""
+    companion = some_id("companion")
+    network.execute(
+        FormGroup(group_id=companion, name="Marketing", kind=GroupKind.COMPANION, actor="s", at=T0)
+    )
+
+    with pytest.raises(GroupKeepsNoBooks):
+        network.benchmarks("2009Q4", group_id=companion, reader=Reader.auditor("Ann"))

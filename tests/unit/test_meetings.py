@@ -81,6 +81,11 @@ def ids(**more: Any) -> dict[str, Any]:
     return {"meeting_id": MEETING, "group_id": GROUP, **more}
 
 
+def owned(company_id: Any) -> dict[str, Any]:
+    """The ids of an event holding a member's words: its company's too."""
+    return ids(company_id=company_id)
+
+
 def group(members: int = 3, **rules: Any) -> Situation:
     return history(*group_with(GROUP, *COMPANIES[:members], **rules))
 
@@ -183,10 +188,14 @@ def test_prep_after_the_charters_deadline_is_recorded_late() -> None:
         )
 
     assert [
-        PrepSubmitted(membership_id=MEMBERS[0], summary="Q4", late=False, at=on_time, **ids())
+        PrepSubmitted(
+            membership_id=MEMBERS[0], summary="Q4", late=False, at=on_time, **owned(COMPANIES[0])
+        )
     ] == prep(on_time)
     assert [
-        PrepSubmitted(membership_id=MEMBERS[0], summary="Q4", late=True, at=late, **ids())
+        PrepSubmitted(
+            membership_id=MEMBERS[0], summary="Q4", late=True, at=late, **owned(COMPANIES[0])
+        )
     ] == prep(late)
 
 

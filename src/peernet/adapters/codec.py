@@ -23,24 +23,30 @@ valid when the company's key is destroyed. Opening a sealed value whose key is g
 gives `FORGOTTEN` (`None` in raw facts); see docs/confidentiality.md.
 """
 
-import enum
-import functools
 import hashlib
-import types
-import weakref
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import date, datetime
-from decimal import Decimal
-from fractions import Fraction
-from typing import TYPE_CHECKING, Any, TypeVar, Union, get_args, get_origin
+from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
 import attrs
 import orjson
-from cattrs import transform_error
-from cattrs.gen import make_dict_unstructure_fn, override
-from cattrs.preconf.orjson import make_converter
 from eventsourcing.persistence import Mapper, StoredEvent
+
+from peernet.adapters.convert import converter, parse
+from peernet.adapters.sealing import (
+    ACTING_FOR,
+    SEALED,
+    FieldPath,
+    blank,
+    check_contract,
+    confidential_paths,
+    is_sealed,
+    open_actor,
+    seal_actor,
+    seal_event,
+    unseal_data,
+)
 
 # Importing the aggregates registers their event classes as subclasses of Event.
 from peernet.domain import (  # noqa: F401
@@ -52,151 +58,34 @@ from peernet.domain import (  # noqa: F401
     memberships,
     motions,
 )
-from peernet.domain.common import Event, Forgotten, forgotten_value, is_confidential
-from peernet.domain.errors import InvalidInput, InvalidValue, PeerNetError, UnreadableEvent
+from peernet.domain.common import CONFIDENTIAL, Event
+from peernet.domain.errors import UnreadableEvent
 from peernet.records import Recorded, topic_of
 
 if TYPE_CHECKING:
     from peernet.adapters.keys import KeyRing
 
+__all__ = [
+    "GENESIS",
+    "SEALED",
+    "CommandHandled",
+    "PeerNetMapper",
+    "StreamRef",
+    "confidential_paths",
+    "converter",
+    "event_types",
+    "is_sealed",
+    "link",
+    "parse",
+    "unchain",
+    "upcast",
+    "upcaster",
+]
+
 #: what the first event of every stream chains over
 GENESIS = "0" * 64
 _CHAIN_KEY = b',"chain":"'
 _CHAIN_TAIL = len(_CHAIN_KEY) + 64 + len(b'"}')
-
-converter = make_converter()
-converter.register_unstructure_hook(Decimal, str)
-converter.register_structure_hook(Decimal, lambda value, _: Decimal(value))
-converter.register_structure_hook(UUID, lambda value, _: UUID(value))
-converter.register_structure_hook(datetime, lambda value, _: datetime.fromisoformat(value))
-converter.register_structure_hook(date, lambda value, _: date.fromisoformat(value))
-converter.register_unstructure_hook(Fraction, str)
-converter.register_structure_hook(Fraction, lambda value, _: Fraction(value))
-
-
-def _as_is(kind: type[Any]) -> Callable[[Any, Any], Any]:
-    """The store's structure hook for `kind`, taking a value already of that kind as is."""
-    read = converter.get_structure_hook(kind)
-
-    def structure(value: Any, declared: Any) -> Any:
-        return value if isinstance(value, kind) else read(value, declared)
-
-    return structure
-
-
-#: the converter of the edge (`parse`): the store's, also taking values already of their
-#: type (an app's UUIDs, datetimes, Decimals) as they are
-edge = converter.copy()
-for _kind in (UUID, datetime, date, Decimal, Fraction):
-    edge.register_structure_hook(_kind, _as_is(_kind))
-
-
-def _is_frozenset(type_: Any) -> bool:
-    """Sets are written sorted, so the same event always has the same bytes. Matched by
-    predicate: fields say `frozenset[str]`, which a hook for bare `frozenset` misses."""
-    return type_ is frozenset or get_origin(type_) is frozenset
-
-
-converter.register_unstructure_hook_func(_is_frozenset, sorted)
-
-
-def _attrs_hook(cls: type[Any]) -> Callable[[Any], Any]:
-    """cattrs' own hook for an attrs class, except that a forgotten value (`FORGOTTEN`,
-    in a field of any type) unstructures as the text "forgotten", and a field marked
-    ``metadata={"omit_if_default": True}`` (a parameter added later) is left out while it
-    holds its default, so values stored before it keep their bytes."""
-    later: dict[str, Any] = {
-        a.name: override(omit_if_default=True)
-        for a in attrs.fields(cls)
-        if a.metadata.get("omit_if_default")
-    }
-    made = make_dict_unstructure_fn(cls, converter, **later)
-
-    def unstructure(value: Any) -> Any:
-        return str(value) if isinstance(value, Forgotten) else made(value)
-
-    return unstructure
-
-
-converter.register_unstructure_hook_factory(attrs.has, _attrs_hook)
-
-
-T = TypeVar("T")
-
-
-def _leaves(error: BaseException) -> Iterator[BaseException]:
-    if isinstance(error, BaseExceptionGroup):
-        for inner in error.exceptions:
-            yield from _leaves(inner)
-    else:
-        yield error
-
-
-def parse(cls: type[T], data: Mapping[str, Any]) -> T:
-    """A command (or any value peernet stores) from text and JSON values, as a web form, a
-    JSON body or a command line gives them: ids from their text, enums from their values,
-    times from ISO text, amounts from text. This is where text is parsed, at the edge:
-    the domain takes only ids and enums. A bad value is one `InvalidValue` naming it."""
-    try:
-        return edge.structure(dict(data), cls)
-    except PeerNetError:
-        raise
-    except Exception as error:
-        for leaf in _leaves(error):
-            if isinstance(leaf, PeerNetError):
-                raise leaf from None
-        field, why = _first_fault(cls, data, error)
-        raise InvalidValue(f"{why} ({cls.__name__})", field=field) from None
-
-
-def _first_fault(cls: type[Any], data: Mapping[str, Any], error: Exception) -> tuple[str, str]:
-    """The field cattrs could not structure, and why, in words."""
-    said = transform_error(error)[0] if isinstance(error, ExceptionGroup) else str(error)
-    what, _, where = said.rpartition(" @ $.")
-    field = where.split(".")[0].split("[")[0] or "value"
-    if what == "required field missing":
-        return field, f"{field} is missing"
-    fields = attrs.fields_dict(cls) if attrs.has(cls) else {}
-    kind = fields[field].type if field in fields else None
-    if isinstance(kind, enum.EnumMeta):
-        allowed = ", ".join(repr(member.value) for member in kind)
-        return field, f"{field} must be one of {allowed}, got {data.get(field)!r}"
-    expected = what.removeprefix("invalid value for type, expected ")
-    return field, f"{field} must be a {expected}, got {data.get(field)!r}"
-
-
-@attrs.frozen(kw_only=True)
-class StreamRef:
-    stream_id: UUID
-    version: int
-
-
-@attrs.frozen(kw_only=True)
-class CommandHandled(Event):
-    """The ledger entry of a command executed with a `command_id`: which events it
-    recorded. Written in the same transaction as those events, in a stream of its own
-    (the id is derived from the command id), so a second execution finds it."""
-
-    home = "ledger_id"
-    ledger_id: UUID
-    command_id: UUID
-    command: str
-    #: sha256 of everything the command said, to refuse another command reusing the id
-    digest: str
-    events: tuple[StreamRef, ...]
-
-
-def _subclasses(cls: type[Event]) -> Iterator[type[Event]]:
-    for sub in cls.__subclasses__():
-        yield sub
-        yield from _subclasses(sub)
-
-
-def event_types() -> dict[str, type[Event]]:
-    """Every event class peernet can store, by its stable topic. Base classes that only
-    share fields (MembershipEvent...) are never stored, so they have no topic."""
-    return {topic_of(cls): cls for cls in _subclasses(Event) if not cls.__subclasses__()}
-
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 _UPCASTERS: dict[tuple[str, int], Upcaster] = {}
@@ -210,6 +99,53 @@ def upcaster(topic: str, from_schema: int) -> Callable[[Upcaster], Upcaster]:
         return function
 
     return register
+
+
+@attrs.frozen(kw_only=True)
+class StreamRef:
+    stream_id: UUID
+    version: int
+
+
+@attrs.frozen(kw_only=True)
+class CommandHandled(Event):
+    """The ledger entry of a command executed with a `command_id`: which events it
+    recorded. Written in the same transaction as those events, in a stream of its own
+    (the id is derived from the command id), so a second execution finds it.
+
+    Schema 2: `digest` covers what the command says in the clear (`scheme` 2): its
+    confidential values and an actor acting for a company are left out of it, so a retry
+    after that company was forgotten still matches; `private`, a digest of what was
+    left out, is sealed under the key of `company_id` (the company the command acted
+    for, or the one it is about) and compared while that key exists. Entries of schema 1
+    read as `scheme` 1: their digest covers the whole command as given."""
+
+    schema: ClassVar[int] = 2
+    home = "ledger_id"
+    ledger_id: UUID
+    command_id: UUID
+    command: str
+    #: sha256 of what the command said, to refuse another command reusing the id
+    digest: str
+    events: tuple[StreamRef, ...]
+    #: 2: `digest` covers what the command says in the clear; 1: the whole command
+    scheme: int = 2
+    #: the company whose key seals `private`
+    company_id: UUID | None = None
+    #: sha256 of the command's confidential values (and of an actor acting for a company)
+    private: str | None = attrs.field(default=None, metadata={CONFIDENTIAL: True})
+
+
+def _subclasses(cls: type[Event]) -> Iterator[type[Event]]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def event_types() -> dict[str, type[Event]]:
+    """Every event class peernet can store, by its stable topic. Base classes that only
+    share fields (MembershipEvent...) are never stored, so they have no topic."""
+    return {topic_of(cls): cls for cls in _subclasses(Event) if not cls.__subclasses__()}
 
 
 def link(previous: str, topic: str, stream_id: UUID | str, version: int, body: bytes) -> str:
@@ -240,125 +176,6 @@ def unchain(plain: bytes) -> tuple[bytes, str | None]:
     if len(plain) > _CHAIN_TAIL and tail.startswith(_CHAIN_KEY) and tail.endswith(b'"}'):
         return plain[:-_CHAIN_TAIL] + b"}", tail[len(_CHAIN_KEY) : -2].decode("latin-1")
     return plain, None
-
-
-# --- confidential fields -------------------------------------------------------------------
-
-#: the key of the JSON object a sealed value is stored as
-SEALED = "$sealed"
-#: where a confidential value sits in an event's unstructured data: field names, and "*"
-#: for every item of a collection
-FieldPath = tuple[str, ...]
-
-
-def _attrs_inside(kind: Any) -> tuple[type[Any], bool] | None:
-    """The attrs class a field of type `kind` holds (directly, optionally, or as the
-    items of a tuple, list or set), and whether it is a collection of them."""
-    if isinstance(kind, type) and attrs.has(kind):
-        return kind, False
-    origin, args = get_origin(kind), get_args(kind)
-    if origin in (Union, types.UnionType):
-        inner = [a for a in args if a is not type(None)]
-        return _attrs_inside(inner[0]) if len(inner) == 1 else None
-    if origin in (tuple, list, frozenset, set) and args:
-        found = _attrs_inside(args[0])
-        return (found[0], True) if found and not found[1] else None
-    return None
-
-
-# Weak: a class defined for a while (a test's event) is not kept alive by the cache.
-_PATHS: "weakref.WeakKeyDictionary[type[Any], tuple[FieldPath, ...]]" = weakref.WeakKeyDictionary()
-#: the declared type of the value at each confidential path, by class
-_KINDS: "weakref.WeakKeyDictionary[type[Any], dict[FieldPath, Any]]" = weakref.WeakKeyDictionary()
-
-
-def confidential_paths(cls: type[Any]) -> tuple[FieldPath, ...]:
-    """Where the confidential fields of an attrs class sit, nested values included."""
-    if (known := _PATHS.get(cls)) is not None:
-        return known
-    attrs.resolve_types(cls)
-    kinds: dict[FieldPath, Any] = {}
-    for field in attrs.fields(cls):
-        if is_confidential(field):
-            kinds[(field.name,)] = field.type
-        elif (inner := _attrs_inside(field.type)) is not None:
-            many = ("*",) if inner[1] else ()
-            for sub in confidential_paths(inner[0]):
-                kinds[(field.name, *many, *sub)] = _KINDS[inner[0]][sub]
-    _KINDS[cls] = kinds
-    _PATHS[cls] = tuple(kinds)
-    return _PATHS[cls]
-
-
-def _check_contract(cls: type[Event]) -> None:
-    if confidential_paths(cls) and "company_id" not in attrs.fields_dict(cls):
-        raise TypeError(
-            f"{cls.__name__} holds confidential fields but no company_id: "
-            "the company's key seals them"
-        )
-
-
-def _rewrite(data: Any, path: FieldPath, change: Callable[[Any, FieldPath], Any]) -> Any:
-    """`data` with the value at `path` replaced by `change(value, path walked)`, through
-    nested dicts and lists (a missing or null step is left alone)."""
-
-    def walk(node: Any, rest: FieldPath, walked: FieldPath) -> Any:
-        if node is None:
-            return None
-        if not rest:
-            return change(node, walked)
-        head, tail = rest[0], rest[1:]
-        if head == "*":
-            return [walk(item, tail, (*walked, str(i))) for i, item in enumerate(node)]
-        if not isinstance(node, dict) or head not in node:
-            return node
-        return {**node, head: walk(node[head], tail, (*walked, head))}
-
-    return walk(data, path, ())
-
-
-def _context(topic: str, company_id: str, walked: FieldPath) -> bytes:
-    """What a sealed value is bound to: its event type, company and place in the event."""
-    return f"{topic}|{company_id}|{'.'.join(walked)}".encode()
-
-
-def is_sealed(value: Any) -> bool:
-    return isinstance(value, dict) and len(value) == 1 and SEALED in value
-
-
-def _blank(data: Any, cls: type[Any], forgotten: set[FieldPath]) -> Any:
-    """Structure `data` as `cls`, the values at the `forgotten` paths set to what a
-    forgotten company leaves; built without validators, which the sentinel need not meet."""
-    values: dict[str, Any] = {}
-    for field in attrs.fields(cls):
-        if field.name not in data:
-            continue
-        here = {p[1:] for p in forgotten if p[0] == field.name}
-        value = data[field.name]
-        if () in here:
-            values[field.name] = forgotten_value(field.type)
-        elif here and value is not None and (inner := _attrs_inside(field.type)) is not None:
-            inner_cls, many = inner
-            if many:
-                items = [
-                    _blank(item, inner_cls, {p[1:] for p in here if p[0] == str(i)})
-                    for i, item in enumerate(value)
-                ]
-                values[field.name] = get_origin(field.type)(items)
-            else:
-                values[field.name] = _blank(value, inner_cls, here)
-        else:
-            values[field.name] = converter.structure(value, field.type)
-    built = object.__new__(cls)
-    for field in attrs.fields(cls):
-        if field.name in values:
-            value = values[field.name]
-        elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
-            value = field.default.factory()
-        else:
-            value = field.default
-        object.__setattr__(built, field.name, value)
-    return built
 
 
 def schema_of(cls: type[Event]) -> int:
@@ -393,7 +210,7 @@ class PeerNetMapper(Mapper[UUID]):
         super().__init__(*args, **kwargs)
         self.types = event_types()
         for cls in self.types.values():
-            _check_contract(cls)
+            check_contract(cls)
         #: the keys confidential fields are sealed with; None: they are stored in the clear
         self.keys: KeyRing | None = None
 
@@ -420,66 +237,31 @@ class PeerNetMapper(Mapper[UUID]):
     def seal(self, event: Event, data: dict[str, Any]) -> dict[str, Any]:
         """An event's unstructured data with its confidential values sealed under its
         company's key (as is without a key, or without confidential fields)."""
-        keys, paths = self.keys, confidential_paths(type(event))
-        if keys is None or not paths:
-            return data
-        company = getattr(event, "company_id")  # noqa: B009 - the contract, checked at start
-        topic = topic_of(type(event))
-
-        def seal(value: Any, walked: FieldPath) -> Any:
-            plain = orjson.dumps(value)
-            return {SEALED: keys.seal(company, plain, _context(topic, str(company), walked))}
-
-        for path in paths:
-            data = _rewrite(data, path, seal)
-        return data
+        return seal_event(self.keys, event, data)
 
     def unseal(self, topic: str, data: dict[str, Any]) -> tuple[dict[str, Any], set[FieldPath]]:
         """Stored data with its sealed values opened, and the paths of those that could
         not be (the company was forgotten: they hold what `FORGOTTEN` unstructures to,
         "forgotten" or ["forgotten"])."""
-        event_type = self.types.get(topic)
-        paths = confidential_paths(event_type) if event_type else ()
-        forgotten: set[FieldPath] = set()
-        if not paths:
-            return data, forgotten
-        company = data.get("company_id")
-
-        def open_(value: Any, walked: FieldPath, kind: Any) -> Any:
-            if not is_sealed(value):
-                return value  # written before a key was set: in the clear
-            if self.keys is None:
-                raise InvalidInput(
-                    "its confidential fields are encrypted and no key is set (PEERNET_KEY)"
-                )
-            plain = self.keys.open(
-                UUID(company), value[SEALED], _context(topic, str(company), walked)
-            )
-            if plain is None:
-                forgotten.add(walked)
-                return converter.unstructure(forgotten_value(kind))
-            return orjson.loads(plain)
-
-        assert event_type is not None
-        kinds = _KINDS[event_type]
-        for path in paths:
-            data = _rewrite(data, path, functools.partial(open_, kind=kinds[path]))
-        return data, forgotten
+        return unseal_data(self.keys, self.types.get(topic), topic, data)
 
     def _sealed(self, recorded: Recorded, previous: str) -> tuple[StoredEvent, str]:
         event_type = type(recorded.event)
+        topic = topic_of(event_type)
+        where = (topic, recorded.stream_id, recorded.version)
         payload: dict[str, Any] = {
             "event": self.seal(recorded.event, converter.unstructure(recorded.event, event_type)),
-            "actor": recorded.actor,
+            "actor": seal_actor(self.keys, recorded.actor, recorded.acting_for, where),
             "recorded_at": recorded.recorded_at,
             "command_id": recorded.command_id,
             "correlation_id": recorded.correlation_id,
         }
+        if recorded.acting_for is not None:
+            payload[ACTING_FOR] = recorded.acting_for
         schema = schema_of(event_type)
         if schema > 1:
             payload["schema"] = schema
         body = orjson.dumps(payload)
-        topic = topic_of(type(recorded.event))
         chain = link(previous, topic, recorded.stream_id, recorded.version, body)
         state = b"".join((body[:-1], _CHAIN_KEY, chain.encode(), b'"}'))
         if self.compressor:
@@ -523,19 +305,55 @@ class PeerNetMapper(Mapper[UUID]):
         data, forgotten = self.unseal(stored.topic, payload["event"])
         data = upcast(stored.topic, event_type, data, payload)
         stream_id = stored.originator_id
+        stream = stream_id if isinstance(stream_id, UUID) else UUID(stream_id)
+        where = (stored.topic, stream, stored.originator_version)
+        actor, acting_for = open_actor(self.keys, payload, where)
         event = (
-            _blank(data, event_type, forgotten)
+            blank(data, event_type, forgotten)
             if forgotten
             else converter.structure(data, event_type)
         )
         return Recorded(
             event=event,
-            stream_id=stream_id if isinstance(stream_id, UUID) else UUID(stream_id),
+            stream_id=stream,
             version=stored.originator_version,
-            actor=payload["actor"],
+            actor=actor,
+            acting_for=acting_for,
             recorded_at=datetime.fromisoformat(payload["recorded_at"]),
             command_id=UUID(payload["command_id"]),
             correlation_id=UUID(payload["correlation_id"]),
             position=position,
             chain=payload.get("chain"),
         )
+
+
+# --- upcasters: each older shape of a stored event, turned into the next -------------------
+
+
+@upcaster("peernet.CommandHandled", 1)
+def _ledger_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """A schema 1 entry: its digest covers the whole command; nothing is sealed."""
+    return {**data, "scheme": 1, "company_id": None, "private": None}
+
+
+def _unowned(data: dict[str, Any]) -> dict[str, Any]:
+    """An event stored before its free text was sealed: no company's key seals it (its
+    text is in the clear, and stays readable)."""
+    return {**data, "company_id": None}
+
+
+for _topic in (
+    "peernet.GoalChallenged",
+    "peernet.GoalRevised",
+    "peernet.ProgressReported",
+    "peernet.GoalWithdrawn",
+    "peernet.MotionRaised",
+    "peernet.PrepSubmitted",
+):
+    upcaster(_topic, 1)(_unowned)
+
+
+@upcaster("peernet.CompanyAcquired", 1)
+def _bought_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """An acquisition stored before a member buyer was named by id: its text names it."""
+    return {**data, "acquirer_id": None}

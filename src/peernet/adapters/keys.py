@@ -9,7 +9,13 @@ its row: from then on nothing can open its fields, not even the master key, whil
 event, and the hash chain over its bytes, stays exactly as written (crypto-shredding).
 
 Data keys are stored, not derived from the master key, because a derived key can always
-be derived again: only a key that exists once can be destroyed.
+be derived again: only a key that exists once can be destroyed. A forgotten company's row
+becomes a tombstone (an empty value), so no later write can make it a new key.
+
+The master key can be rotated (`KeyRing.rotate`): every data key is unwrapped with the
+old master key and wrapped under the new one in a single transaction, so a crash leaves
+a store that opens with exactly one of the two keys, and running the rotation again
+finishes it. No event is touched: the data keys themselves do not change.
 
 AES-GCM comes from ``cryptography`` (the ``encryption`` extra) rather than eventsourcing's
 whole-event cipher: it takes associated data, so each sealed value is bound to its
@@ -22,14 +28,18 @@ import base64
 import binascii
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from uuid import UUID
 
 from peernet.domain.errors import (
+    CompanyWasForgotten,
     EncryptionUnavailable,
     InvalidInput,
     InvalidKey,
+    MasterKeyRotated,
+    SameMasterKey,
     SealBroken,
     WrongKey,
 )
@@ -80,10 +90,17 @@ def master_key(given: str | bytes | None, key_file: str | None) -> bytes | None:
 
 # --- where the sealed data keys are kept: one table per backend --------------------------
 
+#: what a forgotten company's row holds instead of its sealed key: nothing, for good
+TOMBSTONE = b""
+
+#: changes one kept row (company id, sealed key) into what replaces it
+Rewrap = Callable[[UUID, bytes], bytes]
+
 
 class KeyTable:
     """The ``peernet_keys`` rows of a store: company id -> data key sealed under the
-    master key."""
+    master key, or `TOMBSTONE` once the company was forgotten (so no key is ever made
+    for it again)."""
 
     def exists(self) -> bool:
         """Whether the store was ever opened with a key (its check row is there)."""
@@ -93,15 +110,25 @@ class KeyTable:
         raise NotImplementedError
 
     def get(self, company_id: UUID) -> bytes | None:
+        """The company's row: its sealed key, `TOMBSTONE`, or None when it has none."""
         raise NotImplementedError
 
-    def add(self, company_id: UUID, sealed: bytes) -> bytes:
-        """Keep `sealed` for the company unless a key is kept already (another process
-        was first); return the one kept."""
+    def add(self, company_id: UUID, sealed: bytes, check: bytes) -> bytes | None:
+        """Keep `sealed` for the company unless a row is kept already (another process
+        was first, or the company was forgotten); return the row kept. Nothing is added,
+        and None returned, when the check row no longer holds `check` (the master key
+        was rotated meanwhile)."""
         raise NotImplementedError
 
-    def delete(self, company_id: UUID) -> None:
-        """Remove the company's row and leave no copy of it in the store's files."""
+    def forget(self, company_id: UUID) -> None:
+        """Replace the company's row by `TOMBSTONE` and leave no copy of the sealed key
+        in the store's files."""
+        raise NotImplementedError
+
+    def rewrap(self, change: Rewrap, check: bytes) -> int | None:
+        """In one transaction, with every other writer of keys held off: replace every
+        row by `change(company_id, row)`; return how many rows. Nothing changes, and
+        None is returned, when the check row no longer holds `check`."""
         raise NotImplementedError
 
 
@@ -118,16 +145,27 @@ class MemoryKeyTable(KeyTable):
     def get(self, company_id: UUID) -> bytes | None:
         return self.rows.get(company_id)
 
-    def add(self, company_id: UUID, sealed: bytes) -> bytes:
+    def add(self, company_id: UUID, sealed: bytes, check: bytes) -> bytes | None:
+        if company_id != CHECK_ID and self.rows.get(CHECK_ID) != check:
+            return None
         return self.rows.setdefault(company_id, sealed)
 
-    def delete(self, company_id: UUID) -> None:
-        self.rows.pop(company_id, None)
+    def forget(self, company_id: UUID) -> None:
+        self.rows[company_id] = TOMBSTONE
+
+    def rewrap(self, change: Rewrap, check: bytes) -> int | None:
+        if self.rows.get(CHECK_ID) != check:
+            return None
+        changed = {company_id: change(company_id, row) for company_id, row in self.rows.items()}
+        self.rows.update(changed)
+        return len(changed)
 
 
 class SQLiteKeyTable(KeyTable):
-    """On SQLite, a deleted row is overwritten (``secure_delete``) and the write-ahead log
-    is checkpointed and truncated, so the row's bytes leave the database files."""
+    """On SQLite, a forgotten row is overwritten (``secure_delete``) and the write-ahead
+    log is checkpointed and truncated, so the sealed key leaves the database files. A
+    write begins by writing, so it holds SQLite's one write lock from its first
+    statement: no other process adds or rewraps a key in between."""
 
     def __init__(self, datastore: Any) -> None:
         self.datastore = datastore
@@ -153,28 +191,62 @@ class SQLiteKeyTable(KeyTable):
             row = c.fetchone()
         return None if row is None else bytes(row[0])
 
-    def add(self, company_id: UUID, sealed: bytes) -> bytes:
+    def add(self, company_id: UUID, sealed: bytes, check: bytes) -> bytes | None:
         with self.datastore.transaction(commit=True) as c:
-            c.execute(
-                "INSERT OR IGNORE INTO peernet_keys (company_id, sealed) VALUES (?, ?)",
-                (str(company_id), sealed),
-            )
+            if company_id == CHECK_ID:
+                c.execute(
+                    "INSERT OR IGNORE INTO peernet_keys (company_id, sealed) VALUES (?, ?)",
+                    (str(company_id), sealed),
+                )
+            else:
+                c.execute(
+                    "INSERT OR IGNORE INTO peernet_keys (company_id, sealed) SELECT ?, ? "
+                    "WHERE EXISTS (SELECT 1 FROM peernet_keys WHERE company_id=? AND sealed=?)",
+                    (str(company_id), sealed, str(CHECK_ID), check),
+                )
             c.execute("SELECT sealed FROM peernet_keys WHERE company_id=?", (str(company_id),))
-            return bytes(c.fetchone()[0])
+            row = c.fetchone()
+        return None if row is None else bytes(row[0])
 
-    def delete(self, company_id: UUID) -> None:
+    def forget(self, company_id: UUID) -> None:
         with self.datastore.get_connection(commit=True) as connection:
             raw: sqlite3.Connection = connection._sqlite_conn
             raw.execute("PRAGMA secure_delete = ON")
             with connection.transaction(commit=True) as c:
                 c.execute("DELETE FROM peernet_keys WHERE company_id=?", (str(company_id),))
+                c.execute(
+                    "INSERT INTO peernet_keys (company_id, sealed) VALUES (?, ?)",
+                    (str(company_id), TOMBSTONE),
+                )
             raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+    def rewrap(self, change: Rewrap, check: bytes) -> int | None:
+        with self.datastore.get_connection(commit=True) as connection:
+            raw: sqlite3.Connection = connection._sqlite_conn
+            raw.execute("PRAGMA secure_delete = ON")  # the old wrappings leave the pages
+            with connection.transaction(commit=True) as c:
+                # a write first: the transaction holds the write lock from here on
+                c.execute(
+                    "UPDATE peernet_keys SET sealed=sealed WHERE company_id=?", (str(CHECK_ID),)
+                )
+                c.execute("SELECT company_id, sealed FROM peernet_keys")
+                rows = {UUID(r[0]): bytes(r[1]) for r in c.fetchall()}
+                if rows.get(CHECK_ID) != check:
+                    return None
+                for company_id, row in rows.items():
+                    c.execute(
+                        "UPDATE peernet_keys SET sealed=? WHERE company_id=?",
+                        (change(company_id, row), str(company_id)),
+                    )
+            raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        return len(rows)
 
 
 class PostgresKeyTable(KeyTable):
-    """On PostgreSQL, the table is vacuumed after a delete, so the dead row's bytes are
-    reclaimed (its copies in the server's write-ahead log and backups are not: see
-    docs/confidentiality.md)."""
+    """On PostgreSQL, the table is vacuumed after a key is forgotten, so the dead row's
+    space is reclaimed (its copies in the server's write-ahead log and backups are not:
+    see docs/confidentiality.md). Adding a key reads the check row ``FOR SHARE``, and
+    rewrapping locks the table ``IN EXCLUSIVE MODE``: the two never pass each other."""
 
     def __init__(self, datastore: Any) -> None:
         # psycopg comes with the `postgres` extra: imported only for a PostgreSQL store
@@ -213,8 +285,14 @@ class PostgresKeyTable(KeyTable):
             row = c.fetchone()
         return None if row is None else bytes(row["sealed"])
 
-    def add(self, company_id: UUID, sealed: bytes) -> bytes:
+    def add(self, company_id: UUID, sealed: bytes, check: bytes) -> bytes | None:
+        select = self.sql("SELECT sealed FROM {} WHERE company_id=%s").format(self.table)
         with self.datastore.transaction(commit=True) as c:
+            if company_id != CHECK_ID:
+                c.execute(select + self.sql(" FOR SHARE"), (CHECK_ID,))
+                found = c.fetchone()
+                if found is None or bytes(found["sealed"]) != check:
+                    return None
             c.execute(
                 self.sql(
                     "INSERT INTO {} (company_id, sealed) VALUES (%s, %s) "
@@ -222,19 +300,34 @@ class PostgresKeyTable(KeyTable):
                 ).format(self.table),
                 (company_id, sealed),
             )
-            c.execute(
-                self.sql("SELECT sealed FROM {} WHERE company_id=%s").format(self.table),
-                (company_id,),
-            )
+            c.execute(select, (company_id,))
             return bytes(c.fetchone()["sealed"])
 
-    def delete(self, company_id: UUID) -> None:
+    def forget(self, company_id: UUID) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute(
-                self.sql("DELETE FROM {} WHERE company_id=%s").format(self.table), (company_id,)
+                self.sql(
+                    "INSERT INTO {} (company_id, sealed) VALUES (%s, %s) "
+                    "ON CONFLICT (company_id) DO UPDATE SET sealed = EXCLUDED.sealed"
+                ).format(self.table),
+                (company_id, TOMBSTONE),
             )
         with self.datastore.cursor() as c:  # VACUUM runs outside a transaction
             c.execute(self.sql("VACUUM {}").format(self.table))
+
+    def rewrap(self, change: Rewrap, check: bytes) -> int | None:
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(self.sql("LOCK TABLE {} IN EXCLUSIVE MODE").format(self.table))
+            c.execute(self.sql("SELECT company_id, sealed FROM {}").format(self.table))
+            rows = {r["company_id"]: bytes(r["sealed"]) for r in c.fetchall()}
+            if rows.get(CHECK_ID) != check:
+                return None
+            update = self.sql("UPDATE {} SET sealed=%s WHERE company_id=%s").format(self.table)
+            for company_id, row in rows.items():
+                c.execute(update, (change(company_id, row), company_id))
+        with self.datastore.cursor() as c:  # the old wrappings leave the table's pages
+            c.execute(self.sql("VACUUM {}").format(self.table))
+        return len(rows)
 
 
 def key_table(recorder: Any) -> KeyTable:
@@ -255,7 +348,8 @@ def key_table(recorder: Any) -> KeyTable:
 class KeyRing:
     """The master key and the store's key table: seals and opens values with the data
     key of the company they belong to. Data keys are cached once opened; `forget` drops
-    a company's key from the cache and the table."""
+    a company's key from the cache and leaves a tombstone in the table; `rotate` wraps
+    every data key under a new master key."""
 
     def __init__(self, master: bytes, table: KeyTable, store: str) -> None:
         try:
@@ -268,6 +362,8 @@ class KeyRing:
         self.table = table
         self.store = store
         self._keys: dict[UUID, Any] = {}
+        #: the check row as this ring found it: a key is added only while it is unchanged
+        self._check = b""
 
     def open_store(self) -> None:
         """Create the key table and its check row, or verify the check row: a wrong key
@@ -275,37 +371,42 @@ class KeyRing:
         self.table.create()
         sealed = self.table.get(CHECK_ID)
         if sealed is None:
-            sealed = self.table.add(CHECK_ID, self._wrap(CHECK_ID, _CHECK))
+            sealed = self.table.add(CHECK_ID, self._wrap(CHECK_ID, _CHECK), b"")
+        assert sealed is not None
         if self._unwrap(CHECK_ID, sealed) != _CHECK:
             raise WrongKey(store=self.store)
+        self._check = sealed
 
-    def _wrap(self, company_id: UUID, key: bytes) -> bytes:
+    def _wrap(self, company_id: UUID, key: bytes, master: Any = None) -> bytes:
         nonce = os.urandom(_NONCE)
-        return nonce + self.master.encrypt(nonce, key, company_id.bytes)
+        return nonce + (master or self.master).encrypt(nonce, key, company_id.bytes)
 
     def _unwrap(self, company_id: UUID, sealed: bytes) -> bytes:
-        from cryptography.exceptions import InvalidTag  # noqa: PLC0415 - extra
-
-        try:
-            return bytes(self.master.decrypt(sealed[:_NONCE], sealed[_NONCE:], company_id.bytes))
-        except InvalidTag:
-            raise WrongKey(store=self.store) from None
+        found = self._unwrap_with(self.master, company_id, sealed)
+        if found is None:
+            raise WrongKey(store=self.store)
+        return found
 
     def _key(self, company_id: UUID, *, create: bool) -> Any:
         if (found := self._keys.get(company_id)) is not None:
             return found
         sealed = self.table.get(company_id)
-        if sealed is None:
-            if not create:
-                return None
-            sealed = self.table.add(company_id, self._wrap(company_id, os.urandom(32)))
+        if sealed is None and create:
+            sealed = self.table.add(company_id, self._wrap(company_id, os.urandom(32)), self._check)
+            if sealed is None:
+                raise MasterKeyRotated(store=self.store)
+        if sealed == TOMBSTONE and create:
+            raise CompanyWasForgotten(company_id=company_id)
+        if not sealed:
+            return None  # never had a key, or forgotten
         key = self._aead(self._unwrap(company_id, sealed))
         self._keys[company_id] = key
         return key
 
     def seal(self, company_id: UUID, plain: bytes, context: bytes) -> str:
         """`plain` sealed with the company's key (made on first use), bound to `context`;
-        as base64 text: nonce, ciphertext and tag."""
+        as base64 text: nonce, ciphertext and tag. A forgotten company's key is never
+        made again: `CompanyWasForgotten`."""
         nonce = os.urandom(_NONCE)
         sealed = self._key(company_id, create=True).encrypt(nonce, plain, context)
         return base64.b64encode(nonce + sealed).decode()
@@ -323,12 +424,48 @@ class KeyRing:
         except InvalidTag:
             raise SealBroken(company_id=company_id) from None
 
+    def forgotten(self, company_id: UUID) -> bool:
+        """Whether the company was forgotten: its row is a tombstone."""
+        return company_id not in self._keys and self.table.get(company_id) == TOMBSTONE
+
     def forget(self, company_id: UUID) -> None:
-        """Destroy the company's key: in this process and in the store (when still there:
-        another process, or an earlier attempt, may have destroyed it already)."""
+        """Destroy the company's key, in this process and in the store, and leave a
+        tombstone so that no key is ever made for it again (another process, or an
+        earlier attempt, may have done it already)."""
         self._keys.pop(company_id, None)
-        if self.table.get(company_id) is not None:
-            self.table.delete(company_id)
+        if self.table.get(company_id) != TOMBSTONE:
+            self.table.forget(company_id)
+
+    def rotate(self, new_master: bytes) -> int:
+        """Wrap every data key (and the check row) under `new_master`, in one transaction:
+        the store opens with the old key until it commits and with the new one after.
+        Events are not touched: their values stay sealed under the same data keys.
+        Returns how many rows were rewrapped, tombstones included."""
+        new = self._aead(new_master)
+        if self._unwrap_with(new, CHECK_ID, self._check) == _CHECK:
+            raise SameMasterKey(store=self.store)
+
+        def change(company_id: UUID, row: bytes) -> bytes:
+            if row == TOMBSTONE:
+                return row
+            return self._wrap(company_id, self._unwrap(company_id, row), master=new)
+
+        count = self.table.rewrap(change, self._check)
+        if count is None:
+            raise MasterKeyRotated(store=self.store)
+        self.master = new
+        sealed = self.table.get(CHECK_ID)
+        assert sealed is not None
+        self._check = sealed
+        return count
+
+    def _unwrap_with(self, master: Any, company_id: UUID, sealed: bytes) -> bytes | None:
+        from cryptography.exceptions import InvalidTag  # noqa: PLC0415 - extra
+
+        try:
+            return bytes(master.decrypt(sealed[:_NONCE], sealed[_NONCE:], company_id.bytes))
+        except InvalidTag:
+            return None
 
     def drop_cache(self) -> None:
         """Forget every cached key (another process may have forgotten a company)."""

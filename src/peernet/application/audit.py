@@ -12,6 +12,7 @@ from peernet.application.store import PAGE
 from peernet.audit import replay
 from peernet.audit.trail import AuditEntry, trail
 from peernet.audit.verify import Verification, verify
+from peernet.domain.access import Reader
 from peernet.domain.errors import InvalidValue
 from peernet.records import Recorded
 
@@ -41,15 +42,28 @@ class Audit(Reading):
         start: replay.Moment | None = None,
         end: replay.Moment | None = None,
         known_at: replay.Moment | None = None,
+        reader: Reader | None = None,
     ) -> Iterator[AuditEntry]:
         """The audit trail: every event touching all of `subjects` (group, company,
         membership, goal or motion ids), in the order recorded, streamed from the log;
-        `actor`, `start`/`end` (business time) and `known_at` narrow it."""
+        `actor`, `start`/`end` (business time) and `known_at` narrow it.
+
+        An event confidential to a group (its goals, prep work, figures, flags, motions'
+        reasons, ballots) is shown in full only to a `reader` who sees inside that group
+        now (its active members, its facilitator, the network's auditors); for anyone
+        else, and when no reader is given, its entry is redacted: the event's name,
+        stream, times and actor, no reason and no details."""
         for subject in subjects:
             if not isinstance(subject, UUID):
                 raise InvalidValue(f"a subject is a UUID, not {subject!r}")
         return trail(
-            self.recorded(), subjects=subjects, actor=actor, start=start, end=end, known_at=known_at
+            self.recorded(),
+            subjects=subjects,
+            actor=actor,
+            start=start,
+            end=end,
+            known_at=known_at,
+            sees=self._groups_seen_by(reader),
         )
 
     def verify(self, *, expect_head: str | None = None) -> Verification:

@@ -1,13 +1,19 @@
 """Queries on open books: benchmarks (network figures withheld below their thresholds,
-a group's quartiles only for readers inside it) and a company's financial review."""
+a group's quartiles only for readers inside it) and a company's financial review.
+
+A company's figures are read in the group that keeps its members' books (its core group:
+the charter's `opens_books`, by default yes for a core group and no for a companion or
+special-interest group), by that group's active members, its facilitator and the
+network's auditors; a group that keeps no books has no quartiles to read."""
 
 from fractions import Fraction
 from uuid import UUID
 
 from peernet.application.reading import ANONYMOUS, Reading, uuid_of
-from peernet.domain.access import Reader
-from peernet.domain.errors import AccessDenied
+from peernet.domain.access import Reader, Role, sees_inside
+from peernet.domain.errors import AccessDenied, GroupKeepsNoBooks
 from peernet.domain.financials import Financials, financials_id_of
+from peernet.domain.groups import Group
 from peernet.projections.financials import (
     Benchmarks,
     FinancialBook,
@@ -42,7 +48,9 @@ class Books(Reading):
         member's quartile, which only readers who see inside the group may read."""
         with self._current():
             if group_id is not None:
-                self._check_inside(reader, uuid_of("group_id", group_id), "the benchmarks")
+                group = self._check_inside(reader, uuid_of("group_id", group_id), "the benchmarks")
+                if not group.charter.books_open(group.kind):
+                    raise GroupKeepsNoBooks(group_id=group.id, kind=group.kind)
             return benchmarks(
                 self._books().values(),
                 quarter,
@@ -69,7 +77,7 @@ class Books(Reading):
             book = books.get(str(company.id), FinancialBook(company_id=str(company.id)))
             groups = [a.group_id for a in company.applications]
             groups += [UUID(f.group_id) for f in book.quarters.values()]
-            visible = [g for g in dict.fromkeys(groups) if self._sees(reader, g)]
+            visible = [g for g in dict.fromkeys(groups) if self._reads_books(reader, g)]
             if groups and not visible:
                 who = reader or ANONYMOUS
                 raise AccessDenied(
@@ -78,3 +86,13 @@ class Books(Reading):
             shown = {str(g) for g in visible}
             last = quarter or latest_shown(book, shown, self._now().date())
             return review(books, str(company.id), last, quarters=quarters, visible=shown)
+
+    def _reads_books(self, reader: Reader | None, group_id: UUID) -> bool:
+        """Whether `reader` reads the figures filed in the group: inside a group that
+        keeps its members' books, or an auditor (who reads every group's)."""
+        group = self._get(Group, group_id)
+        if group is None or not sees_inside(reader, group):
+            return False
+        return group.charter.books_open(group.kind) or (
+            reader is not None and reader.role is Role.AUDITOR
+        )

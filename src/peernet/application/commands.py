@@ -9,6 +9,16 @@ A command executed for a follower carries the follower's `Tracking`: its positio
 written in the same transaction as the command's events (eventsourcing's process
 recorder), or alone when the command records nothing; a position another process has
 already written raises `AlreadyTracked`, and nothing is recorded.
+
+The ledger compares what it can still compare once a company is forgotten. Its
+`digest` covers what a command says in the clear: its type and every value but its
+confidential ones (a profile's name, free text) and an actor acting for a company,
+which are replaced by a marker. What was left out is covered by a second digest,
+`private`, sealed under the key of the company the command acted for or is about. While
+that key exists, a retry must repeat the confidential values too; once the company is
+forgotten, a retry (whose client may now read "forgotten" where a name was) is matched on
+what it says in the clear alone. No digest of a name is ever stored in the clear, where
+a guess could be checked against it.
 """
 
 import functools
@@ -16,8 +26,9 @@ import hashlib
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 import attrs
@@ -25,14 +36,17 @@ import orjson
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from peernet.adapters import subscriptions, telemetry
-from peernet.adapters.codec import CommandHandled, StreamRef, converter
+from peernet.adapters.codec import CommandHandled, StreamRef, confidential_paths, converter
+from peernet.adapters.sealing import rewrite
 from peernet.application.replica import Replica
 from peernet.application.store import Store
 from peernet.domain import network
-from peernet.domain.common import Command, Event
-from peernet.domain.companies import ForgetCompany
+from peernet.domain.common import Command, Event, is_forgotten
+from peernet.domain.companies import Company, ForgetCompany, RegisterCompany
 from peernet.domain.errors import (
+    ActingForUnknownCompany,
     CommandIdReused,
+    CompanyWasForgotten,
     ConcurrencyConflict,
     EncryptionOff,
     InvalidValue,
@@ -46,11 +60,62 @@ log = logging.getLogger(__name__)
 _LEDGER = uuid5(NAMESPACE_URL, "https://peernet.invalid/command-ledger")
 
 
-def digest(command: Command) -> str:
-    """A fingerprint of everything a command says, to tell a retry from another command
-    that reuses its id."""
+#: what stands in a command's digest for a value it says in confidence
+HIDDEN = "$confidential"
+
+
+def _sha(data: object) -> str:
+    return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def said(command: Command) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What a command says in the clear (its confidential values, and the actor when it
+    acts for a company, replaced by `HIDDEN`), and what it says in confidence, by place."""
+    private: dict[str, Any] = {}
+
+    def hide(value: Any, walked: tuple[str, ...]) -> str:
+        private[".".join(walked)] = value
+        return HIDDEN
+
+    public = converter.unstructure(command, type(command))
+    for path in confidential_paths(type(command)):
+        public = rewrite(public, path, hide)
+    if command.acting_for is not None:
+        private["actor"] = public["actor"]
+        public["actor"] = HIDDEN
+    return public, private
+
+
+def digest(command: Command) -> tuple[str, str | None]:
+    """The fingerprints of what a command says in the clear and in confidence (None when
+    it says nothing in confidence), to tell a retry from another command reusing its id."""
+    public, private = said(command)
+    return _sha(public), (_sha(private) if private else None)
+
+
+def whole_digest(command: Command) -> str:
+    """The fingerprint a schema 1 ledger entry keeps: everything the command said, as
+    commands were written before they could act for a company."""
     payload = converter.unstructure(command, type(command))
-    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+    if payload.get("acting_for") is None:
+        payload.pop("acting_for", None)
+    return _sha(payload)
+
+
+def owner(command: Command, events: Iterable[Event]) -> UUID | None:
+    """The company whose key seals what a command says in confidence: the one it acts
+    for, else the one it names, else the company of the first event it records that
+    holds a confidential value."""
+    if command.acting_for is not None:
+        return command.acting_for
+    named = getattr(command, "company_id", None)
+    if isinstance(named, UUID):
+        return named
+    for event in events:
+        company = getattr(event, "company_id", None)
+        if isinstance(company, UUID) and confidential_paths(type(event)):
+            return company
+    return None
 
 
 def ledger_id(command_id: UUID) -> UUID:
@@ -110,6 +175,7 @@ class CommandSide:
                     self.track(tracking)
                     return first
                 try:
+                    self._check_acting_for(command)
                     events, versions = self._decide(command)
                 except PeerNetError:
                     # Another process may have recorded this very command meanwhile.
@@ -131,6 +197,20 @@ class CommandSide:
                         return first
                     time.sleep(random.uniform(0, 0.002 * 2**attempt))  # noqa: S311 - jitter
             raise ConcurrencyConflict(command=type(command).__name__, attempts=self.max_attempts)
+
+    def _check_acting_for(self, command: Command) -> None:
+        """A command acts for a company that was registered (or that it registers) and
+        not forgotten: a forgotten company's key is never made again."""
+        company_id = command.acting_for
+        if company_id is None:
+            return
+        if isinstance(command, RegisterCompany) and command.company_id == company_id:
+            return
+        company = self.replica.get(Company, company_id)
+        if company is None:
+            raise ActingForUnknownCompany(company_id=company_id)
+        if company.forgotten:
+            raise CompanyWasForgotten(company_id=company_id)
 
     def _decide(self, command: Command) -> tuple[list[Event], dict[UUID, int]]:
         """The events `command` records, decided on what its needs load, and the version
@@ -156,6 +236,7 @@ class CommandSide:
         stamp = functools.partial(
             Recorded,
             actor=command.actor,
+            acting_for=command.acting_for,
             recorded_at=self.clock(),
             command_id=command_id,
             correlation_id=correlation_id or command_id,
@@ -172,12 +253,16 @@ class CommandSide:
         # unless a value does not survive the wire format, and then the write fails here.
         records = [codec.decode(s) for s in stored]
         if command.command_id is not None:
+            public, private = digest(command)
+            company = owner(command, events) if private else None
             entry = CommandHandled(
                 ledger_id=ledger_id(command_id),
                 command_id=command_id,
                 command=type(command).__name__,
-                digest=digest(command),
+                digest=public,
                 events=tuple(StreamRef(stream_id=r.stream_id, version=r.version) for r in records),
+                company_id=company,
+                private=private if company else None,
                 at=command.at,
             )
             ledger = stamp(event=entry, stream_id=entry.ledger_id, version=1)
@@ -216,7 +301,7 @@ class CommandSide:
             return None
         entry = codec.decode(found[0]).event
         assert isinstance(entry, CommandHandled)
-        if entry.command != type(command).__name__ or entry.digest != digest(command):
+        if entry.command != type(command).__name__ or not _repeats(entry, command):
             raise CommandIdReused(
                 command_id=command.command_id, first=entry.command, second=type(command).__name__
             )
@@ -235,3 +320,14 @@ def _written(records: tuple[Recorded, ...]) -> dict[str, object]:
         "correlation_id": str(first.correlation_id) if first else "",
         "positions": [r.position for r in records if r.position is not None],
     }
+
+
+def _repeats(entry: CommandHandled, command: Command) -> bool:
+    """Whether `command` repeats the one `entry` remembers: the same in the clear, and the
+    same in confidence unless the company whose key sealed that digest was forgotten."""
+    if entry.scheme == 1:
+        return entry.digest == whole_digest(command)
+    public, private = digest(command)
+    if entry.digest != public:
+        return False
+    return entry.private is None or is_forgotten(entry.private) or entry.private == private

@@ -107,6 +107,13 @@ class Network(Pages, Rosters, Accountability, Sessions, Books, Audit):
             self._store, self._commands, name, handler, lease=lease, events=events, groups=groups
         )
 
+    def rotate_key(self, new_key: str | bytes) -> int:
+        """Rotate the master key: every company's data key is wrapped under `new_key`
+        (base64 text of 32 bytes) in one transaction, no event touched; from then on the
+        store opens with `new_key` only. A crash leaves it opening with the old key, and
+        rotating again finishes. Returns how many key rows were rewrapped."""
+        return self._store.rotate_key(new_key)
+
     @property
     def encrypted(self) -> bool:
         """Whether confidential fields are sealed with a key (see docs/confidentiality.md)."""

@@ -31,10 +31,11 @@ class Pages(Rosters, Sessions, Audit):
         country: str | None = None,
         name: str | None = None,
         group_id: UUID | None = None,
+        reader: Reader | None = None,
     ) -> Page[CompanyView]:
         """Companies in the order they were registered, `limit` at a time; `kind`,
         `country` (of the territory), `name` (a part of it, any case) and `group_id` (it
-        holds or sought a membership there) narrow them."""
+        holds or sought a membership there) narrow them; flags as `company` shows them."""
         if kind is not None and not isinstance(kind, CompanyKind):
             raise InvalidValue(f"kind must be a CompanyKind, got {kind!r}", field="kind")
         wanted_country = country.strip().upper() if country else None
@@ -66,7 +67,7 @@ class Pages(Rosters, Sessions, Audit):
                 cursor=cursor,
                 ordered=True,
             )
-            return Page(tuple(self._company_view(c) for c in page.items), page.next)
+            return Page(tuple(self._company_view(c, reader) for c in page.items), page.next)
 
     def meetings_page(
         self,
@@ -122,9 +123,11 @@ class Pages(Rosters, Sessions, Audit):
         end: replay.Moment | None = None,
         known_at: replay.Moment | None = None,
         events: Iterable[type[Event]] = (),
+        reader: Reader | None = None,
     ) -> Page[AuditEntry]:
         """The audit trail (see `trail`) a page at a time, in the order recorded; `events`
-        keeps only entries of those event classes (and classes derived from them)."""
+        keeps only entries of those event classes (and classes derived from them); what
+        is confidential to a group redacted for a `reader` outside it, as in `trail`."""
         kinds = tuple(events)
         for cls in kinds:
             if not (isinstance(cls, type) and issubclass(cls, Event)):
@@ -134,7 +137,13 @@ class Pages(Rosters, Sessions, Audit):
         resume = after("trail", cursor)
         log = self.recorded(after=int(resume[0]) if resume else 0)
         entries = trail(
-            log, subjects=subjects, actor=actor, start=start, end=end, known_at=known_at
+            log,
+            subjects=subjects,
+            actor=actor,
+            start=start,
+            end=end,
+            known_at=known_at,
+            sees=self._groups_seen_by(reader),
         )
         wanted = (e for e in entries if not kinds or isinstance(e.event, kinds))
         return paginate(

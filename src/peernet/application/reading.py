@@ -2,7 +2,7 @@
 brought up to date first, typed lookups of current states, and the one access check:
 "what happens in each group stays in each group" (`peernet.domain.access`)."""
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, TypeVar
@@ -64,6 +64,13 @@ class Reading:
     def _sees(self, reader: Reader | None, group_id: UUID) -> bool:
         group = self._get(Group, group_id)
         return group is not None and sees_inside(reader, group)
+
+    def _groups_seen_by(self, reader: Reader | None) -> Callable[[UUID], bool]:
+        """Whether `reader` sees inside a group, for each group as it is now."""
+        with self._current():
+            groups = self._replica.directory.groups
+            inside = frozenset(g for g in groups if self._sees(reader, g))
+        return inside.__contains__
 
     def _check_inside(self, reader: Reader | None, group_id: UUID, what: str) -> Group:
         """The group, when `reader` may read its confidential records; else AccessDenied

@@ -37,6 +37,7 @@ _DIRECTORY_TOPICS = tuple(
         MeetingScheduled,
         GatheringScheduled,
         CostsShared,
+        CompanyForgotten,
     )
 )
 #: the kind of stream each state class is folded from
@@ -188,8 +189,14 @@ class Replica:
             self.drop()
             if self.codec.keys is not None:
                 self.codec.keys.drop_cache()  # a company may have been forgotten meanwhile
+            forgotten = []
             for n in self.store.log(self.seen, stop=top, topics=_DIRECTORY_TOPICS):
-                self.directory.add(self.codec.decode(n).event)
+                event = self.codec.decode(n).event
+                self.directory.add(event)
+                if isinstance(event, CompanyForgotten):
+                    forgotten.append(event)
+            if forgotten:
+                self._shred(forgotten)  # a forgetting whose key another process kept
         else:
             for n in self.store.log(self.seen, stop=top):
                 if n.topic != LEDGER_TOPIC:

@@ -1,10 +1,13 @@
 """Queries on who is where: groups, rosters (now or as they were), companies and their
-histories, memberships."""
+histories, memberships. Who is where is known across the network: every reader reads
+these alike, except a membership's flags (the group's accountability), shown only to a
+reader who sees inside its group."""
 
 from uuid import UUID
 
 from peernet.application.reading import Reading, uuid_of
 from peernet.audit import replay
+from peernet.domain.access import Reader, sees_inside
 from peernet.domain.companies import Company
 from peernet.domain.errors import UnknownMembership
 from peernet.domain.groups import Group
@@ -12,8 +15,8 @@ from peernet.views import CompanyHistory, CompanyView, GroupSummary, MembershipV
 
 
 class Rosters(Reading):
-    def groups(self) -> tuple[GroupSummary, ...]:
-        """Every group ever formed, in order of formation."""
+    def groups(self, *, reader: Reader | None = None) -> tuple[GroupSummary, ...]:
+        """Every group ever formed, in order of formation (the same for every reader)."""
         with self._current():
             found = (self._get(Group, g) for g in self._replica.directory.groups)
             return tuple(GroupSummary.of(g) for g in found if g is not None)
@@ -24,8 +27,10 @@ class Rosters(Reading):
         *,
         as_of: replay.Moment | None = None,
         known_at: replay.Moment | None = None,
+        reader: Reader | None = None,
     ) -> Roster:
-        """Who is in the group now: members, open offers, the wait-list in order.
+        """Who is in the group now: members, open offers, the wait-list in order (the
+        same for every reader).
 
         With `as_of` (a business date or aware datetime), who was in it then; with
         `known_at` (a recording time), as the records stood then, without events
@@ -43,9 +48,11 @@ class Rosters(Reading):
         *,
         as_of: replay.Moment | None = None,
         known_at: replay.Moment | None = None,
+        reader: Reader | None = None,
     ) -> CompanyHistory:
         """Every membership a company held or sought, in order, with the dates it joined
-        and left and why; `as_of` and `known_at` as for `roster`."""
+        and left and why; `as_of` and `known_at` as for `roster` (the same for every
+        reader)."""
         with self._current():
             bound = replay.Bound.of(as_of, known_at)
             if not bound.open:
@@ -54,29 +61,34 @@ class Rosters(Reading):
                 self._known_company(company_id), lambda group_id: self._get(Group, group_id)
             )
 
-    def company(self, company_id: UUID) -> CompanyView:
-        """A company's profile and every membership it applied for."""
+    def company(self, company_id: UUID, *, reader: Reader | None = None) -> CompanyView:
+        """A company's profile and every membership it applied for; each membership's
+        flags only for a `reader` who sees inside its group."""
         with self._current():
-            return self._company_view(self._known_company(company_id))
+            return self._company_view(self._known_company(company_id), reader)
 
-    def companies(self) -> tuple[CompanyView, ...]:
-        """Every company ever registered, in order of registration."""
+    def companies(self, *, reader: Reader | None = None) -> tuple[CompanyView, ...]:
+        """Every company ever registered, in order of registration; flags as `company`."""
         with self._current():
             found = (self._get(Company, c) for c in self._replica.directory.companies)
-            return tuple(self._company_view(c) for c in found if c is not None)
+            return tuple(self._company_view(c, reader) for c in found if c is not None)
 
-    def membership(self, membership_id: UUID) -> MembershipView:
+    def membership(self, membership_id: UUID, *, reader: Reader | None = None) -> MembershipView:
+        """One membership; its flags only for a `reader` who sees inside its group."""
         with self._current():
             group_id = self._replica.directory.group_of(uuid_of("membership_id", membership_id))
             group = self._get(Group, group_id) if group_id else None
             if group is None or membership_id not in group.memberships:
                 raise UnknownMembership(membership_id=membership_id)
-            return MembershipView.of(group.memberships[membership_id])
+            reveal = sees_inside(reader, group)
+            return MembershipView.of(group.memberships[membership_id], reveal=reveal)
 
-    def _company_view(self, company: Company) -> CompanyView:
+    def _company_view(self, company: Company, reader: Reader | None) -> CompanyView:
         views = []
         for application in company.applications:
             group = self._get(Group, application.group_id)
             if group is not None and application.membership_id in group.memberships:
-                views.append(MembershipView.of(group.memberships[application.membership_id]))
-        return CompanyView.of(company, tuple(views))
+                m = group.memberships[application.membership_id]
+                views.append(MembershipView.of(m, reveal=sees_inside(reader, group)))
+        names = self._names([company.acquirer_id] if company.acquirer_id else [])
+        return CompanyView.of(company, tuple(views), names)

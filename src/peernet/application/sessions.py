@@ -34,21 +34,24 @@ class Sessions(Reading):
             held = sorted((m for m in found if m), key=lambda m: (m.starts, str(m.id)))
             return tuple(self._meeting_view(m, reader) for m in held)
 
-    def gathering(self, gathering_id: UUID) -> GatheringView:
+    def gathering(self, gathering_id: UUID, *, reader: Reader | None = None) -> GatheringView:
+        """A gathering: where, when, its meetings and costs (the same for every reader)."""
         with self._current():
             gathering = self._get(Gathering, uuid_of("gathering_id", gathering_id))
             if gathering is None:
                 raise UnknownGathering(gathering_id=gathering_id)
             return GatheringView.of(gathering)
 
-    def gatherings(self) -> tuple[GatheringView, ...]:
+    def gatherings(self, *, reader: Reader | None = None) -> tuple[GatheringView, ...]:
+        """Every gathering, in the order scheduled (the same for every reader)."""
         with self._current():
             found = (self._get(Gathering, g) for g in self._replica.directory.gatherings)
             return tuple(GatheringView.of(g) for g in found if g is not None)
 
-    def account(self, company_id: UUID) -> AccountView:
+    def account(self, company_id: UUID, *, reader: Reader | None = None) -> AccountView:
         """A company's account: dues charged, its shares of meeting and gathering costs,
-        payments received, and the balance it owes, in date order."""
+        payments received, and the balance it owes, in date order (the same for every
+        reader: the network bills its members in the open)."""
         with self._current():
             company = self._known_company(company_id)
             shared: list[Meeting | Gathering] = []

@@ -28,9 +28,9 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment
 
 from peernet.adapters.codec import PeerNetMapper
-from peernet.adapters.keys import KeyRing, key_table, master_key
+from peernet.adapters.keys import KeyRing, key_table, master_key, parse_key
 from peernet.adapters.storage import default_url, redact, settings_for, unavailable
-from peernet.domain.errors import KeyRequired, PeerNetError
+from peernet.domain.errors import KeyRequired, NotEncrypted, PeerNetError
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,17 @@ class Store:
         ring = KeyRing(master, table, redact(self.url))
         ring.open_store()
         self.codec.keys = ring
+
+    def rotate_key(self, new_key: str | bytes) -> int:
+        """Wrap every company's data key under the master key `new_key` (see
+        `KeyRing.rotate`); from then on the store opens with `new_key` only. Returns how
+        many rows were rewrapped."""
+        ring = self.codec.keys
+        if ring is None:
+            raise NotEncrypted(store=redact(self.url))
+        new = parse_key(new_key, "the new key")
+        with self.lock, self.errors():
+            return ring.rotate(new)
 
     @contextmanager
     def errors(self) -> Iterator[None]:

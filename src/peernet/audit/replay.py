@@ -22,7 +22,7 @@ from peernet.domain.companies import Company, CompanyRegistered
 from peernet.domain.errors import InvalidValue, UnknownCompany, UnknownGroup
 from peernet.domain.groups import Group, GroupFormed
 from peernet.records import Recorded
-from peernet.views import CompanyHistory, Roster, Tenure
+from peernet.views import CompanyHistory, Roster, Tenure, acquirer_of
 
 _PAGE = 1000
 
@@ -166,6 +166,6 @@ def history_of(company: Company, group_of: Callable[[UUID], Group | None]) -> Co
         company_id=company.id,
         name=company.profile.name,
         registered_at=company.registered_at,
-        acquired_by=company.acquirer,
+        acquired_by=acquirer_of(company, {}),
         memberships=tuple(tenures),
     )

@@ -3,11 +3,16 @@ recorded, with who did it, both times, the command and the reason; and its expor
 
 The trail is read from the notification log a page at a time (`Network.recorded`) and
 never held whole: filters and exports consume it as it streams.
+
+A trail is read by someone. An event confidential to a group (`confidential_to`: its
+goals, prep work, figures, flags, motions' reasons and ballots) is shown in full only to
+a reader who sees inside that group; for anyone else its entry keeps the event's name,
+stream, times, actor and ids of the record, and is `redacted`: no reason, no details.
 """
 
 import csv
 import enum
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from typing import IO, Any
 from uuid import UUID
@@ -17,6 +22,7 @@ import orjson
 
 from peernet.adapters.codec import converter
 from peernet.audit.replay import Moment, moment
+from peernet.domain.access import confidential_to
 from peernet.domain.common import Event
 from peernet.domain.companies import CompanyAcquired
 from peernet.records import Recorded
@@ -36,13 +42,17 @@ COLUMNS = (
     "correlation_id",
     "reason",
     "details",
+    "redacted",
 )
+#: whether a reader sees inside a group (its confidential records), by group id
+Sees = Callable[[UUID], bool]
 
 
 def reason_of(event: Event) -> str | None:
     """Why the event happened, in its own words: its reason, cause and note fields."""
     if isinstance(event, CompanyAcquired):
-        return f"acquired by {event.acquirer}"
+        buyer = f"member {event.acquirer_id}" if event.acquirer_id else event.acquirer
+        return f"acquired by {buyer}"
     said = []
     for name in _WHY:
         value = getattr(event, name, None)
@@ -79,10 +89,13 @@ class AuditEntry:
     command_id: UUID
     correlation_id: UUID
     reason: str | None
-    event: Event
+    #: the event itself; None when the entry is redacted for its reader
+    event: Event | None
+    #: the event is confidential to a group its reader does not see inside
+    redacted: bool = False
 
     @classmethod
-    def of(cls, record: Recorded) -> "AuditEntry":
+    def of(cls, record: Recorded, *, redacted: bool = False) -> "AuditEntry":
         return cls(
             position=record.position or 0,
             recorded_at=record.recorded_at,
@@ -93,8 +106,9 @@ class AuditEntry:
             actor=record.actor,
             command_id=record.command_id,
             correlation_id=record.correlation_id,
-            reason=reason_of(record.event),
-            event=record.event,
+            reason=None if redacted else reason_of(record.event),
+            event=None if redacted else record.event,
+            redacted=redacted,
         )
 
     def row(self) -> dict[str, Any]:
@@ -110,7 +124,10 @@ class AuditEntry:
             "command_id": str(self.command_id),
             "correlation_id": str(self.correlation_id),
             "reason": self.reason,
-            "details": converter.unstructure(self.event, type(self.event)),
+            "details": None
+            if self.event is None
+            else converter.unstructure(self.event, type(self.event)),
+            "redacted": self.redacted,
         }
 
 
@@ -141,10 +158,13 @@ def trail(
     start: Moment | None = None,
     end: Moment | None = None,
     known_at: Moment | None = None,
+    sees: Sees | None = None,
 ) -> Iterator[AuditEntry]:
     """The entries of `records` (the log in order) touching every one of `subjects`,
     done by `actor`, that happened between `start` and `end` (business time, both
-    inclusive; a date is its whole day) and were recorded by `known_at`."""
+    inclusive; a date is its whole day) and were recorded by `known_at`. An event
+    confidential to a group is redacted unless `sees(group_id)` (None: nobody sees inside
+    any group: every such event is redacted)."""
     touching = _Touching(frozenset(subjects)) if subjects else None
     until = moment("known_at", known_at)
     first, last = moment("start", start, first=True), moment("end", end)
@@ -160,7 +180,9 @@ def trail(
             last is not None and record.event.at > last
         ):
             continue
-        yield AuditEntry.of(record)
+        group = confidential_to(record.event)
+        hidden = group is not None and (sees is None or not sees(group))
+        yield AuditEntry.of(record, redacted=hidden)
 
 
 def write_jsonl(entries: Iterable[AuditEntry], out: IO[bytes]) -> int:
@@ -180,8 +202,9 @@ def write_csv(entries: Iterable[AuditEntry], out: IO[str]) -> int:
     count = 0
     for entry in entries:
         row = entry.row()
-        row["details"] = orjson.dumps(row["details"]).decode()
+        row["details"] = "" if row["details"] is None else orjson.dumps(row["details"]).decode()
         row["reason"] = row["reason"] or ""
+        row["redacted"] = "yes" if row["redacted"] else ""
         writer.writerow(row)
         count += 1
     return count

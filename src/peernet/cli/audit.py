@@ -16,7 +16,7 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from peernet import InvalidInput, Network
+from peernet import InvalidInput, Network, Reader, Role
 from peernet.adapters.codec import converter
 from peernet.adapters.storage import redact
 from peernet.audit import AuditEntry, Verification, write_csv, write_jsonl
@@ -24,6 +24,7 @@ from peernet.cli.options import (
     EXIT_REFUSED,
     MOMENT,
     as_of_option,
+    as_option,
     company_named,
     day_of,
     db_option,
@@ -34,10 +35,13 @@ from peernet.cli.options import (
     known_at_option,
     make_console,
     open_network,
+    resolve_reader,
     with_group_names,
 )
 
 _SHORT = 8
+#: what the trail says in place of a reason its reader may not read
+_REDACTED = "(confidential to its group)"
 
 
 @click.group()
@@ -81,6 +85,7 @@ def _subjects(
 @click.option("--from", "start", type=MOMENT, help="Happened on or after (business time).")
 @click.option("--to", "end", type=MOMENT, help="Happened on or before (business time).")
 @known_at_option
+@as_option
 @click.option(
     "--format",
     "fmt",
@@ -100,6 +105,7 @@ def trail(  # click passes every option by name
     start: date | datetime | None,
     end: date | datetime | None,
     known_at: date | datetime | None,
+    reader: tuple[Role, str],
     fmt: str,
     url: str | None,
     as_json: bool,
@@ -107,11 +113,16 @@ def trail(  # click passes every option by name
     """Every event touching the named group, company or id (all of them, when several
     are named), in the order recorded, with actor, both times, command and reason.
 
-    --json is --format jsonl.
+    An event confidential to a group (goals, prep work, figures, flags, motions, ballots)
+    shows its reason and details only to a reader inside that group (--as); for others
+    its row is marked redacted. --json is --format jsonl.
     """
     network = open_network(url, create=False)
     subjects = _subjects(network, groups, companies, others)
-    entries = network.trail(*subjects, actor=actor, start=start, end=end, known_at=known_at)
+    who = _trail_reader(network, reader, [group_named(network, g).group_id for g in groups])
+    entries = network.trail(
+        *subjects, actor=actor, start=start, end=end, known_at=known_at, reader=who
+    )
     if as_json or fmt == "jsonl":
         write_jsonl(entries, sys.stdout.buffer)
         sys.stdout.flush()
@@ -120,6 +131,19 @@ def trail(  # click passes every option by name
         write_csv(entries, sys.stdout)
         return
     _print_trail(network, list(entries))
+
+
+def _trail_reader(network: Network, spec: tuple[Role, str], groups: list[UUID]) -> Reader:
+    """The reader `--as` names; a member company reads through its membership of the
+    first group named, else of its current group (its latest, when it left them all)."""
+    role, name = spec
+    if role is not Role.MEMBER or groups:
+        return resolve_reader(network, spec, groups[0]) if groups else Reader(role=role, name=name)
+    held = company_named(network, name).memberships
+    current = [m for m in held if m.status.open] or list(held)
+    if not current:
+        return Reader(role=role, name=name)
+    return resolve_reader(network, spec, current[0].group_id)
 
 
 def _print_trail(network: Network, entries: list[AuditEntry]) -> None:
@@ -141,7 +165,9 @@ def _print_trail(network: Network, entries: list[AuditEntry]) -> None:
             str(e.version),
             e.actor,
             str(e.command_id)[:_SHORT],
-            with_group_names(e.reason or "", names),
+            "(confidential to its group)"
+            if e.redacted
+            else with_group_names(e.reason or "", names),
         )
     console.print(table)
 

@@ -109,7 +109,7 @@ class AccountabilityScenes(Scene):
             motion_id=motion_id,
             voter_id=subject.id,
             in_favour=False,
-            actor=self.replica.name_of(group, subject.id),
+            **self.replica.by_member(group, subject.id),
         )
         raised = self.replica.motions[motion_id].raised
         voters = list(raised.electorate)
@@ -162,7 +162,7 @@ class AccountabilityScenes(Scene):
             reason=reason,
             deadline=next_month + timedelta(days=20, hours=17),
             motion_id=motion_id,
-            actor=self.replica.name_of(group, mover.id),
+            **self.replica.by_member(group, mover.id),
         )
         return motion_id if raised else None
 
@@ -185,7 +185,7 @@ class AccountabilityScenes(Scene):
                 motion_id=motion_id,
                 voter_id=voter,
                 in_favour=in_favour,
-                actor=self.replica.name_of(group, voter),
+                **self.replica.by_member(group, voter),
             )
             self._decided(recorded or (), before)
 

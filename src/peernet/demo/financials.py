@@ -1,6 +1,7 @@
 """Financials, from 2008: in the second month of each quarter every company with an
-active membership submits the figures of the quarter just ended, once (through its
-first active membership); its figures drift from the last ones it sent."""
+active seat in a group that keeps its members' books (its core group: a companion group
+never does) submits the figures of the quarter just ended, through that membership; its
+figures drift from the last ones it sent."""
 
 from decimal import Decimal
 from uuid import UUID
@@ -25,7 +26,7 @@ class FinancialScenes(Scene):
         self.books: dict[UUID, _Books] = {}
 
     def submit_financials(self) -> None:
-        """Every company with an active membership submits the quarter just ended."""
+        """Every company with an active core seat submits the quarter just ended."""
         quarter = quarter_after(quarter_of(self.world.month_start.date()), -1)
         if quarter < f"{ACCOUNTABILITY_FROM}Q1":
             return
@@ -35,6 +36,8 @@ class FinancialScenes(Scene):
         ):
             if m.company_id in done or group.closed_at is not None:
                 continue
+            if not group.charter.books_open(group.kind):
+                continue  # a companion group reads no member's figures
             done.add(m.company_id)
             revenue, gross, ebitda, recurring, heads = self._drift(m.company_id)
             currency = group.charter.currency
@@ -54,7 +57,7 @@ class FinancialScenes(Scene):
                 recurring_revenue=money(recurring),
                 service_wages=money(0.25),
                 head_count=heads,
-                actor=f"cfo of {self.replica.profile(m.company_id).name}",
+                **self.replica.by(m.company_id, role="cfo"),
             )
 
     def _drift(self, company_id: UUID) -> _Books:

@@ -99,13 +99,13 @@ class GoalScenes(Scene):
         quarter = self._quarter()
         rng = self.rng
         for i, m in enumerate(members):
-            name = self.replica.profile(m.company_id).name
+            member = self.replica.by(m.company_id)
             for j in range(GOALS_PER_MEETING):
                 turn = (i + quarter) * GOALS_PER_MEETING + j
                 target = self._target(categories[turn % len(categories)], due)
                 goal_id = self.world.new_id("goal")
                 recorded = self.world.do(
-                    SetGoal, membership_id=m.id, target=target, goal_id=goal_id, actor=name
+                    SetGoal, membership_id=m.id, target=target, goal_id=goal_id, **member
                 )
                 if recorded and len(members) > 1 and rng.random() < _CHALLENGE_RATE:
                     peer = rng.choice([p for p in members if p.id != m.id])
@@ -114,7 +114,7 @@ class GoalScenes(Scene):
                         goal_id=goal_id,
                         challenger_id=peer.id,
                         reason=rng.choice(_CHALLENGES),
-                        actor=self.replica.profile(peer.company_id).name,
+                        **self.replica.by(peer.company_id),
                     )
 
     def _target(self, category: str, due: date, value: int | None = None) -> Target:
@@ -138,7 +138,7 @@ class GoalScenes(Scene):
         for goal in self.replica.open_goals(group_id):
             if not self.replica.active(group, goal.membership_id):
                 continue
-            owner = self.replica.name_of(group, goal.membership_id)
+            owner = self.replica.by_member(group, goal.membership_id)
             target = goal.target
             challenged = bool(goal.challenges) and len(goal.versions) == 1
             if (challenged and rng.random() < _REVISE_AFTER_CHALLENGE) or (
@@ -151,15 +151,13 @@ class GoalScenes(Scene):
                     else value - max(2, value // 10)
                 )
                 revised = self._target(target.category, target.due, value)
-                self.world.do(ReviseGoal, goal_id=goal.id, target=revised, actor=owner)
+                self.world.do(ReviseGoal, goal_id=goal.id, target=revised, **owner)
             elif rng.random() < _WITHDRAW_RATE and goal.membership_id != self.world.laggard:
                 self.world.do(
-                    WithdrawGoal, goal_id=goal.id, reason=rng.choice(_WITHDRAWALS), actor=owner
+                    WithdrawGoal, goal_id=goal.id, reason=rng.choice(_WITHDRAWALS), **owner
                 )
             elif rng.random() < _MID_QUARTER_REPORT:
-                self.world.do(
-                    ReportProgress, goal_id=goal.id, value=_progress(goal, 0.5), actor=owner
-                )
+                self.world.do(ReportProgress, goal_id=goal.id, value=_progress(goal, 0.5), **owner)
 
     def report(self, group_id: UUID) -> None:
         """The month before the meeting: members report where their goals stand. Most
@@ -183,7 +181,7 @@ class GoalScenes(Scene):
                     ReportProgress,
                     goal_id=goal.id,
                     value=_progress(goal, share),
-                    actor=self.replica.name_of(group, member),
+                    **self.replica.by_member(group, member),
                 )
 
     def late_report(self, reviewed: tuple[Recorded, ...]) -> None:
@@ -204,7 +202,7 @@ class GoalScenes(Scene):
                         goal_id=goal.id,
                         value=goal.target.value,
                         note="closed the deal the day after",
-                        actor=self.replica.name_of(group, goal.membership_id),
+                        **self.replica.by_member(group, goal.membership_id),
                     )
                     return
 

@@ -226,7 +226,7 @@ class MeetingScenes(Scene):
             meeting_id=meeting_id,
             membership_id=membership_id,
             summary=self.rng.choice(_PREP),
-            actor=self.replica.name_of(group, membership_id),
+            **self.replica.by_member(group, membership_id),
         )
 
     def summit(self) -> None:

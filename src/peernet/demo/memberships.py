@@ -61,7 +61,7 @@ class MembershipScenes(Scene):
 
     # --- companies arrive -----------------------------------------------------------------
 
-    def _apply(self, company_id: UUID, group: Group, actor: str) -> bool:
+    def _apply(self, company_id: UUID, group: Group) -> bool:
         membership_id = self.world.new_id("membership")
         return bool(
             self.world.do(
@@ -69,7 +69,7 @@ class MembershipScenes(Scene):
                 company_id=company_id,
                 group_id=group.id,
                 membership_id=membership_id,
-                actor=actor,
+                **self.replica.by(company_id),
             )
         )
 
@@ -89,7 +89,7 @@ class MembershipScenes(Scene):
         fmt = GroupFormat.VIRTUAL if virtual and rng.random() < online else None
         group = self._placement(company_id, fmt or GroupFormat.IN_PERSON)
         if group is not None:
-            self._apply(company_id, group, profile.name)
+            self._apply(company_id, group)
 
     def found(self) -> None:
         """August 2001: five companies from Iowa sit down together."""
@@ -101,7 +101,7 @@ class MembershipScenes(Scene):
             )
             company_id = self._register(profile)
             self.world.founders.add(company_id)
-            self._apply(company_id, group, profile.name)
+            self._apply(company_id, group)
 
     def _placement(self, company_id: UUID, fmt: GroupFormat) -> Group | None:
         """The group the network office suggests, or the one the company insists on."""
@@ -164,11 +164,11 @@ class MembershipScenes(Scene):
         """A wait-listed applicant leaves one wait-list for a seat in another group. Some
         try to apply first and are refused: one core group at a time."""
         company_id = membership.company_id
-        name = self.replica.profile(company_id).name
+        by = self.replica.by(company_id)
         if self.world.rng.random() < 0.3:
-            self._apply(company_id, to, name)  # refused while the first application is open
-        self.world.do(WithdrawApplication, membership_id=membership.id, reason=why, actor=name)
-        self._apply(company_id, to, name)
+            self._apply(company_id, to)  # refused while the first application is open
+        self.world.do(WithdrawApplication, membership_id=membership.id, reason=why, **by)
+        self._apply(company_id, to)
 
     def _invite_waiting(self, group_id: UUID, limit: int) -> None:
         """The office offers the longest-waiting applicants that fit a group's seats."""
@@ -200,7 +200,7 @@ class MembershipScenes(Scene):
                 continue
             if not tried:  # the first one applies as a newcomer would, and is refused
                 tried = True
-                self._apply(m.company_id, self.replica.groups[group_id], profile.name)
+                self._apply(m.company_id, self.replica.groups[group_id])
             self.world.do(
                 TransferMember,
                 membership_id=m.id,
@@ -225,7 +225,7 @@ class MembershipScenes(Scene):
         )
         if candidates:
             company_id = self.world.rng.choice(candidates)
-            self._apply(company_id, companion, self.replica.profile(company_id).name)
+            self._apply(company_id, companion)
 
     # --- seats ------------------------------------------------------------------------------
 
@@ -237,15 +237,15 @@ class MembershipScenes(Scene):
         for _group, m in offered:
             if world.chronicle.offered_at.get(m.id, due) > due:
                 continue
-            name = self.replica.profile(m.company_id).name
+            by = self.replica.by(m.company_id)
             keen = m.company_id in world.founders or m.id in world.chronicle.refills
             if world.rng.random() < 0.04 and not keen:
-                world.do(DeclineSeat, membership_id=m.id, actor=name)
+                world.do(DeclineSeat, membership_id=m.id, **by)
                 continue
             if world.rng.random() < 0.03:  # too eager: the rule wants the agreement first
-                world.do(TakeSeat, membership_id=m.id, actor=name)
+                world.do(TakeSeat, membership_id=m.id, **by)
             for step in (SignAgreement, TakeSeat):
-                world.do(step, membership_id=m.id, actor=name)
+                world.do(step, membership_id=m.id, **by)
 
     def rebalance(self) -> None:
         """Each month the office finds a seat elsewhere for a few long-waiting applicants;
@@ -260,9 +260,11 @@ class MembershipScenes(Scene):
                 continue
             waited = (world.peek() - m.applied_at).days
             if waited > 400 and rng.random() < 0.05:
-                name = self.replica.profile(m.company_id).name
                 world.do(
-                    WithdrawApplication, membership_id=m.id, reason="tired of waiting", actor=name
+                    WithdrawApplication,
+                    membership_id=m.id,
+                    reason="tired of waiting",
+                    **self.replica.by(m.company_id),
                 )
                 continue
             if moved >= 2 or waited < 90 or group.kind is not GroupKind.CORE:
@@ -287,12 +289,11 @@ class MembershipScenes(Scene):
                 continue
             if months_after(m.joined_at, group.charter.programme_months) > world.peek():
                 continue
-            name = self.replica.profile(m.company_id).name
             graduated = world.do(GraduateMember, membership_id=m.id, actor=OFFICE)
             if graduated and world.rng.random() < 0.7:
                 target = self._placement(m.company_id, GroupFormat.IN_PERSON)
                 if target is not None:
-                    self._apply(m.company_id, target, name)
+                    self._apply(m.company_id, target)
 
     # --- departures -------------------------------------------------------------------------
 
@@ -320,10 +321,9 @@ class MembershipScenes(Scene):
         m = self.replica.groups[group_id].memberships[membership_id]
         if m.status is not MembershipStatus.ACTIVE or m.company_id == world.laggard_company:
             return  # the laggard stays until its group has voted
-        name = self.replica.profile(m.company_id).name
         if how == "resign":
             reason = world.rng.choice(RESIGNATIONS)
-            world.do(Resign, membership_id=m.id, reason=reason, actor=name)
+            world.do(Resign, membership_id=m.id, reason=reason, **self.replica.by(m.company_id))
         else:
             world.do(
                 RemoveMember,
@@ -337,24 +337,23 @@ class MembershipScenes(Scene):
         world, rng = self.world, self.world.rng
         if self.replica.company_gone(company_id) or company_id == world.laggard_company:
             return
-        members = sorted(
-            {
-                self.replica.profile(m.company_id).name
-                for _, m in self.replica.memberships(MembershipStatus.ACTIVE)
-            }
-            - {self.replica.profile(company_id).name}
-        )
-        acquirer = rng.choice(members) if members and rng.random() < 0.3 else rng.choice(ACQUIRERS)
-        recorded = world.do(
-            RecordAcquisition, company_id=company_id, acquirer=acquirer, actor=OFFICE
-        )
+        # a fellow member buys now and then: named by id in the record, never by name
+        members = {
+            self.replica.profile(m.company_id).name: m.company_id
+            for _, m in self.replica.memberships(MembershipStatus.ACTIVE)
+            if m.company_id != company_id
+        }
+        by_member = bool(members) and rng.random() < 0.3
+        acquirer = rng.choice(sorted(members)) if by_member else rng.choice(ACQUIRERS)
+        buyer = {"acquirer_id": members[acquirer]} if by_member else {"acquirer": acquirer}
+        recorded = world.do(RecordAcquisition, company_id=company_id, actor=OFFICE, **buyer)
         if recorded:
             left = sum(isinstance(r.event, MemberRemoved | ApplicationWithdrawn) for r in recorded)
             world.chronicle.acquired(
                 Acquisition(
                     company=self.replica.profile(company_id).name,
                     acquirer=acquirer,
-                    by_member=acquirer in members,
+                    by_member=by_member,
                     groups_left=left,
                     at=recorded[0].event.at,
                 )

@@ -16,6 +16,7 @@ here alone.
 """
 
 from collections.abc import Iterator, Mapping
+from typing import Any
 from uuid import UUID
 
 import attrs
@@ -164,6 +165,16 @@ class Replica:
     def name_of(self, group: Group, membership_id: UUID) -> str:
         """The name of the company holding a membership of `group`."""
         return self.profile(group.memberships[membership_id].company_id).name
+
+    def by(self, company_id: UUID, role: str = "") -> dict[str, Any]:
+        """Who acts, for a command a company's person gives: the company's name (or one
+        of its roles, "cfo of ..."), acting for it, so the name is sealed with its key."""
+        name = self.profile(company_id).name
+        return {"actor": f"{role} of {name}" if role else name, "acting_for": company_id}
+
+    def by_member(self, group: Group, membership_id: UUID) -> dict[str, Any]:
+        """Who acts for the company holding a membership of `group`."""
+        return self.by(group.memberships[membership_id].company_id)
 
     def open_goals(self, group_id: UUID) -> list[Goal]:
         found = (self.goals[g] for g in self.group_goals.get(group_id, ()))

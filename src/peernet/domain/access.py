@@ -1,8 +1,9 @@
 """Who may read what: "what happens in each group stays in each group".
 
-A group's goals, prep work, financials and individual ballots are readable only by its
-active members, its facilitator and the network's auditors. Everyone else sees counts.
-A member who left keeps no access to the group's records.
+A group's goals, prep work, financials, flags and individual ballots are readable only
+by its active members, its facilitator and the network's auditors. Everyone else sees
+counts, and in the audit trail that such an event happened (its name, stream, times and
+actor), never what it says. A member who left keeps no access to the group's records.
 """
 
 import enum
@@ -10,9 +11,13 @@ from uuid import UUID
 
 import attrs
 
-from peernet.domain.common import non_empty
-from peernet.domain.groups import Group
-from peernet.domain.memberships import MembershipStatus
+from peernet.domain.common import Event, non_empty
+from peernet.domain.financials import FinancialsSubmitted
+from peernet.domain.goals import GoalEvent
+from peernet.domain.groups import Group, QuarterClosed
+from peernet.domain.meetings import PrepSubmitted
+from peernet.domain.memberships import MemberFlagged, MembershipStatus
+from peernet.domain.motions import BallotCast, MotionRaised
 
 
 class Role(enum.Enum):
@@ -61,3 +66,25 @@ def sees_inside(reader: Reader | None, group: Group) -> bool:
             member = group.memberships.get(reader.membership_id) if reader.membership_id else None
             return member is not None and member.status is MembershipStatus.ACTIVE
     return False
+
+
+#: the events whose content is confidential to the group they name: its goals, prep
+#: work, figures (and who had none), flags, motions' reasons and who voted how
+GROUP_CONFIDENTIAL: tuple[type[Event], ...] = (
+    GoalEvent,
+    PrepSubmitted,
+    FinancialsSubmitted,
+    QuarterClosed,
+    MemberFlagged,
+    MotionRaised,
+    BallotCast,
+)
+
+
+def confidential_to(event: Event) -> UUID | None:
+    """The group whose confidential records `event` belongs to, or None when anyone in
+    the network may read it in full (a seat, a meeting's date, a motion's tally)."""
+    if isinstance(event, GROUP_CONFIDENTIAL):
+        group_id: UUID = getattr(event, "group_id")  # noqa: B009 - each of them names it
+        return group_id
+    return None

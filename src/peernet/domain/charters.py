@@ -105,6 +105,14 @@ class Charter:
     )
     #: days a removal motion the charter raised stays open for ballots
     removal_vote_days: int = attrs.field(default=14, validator=at_least(1), metadata=_LATER)
+    #: financials: whether members file their quarterly figures with this group and read
+    #: each other's (quartiles, reviews). None (the default) lets the group's kind decide:
+    #: a core group does; a companion or special-interest group does not
+    opens_books: bool | None = attrs.field(default=None, metadata=_LATER)
+
+    def books_open(self, kind: GroupKind) -> bool:
+        """Whether a group of `kind` under this charter keeps its members' figures."""
+        return kind is GroupKind.CORE if self.opens_books is None else self.opens_books
 
     def dues_for(self, group_format: GroupFormat) -> Decimal:
         return self.dues_in_person if group_format is GroupFormat.IN_PERSON else self.dues_virtual

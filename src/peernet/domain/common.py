@@ -143,11 +143,17 @@ def check_types(instance: Any) -> None:
 class Command:
     """What every command carries: who asks, when it happens in the business, and an
     optional id that makes executing it twice record it once. Ids are UUIDs and enums
-    their members (`peernet.parse` turns text into them); anything else is InvalidValue."""
+    their members (`peernet.parse` turns text into them); anything else is InvalidValue.
+
+    `acting_for` names the member company the actor acts for (its representative, its
+    CFO): the actor's name is then that company's personal data, sealed under its key
+    and forgotten with it. None (the default): the actor is a person or role of the
+    network office, or a rule, and is recorded in the clear."""
 
     actor: str = attrs.field(validator=non_empty)
     at: datetime = attrs.field(converter=aware)
     command_id: UUID | None = None
+    acting_for: UUID | None = None
 
     def __attrs_post_init__(self) -> None:
         check_types(self)

@@ -7,6 +7,7 @@ being forgotten (`CompanyForgotten`: its confidential fields can no longer be re
 
 import enum
 from datetime import date, datetime
+from typing import ClassVar
 from uuid import UUID, uuid4
 
 import attrs
@@ -90,10 +91,19 @@ class ChangeCompanyProfile(Command):
 
 @attrs.frozen(kw_only=True)
 class RecordAcquisition(Command):
-    """The company was bought; it leaves every group it is in, in the same write."""
+    """The company was bought; it leaves every group it is in, in the same write. The
+    buyer is `acquirer` (free text, sealed with the bought company's key), or, when it is
+    a member company of the network, `acquirer_id`: a member is named by id, never by
+    name in another company's record, so forgetting it forgets it there too."""
 
     company_id: UUID
-    acquirer: str = attrs.field(validator=non_empty)
+    acquirer: str = attrs.field(default="", metadata={CONFIDENTIAL: True})
+    acquirer_id: UUID | None = None
+
+    def __attrs_post_init__(self) -> None:
+        super().__attrs_post_init__()
+        if not self.acquirer.strip() and self.acquirer_id is None:
+            raise InvalidValue("an acquisition names its acquirer or its acquirer_id")
 
 
 @attrs.frozen(kw_only=True)
@@ -123,7 +133,7 @@ class ChargeDues(Command):
 class RecordPayment(Command):
     company_id: UUID
     amount: Money
-    reference: str = ""
+    reference: str = attrs.field(default="", metadata={CONFIDENTIAL: True})
 
 
 CompanyCommand = RegisterCompany | ChangeCompanyProfile
@@ -151,7 +161,11 @@ class CompanyProfileChanged(CompanyEvent):
 
 @attrs.frozen(kw_only=True)
 class CompanyAcquired(CompanyEvent):
-    acquirer: str
+    """Schema 2: the buyer is `acquirer` (sealed) or the member company `acquirer_id`."""
+
+    schema: ClassVar[int] = 2
+    acquirer: str = attrs.field(metadata={CONFIDENTIAL: True})
+    acquirer_id: UUID | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -186,7 +200,7 @@ class DuesCharged(CompanyEvent):
 @attrs.frozen(kw_only=True)
 class PaymentReceived(CompanyEvent):
     amount: Money
-    reference: str = ""
+    reference: str = attrs.field(default="", metadata={CONFIDENTIAL: True})
 
 
 # --- errors ---------------------------------------------------------------------------
@@ -209,6 +223,8 @@ class Company:
     registered_at: datetime
     last_at: datetime
     acquirer: str | None = None
+    #: the member company that bought it, when the buyer is one
+    acquirer_id: UUID | None = None
     applications: tuple[Application, ...] = ()
     dues: tuple[DuesCharged, ...] = ()
     payments: tuple[PaymentReceived, ...] = ()
@@ -261,7 +277,9 @@ def evolve(state: Company | None, event: CompanyEvent) -> Company:
         case CompanyProfileChanged():
             return attrs.evolve(state, profile=event.profile, last_at=event.at)
         case CompanyAcquired():
-            return attrs.evolve(state, acquirer=event.acquirer, last_at=event.at)
+            return attrs.evolve(
+                state, acquirer=event.acquirer, acquirer_id=event.acquirer_id, last_at=event.at
+            )
         case CompanyForgotten():
             return attrs.evolve(
                 state, profile=forget(state.profile), forgotten=True, last_at=event.at

@@ -403,6 +403,23 @@ class QuarterNotOver(RuleViolation):
     says = "quarter {quarter} is not over on {on}; its figures come from {opens} on"
 
 
+class BooksNotOpenHere(RuleViolation):
+    rule = "figures_filed_with_the_core_group"
+    says = (
+        "membership {membership_id} is of group {group_id}, a {kind} group whose charter "
+        "does not open members' books (opens_books); file the figures through the "
+        "company's core membership"
+    )
+
+
+class GroupKeepsNoBooks(RuleViolation):
+    rule = "figures_read_in_the_core_group"
+    says = (
+        "group {group_id} is a {kind} group whose charter does not open members' books "
+        "(opens_books): it has no figures or quartiles to read"
+    )
+
+
 class FiguresInconsistent(RuleViolation):
     rule = "consistent_figures"
     says = "the figures do not hold together: {why}"
@@ -427,6 +444,11 @@ class AmountNotPositive(RuleViolation):
 class AccessDenied(RuleViolation):
     rule = "confidential_to_the_group"
     says = "{role} {reader} may not read {what} of group {group_id}"
+
+
+class ActingForUnknownCompany(InvalidInput):
+    rule = "acting_for_a_known_company"
+    says = "a command acts for company {company_id}, which was never registered"
 
 
 # --- the store: events that cannot be read back ---------------------------------------
@@ -472,6 +494,24 @@ class KeyRequired(EncryptionKeyError):
 class SealBroken(EncryptionKeyError):
     rule = "sealed_values_intact"
     says = "a sealed value of company {company_id} does not open: it was changed or moved"
+
+
+class MasterKeyRotated(EncryptionKeyError):
+    rule = "current_master_key"
+    says = (
+        "the master key of store {store} was rotated since this process opened it; "
+        "open the store again with the new key"
+    )
+
+
+class NotEncrypted(EncryptionKeyError):
+    rule = "rotation_needs_encryption"
+    says = "store {store} is not encrypted: it has no master key to rotate"
+
+
+class SameMasterKey(EncryptionKeyError):
+    rule = "new_master_key"
+    says = "the new master key is the one store {store} is already sealed with"
 
 
 class EncryptionOff(EncryptionKeyError):

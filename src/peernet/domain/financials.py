@@ -98,12 +98,12 @@ class SubmitFinancials(Command):
 
     membership_id: UUID
     quarter: str = attrs.field(converter=normal_quarter)
-    revenue: Money
-    gross_profit: Money
-    ebitda: Money
-    recurring_revenue: Money
-    service_wages: Money
-    head_count: int = attrs.field(validator=_head_count)
+    revenue: Money = attrs.field(metadata=CONFIDENTIAL)
+    gross_profit: Money = attrs.field(metadata=CONFIDENTIAL)
+    ebitda: Money = attrs.field(metadata=CONFIDENTIAL)
+    recurring_revenue: Money = attrs.field(metadata=CONFIDENTIAL)
+    service_wages: Money = attrs.field(metadata=CONFIDENTIAL)
+    head_count: int = attrs.field(validator=_head_count, metadata=CONFIDENTIAL)
 
 
 @attrs.frozen(kw_only=True)

@@ -9,11 +9,12 @@ import enum
 from collections.abc import Iterable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import ClassVar
 from uuid import UUID, uuid4
 
 import attrs
 
-from peernet.domain.common import Command, Event, check_forward, non_empty
+from peernet.domain.common import CONFIDENTIAL, Command, Event, check_forward, non_empty
 from peernet.domain.errors import (
     GoalClosed,
     InvalidValue,
@@ -50,7 +51,8 @@ def _amount(instance: object, attribute: "attrs.Attribute[Decimal]", value: Deci
 class Target:
     """What a goal promises: a measurable value, its unit, the direction, the due date."""
 
-    statement: str = attrs.field(validator=non_empty)
+    #: what the member promises, in its own words: confidential (sealed with its key)
+    statement: str = attrs.field(validator=non_empty, metadata={CONFIDENTIAL: True})
     category: str = attrs.field(validator=non_empty)
     value: Decimal = attrs.field(validator=_amount)
     unit: str = attrs.field(validator=non_empty)
@@ -80,7 +82,7 @@ class ChallengeGoal(GoalStep):
     """A peer questions a goal (too soft, not measurable...); the challenge is recorded."""
 
     challenger_id: UUID
-    reason: str = attrs.field(validator=non_empty)
+    reason: str = attrs.field(validator=non_empty, metadata={CONFIDENTIAL: True})
 
 
 @attrs.frozen(kw_only=True)
@@ -91,12 +93,12 @@ class ReviseGoal(GoalStep):
 @attrs.frozen(kw_only=True)
 class ReportProgress(GoalStep):
     value: Decimal = attrs.field(validator=_amount)
-    note: str = ""
+    note: str = attrs.field(default="", metadata={CONFIDENTIAL: True})
 
 
 @attrs.frozen(kw_only=True)
 class WithdrawGoal(GoalStep):
-    reason: str = attrs.field(validator=non_empty)
+    reason: str = attrs.field(validator=non_empty, metadata={CONFIDENTIAL: True})
 
 
 @attrs.frozen(kw_only=True)
@@ -127,20 +129,33 @@ class GoalSet(GoalEvent):
 
 @attrs.frozen(kw_only=True)
 class GoalChallenged(GoalEvent):
+    """Schema 2: `reason` is sealed under the key of `company_id`, the goal's company
+    (None in events stored before, whose reason is in the clear)."""
+
+    schema: ClassVar[int] = 2
     challenger_id: UUID
-    reason: str
+    reason: str = attrs.field(metadata={CONFIDENTIAL: True})
+    company_id: UUID | None = None
 
 
 @attrs.frozen(kw_only=True)
 class GoalRevised(GoalEvent):
+    """Schema 2: the target's statement is sealed under the key of `company_id`."""
+
+    schema: ClassVar[int] = 2
     revision: int
     target: Target
+    company_id: UUID | None = None
 
 
 @attrs.frozen(kw_only=True)
 class ProgressReported(GoalEvent):
+    """Schema 2: `note` is sealed under the key of `company_id`."""
+
+    schema: ClassVar[int] = 2
     value: Decimal
-    note: str = ""
+    note: str = attrs.field(default="", metadata={CONFIDENTIAL: True})
+    company_id: UUID | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -155,7 +170,11 @@ class GoalMissed(GoalEvent):
 
 @attrs.frozen(kw_only=True)
 class GoalWithdrawn(GoalEvent):
-    reason: str
+    """Schema 2: `reason` is sealed under the key of `company_id`."""
+
+    schema: ClassVar[int] = 2
+    reason: str = attrs.field(metadata={CONFIDENTIAL: True})
+    company_id: UUID | None = None
 
 
 # --- errors ---------------------------------------------------------------------------
@@ -194,6 +213,12 @@ class Goal:
     def ids(self) -> dict[str, UUID]:
         """The ids every event of this goal carries."""
         return {"goal_id": self.id, "membership_id": self.membership_id, "group_id": self.group_id}
+
+    @property
+    def owned(self) -> dict[str, UUID]:
+        """The ids an event holding the member's words carries: its company's too, whose
+        key seals them."""
+        return {**self.ids, "company_id": self.company_id}
 
     @property
     def reached(self) -> bool:
@@ -251,7 +276,7 @@ def withdraw_open(goals: Iterable[Goal], at: datetime, reason: str) -> list["Goa
     for g in sorted(goals, key=lambda g: (g.set_at, str(g.id))):
         if g.status is GoalStatus.OPEN:
             check_forward(g, at)
-            withdrawn.append(GoalWithdrawn(reason=reason, at=at, **g.ids))
+            withdrawn.append(GoalWithdrawn(reason=reason, at=at, **g.owned))
     return withdrawn
 
 

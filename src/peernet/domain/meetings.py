@@ -23,7 +23,7 @@ from uuid import UUID, uuid4
 
 import attrs
 
-from peernet.domain.common import Command, Event, check_forward, non_empty
+from peernet.domain.common import CONFIDENTIAL, Command, Event, check_forward, non_empty
 from peernet.domain.errors import (
     GatheringClosed,
     InvalidValue,
@@ -128,7 +128,7 @@ class SetAgenda(MeetingStep):
 @attrs.frozen(kw_only=True)
 class SubmitPrep(MeetingStep):
     membership_id: UUID
-    summary: str = attrs.field(validator=non_empty)
+    summary: str = attrs.field(validator=non_empty, metadata={CONFIDENTIAL: True})
 
 
 def _roll(value: object) -> tuple[tuple[UUID, Attendance], ...]:
@@ -242,9 +242,14 @@ class AgendaSet(MeetingEvent):
 
 @attrs.frozen(kw_only=True)
 class PrepSubmitted(MeetingEvent):
+    """Schema 2: `summary` is sealed under the key of `company_id`, the member's company
+    (None in events stored before, whose summary is in the clear)."""
+
+    schema: ClassVar[int] = 2
     membership_id: UUID
-    summary: str
+    summary: str = attrs.field(metadata={CONFIDENTIAL: True})
     late: bool
+    company_id: UUID | None = None
 
 
 @attrs.frozen(kw_only=True)

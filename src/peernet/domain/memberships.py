@@ -12,7 +12,7 @@ from uuid import UUID, uuid4
 
 import attrs
 
-from peernet.domain.common import Command, Event, non_empty
+from peernet.domain.common import CONFIDENTIAL, Command, Event, non_empty
 from peernet.domain.errors import NotAnActiveMember
 
 
@@ -62,7 +62,7 @@ class MembershipStep(Command):
 
 @attrs.frozen(kw_only=True)
 class WithdrawApplication(MembershipStep):
-    reason: str = "withdrawn by the applicant"
+    reason: str = attrs.field(default="withdrawn by the applicant", metadata={CONFIDENTIAL: True})
 
 
 @attrs.frozen(kw_only=True)
@@ -82,13 +82,13 @@ class DeclineSeat(MembershipStep):
 
 @attrs.frozen(kw_only=True)
 class Resign(MembershipStep):
-    reason: str = ""
+    reason: str = attrs.field(default="", metadata={CONFIDENTIAL: True})
 
 
 @attrs.frozen(kw_only=True)
 class RemoveMember(MembershipStep):
     cause: RemovalCause
-    note: str = ""
+    note: str = attrs.field(default="", metadata={CONFIDENTIAL: True})
 
 
 @attrs.frozen(kw_only=True)
@@ -142,7 +142,7 @@ class SeatDeclined(MembershipEvent):
 
 @attrs.frozen(kw_only=True)
 class ApplicationWithdrawn(MembershipEvent):
-    reason: str
+    reason: str = attrs.field(metadata={CONFIDENTIAL: True})
 
 
 @attrs.frozen(kw_only=True)
@@ -157,13 +157,13 @@ class MemberJoined(MembershipEvent):
 
 @attrs.frozen(kw_only=True)
 class MemberResigned(MembershipEvent):
-    reason: str = ""
+    reason: str = attrs.field(default="", metadata={CONFIDENTIAL: True})
 
 
 @attrs.frozen(kw_only=True)
 class MemberRemoved(MembershipEvent):
     cause: RemovalCause
-    note: str = ""
+    note: str = attrs.field(default="", metadata={CONFIDENTIAL: True})
 
 
 @attrs.frozen(kw_only=True)

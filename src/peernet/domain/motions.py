@@ -10,12 +10,13 @@ import enum
 import math
 from datetime import datetime
 from fractions import Fraction
+from typing import ClassVar
 from uuid import UUID, uuid4
 
 import attrs
 
 from peernet.domain.charters import Charter
-from peernet.domain.common import Command, Event, check_forward
+from peernet.domain.common import CONFIDENTIAL, Command, Event, check_forward
 from peernet.domain.errors import MotionClosed, UnknownMotion
 
 
@@ -55,7 +56,7 @@ class RaiseMotion(Command):
     subject_id: UUID | None = None
     cause: MotionCause | None = None
     charter: Charter | None = None
-    reason: str = ""
+    reason: str = attrs.field(default="", metadata={CONFIDENTIAL: True})
     motion_id: UUID = attrs.field(factory=uuid4)
 
 
@@ -85,6 +86,10 @@ class MotionEvent(Event):
 
 @attrs.frozen(kw_only=True)
 class MotionRaised(MotionEvent):
+    """Schema 2: `reason` is sealed under the key of `company_id`: the subject's company
+    (a removal or an admission), else the raiser's (None in events stored before)."""
+
+    schema: ClassVar[int] = 2
     #: the member who moved it; None when the charter's `removal_after_flags` raised it
     raised_by: UUID | None
     kind: MotionKind
@@ -95,7 +100,8 @@ class MotionRaised(MotionEvent):
     subject_id: UUID | None = None
     cause: MotionCause | None = None
     charter: Charter | None = None
-    reason: str = ""
+    reason: str = attrs.field(default="", metadata={CONFIDENTIAL: True})
+    company_id: UUID | None = None
 
 
 @attrs.frozen(kw_only=True)

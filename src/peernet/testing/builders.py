@@ -22,6 +22,8 @@ from fractions import Fraction
 from typing import Any, TypeVar
 from uuid import UUID, uuid5
 
+import attrs
+
 from peernet.domain.charters import Charter, GroupFormat, GroupKind
 from peernet.domain.common import Command, Event, Territory
 from peernet.domain.companies import (
@@ -308,8 +310,10 @@ def goal_event(
     **fields: Any,
 ) -> G:
     """Any event of a goal a company set in a group: `goal_event(GoalMissed, goal, g, c,
-    value=None)`."""
+    value=None)`; an event holding the member's words names its company too."""
     membership_id = membership_of(group_id, company_id)
+    if attrs.has(cls) and "company_id" in attrs.fields_dict(cls):  # type: ignore[arg-type]
+        fields.setdefault("company_id", company_id)
     return cls(goal_id=goal_id, membership_id=membership_id, group_id=group_id, at=at, **fields)
 
 
@@ -343,10 +347,11 @@ def motion_raised(
     kind: MotionKind = MotionKind.REMOVAL,
     cause: MotionCause = MotionCause.MISSED_GOALS,
     at: datetime = T0,
+    company_id: UUID | None = None,
 ) -> MotionRaised:
     """A removal motion against `subject_id` (membership ids throughout), its electorate
     kept sorted as the group records it, under the default charter's quorum and
-    threshold."""
+    threshold; `company_id` the subject's company, whose key seals the reason."""
     return MotionRaised(
         motion_id=motion_id,
         group_id=group_id,
@@ -359,6 +364,7 @@ def motion_raised(
         subject_id=subject_id,
         cause=cause,
         at=at,
+        company_id=company_id,
     )
 
 

@@ -65,7 +65,7 @@ def _challenge(situation: Situation, command: goals.ChallengeGoal) -> list[Event
     if command.challenger_id == goal.membership_id:
         raise OwnGoal(goal_id=goal.id, membership_id=goal.membership_id)
     active_member(group, command.challenger_id)
-    return [carry(goals.GoalChallenged, command, **goal.ids)]
+    return [carry(goals.GoalChallenged, command, **goal.owned)]
 
 
 def _revise(situation: Situation, command: goals.ReviseGoal) -> list[Event]:
@@ -76,18 +76,18 @@ def _revise(situation: Situation, command: goals.ReviseGoal) -> list[Event]:
     categories = group.charter_at(command.at).charter.goal_categories
     goals.check_target(command.target, command.at, group.id, categories)
     revision = len(goal.versions)
-    return [carry(goals.GoalRevised, command, revision=revision, **goal.ids)]
+    return [carry(goals.GoalRevised, command, revision=revision, **goal.owned)]
 
 
 def _report(situation: Situation, command: goals.ReportProgress) -> list[Event]:
     group, goal = _open_goal(situation, command.goal_id, command.at)
     active_member(group, goal.membership_id)
-    return [carry(goals.ProgressReported, command, **goal.ids)]
+    return [carry(goals.ProgressReported, command, **goal.owned)]
 
 
 def _withdraw(situation: Situation, command: goals.WithdrawGoal) -> list[Event]:
     _, goal = _open_goal(situation, command.goal_id, command.at)
-    return [carry(goals.GoalWithdrawn, command, **goal.ids)]
+    return [carry(goals.GoalWithdrawn, command, **goal.owned)]
 
 
 def _review_needs(command: goals.ReviewGoals, situation: Situation) -> Iterator[Ref]:

@@ -8,7 +8,12 @@ from typing import Any
 
 from peernet.domain.common import Command, Event, carry, check_forward
 from peernet.domain.decisions import Decider
-from peernet.domain.errors import FiguresInconsistent, MixedCurrencies, QuarterNotOver
+from peernet.domain.errors import (
+    BooksNotOpenHere,
+    FiguresInconsistent,
+    MixedCurrencies,
+    QuarterNotOver,
+)
 from peernet.domain.financials import (
     CloseQuarter,
     FinancialsSubmitted,
@@ -61,6 +66,8 @@ def _submit(situation: Situation, command: SubmitFinancials) -> list[Event]:
     require_active(m)
     _over(command.quarter, command.at)
     charter = group.charter_at(command.at).charter
+    if not charter.books_open(group.kind):
+        raise BooksNotOpenHere(membership_id=m.id, group_id=group.id, kind=group.kind)
     _check_figures(command, charter.currency, **m.ids)
     books = situation.books(m.company_id)
     if books is not None:

@@ -236,6 +236,8 @@ def _transfer(situation: Situation, command: memberships.TransferMember) -> list
 
 def _acquisition_needs(command: RecordAcquisition, situation: Situation) -> Iterator[Ref]:
     yield Ref.company(command.company_id)
+    if command.acquirer_id is not None:
+        yield Ref.company(command.acquirer_id)
     company = situation.companies.get(command.company_id)
     for application in company.applications if company else ():
         yield Ref.group(application.group_id)
@@ -245,6 +247,10 @@ def _acquisition_needs(command: RecordAcquisition, situation: Situation) -> Iter
 def _acquisition(situation: Situation, command: RecordAcquisition) -> list[Event]:
     company = situation.company(command.company_id)
     check_forward(company, command.at)
+    if command.acquirer_id is not None:
+        if command.acquirer_id == command.company_id:
+            raise InvalidValue("a company does not acquire itself")
+        situation.company(command.acquirer_id)
     events: list[Event] = [carry(CompanyAcquired, command)]
     for application in company.applications:
         group = situation.find(situation.groups, application.group_id, "group")

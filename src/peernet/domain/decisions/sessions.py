@@ -160,11 +160,9 @@ def _prep(situation: Situation, command: meetings.SubmitPrep) -> list[Event]:
     require_active(group.memberships[command.membership_id])
     charter = group.charter_at(command.at).charter
     due = meeting.starts.toordinal() - charter.prep_days_before
-    return [
-        carry(
-            meetings.PrepSubmitted, command, late=command.at.date().toordinal() > due, **meeting.ids
-        )
-    ]
+    late = command.at.date().toordinal() > due
+    company_id = group.memberships[command.membership_id].company_id
+    return [carry(meetings.PrepSubmitted, command, late=late, company_id=company_id, **meeting.ids)]
 
 
 def _roll(situation: Situation, command: meetings.TakeRoll) -> list[Event]:

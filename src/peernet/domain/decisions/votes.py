@@ -95,7 +95,20 @@ def _raise(situation: Situation, command: RaiseMotion) -> list[Event]:
         raise InvalidValue(f"group {group.id} has no member who could vote on this motion")
     charter = group.charter_at(command.at).charter
     quorum, threshold = charter.vote_quorum, charter.vote_threshold
-    return [carry(MotionRaised, command, electorate=electorate, quorum=quorum, threshold=threshold)]
+    # whose key seals the reason: the company it is about, else the one raising it
+    about_id = subject if subject is not None else command.raised_by
+    assert about_id is not None, "a motion the charter raised names its subject"
+    about = group.memberships[about_id].company_id
+    return [
+        carry(
+            MotionRaised,
+            command,
+            electorate=electorate,
+            quorum=quorum,
+            threshold=threshold,
+            company_id=about,
+        )
+    ]
 
 
 def _motion_needs(command: CastBallot | CloseMotion, situation: Situation) -> Iterator[Ref]:
