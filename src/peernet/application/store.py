@@ -28,9 +28,17 @@ from eventsourcing.persistence import (
 from eventsourcing.utils import Environment
 
 from peernet.adapters.codec import PeerNetMapper
-from peernet.adapters.keys import KeyRing, key_table, master_key
+from peernet.adapters.keys import KeyRing, KeyTable, key_table, master_key
+from peernet.adapters.opening import (
+    Access,
+    access_of,
+    missing_tables,
+    probe_postgres,
+    read_only_sessions,
+    settings_to,
+)
 from peernet.adapters.storage import default_url, redact, settings_for, unavailable
-from peernet.domain.errors import KeyRequired, PeerNetError
+from peernet.domain.errors import KeyRequired, PeerNetError, ReadOnlyStore
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +52,9 @@ class Store:
 
     `url`: `memory://`, `sqlite:///path` or `postgresql://...` (see
     `peernet.adapters.storage`); `env`: more eventsourcing settings; `key`: the master
-    key confidential fields are sealed under (else ``?key_file=`` or ``PEERNET_KEY``).
+    key confidential fields are sealed under (else ``?key_file=`` or ``PEERNET_KEY``);
+    `access`: ``"write"`` (the default), ``"read"`` (nothing is created or written) or
+    ``"verify"`` (read, and no key is read: see `peernet.adapters.opening`).
     """
 
     def __init__(
@@ -53,30 +63,51 @@ class Store:
         *,
         env: Mapping[str, str] | None = None,
         key: str | bytes | None = None,
+        access: Access = "write",
     ) -> None:
         self.url = default_url() if url is None else url
+        self.access: Access = access_of(access)
         settings = settings_for(self.url)
-        master = master_key(key, settings.pop("KEY_FILE", None))
+        master = master_key(key, settings.pop("KEY_FILE", None)) if access != "verify" else None
+        settings = settings_to(self.url, settings, self.access)
         settings.update(env or {})
+        if settings.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+            probe_postgres(self.url, settings)
         # eventsourcing reads PEERNET_<KEY> before <KEY>: name the URL's settings both ways,
         # so no stray environment variable can point the network at another store.
         settings |= {f"{NAME.upper()}_{key}": value for key, value in settings.items()}
         environment = Environment(NAME, {**os.environ, **settings})
         self.lock = threading.RLock()
-        self.factory, self.recorder = _open(self.url, environment)
+        self.factory, self.recorder = _open(self.url, environment, self.access)
         self.codec: PeerNetMapper = self.factory.mapper(mapper_class=PeerNetMapper)  # type: ignore[assignment]
-        with self.errors():
-            self._open_keys(master)
-        log.debug("opened %s", redact(self.url))
+        if access != "verify":
+            with self.errors():
+                self._open_keys(master)
+        log.debug("opened %s to %s", redact(self.url), self.access)
+
+    @property
+    def writable(self) -> bool:
+        """Whether commands may be recorded: the store was opened to write."""
+        return self.access == "write"
+
+    def check_writable(self, doing: str) -> None:
+        """Refuse `doing` on a store opened to read or verify."""
+        if not self.writable:
+            raise ReadOnlyStore(url=redact(self.url), access=self.access, doing=doing)
 
     def _open_keys(self, master: bytes | None) -> None:
         """Seal confidential fields under `master` (checked against the store's), or
-        refuse a store that was encrypted when no key is given."""
+        refuse a store that was encrypted when no key is given. A reader reads the key
+        table and never writes it."""
         table = key_table(self.recorder)
         if master is None:
             if table.exists():
                 raise KeyRequired(store=redact(self.url))
             return
+        if not self.writable:
+            if not table.exists():
+                return  # never encrypted: nothing sealed to open
+            table = ReadOnlyKeys(table)
         ring = KeyRing(master, table, redact(self.url))
         ring.open_store()
         self.codec.keys = ring
@@ -89,7 +120,7 @@ class Store:
             yield
         except IntegrityError:
             raise
-        except (PersistenceError, ConnectionPoolClosedError) as error:
+        except (PersistenceError, ConnectionPoolClosedError, OSError) as error:
             raise unavailable(self.url, f"{type(error).__name__}: {error}") from None
 
     def top(self) -> int:
@@ -139,12 +170,39 @@ class Store:
             self.factory.close()
 
 
-def _open(url: str, environment: Environment) -> tuple[InfrastructureFactory, ApplicationRecorder]:
-    """eventsourcing's factory and recorder for the store, tables created; one clear line
-    when it cannot be opened."""
+class ReadOnlyKeys(KeyTable):
+    """A store's key table as a reader sees it: read, never created or written (a
+    forgotten company's key is destroyed by a writer; a reader only stops using it)."""
+
+    def __init__(self, table: KeyTable) -> None:
+        self.table = table
+
+    def exists(self) -> bool:
+        return self.table.exists()
+
+    def create(self) -> None:
+        pass
+
+    def get(self, company_id: UUID) -> bytes | None:
+        return self.table.get(company_id)
+
+    def add(self, company_id: UUID, sealed: bytes) -> bytes:
+        raise ReadOnlyStore(url="the key table", access="read", doing="keep a new key")
+
+    def delete(self, company_id: UUID) -> None:
+        pass
+
+
+def _open(
+    url: str, environment: Environment, access: Access
+) -> tuple[InfrastructureFactory, ApplicationRecorder]:
+    """eventsourcing's factory and recorder for the store, tables created when it is
+    opened to write; one clear line when it cannot be opened."""
     for attempt in range(1, _OPEN_ATTEMPTS + 1):
         try:
             factory = InfrastructureFactory.construct(environment)
+            if access != "write":
+                read_only_sessions(factory)
             recorder = factory.application_recorder()
             recorder.max_notification_id()
         except PeerNetError:
@@ -156,7 +214,15 @@ def _open(url: str, environment: Environment) -> tuple[InfrastructureFactory, Ap
             log.info("creating the tables raced with another process; opening again")
             time.sleep(0.05 * attempt)
         except Exception as error:  # any driver's failure to open becomes one clear line
-            raise unavailable(url, str(error)) from None
+            raise missing_tables(url, error) or unavailable(url, opening_error(error)) from None
         else:
             return factory, recorder
     raise AssertionError("unreachable")
+
+
+def opening_error(error: BaseException) -> str:
+    """What went wrong opening a store, in words: a read-only file or folder named so."""
+    said = str(error) or type(error).__name__
+    if "readonly database" in said or "read-only" in said:
+        return f"it is read-only ({said}); a command that only reads opens it read-only"
+    return said

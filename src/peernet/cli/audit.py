@@ -34,6 +34,7 @@ from peernet.cli.options import (
     known_at_option,
     make_console,
     open_network,
+    read_network,
     with_group_names,
 )
 
@@ -109,7 +110,7 @@ def trail(  # click passes every option by name
 
     --json is --format jsonl.
     """
-    network = open_network(url, create=False)
+    network = read_network(url)
     subjects = _subjects(network, groups, companies, others)
     entries = network.trail(*subjects, actor=actor, start=start, end=end, known_at=known_at)
     if as_json or fmt == "jsonl":
@@ -164,7 +165,7 @@ def verify(expect: str | None, url: str | None, as_json: bool) -> None:
     proves those events are unchanged); exit 1 naming the first event that was changed,
     moved or removed.
     """
-    network = open_network(url, create=False)
+    network = open_network(url, create=False, access="verify")
     found = network.verify(expect_head=expect)
     if as_json:
         echo_json(_verification_json(found))
@@ -194,7 +195,7 @@ def history(
     COMPANY is the company's id or its name (case-insensitive). --as-of shows them at a
     past date, --known-at as the records stood at a past time.
     """
-    network = open_network(url, create=False)
+    network = read_network(url)
     found = company_named(network, company)
     past = network.history(found.company_id, as_of=as_of, known_at=known_at)
     if as_json:

@@ -485,6 +485,13 @@ class StoreUnavailable(InvalidInput):
     says = "cannot open store {url}: {why}"
 
 
+class ReadOnlyStore(InvalidInput):
+    """A write asked of a store opened to read or verify (`Network(url, access=...)`)."""
+
+    rule = "writable_store"
+    says = "cannot {doing}: store {url} was opened to {access}, not to write"
+
+
 # --- read models ----------------------------------------------------------------------
 
 
