@@ -157,6 +157,7 @@ EXPECTED = [
     "QuarterClosed",
     "QuarterNotOver",
     "RaiseMotion",
+    "ReadOnlyStore",
     "Reader",
     "RecordAcquisition",
     "RecordExpense",

@@ -343,12 +343,27 @@ def upcast(
     topic: str, event_type: type[Event], data: dict[str, Any], payload: dict[str, Any]
 ) -> dict[str, Any]:
     """An event's data, stored under the schema `payload` names, turned by the registered
-    upcasters into the shape of the current `event_type`."""
+    upcasters into the shape of the current `event_type`. Data stored under a newer
+    schema than `event_type`'s is refused (ValueError), never read as an older one."""
     schema = payload.get("schema", 1)
-    while schema < schema_of(event_type):
-        data = _UPCASTERS[(topic, schema)](data)
+    current = schema_of(event_type)
+    if not isinstance(schema, int) or isinstance(schema, bool) or schema < 1:
+        raise ValueError(f"its schema is {schema!r}, not a number from 1")
+    if schema > current:
+        raise ValueError(
+            f"it is stored under schema {schema}, newer than the {current} this peernet "
+            "reads: written by a newer peernet, which reads it"
+        )
+    while schema < current:
+        if (step := _UPCASTERS.get((topic, schema))) is None:
+            raise ValueError(f"no upcaster from schema {schema} of {topic}")
+        data = step(data)
         schema += 1
     return data
+
+
+#: why an event of a topic peernet does not know cannot be read
+UNKNOWN_TOPIC = "unknown topic: written by a newer peernet, or not by peernet"
 
 
 def unreadable(stored: StoredEvent, why: str) -> UnreadableEvent:
@@ -484,7 +499,7 @@ class PeerNetMapper(Mapper[UUID]):
     def decode(self, stored: StoredEvent, position: int | None = None) -> Recorded:
         event_type = self.types.get(stored.topic)
         if event_type is None:
-            raise unreadable(stored, "unknown topic")
+            raise unreadable(stored, UNKNOWN_TOPIC)
         try:
             return self._decode(stored, event_type, position)
         except Exception as error:  # bad bytes, a wrong key or a missing upcaster
@@ -494,6 +509,8 @@ class PeerNetMapper(Mapper[UUID]):
         self, stored: StoredEvent, event_type: type[Event], position: int | None
     ) -> Recorded:
         payload = orjson.loads(self.plain(stored))
+        if not isinstance(payload, dict) or not isinstance(payload.get("event"), dict):
+            raise ValueError("its state is not an event as peernet stores one")
         data, forgotten = self.unseal(stored.topic, payload["event"])
         data = upcast(stored.topic, event_type, data, payload)
         stream_id = stored.originator_id

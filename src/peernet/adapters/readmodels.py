@@ -52,7 +52,7 @@ import attrs
 import orjson
 from eventsourcing.persistence import IntegrityError, Notification, PersistenceError
 
-from peernet.adapters.codec import PeerNetMapper, converter, upcast
+from peernet.adapters.codec import UNKNOWN_TOPIC, PeerNetMapper, converter, upcast
 from peernet.adapters.logrows import Row, page
 from peernet.adapters.storage import redact, unavailable
 from peernet.adapters.viewrecorder import (
@@ -131,6 +131,9 @@ def fact_of(recorded: Recorded) -> Fact:
     return Fact(position=recorded.position, kind=type(recorded.event), data=data)
 
 
+_NOT_AN_EVENT = "its state is not an event as peernet stores one"
+
+
 def unreadable_row(row: Row | Notification, why: str) -> UnreadableEvent:
     """The refusal of a stored event a reader cannot read, naming its stream and version."""
     stream = row.stream_id if isinstance(row, Row) else row.originator_id
@@ -149,7 +152,7 @@ def facts(codec: PeerNetMapper, rows: Iterable[Notification | Row]) -> Iterator[
     for n in rows:
         kind = types.get(n.topic)
         if kind is None:
-            raise unreadable_row(n, "unknown topic: written by a newer peernet, or not by peernet")
+            raise unreadable_row(n, UNKNOWN_TOPIC)
         try:
             state = n.state
             if cipher:
@@ -157,9 +160,9 @@ def facts(codec: PeerNetMapper, rows: Iterable[Notification | Row]) -> Iterator[
             if compressor:
                 state = compressor.decompress(state)
             payload = orjson.loads(state)
+            if not isinstance(payload, dict) or not isinstance(payload.get("event"), dict):
+                raise ValueError(_NOT_AN_EVENT)
             data, _ = codec.unseal(n.topic, payload["event"])
-            if not isinstance(data, dict):
-                raise TypeError("its event is not a JSON object")
             fact = Fact(position=n.id, kind=kind, data=upcast(n.topic, kind, data, payload))
         except UnreadableEvent:
             raise

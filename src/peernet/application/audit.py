@@ -53,7 +53,11 @@ class Audit(Reading):
         )
 
     def verify(self, *, expect_head: str | None = None) -> Verification:
-        """Recompute every stored event's chain, in log order; name the first event that
-        was changed, moved or removed. `expect_head`: a head from an earlier verify."""
+        """Recompute every stored event's chain, in log order; name every event that was
+        changed, moved, added or removed, and where. `expect_head`: a head from an earlier
+        verify. Reads stored bytes only: a network opened with ``access="verify"`` needs
+        no key and writes nothing."""
         store = self._store
-        return verify(store.codec, store.log(), store.exists, expect_head=expect_head)
+        return verify(
+            store.codec, store.log(), store.exists, expect_head=expect_head, dense=store.dense
+        )

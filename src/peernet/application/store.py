@@ -29,6 +29,7 @@ from eventsourcing.utils import Environment
 
 from peernet.adapters.codec import PeerNetMapper
 from peernet.adapters.keys import KeyRing, KeyTable, key_table, master_key
+from peernet.adapters.logrows import page
 from peernet.adapters.opening import (
     Access,
     access_of,
@@ -38,7 +39,7 @@ from peernet.adapters.opening import (
     settings_to,
 )
 from peernet.adapters.storage import default_url, redact, settings_for, unavailable
-from peernet.domain.errors import KeyRequired, PeerNetError, ReadOnlyStore
+from peernet.domain.errors import KeyRequired, PeerNetError, ReadOnlyStore, UnreadableEvent
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +87,13 @@ class Store:
         log.debug("opened %s to %s", redact(self.url), self.access)
 
     @property
+    def dense(self) -> bool:
+        """Whether the store numbers its events without holes (SQLite, memory), so that
+        an empty position is where events were removed. PostgreSQL may leave a hole where
+        a refused write consumed a number."""
+        return type(self.factory).__module__ in ("eventsourcing.sqlite", "eventsourcing.popo")
+
+    @property
     def writable(self) -> bool:
         """Whether commands may be recorded: the store was opened to write."""
         return self.access == "write"
@@ -123,9 +131,21 @@ class Store:
         except (PersistenceError, ConnectionPoolClosedError, OSError) as error:
             raise unavailable(self.url, f"{type(error).__name__}: {error}") from None
 
+    @contextmanager
+    def reading(self) -> Iterator[None]:
+        """Read rows under the lock, a store's failure as one line, and a row eventsourcing
+        cannot turn into a stored event (a stream id that is not a UUID) refused."""
+        with self.lock, self.errors():
+            try:
+                yield
+            except (ValueError, TypeError) as error:
+                why = f"a stored event is malformed ({type(error).__name__}: {error})"
+                raise unavailable(self.url, why) from None
+
     def top(self) -> int:
         """The position of the last event recorded (0 for an empty store)."""
-        return self.recorder.max_notification_id() or 0
+        with self.reading():
+            return self.recorder.max_notification_id() or 0
 
     def log(
         self,
@@ -139,7 +159,7 @@ class Store:
         in log order; the lock is held while a page is read, never while the caller works
         on it."""
         while stop is None or after < stop:
-            with self.lock, self.errors():
+            with self.reading():
                 batch = self.recorder.select_notifications(
                     start=after, limit=page, stop=stop, topics=topics, inclusive_of_start=False
                 )
@@ -148,21 +168,47 @@ class Store:
                 return
             after = batch[-1].id
 
+    def rows(self, after: int, stop: int, topics: tuple[str, ...]) -> Iterator[Notification]:
+        """The stored events of `topics` after position `after` up to `stop`, and every
+        event of a topic peernet does not know (for the reader to refuse, as a reader of
+        every event would: `peernet.adapters.logrows`)."""
+        known = self.codec.types
+        while after < stop:
+            with self.lock, self.errors():
+                found = page(self.recorder, after, stop, topics=topics, known=known, limit=PAGE)
+            after = found.after
+            for row in found.rows:
+                stream_id = row.stream_id
+                if not isinstance(stream_id, UUID):
+                    raise UnreadableEvent(
+                        version=row.originator_version,
+                        stream_id=stream_id,
+                        topic=row.topic,
+                        why="its stream id is not a UUID",
+                    )
+                yield Notification(
+                    id=row.id,
+                    originator_id=stream_id,
+                    originator_version=row.originator_version,
+                    topic=row.topic,
+                    state=row.state,
+                )
+
     def stream(
         self, stream_id: UUID, *, after: int = 0, limit: int | None = None
     ) -> list[StoredEvent]:
         """The stored events of one stream after version `after`."""
-        with self.lock, self.errors():
+        with self.reading():
             return list(self.recorder.select_events(stream_id, gt=after or None, limit=limit))
 
     def last(self, stream_id: UUID) -> StoredEvent | None:
         """The last stored event of a stream (None for an empty stream)."""
-        with self.lock, self.errors():
+        with self.reading():
             found = self.recorder.select_events(stream_id, desc=True, limit=1)
         return found[0] if found else None
 
     def exists(self, stream_id: UUID, version: int) -> bool:
-        with self.lock, self.errors():
+        with self.reading():
             return bool(self.recorder.select_events(stream_id, gt=version - 1, lte=version))
 
     def close(self) -> None:

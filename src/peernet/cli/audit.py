@@ -2,8 +2,9 @@
 `history`. They share the helpers of `peernet.cli.options`: one error line, the exit
 codes, --db and --json.
 
-`audit verify` exits 0 when every stored event checks out, printing the count and the
-head to write down, and 1 naming the first event that was changed, moved or removed.
+`audit verify` opens the store to verify (no key, nothing written) and exits 0 when every
+stored event checks out, printing the count and the head to write down, and 1 listing
+every event that was changed, moved, added or removed (stdout), the first on stderr.
 """
 
 import sys
@@ -19,7 +20,7 @@ from rich.text import Text
 from peernet import InvalidInput, Network
 from peernet.adapters.codec import converter
 from peernet.adapters.storage import redact
-from peernet.audit import AuditEntry, Verification, write_csv, write_jsonl
+from peernet.audit import AuditEntry, Tampering, Verification, write_csv, write_jsonl
 from peernet.cli.options import (
     EXIT_REFUSED,
     MOMENT,
@@ -34,6 +35,7 @@ from peernet.cli.options import (
     known_at_option,
     make_console,
     open_network,
+    plural,
     read_network,
     with_group_names,
 )
@@ -147,10 +149,16 @@ def _print_trail(network: Network, entries: list[AuditEntry]) -> None:
     console.print(table)
 
 
+def _tampering_json(found: Tampering) -> dict[str, Any]:
+    data: dict[str, Any] = converter.unstructure(found)
+    return data | {"message": str(found)}
+
+
 def _verification_json(found: Verification) -> dict[str, Any]:
     data: dict[str, Any] = {"ok": found.ok, "events": found.events, "head": found.head}
     if found.problem is not None:
-        data["problem"] = converter.unstructure(found.problem) | {"message": str(found.problem)}
+        data["problem"] = _tampering_json(found.problem)
+        data["problems"] = [_tampering_json(p) for p in found.problems]
     return data
 
 
@@ -159,11 +167,12 @@ def _verification_json(found: Verification) -> dict[str, Any]:
 @db_option
 @json_option
 def verify(expect: str | None, url: str | None, as_json: bool) -> None:
-    """Recompute every stored event's hash chain, in log order.
+    """Recompute every stored event's hash chain, in log order. Needs no key and writes
+    nothing: a read-only copy of a store, held by anyone, verifies.
 
     Exit 0 with the count and the head hash (write it down: a later --expect HEAD
-    proves those events are unchanged); exit 1 naming the first event that was changed,
-    moved or removed.
+    proves those events are unchanged); exit 1 listing every event that was changed,
+    moved, added or removed, and where (the first also on stderr).
     """
     network = open_network(url, create=False, access="verify")
     found = network.verify(expect_head=expect)
@@ -173,7 +182,11 @@ def verify(expect: str | None, url: str | None, as_json: bool) -> None:
             sys.exit(EXIT_REFUSED)
         return
     if found.problem is not None:
-        fail(f"tampered: {found.problem}", EXIT_REFUSED)
+        for each in found.problems:
+            click.echo(f"tampered: {each}")
+        more = len(found.problems) - 1
+        also = f" (and {plural(more, 'more fault')}, listed above)" if more else ""
+        fail(f"tampered: {found.problem}{also}", EXIT_REFUSED)
     click.echo(f"verified {found.events:,} events in {redact(network.url)}; head {found.head}")
 
 
