@@ -95,7 +95,7 @@ def rechain_from(network: Network, hand: Intruder, version: int) -> None:
         body = unchain(network.codec.plain(event))[0].replace(b'"office"', b'"intruder"')
         chain = link(previous, event.topic, GROUP, event.originator_version, body)
         rewritten = body[:-1] + b',"chain":"' + chain.encode() + b'"}'
-        hand.change(position, lambda _, state=rewritten: state)
+        hand.set(position, "state", rewritten)
         previous = chain
 
 
