@@ -146,6 +146,7 @@ EXPECTED = [
     "NotAtGathering",
     "NotExpected",
     "NotPending",
+    "NotTheDemoStore",
     "OwnGoal",
     "PaymentReceived",
     "PeerNetError",

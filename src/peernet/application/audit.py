@@ -25,6 +25,16 @@ class Audit(Reading):
             if n.topic != LEDGER_TOPIC:
                 yield codec.decode(n, position=n.id)
 
+    def last_recorded(self) -> Recorded | None:
+        """The last event recorded (ledger entries aside), None in an empty store."""
+        store, found = self._store, None
+        top = store.top()
+        while top > 0 and found is None:
+            page = [n for n in store.log(max(0, top - PAGE), stop=top) if n.topic != LEDGER_TOPIC]
+            found = page[-1] if page else None
+            top -= PAGE
+        return None if found is None else store.codec.decode(found, position=found.id)
+
     def notifications(self, after: int = 0, *, page: int = PAGE) -> Iterator[Notification]:
         """Every stored event as stored (bytes, ledger entries too), in log order, page by
         page: what `verify` checks and an export copies."""

@@ -68,16 +68,18 @@ def _models(network: Network) -> ReadModels:
 
 def _last_day(network: Network) -> date:
     """The business date of the last event recorded (a report's default end)."""
-    head = network.recorder.max_notification_id() or 0
-    if not head:
+    last = network.last_recorded()
+    if last is None:
         raise InvalidInput(f"no events in {redact(network.url)} yet; `peernet demo` records some")
-    (last,) = network.recorder.select_notifications(start=head, limit=1)
-    return network.codec.decode(last).event.at.date()
+    return last.event.at.date()
 
 
 def _period(network: Network, start: datetime | None, end: datetime | None) -> figures.Period:
     last = end.date() if end else _last_day(network)
-    first = start.date() if start else last - timedelta(days=364)
+    try:
+        first = start.date() if start else last - timedelta(days=364)
+    except OverflowError:
+        raise InvalidInput(f"--to {last} leaves no year before it; give --from") from None
     if last < first:
         raise InvalidInput(f"--to {last} comes before --from {first}")
     return figures.Period(first, last)

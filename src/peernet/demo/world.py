@@ -15,8 +15,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from peernet import Command, CommandIdReused, Network, Recorded, RuleViolation
+import orjson
+from eventsourcing.persistence import Notification
+
+from peernet import Command, CommandIdReused, Network, NotTheDemoStore, Recorded, RuleViolation
 from peernet.adapters.codec import CommandHandled
+from peernet.adapters.storage import redact
 from peernet.demo.replica import Replica
 from peernet.demo.tally import Chronicle
 from peernet.records import topic_of
@@ -34,6 +38,36 @@ ACCOUNTABILITY_FROM = 2008
 
 Action = Callable[[], None]
 _LEDGER_TOPIC = topic_of(CommandHandled)
+
+
+#: how many commands in a row the story may issue that record nothing (refused, or
+#: deciding nothing), for a store's next event to still be the story's
+_QUIET_COMMANDS = 20_000
+
+
+class _Story:
+    """The ids of the story's commands, in the order it issues them: a store holds the
+    story alone when its events were recorded by these commands, in this order."""
+
+    def __init__(self, ns: UUID) -> None:
+        self.ns = ns
+        self.issued = 0
+        self.last = 0
+        self.ids: dict[str, int] = {}
+
+    def recorded(self, command_id: str | None) -> bool:
+        """Whether an event recorded under `command_id` is the story's, following the
+        events before it."""
+        if command_id is None:
+            return False
+        while command_id not in self.ids and self.issued < self.last + _QUIET_COMMANDS:
+            self.issued += 1
+            self.ids[str(uuid5(self.ns, f"command {self.issued}"))] = self.issued
+        number = self.ids.get(command_id)
+        if number is None or number < self.last:
+            return False
+        self.last = number
+        return True
 
 
 class World:
@@ -74,16 +108,27 @@ class World:
         self.laggard_company: UUID | None = None
 
     def stored_events(self) -> int:
-        """Events the store holds, its command ledger aside, counted without decoding."""
-        count, after, page = 0, 0, 5000
-        while True:
-            batch = self.network.recorder.select_notifications(
-                start=after, limit=page, inclusive_of_start=False
-            )
-            count += sum(1 for n in batch if n.topic != _LEDGER_TOPIC)
-            if len(batch) < page:
-                return count
-            after = batch[-1].id
+        """Events the store holds, its command ledger aside, counted without decoding
+        them. The store must hold this story and nothing else: every event recorded by
+        one of the story's commands (ids `uuid5` of the seed, in the order the story
+        issues them), else `NotTheDemoStore`, before anything is recorded."""
+        count = 0
+        story = _Story(self.ns)
+        for n in self.network.notifications():
+            if not story.recorded(self._command_of(n)):
+                raise NotTheDemoStore(
+                    url=redact(self.network.url), seed=self.seed, position=n.id, topic=n.topic
+                )
+            count += n.topic != _LEDGER_TOPIC
+        return count
+
+    def _command_of(self, n: Notification) -> str | None:
+        """The command id an event was recorded under, None when it cannot be read."""
+        try:
+            found = orjson.loads(self.network.codec.plain(n)).get("command_id")
+        except (orjson.JSONDecodeError, AttributeError, ValueError, TypeError):
+            return None
+        return found if isinstance(found, str) else None
 
     def new_id(self, label: str) -> UUID:
         """The next id of `label`: the same on every run of the same seed."""

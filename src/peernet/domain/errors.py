@@ -518,3 +518,17 @@ class CommandIdReused(RuleViolation):
         "command id {command_id} was already used for another command ({first}); "
         "a retry must repeat the same {second}"
     )
+
+
+# --- the demo -------------------------------------------------------------------------
+
+
+class NotTheDemoStore(InvalidInput):
+    """The demo tells its story only in an empty store or one holding that same story."""
+
+    rule = "demo_in_a_store_of_its_own"
+    says = (
+        "store {url} holds records the demo (seed {seed}) did not make, the first at "
+        "position {position} ({topic}); the demo never mixes its story with other records: "
+        "name another store with --db, or start this one afresh with --fresh"
+    )
