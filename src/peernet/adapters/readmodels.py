@@ -405,14 +405,7 @@ class ReadModels:
                 runs.append(_Run(p, live.slot, self.recorder.position(live.slot)))
             return self._advance(runs, progress)
 
-    def _advance(
-        self,
-        runs: list[_Run],
-        progress: Progress | None,
-        flush: int = _FLUSH,
-        *,
-        persist: bool = True,
-    ) -> int:
+    def _advance(self, runs: list[_Run], progress: Progress | None, *, persist: bool = True) -> int:
         """Bring every run to the head of the log, writing each page's changes with the
         new positions in one transaction (unless not `persist`: then the views stay in
         memory, and nothing is written)."""
@@ -425,7 +418,7 @@ class ReadModels:
         collecting = gc.isenabled()
         gc.disable()  # views hold no cycles; scanning them page after page is wasted time
         try:
-            read = self._fold_pages(runs, start, head, progress, flush if persist else None)
+            read = self._fold_pages(runs, start, head, progress, _FLUSH if persist else None)
         except _BadFact as bad:
             row = next(r for r in self._rows if r.id == bad.fact.position)
             why = f"its fields are not a {bad.fact.kind.__name__}'s: {bad}"
