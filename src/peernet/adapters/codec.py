@@ -176,6 +176,11 @@ Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 _UPCASTERS: dict[tuple[str, int], Upcaster] = {}
 
 
+def upcasters() -> dict[tuple[str, int], Upcaster]:
+    """Every registered upcaster, by the topic and schema it reads."""
+    return dict(_UPCASTERS)
+
+
 def upcaster(topic: str, from_schema: int) -> Callable[[Upcaster], Upcaster]:
     """Register a function that turns an event payload of `from_schema` into the next."""
 
