@@ -1,5 +1,6 @@
-"""Pages of the log for readers that want a few topics: the rows of those topics, and
-every row whose topic peernet does not know.
+"""Pages of the log, as rows: every row, or, for readers that want a few topics, the rows
+of those topics and every row peernet could not read (a topic it does not know, a
+stream id that is not a UUID).
 
 A reader that asks the store only for the topics it folds would pass over an event it
 cannot read (a topic written by a newer peernet, or by no peernet at all) without a
@@ -29,6 +30,8 @@ class Row(NamedTuple):
     originator_version: int
     topic: str
     state: bytes
+    #: the stream id is not one (told by the store, where it can hold such a thing)
+    malformed: bool = False
 
     @property
     def stream_id(self) -> UUID | str:
@@ -54,25 +57,25 @@ def page(
     after: int,
     stop: int,
     *,
-    topics: Sequence[str],
+    topics: Sequence[str] | None,
     known: Collection[str],
     limit: int,
 ) -> Page:
     """The next rows after position `after`, up to `stop`, whose topic is one of
-    `topics` or none of `known`; at most `limit` rows are scanned."""
+    `topics` (every row when `topics` is None) or none of `known`, or whose stream id
+    is not a UUID; at most `limit` rows are scanned."""
     if isinstance(recorder, SQLiteApplicationRecorder):
         return _sqlite(recorder, after, stop, topics=topics, known=known, limit=limit)
     if any(cls.__module__ == "eventsourcing.postgres" for cls in type(recorder).__mro__):
         # psycopg comes with the `postgres` extra: imported only for a PostgreSQL store
         return _postgres(recorder, after, stop, topics=topics, known=known, limit=limit)
-    wanted = set(topics)
     scanned = recorder.select_notifications(
         start=after, limit=limit, stop=stop, inclusive_of_start=False
     )
     rows = [
         Row(n.id, n.originator_id, n.originator_version, n.topic, n.state)
         for n in scanned
-        if n.topic in wanted or n.topic not in known
+        if topics is None or n.topic in topics or n.topic not in known
     ]
     return Page(rows, scanned[-1].id if len(scanned) == limit else stop)
 
@@ -86,19 +89,27 @@ def _sqlite(
     after: int,
     stop: int,
     *,
-    topics: Sequence[str],
+    topics: Sequence[str] | None,
     known: Collection[str],
     limit: int,
 ) -> Page:
-    statement = (  # the recorder's table name and placeholders only
-        "SELECT rowid, originator_id, originator_version, topic, state "  # noqa: S608
-        f"FROM {recorder.events_table_name} WHERE rowid>? AND rowid<=? "
-        f"AND (topic IN ({_marks(len(topics))}) OR topic NOT IN ({_marks(len(known))})) "
+    # eventsourcing keeps a stream id as 32 hex digits: anything else is no stream's
+    malformed = "(length(originator_id) <> 32 OR originator_id GLOB '*[^0-9a-f]*')"
+    wanted, params = "", list[object]([after, stop])
+    if topics is not None:
+        wanted = (
+            f"AND (topic IN ({_marks(len(topics))}) OR topic NOT IN ({_marks(len(known))}) "
+            f"OR {malformed}) "
+        )
+        params += [*topics, *known]
+    statement = (  # the recorder's table name, a fixed test and placeholders only
+        f"SELECT rowid, originator_id, originator_version, topic, state, {malformed} "  # noqa: S608
+        f"FROM {recorder.events_table_name} WHERE rowid>? AND rowid<=? {wanted}"
         "ORDER BY rowid LIMIT ?"
     )
     with recorder.datastore.transaction(commit=False) as c:
-        c.execute(statement, [after, stop, *topics, *known, limit])
-        rows = [Row(r[0], r[1], r[2], r[3], r[4]) for r in c.fetchall()]
+        c.execute(statement, [*params, limit])
+        rows = [Row(r[0], r[1], r[2], r[3], r[4], bool(r[5])) for r in c.fetchall()]
     return Page(rows, rows[-1].id if len(rows) == limit else stop)
 
 
@@ -107,19 +118,23 @@ def _postgres(
     after: int,
     stop: int,
     *,
-    topics: Sequence[str],
+    topics: Sequence[str] | None,
     known: Collection[str],
     limit: int,
 ) -> Page:
     from psycopg.sql import SQL, Identifier  # noqa: PLC0415 - the `postgres` extra
 
+    wanted, params = SQL(""), list[object]([after, stop])
+    if topics is not None:
+        wanted = SQL("AND (topic = ANY(%s) OR NOT topic = ANY(%s)) ")
+        params += [list(topics), list(known)]
     statement = SQL(
         "SELECT notification_id, originator_id, originator_version, topic, state "
-        "FROM {}.{} WHERE notification_id > %s AND notification_id <= %s "
-        "AND (topic = ANY(%s) OR NOT topic = ANY(%s)) ORDER BY notification_id LIMIT %s"
-    ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
+        "FROM {}.{} WHERE notification_id > %s AND notification_id <= %s {}"
+        "ORDER BY notification_id LIMIT %s"
+    ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name), wanted)
     with recorder.datastore.transaction(commit=False) as c:
-        c.execute(statement, [after, stop, list(topics), list(known), limit])
+        c.execute(statement, [*params, limit])
         rows = [
             Row(
                 r["notification_id"],

@@ -184,7 +184,7 @@ class Replica:
             self.drop()
             if self.codec.keys is not None:
                 self.codec.keys.drop_cache()  # a company may have been forgotten meanwhile
-            for n in self.store.rows(self.seen, top, _DIRECTORY_TOPICS):
+            for n in self.store.log(self.seen, stop=top, topics=_DIRECTORY_TOPICS):
                 self.directory.add(self.codec.decode(n).event)
         else:
             for n in self.store.log(self.seen, stop=top):

@@ -29,7 +29,7 @@ from eventsourcing.utils import Environment
 
 from peernet.adapters.codec import PeerNetMapper
 from peernet.adapters.keys import KeyRing, KeyTable, key_table, master_key
-from peernet.adapters.logrows import page
+from peernet.adapters.logrows import page as rows_of
 from peernet.adapters.opening import (
     Access,
     access_of,
@@ -45,6 +45,8 @@ log = logging.getLogger(__name__)
 
 NAME = "peernet"
 PAGE = 1000
+#: past the last position any store gives
+_END = 2**63 - 1
 _OPEN_ATTEMPTS = 5
 
 
@@ -153,33 +155,22 @@ class Store:
         page: int = PAGE,
         *,
         stop: int | None = None,
-        topics: tuple[str, ...] = (),
+        topics: tuple[str, ...] | None = None,
     ) -> Iterator[Notification]:
         """Every stored event after position `after` (up to `stop`), ledger entries too,
-        in log order; the lock is held while a page is read, never while the caller works
-        on it."""
-        while stop is None or after < stop:
-            with self.reading():
-                batch = self.recorder.select_notifications(
-                    start=after, limit=page, stop=stop, topics=topics, inclusive_of_start=False
-                )
-            yield from batch
-            if len(batch) < page:
-                return
-            after = batch[-1].id
-
-    def rows(self, after: int, stop: int, topics: tuple[str, ...]) -> Iterator[Notification]:
-        """The stored events of `topics` after position `after` up to `stop`, and every
-        event of a topic peernet does not know (for the reader to refuse, as a reader of
-        every event would: `peernet.adapters.logrows`)."""
-        known = self.codec.types
+        in log order; with `topics`, the events of those topics and every event of a
+        topic peernet does not know (for the reader to refuse, as a reader of every event
+        would: `peernet.adapters.logrows`). A row whose stream id is not a UUID is
+        refused (`UnreadableEvent`). The lock is held while a page is read, never while
+        the caller works on it."""
+        known, stop = self.codec.types, _END if stop is None else stop
         while after < stop:
             with self.lock, self.errors():
-                found = page(self.recorder, after, stop, topics=topics, known=known, limit=PAGE)
+                found = rows_of(self.recorder, after, stop, topics=topics, known=known, limit=page)
             after = found.after
             for row in found.rows:
                 stream_id = row.stream_id
-                if not isinstance(stream_id, UUID):
+                if row.malformed or not isinstance(stream_id, UUID):
                     raise UnreadableEvent(
                         version=row.originator_version,
                         stream_id=stream_id,
