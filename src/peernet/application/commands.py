@@ -31,6 +31,7 @@ from peernet.domain.errors import (
     EncryptionOff,
     InvalidValue,
     PeerNetError,
+    UnreadableEvent,
 )
 from peernet.domain.situation import Ref
 from peernet.records import Recorded
@@ -166,7 +167,18 @@ class CommandSide:
             raise CommandIdReused(
                 command_id=command.command_id, first=entry.command, second=type(command).__name__
             )
-        return tuple(
-            codec.decode(store.stream(ref.stream_id, after=ref.version - 1, limit=1)[0])
-            for ref in entry.events
-        )
+        return tuple(self._recorded(command.command_id, ref) for ref in entry.events)
+
+    def _recorded(self, command_id: UUID, ref: StreamRef) -> Recorded:
+        """The event a ledger entry names, as stored; refused when the store no longer
+        holds it (removed by hand: `audit verify` names where)."""
+        found = self.store.stream(ref.stream_id, after=ref.version - 1, limit=1)
+        if not found or found[0].originator_version != ref.version:
+            raise UnreadableEvent(
+                version=ref.version,
+                stream_id=ref.stream_id,
+                topic="missing",
+                why=f"the ledger entry of command {command_id} names it, but the store "
+                "does not hold it (`peernet audit verify` says where it went)",
+            )
+        return self.store.codec.decode(found[0])

@@ -178,15 +178,15 @@ def verify(expect: str | None, url: str | None, as_json: bool) -> None:
     found = network.verify(expect_head=expect)
     if as_json:
         echo_json(_verification_json(found))
-        if not found.ok:
-            sys.exit(EXIT_REFUSED)
-        return
-    if found.problem is not None:
+    elif found.problem is not None:
         for each in found.problems:
             click.echo(f"tampered: {each}")
+    if found.problem is not None:
         more = len(found.problems) - 1
-        also = f" (and {plural(more, 'more fault')}, listed above)" if more else ""
+        also = f" (and {plural(more, 'more fault')}, listed on stdout)" if more else ""
         fail(f"tampered: {found.problem}{also}", EXIT_REFUSED)
+    if as_json:
+        return
     click.echo(f"verified {found.events:,} events in {redact(network.url)}; head {found.head}")
 
 
