@@ -524,12 +524,18 @@ class PeerNetMapper(Mapper[UUID]):
             if forgotten
             else converter.structure(data, event_type)
         )
+        stream_id = stream_id if isinstance(stream_id, UUID) else UUID(stream_id)
+        if (home := event.stream()[1]) != stream_id:
+            raise ValueError(f"its {event.home} {home} is not the stream it is stored in")
+        actor, recorded_at = payload["actor"], datetime.fromisoformat(payload["recorded_at"])
+        if not isinstance(actor, str) or recorded_at.tzinfo is None:
+            raise ValueError("its actor or its recording time is not as peernet writes them")
         return Recorded(
             event=event,
-            stream_id=stream_id if isinstance(stream_id, UUID) else UUID(stream_id),
+            stream_id=stream_id,
             version=stored.originator_version,
-            actor=payload["actor"],
-            recorded_at=datetime.fromisoformat(payload["recorded_at"]),
+            actor=actor,
+            recorded_at=recorded_at,
             command_id=UUID(payload["command_id"]),
             correlation_id=UUID(payload["correlation_id"]),
             position=position,

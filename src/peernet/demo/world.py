@@ -111,16 +111,22 @@ class World:
         """Events the store holds, its command ledger aside, counted without decoding
         them. The store must hold this story and nothing else: every event recorded by
         one of the story's commands (ids `uuid5` of the seed, in the order the story
-        issues them), else `NotTheDemoStore`, before anything is recorded."""
+        issues them), and none changed since (`verify`), else `NotTheDemoStore`,
+        before anything is recorded."""
         count = 0
         story = _Story(self.ns)
         for n in self.network.notifications():
             if not story.recorded(self._command_of(n)):
-                raise NotTheDemoStore(
-                    url=redact(self.network.url), seed=self.seed, position=n.id, topic=n.topic
-                )
+                raise self._not_the_story(n.id, n.topic)
             count += n.topic != _LEDGER_TOPIC
+        if count and (changed := self.network.verify().problem) is not None:
+            # Changed since the demo wrote it: the story would not replay as it was told.
+            raise self._not_the_story(changed.position or 0, changed.topic or "unknown")
         return count
+
+    def _not_the_story(self, position: int, topic: str) -> NotTheDemoStore:
+        url = redact(self.network.url)
+        return NotTheDemoStore(url=url, seed=self.seed, position=position, topic=topic)
 
     def _command_of(self, n: Notification) -> str | None:
         """The command id an event was recorded under, None when it cannot be read."""
