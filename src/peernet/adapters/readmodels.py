@@ -286,6 +286,8 @@ class ReadModels:
         with self._errors():
             self.recorder = view_recorder(source)
         self._lock = threading.Lock()
+        #: the rows of the page being folded (to name one a fold could not read)
+        self._rows: list[Row] = []
 
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
