@@ -1,6 +1,5 @@
 """Pages of the log, as rows: every row, or, for readers that want a few topics, the rows
-of those topics and every row peernet could not read (a topic it does not know, a
-stream id that is not a UUID).
+of those topics and every row of a topic peernet does not know.
 
 A reader that asks the store only for the topics it folds would pass over an event it
 cannot read (a topic written by a newer peernet, or by no peernet at all) without a
@@ -12,7 +11,10 @@ would refuse them unfiltered.
 
 Rows keep the stream id as the store holds it (text on SQLite): a fold never needs a
 stream's id, and making a UUID of every row costs a rebuild more than a tenth of its
-time; an error message turns it into one.
+time. A row whose stream id is not a UUID (a SQLite row changed by hand) belongs to no
+stream: whoever decodes it refuses it, a fold that needs no stream id folds it, and a
+filtered read does not look for it (testing every id would cost a filtered read twice
+its time), so a query that reads its stream by id never meets it, whatever path it took.
 """
 
 from collections.abc import Collection, Sequence
@@ -30,8 +32,6 @@ class Row(NamedTuple):
     originator_version: int
     topic: str
     state: bytes
-    #: the stream id is not one (told by the store, where it can hold such a thing)
-    malformed: bool = False
 
     @property
     def stream_id(self) -> UUID | str:
@@ -62,8 +62,8 @@ def page(
     limit: int,
 ) -> Page:
     """The next rows after position `after`, up to `stop`, whose topic is one of
-    `topics` (every row when `topics` is None) or none of `known`, or whose stream id
-    is not a UUID; at most `limit` rows are scanned."""
+    `topics` (every row when `topics` is None) or none of `known`; at most `limit` rows
+    are scanned."""
     if isinstance(recorder, SQLiteApplicationRecorder):
         return _sqlite(recorder, after, stop, topics=topics, known=known, limit=limit)
     if any(cls.__module__ == "eventsourcing.postgres" for cls in type(recorder).__mro__):
@@ -93,23 +93,19 @@ def _sqlite(
     known: Collection[str],
     limit: int,
 ) -> Page:
-    # eventsourcing keeps a stream id as 32 hex digits: anything else is no stream's
-    malformed = "(length(originator_id) <> 32 OR originator_id GLOB '*[^0-9a-f]*')"
     wanted, params = "", list[object]([after, stop])
     if topics is not None:
-        wanted = (
-            f"AND (topic IN ({_marks(len(topics))}) OR topic NOT IN ({_marks(len(known))}) "
-            f"OR {malformed}) "
-        )
+        marks = f"topic IN ({_marks(len(topics))}) OR topic NOT IN ({_marks(len(known))})"
+        wanted = f"AND ({marks}) "
         params += [*topics, *known]
-    statement = (  # the recorder's table name, a fixed test and placeholders only
-        f"SELECT rowid, originator_id, originator_version, topic, state, {malformed} "  # noqa: S608
+    statement = (  # the recorder's table name and placeholders only
+        "SELECT rowid, originator_id, originator_version, topic, state "  # noqa: S608
         f"FROM {recorder.events_table_name} WHERE rowid>? AND rowid<=? {wanted}"
         "ORDER BY rowid LIMIT ?"
     )
     with recorder.datastore.transaction(commit=False) as c:
         c.execute(statement, [*params, limit])
-        rows = [Row(r[0], r[1], r[2], r[3], r[4], bool(r[5])) for r in c.fetchall()]
+        rows = [Row(r[0], r[1], r[2], r[3], r[4]) for r in c.fetchall()]
     return Page(rows, rows[-1].id if len(rows) == limit else stop)
 
 

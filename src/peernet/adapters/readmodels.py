@@ -153,8 +153,6 @@ def facts(codec: PeerNetMapper, rows: Iterable[Notification | Row]) -> Iterator[
         kind = types.get(n.topic)
         if kind is None:
             raise unreadable_row(n, UNKNOWN_TOPIC)
-        if isinstance(n, Row) and n.malformed:
-            raise unreadable_row(n, "its stream id is not a UUID")
         try:
             state = n.state
             if cipher:

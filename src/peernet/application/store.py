@@ -39,7 +39,7 @@ from peernet.adapters.opening import (
     settings_to,
 )
 from peernet.adapters.storage import default_url, redact, settings_for, unavailable
-from peernet.domain.errors import KeyRequired, PeerNetError, ReadOnlyStore, UnreadableEvent
+from peernet.domain.errors import KeyRequired, PeerNetError, ReadOnlyStore
 
 log = logging.getLogger(__name__)
 
@@ -160,26 +160,18 @@ class Store:
         """Every stored event after position `after` (up to `stop`), ledger entries too,
         in log order; with `topics`, the events of those topics and every event of a
         topic peernet does not know (for the reader to refuse, as a reader of every event
-        would: `peernet.adapters.logrows`). A row whose stream id is not a UUID is
-        refused (`UnreadableEvent`). The lock is held while a page is read, never while
-        the caller works on it."""
+        would: `peernet.adapters.logrows`). A row whose stream id is not a UUID keeps it
+        as text: decoding it is refused. The lock is held while a page is read, never
+        while the caller works on it."""
         known, stop = self.codec.types, _END if stop is None else stop
         while after < stop:
             with self.lock, self.errors():
                 found = rows_of(self.recorder, after, stop, topics=topics, known=known, limit=page)
             after = found.after
             for row in found.rows:
-                stream_id = row.stream_id
-                if row.malformed or not isinstance(stream_id, UUID):
-                    raise UnreadableEvent(
-                        version=row.originator_version,
-                        stream_id=stream_id,
-                        topic=row.topic,
-                        why="its stream id is not a UUID",
-                    )
                 yield Notification(
                     id=row.id,
-                    originator_id=stream_id,
+                    originator_id=row.stream_id,
                     originator_version=row.originator_version,
                     topic=row.topic,
                     state=row.state,

@@ -45,9 +45,18 @@ _COMMAND_KEY = b'"command_id":"'
 _UUID_TEXT = 36
 
 
+#: what a row whose stream id is not a UUID is checked as (it belongs to no stream)
+_NO_STREAM = UUID(int=0)
+
+
 def _stream(notification: Notification) -> UUID:
     found = notification.originator_id
-    return found if isinstance(found, UUID) else UUID(str(found))
+    if isinstance(found, UUID):
+        return found
+    try:
+        return UUID(str(found))
+    except ValueError:
+        return _NO_STREAM
 
 
 class Fault(enum.Enum):
@@ -216,6 +225,8 @@ class _Walk:
         """Check one stored event, note what is wrong, and carry on from it."""
         self._place(n)
         stream_id = _stream(n)
+        if stream_id == _NO_STREAM and not isinstance(n.originator_id, UUID):
+            self.fault(Fault.BYTES, f"its stream id {n.originator_id!r} is not a UUID", n)
         body, chain = self._read(n)
         known = self.streams.get(stream_id)
         self._version(n, stream_id, known)
