@@ -74,7 +74,9 @@ class Store:
         master = master_key(key, settings.pop("KEY_FILE", None)) if access != "verify" else None
         settings = settings_to(self.url, settings, self.access)
         settings.update(env or {})
-        if settings.get("PERSISTENCE_MODULE") == "eventsourcing.postgres":
+        if settings.get("PERSISTENCE_MODULE") == "eventsourcing.postgres" and not any(
+            "POSTGRES_GET_PASSWORD_TOPIC" in where for where in (settings, os.environ)
+        ):  # a password from a function of the app's own: only eventsourcing can connect
             probe_postgres(self.url, settings)
         # eventsourcing reads PEERNET_<KEY> before <KEY>: name the URL's settings both ways,
         # so no stray environment variable can point the network at another store.
