@@ -7,6 +7,7 @@ working directory (a page may open `sqlite:///file.db`). A block whose info stri
 
 import re
 import runpy
+import tempfile
 import traceback
 from pathlib import Path
 from typing import Any
@@ -97,11 +98,24 @@ def test_every_python_block_of_a_page_runs_in_order(
 ) -> None:
     """A page's code blocks run top to bottom as one script, in a fresh directory."""
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     monkeypatch.delenv("PEERNET_DB", raising=False)
 
     failure = first_failure(python_blocks(page))
 
     assert None is failure, failure
+
+
+def test_the_tutorial_can_be_followed_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run from the top a second time in the same place, the tutorial works again."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.delenv("PEERNET_DB", raising=False)
+    blocks = python_blocks(ROOT / "docs" / "tutorial.md")
+
+    assert (None, None) == (first_failure(blocks), first_failure(blocks))
 
 
 def test_the_readme_and_the_tutorial_hold_runnable_code() -> None:

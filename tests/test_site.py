@@ -96,13 +96,14 @@ def nav_pages(entries: Any) -> Iterator[str]:
 
 
 def declared_errors() -> list[type[errors.PeerNetError]]:
-    """Every error class declared in `peernet.domain.errors`."""
+    """Every error class declared in peernet's catalogues of refusals."""
     return [
         cls
-        for cls in vars(errors).values()
+        for module in GENERATOR["catalogues"]()
+        for cls in vars(module).values()
         if isinstance(cls, type)
         and issubclass(cls, errors.PeerNetError)
-        and cls.__module__ == errors.__name__
+        and cls.__module__ == module.__name__
     ]
 
 

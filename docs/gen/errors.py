@@ -1,4 +1,6 @@
-"""The site's errors page, written at build time from `peernet.domain.errors`.
+"""The site's errors page, written at build time from the catalogues of refusals:
+`peernet.domain.errors` (the rules) and every other module declaring peernet's errors
+(`peernet.adapters.errors`: the store and what runs on it).
 
 mkdocs-gen-files runs this script on every `mkdocs build` and `mkdocs serve` and serves
 what it writes as `reference/errors.md`: each error's class, family (`RuleViolation` or
@@ -8,10 +10,14 @@ page the next time the site is built; nobody edits the page by hand.
 `tests/test_docs.py` checks that `page()` lists every error.
 """
 
+import importlib
 import inspect
 import re
+from collections.abc import Iterator
+from types import ModuleType
 
 import peernet
+import peernet.cli
 from peernet.cli.options import EXIT_BAD_INPUT, EXIT_REFUSED
 from peernet.domain import errors
 
@@ -27,7 +33,8 @@ FAMILIES: tuple[tuple[type[errors.PeerNetError], int], ...] = (
 INTRO = f"""\
 # Errors
 
-Every error peernet raises on purpose, as declared in `peernet.domain.errors`: this page
+Every error peernet raises on purpose, as declared in its catalogues of refusals
+(`peernet.domain.errors`, then `peernet.adapters.errors` and the like): this page
 is generated from the classes when the site is built, so it lists each one as the code
 has it. A refused command records nothing.
 
@@ -44,18 +51,34 @@ them). Which charter parameter switches a rule on or off, and its default, is in
 """
 
 
+def _every(cls: type[errors.PeerNetError]) -> Iterator[type[errors.PeerNetError]]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _every(sub)
+
+
+def catalogues() -> list[ModuleType]:
+    """The modules that declare peernet's errors: the domain's catalogue first."""
+    names = {
+        c.__module__ for c in _every(errors.PeerNetError) if c.__module__.startswith("peernet.")
+    }
+    names.discard(errors.__name__)
+    return [errors, *(importlib.import_module(name) for name in sorted(names))]
+
+
 def declared() -> list[tuple[str, type[errors.PeerNetError]]]:
-    """Every error class of `peernet.domain.errors` in the order of the source, with the
-    title of the `# --- title ---` section it is declared under."""
-    section = "the families"
+    """Every error class of the catalogues in the order of their source, with the title
+    of the `# --- title ---` section it is declared under."""
     found: list[tuple[str, type[errors.PeerNetError]]] = []
-    for line in inspect.getsource(errors).splitlines():
-        if heading := SECTION.match(line):
-            section = heading["title"]
-        elif declaration := CLASS.match(line):
-            cls = getattr(errors, declaration["name"])
-            if issubclass(cls, errors.PeerNetError):
-                found.append((section, cls))
+    for module in catalogues():
+        section = "the families"
+        for line in inspect.getsource(module).splitlines():
+            if heading := SECTION.match(line):
+                section = heading["title"]
+            elif declaration := CLASS.match(line):
+                cls = getattr(module, declaration["name"])
+                if isinstance(cls, type) and issubclass(cls, errors.PeerNetError):
+                    found.append((section, cls))
     return found
 
 

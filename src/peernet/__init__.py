@@ -4,6 +4,23 @@ The public API is what this module exports; `tests/unit/test_public_api.py` pins
 """
 
 from peernet.adapters.codec import parse
+from peernet.adapters.errors import (
+    EncryptionKeyError,
+    EncryptionOff,
+    EncryptionUnavailable,
+    FollowerStopped,
+    InvalidKey,
+    InvalidStoreURL,
+    KeyRequired,
+    MasterKeyRotated,
+    NotEncrypted,
+    NotTheDemoStore,
+    ReadOnlyStore,
+    SameMasterKey,
+    SealBroken,
+    StoreUnavailable,
+    WrongKey,
+)
 from peernet.adapters.telemetry import instrument, uninstrument
 from peernet.application import CommandIdReused, ConcurrencyConflict, Network
 from peernet.application.asyncnetwork import AsyncNetwork
@@ -48,11 +65,7 @@ from peernet.domain.errors import (
     CompetitorInGroup,
     DateOutOfOrder,
     DueDatePassed,
-    EncryptionKeyError,
-    EncryptionOff,
-    EncryptionUnavailable,
     FiguresInconsistent,
-    FollowerStopped,
     GatheringClosed,
     GoalAlreadySet,
     GoalClosed,
@@ -62,12 +75,8 @@ from peernet.domain.errors import (
     GroupIsClosed,
     GroupKeepsNoBooks,
     InvalidInput,
-    InvalidKey,
-    InvalidStoreURL,
     InvalidValue,
-    KeyRequired,
     MalformedQuarter,
-    MasterKeyRotated,
     MeetingNotOpen,
     MeetingNotOver,
     MeetingsStillOpen,
@@ -80,7 +89,6 @@ from peernet.domain.errors import (
     NotAnActiveMember,
     NotAnEligibleVoter,
     NotAtGathering,
-    NotEncrypted,
     NotExpected,
     NotFlaggedEnough,
     NotPending,
@@ -89,9 +97,6 @@ from peernet.domain.errors import (
     ProgrammeNotComplete,
     QuarterNotOver,
     RuleViolation,
-    SameMasterKey,
-    SealBroken,
-    StoreUnavailable,
     SubjectCannotVote,
     TooManyTopics,
     UnknownCompany,
@@ -102,7 +107,6 @@ from peernet.domain.errors import (
     UnknownMeeting,
     UnknownMembership,
     UnknownMotion,
-    WrongKey,
 )
 from peernet.domain.financials import CloseQuarter, FinancialsSubmitted, SubmitFinancials
 from peernet.domain.goals import (
@@ -373,6 +377,7 @@ __all__ = [
     "NotExpected",
     "NotFlaggedEnough",
     "NotPending",
+    "NotTheDemoStore",
     "OwnGoal",
     "Page",
     "PaymentReceived",
@@ -385,6 +390,7 @@ __all__ = [
     "QuarterClosed",
     "QuarterNotOver",
     "RaiseMotion",
+    "ReadOnlyStore",
     "Reader",
     "RecordAcquisition",
     "RecordExpense",

@@ -204,7 +204,9 @@ def test_demo_fresh_replaces_whatever_the_file_held(tmp_path: Path) -> None:
     target = tmp_path / "network.db"
     target.write_text("not a database")
 
-    result = run("demo", "--db", f"sqlite:///{target}", "--fresh", "--years", "1", "--json")
+    result = run(
+        "demo", "--db", f"sqlite:///{target}", "--fresh", "--yes", "--years", "1", "--json"
+    )
 
     assert 0 == result.exit_code, result.output
     assert [2001] == [year["year"] for year in json.loads(result.stdout)["years"]]

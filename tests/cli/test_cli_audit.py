@@ -66,7 +66,8 @@ def test_verify_fails_naming_the_event_whose_byte_was_changed_by_hand(url: str) 
 
 
 def test_verify_json_says_what_is_wrong_and_exits_1(url: str) -> None:
-    """--json prints the verdict as JSON, and still exits 1 when the store was changed."""
+    """--json prints the verdict as JSON, and still exits 1 when the store was changed:
+    the hole the deleted row left is named first, at the event after it."""
     path = url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as db:
         db.execute("DELETE FROM stored_events WHERE rowid = 100")
@@ -74,7 +75,12 @@ def test_verify_json_says_what_is_wrong_and_exits_1(url: str) -> None:
     result = run("audit", "verify", "--db", url, "--json")
 
     data = json.loads(result.stdout)
-    assert (1, False, "missing") == (result.exit_code, data["ok"], data["problem"]["fault"])
+    assert (1, False, "removed", 101) == (
+        result.exit_code,
+        data["ok"],
+        data["problem"]["fault"],
+        data["problem"]["position"],
+    )
 
 
 def test_a_head_that_does_not_match_is_refused(url: str) -> None:

@@ -238,6 +238,7 @@ NOT_QUERIES = {
     "close",
     "rotate_key",
     "recorded",
+    "last_recorded",
     "notifications",
     "stored",
     "verify",

@@ -42,7 +42,7 @@ from peernet import (
     UnknownGroup,
     UnknownMembership,
 )
-from peernet.domain.errors import UnreadableEvent
+from peernet.adapters.errors import UnreadableEvent
 from peernet.testing import T0, membership_of, profile, some_id
 
 OpenNetwork = Callable[..., Network]

@@ -19,6 +19,7 @@ from peernet import (
     SignAgreement,
     TakeSeat,
 )
+from peernet.adapters import readmodels
 from peernet.adapters.readmodels import ReadModels, fact_of
 from peernet.adapters.viewrecorder import Write
 from peernet.projections import PROJECTIONS, GroupHistories, Period, fold, turnover
@@ -224,3 +225,120 @@ def test_readers_see_the_old_copy_until_a_rebuild_is_complete(
     assert seen
     assert all(seen)
     assert reference(network)[GroupHistories.name] == models.views(GroupHistories.name)
+
+
+# --- rebuilds leave nothing behind --------------------------------------------------------
+
+
+def scripted(url: str, open_network: OpenNetwork) -> Network:
+    network = open_network(url)
+    for command in script():
+        network.execute(command)
+    return network
+
+
+def test_tracking_rows_do_not_grow_with_the_number_of_rebuilds(
+    store_url: str, open_network: OpenNetwork
+) -> None:
+    """One tracking row per projection, however many rebuilds ran: each swap drops the
+    old copy's rows and its tracking row in the same transaction."""
+    models = ReadModels(scripted(store_url, open_network))
+    models.rebuild()
+    once = (models.tracked(), len(models.recorder.slots()))
+
+    for _ in range(4):
+        models.rebuild()
+
+    assert (
+        (len(PROJECTIONS), len(PROJECTIONS))
+        == once
+        == (
+            models.tracked(),
+            len(models.recorder.slots()),
+        )
+    )
+
+
+class Killed(BaseException):
+    """Stands for the process killed (not an exception peernet could catch)."""
+
+
+def test_a_rebuild_killed_before_its_swap_is_resumed_and_leaves_no_rows(
+    durable_url: str, open_network: OpenNetwork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed between its last write and its swap, a rebuild leaves its copy beside the
+    live one; the next rebuild, in another process, makes that copy live without folding
+    an event again, and no slot but the live ones is left."""
+    network = scripted(durable_url, open_network)
+    ReadModels(network).catch_up()
+    dying = ReadModels(network)
+
+    def kill(*args: Any, **kwargs: Any) -> bool:
+        raise Killed
+
+    with monkeypatch.context() as patch:
+        patch.setattr(type(dying.recorder), "swap", kill)
+        with pytest.raises(Killed):
+            dying.rebuild([GroupHistories.name])
+    left = dying.recorder.slots()
+    folded: list[tuple[int, int]] = []
+
+    ReadModels(network).rebuild(
+        [GroupHistories.name], progress=lambda done, total: folded.append((done, total))
+    )
+
+    after = ReadModels(network)
+    live = {live.slot for name in PROJECTIONS if (live := after.recorder.live(name))}
+    assert len(PROJECTIONS) + 1 == len(left)
+    assert ([], live) == (folded, after.recorder.slots())
+    assert reference(network)[GroupHistories.name] == after.views(GroupHistories.name)
+
+
+def test_a_rebuild_killed_in_the_middle_resumes_from_where_it_stopped(
+    durable_url: str, open_network: OpenNetwork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Killed after writing a first page of its copy, a rebuild is resumed by the next
+    from the position it had written, not from the first event, to the same views."""
+    network = scripted(durable_url, open_network)
+    head = network.recorder.max_notification_id() or 0
+    monkeypatch.setattr(readmodels, "_PAGE", 5)
+    monkeypatch.setattr(readmodels, "_FLUSH", 5)
+    dying = ReadModels(network)
+    recorder_class = type(dying.recorder)
+    write = recorder_class.write
+    writes: list[int] = []
+
+    def write_once(self: Any, batch: Any) -> None:
+        if writes:
+            raise Killed
+        writes.append(batch[0].position)
+        write(self, batch)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(recorder_class, "write", write_once)
+        with pytest.raises(Killed):
+            dying.rebuild([GroupHistories.name])
+    folded: list[tuple[int, int]] = []
+
+    ReadModels(network).rebuild(
+        [GroupHistories.name], progress=lambda done, total: folded.append((done, total))
+    )
+
+    assert head - writes[0] == folded[-1][1]
+    assert reference(network)[GroupHistories.name] == ReadModels(network).views(GroupHistories.name)
+
+
+def test_slots_no_copy_uses_are_reclaimed_by_the_next_catch_up(
+    store_url: str, open_network: OpenNetwork
+) -> None:
+    """Rows and positions of a slot that is neither live nor next (an older version's,
+    or one named at random by a former peernet) are dropped by the next catch-up."""
+    models = ReadModels(scripted(store_url, open_network))
+    models.catch_up()
+    live = models.recorder.slots()
+    stray = f"{GroupHistories.name}.v1.0123456789ab"
+    models.recorder.write([Write(slot=stray, rows={"x": b"{}"}, position=3)])
+
+    models.catch_up()
+
+    assert live == models.recorder.slots()

@@ -170,5 +170,5 @@ def test_a_head_is_count_colon_sha256(text: str) -> None:
 def test_an_empty_store_verifies_to_the_genesis_head() -> None:
     found = Network("memory://").verify()
 
-    assert (True, f"0:{GENESIS}") == (found.ok, found.head)
+    assert (True, f"0@0:{GENESIS}") == (found.ok, found.head)
     assert found == Network("memory://").verify(expect_head=found.head)

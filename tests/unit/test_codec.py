@@ -44,8 +44,8 @@ from peernet import (
 )
 from peernet.adapters import codec
 from peernet.adapters.codec import CommandHandled, PeerNetMapper, StreamRef, event_types, upcaster
+from peernet.adapters.errors import UnreadableEvent
 from peernet.domain.companies import DuesCharged, PaymentReceived
-from peernet.domain.errors import UnreadableEvent
 from peernet.domain.financials import FinancialsSubmitted, financials_id_of
 from peernet.domain.goals import (
     Direction,

@@ -17,9 +17,9 @@ from eventsourcing.persistence import JSONTranscoder
 from peernet import CompanyRegistered, Event, Recorded
 from peernet.adapters import codec
 from peernet.adapters.codec import PeerNetMapper, confidential_paths, is_sealed
+from peernet.adapters.errors import SealBroken, WrongKey
 from peernet.adapters.keys import CHECK_ID, KeyRing, MemoryKeyTable, new_key, parse_key
 from peernet.domain.common import CONFIDENTIAL, FORGOTTEN, forget, is_forgotten
-from peernet.domain.errors import SealBroken, WrongKey
 from peernet.domain.money import Money
 from peernet.testing import profile, some_id
 

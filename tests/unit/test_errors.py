@@ -1,17 +1,17 @@
 """The catalogue of refusals: every error declares its rule and a message template that
 its raisers fill; the message reads times, enums and lists in words."""
 
-import inspect
 import pickle
 import string
 from datetime import UTC, date, datetime
 
 import pytest
 
-from peernet.domain import errors
+import peernet.cli  # noqa: F401 - loads every module that declares an error
 from peernet.domain.errors import (
     AlreadyApplied,
     DateOutOfOrder,
+    DueDatePassed,
     MeetingsStillOpen,
     NoSeatOffered,
     PeerNetError,
@@ -19,11 +19,16 @@ from peernet.domain.errors import (
 from peernet.domain.memberships import MembershipStatus
 from peernet.testing import some_id
 
-CATALOGUE = [
-    cls
-    for _, cls in inspect.getmembers(errors, inspect.isclass)
-    if issubclass(cls, PeerNetError) and cls.__module__ == errors.__name__
-]
+
+def _every(cls: type[PeerNetError]) -> list[type[PeerNetError]]:
+    return [found for sub in cls.__subclasses__() for found in (sub, *_every(sub))]
+
+
+#: every error peernet declares (its catalogues: the domain's, the store's...)
+CATALOGUE = sorted(
+    {cls for cls in _every(PeerNetError) if cls.__module__.startswith("peernet.")},
+    key=lambda cls: cls.__name__,
+)
 #: the refusals themselves: the families they belong to (PeerNetError...) left out
 REFUSALS = [cls for cls in CATALOGUE if not cls.__subclasses__()]
 
@@ -68,7 +73,7 @@ def test_a_message_reads_times_enums_and_lists_in_words() -> None:
         NoSeatOffered(membership_id=a, status=MembershipStatus.WAITLISTED)
     )
     assert f"open meetings: {a}, {b}" in str(MeetingsStillOpen(gathering_id=a, open_ids=(a, b)))
-    assert "2009-12-31" in str(errors.DueDatePassed(goal_id=a, due=date(2009, 12, 31)))
+    assert "2009-12-31" in str(DueDatePassed(goal_id=a, due=date(2009, 12, 31)))
 
 
 def test_ids_are_what_names_the_refused_and_details_keep_everything() -> None:

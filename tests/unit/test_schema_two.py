@@ -26,9 +26,9 @@ from peernet import (
     is_forgotten,
 )
 from peernet.adapters.codec import SEALED, CommandHandled, PeerNetMapper, StreamRef
+from peernet.adapters.errors import SealBroken, UnreadableEvent
 from peernet.adapters.keys import KeyRing, MemoryKeyTable, new_key, parse_key
 from peernet.application.commands import HIDDEN, digest, said, whole_digest
-from peernet.domain.errors import SealBroken, UnreadableEvent
 from peernet.domain.goals import (
     Direction,
     GoalChallenged,
@@ -176,10 +176,11 @@ def ring() -> KeyRing:
     return keys
 
 
-def old(topic: str, event: bytes) -> StoredEvent:
-    """An event as the previous version stored it: schema 1, no schema key, no chain."""
+def old(topic: str, event: bytes, stream_id: UUID = GROUP) -> StoredEvent:
+    """An event as the previous version stored it in `stream_id`: schema 1, no schema
+    key, no chain."""
     state = b'{"event":' + event + ENVELOPE
-    return StoredEvent(originator_id=GROUP, originator_version=4, topic=topic, state=state)
+    return StoredEvent(originator_id=stream_id, originator_version=4, topic=topic, state=state)
 
 
 def record(event: Event, *, acting_for: UUID | None = None) -> Recorded:
@@ -201,8 +202,10 @@ def test_old_bytes_of_an_event_raised_to_schema_two_read_back(topic: str) -> Non
     the clear; with a key set too (they were never sealed)."""
     data, expected = OLD_BYTES[topic]
 
-    plain = mapper().decode(old(topic, data)).event
-    keyed = mapper(ring()).decode(old(topic, data)).event
+    stream_id = expected.stream()[1]
+
+    plain = mapper().decode(old(topic, data, stream_id)).event
+    keyed = mapper(ring()).decode(old(topic, data, stream_id)).event
 
     assert (expected, expected) == (plain, keyed)
 

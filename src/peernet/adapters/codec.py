@@ -31,9 +31,10 @@ from uuid import UUID
 
 import attrs
 import orjson
-from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent, Transcoder
 
 from peernet.adapters.convert import converter, parse
+from peernet.adapters.errors import UnreadableEvent
 from peernet.adapters.sealing import (
     ACTING_FOR,
     SEALED,
@@ -59,7 +60,6 @@ from peernet.domain import (  # noqa: F401
     motions,
 )
 from peernet.domain.common import CONFIDENTIAL, Event
-from peernet.domain.errors import UnreadableEvent
 from peernet.records import Recorded, topic_of
 
 if TYPE_CHECKING:
@@ -89,6 +89,11 @@ _CHAIN_TAIL = len(_CHAIN_KEY) + 64 + len(b'"}')
 
 Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
 _UPCASTERS: dict[tuple[str, int], Upcaster] = {}
+
+
+def upcasters() -> dict[tuple[str, int], Upcaster]:
+    """Every registered upcaster, by the topic and schema it reads."""
+    return dict(_UPCASTERS)
 
 
 def upcaster(topic: str, from_schema: int) -> Callable[[Upcaster], Upcaster]:
@@ -186,12 +191,27 @@ def upcast(
     topic: str, event_type: type[Event], data: dict[str, Any], payload: dict[str, Any]
 ) -> dict[str, Any]:
     """An event's data, stored under the schema `payload` names, turned by the registered
-    upcasters into the shape of the current `event_type`."""
+    upcasters into the shape of the current `event_type`. Data stored under a newer
+    schema than `event_type`'s is refused (ValueError), never read as an older one."""
     schema = payload.get("schema", 1)
-    while schema < schema_of(event_type):
-        data = _UPCASTERS[(topic, schema)](data)
+    current = schema_of(event_type)
+    if not isinstance(schema, int) or isinstance(schema, bool) or schema < 1:
+        raise ValueError(f"its schema is {schema!r}, not a number from 1")
+    if schema > current:
+        raise ValueError(
+            f"it is stored under schema {schema}, newer than the {current} this peernet "
+            "reads: written by a newer peernet, which reads it"
+        )
+    while schema < current:
+        if (step := _UPCASTERS.get((topic, schema))) is None:
+            raise ValueError(f"no upcaster from schema {schema} of {topic}")
+        data = step(data)
         schema += 1
     return data
+
+
+#: why an event of a topic peernet does not know cannot be read
+UNKNOWN_TOPIC = "unknown topic: written by a newer peernet, or not by peernet"
 
 
 def unreadable(stored: StoredEvent, why: str) -> UnreadableEvent:
@@ -206,8 +226,9 @@ def unreadable(stored: StoredEvent, why: str) -> UnreadableEvent:
 class PeerNetMapper(Mapper[UUID]):
     """eventsourcing's Mapper, speaking cattrs and orjson, for `Recorded` events."""
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, transcoder: Transcoder | None = None, **kwargs: Any) -> None:
+        # eventsourcing's factory hands a transcoder over; peernet's wire format needs none
+        super().__init__(transcoder or JSONTranscoder(), **kwargs)
         self.types = event_types()
         for cls in self.types.values():
             check_contract(cls)
@@ -292,7 +313,7 @@ class PeerNetMapper(Mapper[UUID]):
     def decode(self, stored: StoredEvent, position: int | None = None) -> Recorded:
         event_type = self.types.get(stored.topic)
         if event_type is None:
-            raise unreadable(stored, "unknown topic")
+            raise unreadable(stored, UNKNOWN_TOPIC)
         try:
             return self._decode(stored, event_type, position)
         except Exception as error:  # bad bytes, a wrong key or a missing upcaster
@@ -302,6 +323,8 @@ class PeerNetMapper(Mapper[UUID]):
         self, stored: StoredEvent, event_type: type[Event], position: int | None
     ) -> Recorded:
         payload = orjson.loads(self.plain(stored))
+        if not isinstance(payload, dict) or not isinstance(payload.get("event"), dict):
+            raise ValueError("its state is not an event as peernet stores one")
         data, forgotten = self.unseal(stored.topic, payload["event"])
         data = upcast(stored.topic, event_type, data, payload)
         stream_id = stored.originator_id
@@ -313,13 +336,18 @@ class PeerNetMapper(Mapper[UUID]):
             if forgotten
             else converter.structure(data, event_type)
         )
+        if (home := event.stream()[1]) != stream:
+            raise ValueError(f"its {event.home} {home} is not the stream it is stored in")
+        recorded_at = datetime.fromisoformat(payload["recorded_at"])
+        if not isinstance(actor, str) or recorded_at.tzinfo is None:
+            raise ValueError("its actor or its recording time is not as peernet writes them")
         return Recorded(
             event=event,
             stream_id=stream,
             version=stored.originator_version,
             actor=actor,
             acting_for=acting_for,
-            recorded_at=datetime.fromisoformat(payload["recorded_at"]),
+            recorded_at=recorded_at,
             command_id=UUID(payload["command_id"]),
             correlation_id=UUID(payload["correlation_id"]),
             position=position,

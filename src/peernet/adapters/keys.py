@@ -33,16 +33,15 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from peernet.domain.errors import (
-    CompanyWasForgotten,
+from peernet.adapters.errors import (
     EncryptionUnavailable,
-    InvalidInput,
     InvalidKey,
     MasterKeyRotated,
     SameMasterKey,
     SealBroken,
     WrongKey,
 )
+from peernet.domain.errors import CompanyWasForgotten, InvalidInput
 
 #: the row that proves which master key a store was encrypted with
 CHECK_ID = UUID(int=0)

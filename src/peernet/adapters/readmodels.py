@@ -15,10 +15,22 @@ changed and the new position in one transaction, through eventsourcing's trackin
 recorders (`SQLiteTrackingRecorder`, `PostgresTrackingRecorder`, `POPOTrackingRecorder`),
 whose tracking row only ever moves forward: a second process that folded the same events
 and writes second fails, and writes nothing. So a crash never double-counts or skips an
-event. `rebuild` folds the whole log into a fresh slot beside the live one and swaps the
-live pointer to it in one transaction once it is complete; a reader reads the pointer and
-the rows in one statement, so it sees the old copy or the new, never half of one. A
+event. `rebuild` folds the whole log into the projection's other slot beside the live one
+and swaps the live pointer to it in one transaction once it is complete (dropping the old
+slot's rows and tracking row in the same transaction); a reader reads the pointer and the
+rows in one statement, so it sees the old copy or the new, never half of one. A
 projection whose `version` differs from the live copy's is rebuilt on the next catch-up.
+
+Slots are named, not random: each projection version has two, ``NAME.vN.a`` and
+``NAME.vN.b``, live and next. A rebuild killed before its swap left the next slot
+consistent up to its tracked position, so the next rebuild resumes from there; any other
+slot (an older version's, or one a former peernet named at random) is dropped by the
+next catch-up or rebuild. The tracking rows stay at two a projection at most, however
+many rebuilds run.
+
+A store opened to read (`Network(url, access="read")`) is never written: its read
+models are folded in memory from the live copy's position (or from the first event) and
+returned, and nothing is persisted (docs/projections.md).
 
 PostgreSQL: eventsourcing's recorder takes ``LOCK TABLE ... IN EXCLUSIVE MODE`` in every
 transaction that inserts events, so notification ids are handed out in commit order: once
@@ -28,21 +40,23 @@ holes (a rolled-back insert), which is harmless since the position is "read up t
 "count of".
 """
 
+import contextlib
 import gc
 import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, NamedTuple, Protocol
-from uuid import uuid4
+from typing import Any, Protocol
 
 import attrs
 import orjson
-from eventsourcing.persistence import IntegrityError, Notification
-from eventsourcing.sqlite import SQLiteApplicationRecorder
+from eventsourcing.persistence import IntegrityError, Notification, PersistenceError
 
 from peernet.adapters import telemetry
-from peernet.adapters.codec import PeerNetMapper, converter, upcast
+from peernet.adapters.codec import UNKNOWN_TOPIC, PeerNetMapper, converter, upcast
+from peernet.adapters.errors import ReadOnlyStore, UnknownProjection, UnreadableEvent
+from peernet.adapters.logrows import Row, page
+from peernet.adapters.storage import redact, unavailable
 from peernet.adapters.viewrecorder import (
     Live,
     MemoryViewRecorder,
@@ -50,7 +64,7 @@ from peernet.adapters.viewrecorder import (
     ViewRecorder,
     Write,
 )
-from peernet.domain.errors import InvalidInput, UnknownProjection
+from peernet.domain.errors import InvalidInput
 from peernet.projections import PROJECTIONS, Fact, Projection
 from peernet.records import Recorded, topic_of
 
@@ -74,6 +88,12 @@ class Source(Protocol):
 
     @property
     def codec(self) -> PeerNetMapper: ...
+
+    @property
+    def access(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
 
 
 _RECORDERS: dict[str, type[Any]] = {
@@ -108,30 +128,44 @@ def fact_of(recorded: Recorded) -> Fact:
     return Fact(position=recorded.position, kind=type(recorded.event), data=data)
 
 
-class Row(NamedTuple):
-    """What a projection reads of a stored event: its position, topic and bytes."""
-
-    id: int
-    topic: str
-    state: bytes
+_NOT_AN_EVENT = "its state is not an event as peernet stores one"
 
 
-def facts(codec: PeerNetMapper, notifications: Iterable[Notification | Row]) -> Iterator[Fact]:
+def unreadable_row(row: Row | Notification, why: str) -> UnreadableEvent:
+    """The refusal of a stored event a reader cannot read, naming its stream and version."""
+    stream = row.stream_id if isinstance(row, Row) else row.originator_id
+    return UnreadableEvent(
+        version=row.originator_version, stream_id=stream, topic=row.topic, why=why
+    )
+
+
+def facts(codec: PeerNetMapper, rows: Iterable[Notification | Row]) -> Iterator[Fact]:
     """Facts read straight from stored bytes: JSON, deciphered and decompressed as the
     mapper would, confidential fields opened (or "forgotten"), upcast when stored under an
     older schema, never structured into attrs classes (the fold reads the few fields it
-    needs)."""
+    needs). A row that cannot be read (unknown topic, bad bytes, a payload of the wrong
+    shape, a newer schema) is refused with `UnreadableEvent`, naming it."""
     cipher, compressor, types = codec.cipher, codec.compressor, codec.types
-    for n in notifications:
-        state = n.state
-        if cipher:
-            state = cipher.decrypt(state)
-        if compressor:
-            state = compressor.decompress(state)
-        payload = orjson.loads(state)
-        data, _ = codec.unseal(n.topic, payload["event"])
-        kind = types[n.topic]
-        yield Fact(position=n.id, kind=kind, data=upcast(n.topic, kind, data, payload))
+    for n in rows:
+        kind = types.get(n.topic)
+        if kind is None:
+            raise unreadable_row(n, UNKNOWN_TOPIC)
+        try:
+            state = n.state
+            if cipher:
+                state = cipher.decrypt(state)
+            if compressor:
+                state = compressor.decompress(state)
+            payload = orjson.loads(state)
+            if not isinstance(payload, dict) or not isinstance(payload.get("event"), dict):
+                raise ValueError(_NOT_AN_EVENT)
+            data, _ = codec.unseal(n.topic, payload["event"])
+            fact = Fact(position=n.id, kind=kind, data=upcast(n.topic, kind, data, payload))
+        except UnreadableEvent:
+            raise
+        except Exception as error:  # bad bytes, a wrong shape, a newer schema
+            raise unreadable_row(n, f"{type(error).__name__}: {error}") from None
+        yield fact
 
 
 # --- keeping the read models --------------------------------------------------------------
@@ -164,6 +198,14 @@ def _load(projection: Projection[Any], body: bytes) -> Any:
     return converter.structure(orjson.loads(body), projection.view_type)
 
 
+class _BadFact(Exception):
+    """A fact a projection could not fold: its shape is not the event's."""
+
+    def __init__(self, fact: Fact, error: Exception) -> None:
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.fact = fact
+
+
 class _Run:
     """One projection's fold in progress: the views loaded or changed, and which changed."""
 
@@ -181,15 +223,30 @@ class _Run:
         p = self.projection
         events, views, dirty = p.events, self.views, self.dirty
         for fact in batch:
-            if fact.kind in events and (key := p.key(fact)) is not None:
+            if fact.kind not in events:
+                continue
+            try:
+                key = p.key(fact)
+                if key is None:
+                    continue
                 view = p.project(views.get(key), fact)
-                if view is not None:
-                    views[key] = view
-                    dirty.add(key)
+            except Exception as error:  # a fact of the wrong shape, from a hostile store
+                raise _BadFact(fact, error) from None
+            if view is not None:
+                views[key] = view
+                dirty.add(key)
 
     def missing(self, batch: Sequence[Fact]) -> set[str]:
         p = self.projection
-        keys = {k for f in batch if f.kind in p.events and (k := p.key(f)) is not None}
+        keys = set()
+        for fact in batch:
+            if fact.kind in p.events:
+                try:
+                    key = p.key(fact)
+                except Exception as error:  # a fact of the wrong shape
+                    raise _BadFact(fact, error) from None
+                if key is not None:
+                    keys.add(key)
         return keys - self.views.keys()
 
     def write(self, position: int) -> Write:
@@ -199,11 +256,18 @@ class _Run:
         return Write(slot=self.slot, rows=rows, position=position)
 
 
+def slots_of(projection: Projection[Any]) -> tuple[str, str]:
+    """The two slots a version of a projection is built in, by turns."""
+    base = f"{projection.name}.v{projection.version}"
+    return f"{base}.a", f"{base}.b"
+
+
 class ReadModels:
     """The persisted read models of one network: catch up, rebuild, read.
 
     Safe to use from many processes at once: writes are guarded by the tracked position.
-    One `ReadModels` is not meant to be shared by threads."""
+    One `ReadModels` is not meant to be shared by threads. On a store opened to read,
+    `views` folds in memory and nothing is written; `catch_up` and `rebuild` refuse."""
 
     def __init__(
         self, source: Source, projections: Iterable[Projection[Any]] | None = None
@@ -212,8 +276,24 @@ class ReadModels:
         self.projections: dict[str, Projection[Any]] = {
             p.name: p for p in (PROJECTIONS.values() if projections is None else projections)
         }
-        self.recorder = view_recorder(source)
+        #: whether the read models may be written: the store was opened to write
+        self.persist = getattr(source, "access", "write") == "write"
+        with self._errors():
+            self.recorder = view_recorder(source)
         self._lock = threading.Lock()
+        #: the rows of the page being folded (to name one a fold could not read)
+        self._rows: list[Row] = []
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        """A store's failure as one line (`StoreUnavailable`), as the facade says it."""
+        try:
+            yield
+        except IntegrityError:
+            raise
+        except (PersistenceError, OSError) as error:
+            said = f"{type(error).__name__}: {error}"
+            raise unavailable(self.source.url, said) from None
 
     def _named(self, names: Iterable[str] | None) -> list[Projection[Any]]:
         if names is None:
@@ -229,71 +309,90 @@ class ReadModels:
         top: int = self.source.recorder.max_notification_id() or 0
         return top
 
+    def _live(self, name: str) -> Live | None:
+        """The live copy of a projection; None when none is built (on a store read
+        without writing, the read models' tables may not exist at all)."""
+        try:
+            return self.recorder.live(name)
+        except PersistenceError:
+            if self.persist:
+                raise
+            return None
+
     def status(self) -> list[Status]:
-        head = self._head()
-        found = []
-        for p in self.projections.values():
-            live = self.recorder.live(p.name)
-            position = self.recorder.position(live.slot) if live else 0
-            views = len(self.recorder.rows(live.slot)) if live else 0
-            found.append(
-                Status(
-                    name=p.name,
-                    version=p.version,
-                    live_version=live.version if live else None,
-                    position=position,
-                    head=head,
-                    views=views,
+        with self._errors():
+            head = self._head()
+            found = []
+            for p in self.projections.values():
+                live = self._live(p.name)
+                position = self.recorder.position(live.slot) if live else 0
+                views = len(self.recorder.rows(live.slot)) if live else 0
+                found.append(
+                    Status(
+                        name=p.name,
+                        version=p.version,
+                        live_version=live.version if live else None,
+                        position=position,
+                        head=head,
+                        views=views,
+                    )
                 )
-            )
-        return found
+            return found
+
+    def tracked(self) -> int:
+        """How many tracking rows the read models hold (two a projection at most)."""
+        with self._errors():
+            return self.recorder.tracked()
 
     def views(self, name: str) -> dict[str, Any]:
-        """Every view of the live copy of projection `name`, by key, after a catch-up."""
+        """Every view of the live copy of projection `name`, by key, after a catch-up
+        (folded in memory, and not kept, on a store opened to read)."""
         (projection,) = self._named([name])
+        if not self.persist:
+            return self._folded(projection)
         self.catch_up([name])
-        return {k: _load(projection, b) for k, b in self.recorder.live_rows(name).items()}
+        with self._errors():
+            rows = self.recorder.live_rows(name)
+        return {k: _load(projection, b) for k, b in rows.items()}
+
+    def _folded(self, projection: Projection[Any]) -> dict[str, Any]:
+        """The views of `projection` up to the head of the log, from its live copy when it
+        is current to a position, folded in memory; nothing is written."""
+        with self._lock, self._errors():
+            live = self._live(projection.name)
+            run = _Run(projection, "", 0, fresh=True)
+            if live is not None and live.version == projection.version:
+                run.position = self.recorder.position(live.slot)
+                rows = self.recorder.rows(live.slot)
+                run.views = {k: _load(projection, b) for k, b in rows.items()}
+            self._advance([run], None, persist=False)
+            return run.views
 
     def _pages(self, after: int, stop: int, topics: Sequence[str]) -> Iterator[list[Fact]]:
+        """Pages of facts of `topics`; a row of a topic peernet does not know is refused
+        here, as a reader of every event would refuse it (`peernet.adapters.logrows`)."""
         codec = self.source.codec
-        select = self._select_rows()
-        while after < stop:
-            batch = select(after, stop, topics)
-            yield list(facts(codec, batch))
-            after = batch[-1].id if len(batch) == _PAGE else stop
-
-    def _select_rows(self) -> Callable[[int, int, Sequence[str]], Sequence[Notification | Row]]:
-        """A page of the log, as (position, topic, state) rows. On SQLite the rows are
-        read with the recorder's own query minus the originator columns: a projection
-        never needs a stream's id, and making a UUID of every row costs a rebuild more
-        than a tenth of its time (docs/projections.md). Elsewhere, the recorder's
-        `select_notifications`."""
         recorder = self.source.recorder
-        if not isinstance(recorder, SQLiteApplicationRecorder):
-            return lambda after, stop, topics: recorder.select_notifications(
-                start=after, limit=_PAGE, stop=stop, topics=topics, inclusive_of_start=False
-            )
-        table = recorder.events_table_name
-
-        def select(after: int, stop: int, topics: Sequence[str]) -> Sequence[Notification | Row]:
-            marks = ",".join("?" * len(topics))
-            statement = (  # the recorder's table name and placeholders only
-                f"SELECT rowid, topic, state FROM {table} WHERE rowid>? AND rowid<=? "  # noqa: S608
-                f"AND topic IN ({marks}) ORDER BY rowid LIMIT ?"
-            )
-            with recorder.datastore.transaction(commit=False) as c:
-                c.execute(statement, [after, stop, *topics, _PAGE])
-                return [Row(r[0], r[1], r[2]) for r in c.fetchall()]
-
-        return select
+        while after < stop:
+            with self._errors():
+                rows, after = page(
+                    recorder, after, stop, topics=topics, known=codec.types, limit=_PAGE
+                )
+            self._rows = rows
+            yield list(facts(codec, rows))
 
     def _topics(self, runs: Iterable[_Run]) -> list[str]:
         return sorted({topic_of(kind) for r in runs for kind in r.projection.events})
+
+    def _check_writable(self, doing: str) -> None:
+        if not self.persist:
+            raise ReadOnlyStore(url=redact(self.source.url), access="read", doing=doing)
 
     def catch_up(self, names: Iterable[str] | None = None, progress: Progress | None = None) -> int:
         """Fold the events recorded since each projection's position into its live copy;
         rebuild a projection whose live copy is missing or of another version. Returns
         the number of events read. Logged and traced as ``catch_up``."""
+        self._check_writable("catch up the read models")
         chosen = list(names) if names is not None else None
         return telemetry.observe(
             log,
@@ -305,7 +404,8 @@ class ReadModels:
         )
 
     def _catch_up(self, names: Iterable[str] | None, progress: Progress | None) -> int:
-        with self._lock:
+        with self._lock, self._errors():
+            self._reclaim()
             runs: list[_Run] = []
             for p in self._named(names):
                 live = self.recorder.live(p.name)
@@ -315,9 +415,10 @@ class ReadModels:
                 runs.append(_Run(p, live.slot, self.recorder.position(live.slot)))
             return self._advance(runs, progress)
 
-    def _advance(self, runs: list[_Run], progress: Progress | None, flush: int = _FLUSH) -> int:
+    def _advance(self, runs: list[_Run], progress: Progress | None, *, persist: bool = True) -> int:
         """Bring every run to the head of the log, writing each page's changes with the
-        new positions in one transaction."""
+        new positions in one transaction (unless not `persist`: then the views stay in
+        memory, and nothing is written)."""
         if not runs:
             return 0
         head = self._head()
@@ -327,15 +428,21 @@ class ReadModels:
         collecting = gc.isenabled()
         gc.disable()  # views hold no cycles; scanning them page after page is wasted time
         try:
-            read = self._fold_pages(runs, start, head, progress, flush)
+            read = self._fold_pages(runs, start, head, progress, _FLUSH if persist else None)
+        except _BadFact as bad:
+            row = next(r for r in self._rows if r.id == bad.fact.position)
+            why = f"its fields are not a {bad.fact.kind.__name__}'s: {bad}"
+            raise unreadable_row(row, why) from None
         finally:
             if collecting:
                 gc.enable()
         return read
 
     def _fold_pages(
-        self, runs: list[_Run], start: int, head: int, progress: Progress | None, flush: int
+        self, runs: list[_Run], start: int, head: int, progress: Progress | None, flush: int | None
     ) -> int:
+        """Fold the pages from `start` to `head` into the runs; every `flush` events (and
+        at the end) write what changed; `flush` None: write nothing."""
         read = since_flush = 0
         for batch in self._pages(start, head, self._topics(runs)):
             for run in runs:
@@ -349,7 +456,7 @@ class ReadModels:
             last = batch[-1].position if batch else head
             if progress:
                 progress(last - start, head - start)
-            if since_flush >= flush:
+            if flush is not None and since_flush >= flush:
                 # Memory stays flat: write what changed, forget every view, and load the
                 # few the next pages touch back from the store.
                 if not self._write(runs, last):
@@ -358,7 +465,8 @@ class ReadModels:
                     run.views.clear()
                     run.fresh = False
                 since_flush = 0
-        self._write(runs, head)
+        if flush is not None:
+            self._write(runs, head)
         if progress:
             progress(head - start, head - start)
         return read
@@ -377,9 +485,12 @@ class ReadModels:
         return True
 
     def rebuild(self, names: Iterable[str] | None = None, progress: Progress | None = None) -> None:
-        """Build each projection afresh from the first event beside its live copy, then
-        make the new copy live in one transaction. Logged and traced as ``rebuild``."""
-        with self._lock:
+        """Build each projection afresh from the first event beside its live copy (or
+        resume the rebuild a killed process left), then make the new copy live in one
+        transaction. Logged and traced as ``rebuild``."""
+        self._check_writable("rebuild the read models")
+        with self._lock, self._errors():
+            self._reclaim()
             for p in self._named(names):
                 self._observed_rebuild(p, progress)
 
@@ -394,18 +505,36 @@ class ReadModels:
 
     def _rebuild(self, projection: Projection[Any], progress: Progress | None) -> None:
         old = self.recorder.live(projection.name)
-        slot = f"{projection.name}.v{projection.version}.{uuid4().hex[:12]}"
+        first, second = slots_of(projection)
+        slot = second if old is not None and old.slot == first else first
         started = time.perf_counter()
-        run = _Run(projection, slot, 0, fresh=True)
-        read = self._advance([run], progress)
-        if run.position == 0:  # an empty log: still mark the copy as current to 0
-            self.recorder.write([Write(slot=slot, rows={}, position=0)])
-        self.recorder.swap(projection.name, Live(slot, projection.version), old)
-        if old is not None:
-            self.recorder.drop(old.slot)
+        read = 0
+        while True:
+            # From where the slot stands: 0 for a fresh one, else where a rebuild that was
+            # killed (or another process's, running beside this one) got to.
+            position = self.recorder.position(slot)
+            run = _Run(projection, slot, position, fresh=position == 0)
+            read += self._advance([run], progress)
+            if self.recorder.position(slot) == 0:  # an empty log: mark the copy as current
+                self.recorder.write([Write(slot=slot, rows={}, position=0)])
+            if self.recorder.position(slot) >= self._head() or run.position >= self._head():
+                break
+        if not self.recorder.swap(projection.name, Live(slot, projection.version), old):
+            log.info("another process made a copy of %s live first", projection.name)
         log.info(
             "rebuilt %s from %d events in %.2fs",
             projection.name,
             read,
             time.perf_counter() - started,
         )
+
+    def _reclaim(self) -> None:
+        """Drop every slot of these projections that is neither live nor one of the two
+        of its current version: what an older version, or a former naming, left."""
+        keep = {slot for p in self.projections.values() for slot in slots_of(p)}
+        keep |= {live.slot for p in self.projections if (live := self.recorder.live(p))}
+        names = tuple(f"{name}." for name in self.projections)
+        for slot in self.recorder.slots() - keep:
+            if slot.startswith(names):
+                log.info("dropping the read model slot %s, which no copy uses", slot)
+                self.recorder.drop(slot)

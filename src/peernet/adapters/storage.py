@@ -16,10 +16,13 @@ Any other eventsourcing setting can still be given through `env` or the environm
 """
 
 import os
+import sqlite3
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
-from peernet.domain.errors import InvalidStoreURL, StoreUnavailable
+from eventsourcing.persistence import PersistenceError
+
+from peernet.adapters.errors import InvalidStoreURL, StoreUnavailable
 
 DEFAULT_URL = "sqlite:///peernet.db"
 #: the URL option naming the master key's file, and the setting it becomes
@@ -36,6 +39,14 @@ def unavailable(url: str, why: str) -> StoreUnavailable:
     """A store that cannot be reached, named without its password, with the first line
     of what the driver said."""
     return StoreUnavailable(url=redact(url), why=(why.strip().splitlines() or ["unknown"])[0])
+
+
+def driver_failure(error: BaseException) -> bool:
+    """Whether `error` is a store's driver failing (eventsourcing's persistence errors,
+    sqlite3, psycopg, the disk), rather than a bug of peernet's."""
+    if isinstance(error, PersistenceError | sqlite3.Error | OSError):
+        return True
+    return type(error).__module__.split(".")[0] in ("psycopg", "psycopg_pool")
 
 
 def default_url() -> str:

@@ -1,7 +1,8 @@
 """Where persisted read models are kept: one `ViewRecorder` per backend, each an
 eventsourcing tracking recorder (so a slot's position is tracked in the same
-transaction as its rows) with three operations of its own: rows, writes, the live
-pointer. The PostgreSQL one is in `peernet.adapters.viewrecorder_postgres` (psycopg)."""
+transaction as its rows) with operations of its own: rows, writes, the live pointer,
+and dropping a slot whole (its rows and its tracking row, so neither outlives the copy
+they belonged to). The PostgreSQL one is in `peernet.adapters.viewrecorder_postgres`."""
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import cast
@@ -50,11 +51,22 @@ class ViewRecorder:
         """Rows and tracked positions of every write, in one transaction."""
         raise NotImplementedError
 
-    def swap(self, projection: str, live: Live, old: Live | None) -> None:
-        """Make `live` the copy readers read and drop `old`'s rows, in one transaction."""
+    def swap(self, projection: str, live: Live, old: Live | None) -> bool:
+        """Make `live` the copy readers read and drop `old`'s slot, in one transaction,
+        if `old` is still the live copy; False (and nothing done) when another process
+        swapped first."""
         raise NotImplementedError
 
     def drop(self, slot: str) -> None:
+        """Delete a slot's rows and its tracking row."""
+        raise NotImplementedError
+
+    def slots(self) -> set[str]:
+        """Every slot that holds rows or a tracked position."""
+        raise NotImplementedError
+
+    def tracked(self) -> int:
+        """How many tracking rows read models hold (one per slot with a position)."""
         raise NotImplementedError
 
     def position(self, slot: str) -> int:
@@ -99,15 +111,35 @@ class MemoryViewRecorder(POPOTrackingRecorder, ViewRecorder):
             for w in writes:
                 self._rows.setdefault(w.slot, {}).update(w.rows)
 
-    def swap(self, projection: str, live: Live, old: Live | None) -> None:
+    def swap(self, projection: str, live: Live, old: Live | None) -> bool:
         with self._database_lock:
+            if self._live.get(projection) != old:
+                return False
             self._live[projection] = live
             if old is not None and old.slot != live.slot:
-                self._rows.pop(old.slot, None)
+                self.drop(old.slot)
+            return True
 
     def drop(self, slot: str) -> None:
         with self._database_lock:
             self._rows.pop(slot, None)
+            self._max_tracking_ids.pop(TRACKING + slot, None)
+
+    def slots(self) -> set[str]:
+        with self._database_lock:
+            tracked = {n.removeprefix(TRACKING) for n in self._positions()}
+            return set(self._rows) | tracked
+
+    def tracked(self) -> int:
+        with self._database_lock:
+            return len(self._positions())
+
+    def _positions(self) -> list[str]:
+        return [
+            name
+            for name, position in self._max_tracking_ids.items()
+            if name.startswith(TRACKING) and position is not None
+        ]
 
 
 class SQLiteViewRecorder(SQLiteTrackingRecorder, ViewRecorder):
@@ -168,16 +200,46 @@ class SQLiteViewRecorder(SQLiteTrackingRecorder, ViewRecorder):
             [(w.slot, k, v) for k, v in w.rows.items()],
         )
 
-    def swap(self, projection: str, live: Live, old: Live | None) -> None:
+    def swap(self, projection: str, live: Live, old: Live | None) -> bool:
         with self.datastore.transaction(commit=True) as c:
+            c.execute(
+                "SELECT slot, version FROM peernet_view_live WHERE projection=?", (projection,)
+            )
+            row = c.fetchone()
+            if (None if row is None else Live(row[0], row[1])) != old:
+                return False
             c.execute(
                 "INSERT OR REPLACE INTO peernet_view_live (projection, slot, version) "
                 "VALUES (?, ?, ?)",
                 (projection, live.slot, live.version),
             )
             if old is not None and old.slot != live.slot:
-                c.execute("DELETE FROM peernet_view_rows WHERE slot=?", (old.slot,))
+                self._drop(c, old.slot)
+            return True
 
     def drop(self, slot: str) -> None:
         with self.datastore.transaction(commit=True) as c:
-            c.execute("DELETE FROM peernet_view_rows WHERE slot=?", (slot,))
+            self._drop(c, slot)
+
+    def _drop(self, c: SQLiteCursor, slot: str) -> None:
+        c.execute("DELETE FROM peernet_view_rows WHERE slot=?", (slot,))
+        c.execute("DELETE FROM tracking WHERE application_name=?", (TRACKING + slot,))
+
+    def slots(self) -> set[str]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT DISTINCT slot FROM peernet_view_rows")
+            found = {r[0] for r in c.fetchall()}
+            c.execute(
+                "SELECT application_name FROM tracking WHERE substr(application_name, 1, ?) = ?",
+                (len(TRACKING), TRACKING),
+            )
+            return found | {r[0].removeprefix(TRACKING) for r in c.fetchall()}
+
+    def tracked(self) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT count(*) FROM tracking WHERE substr(application_name, 1, ?) = ?",
+                (len(TRACKING), TRACKING),
+            )
+            found: int = c.fetchone()[0]
+            return found

@@ -16,6 +16,7 @@ class PostgresViewRecorder(PostgresTrackingRecorder, ViewRecorder):
         schema = Identifier(self.datastore.schema)
         self._t_rows = SQL("{}.peernet_view_rows").format(schema)
         self._t_live = SQL("{}.peernet_view_live").format(schema)
+        self._t_tracking = SQL("{}.{}").format(schema, Identifier(self.tracking_table_name))
         self.sql_create_statements += [
             SQL(
                 "CREATE TABLE IF NOT EXISTS {} (slot text, key text, body bytea, "
@@ -74,8 +75,16 @@ class PostgresViewRecorder(PostgresTrackingRecorder, ViewRecorder):
                 )
                 self._insert_tracking(c, Tracking(TRACKING + w.slot, w.position))
 
-    def swap(self, projection: str, live: Live, old: Live | None) -> None:
+    def swap(self, projection: str, live: Live, old: Live | None) -> bool:
         with self.datastore.transaction(commit=True) as c:
+            c.execute(SQL("LOCK TABLE {} IN EXCLUSIVE MODE").format(self._t_live))
+            c.execute(
+                SQL("SELECT slot, version FROM {} WHERE projection=%s").format(self._t_live),
+                (projection,),
+            )
+            row = c.fetchone()
+            if (None if row is None else Live(row["slot"], row["version"])) != old:
+                return False
             c.execute(
                 SQL(
                     "INSERT INTO {} (projection, slot, version) VALUES (%s, %s, %s) "
@@ -85,8 +94,39 @@ class PostgresViewRecorder(PostgresTrackingRecorder, ViewRecorder):
                 (projection, live.slot, live.version),
             )
             if old is not None and old.slot != live.slot:
-                c.execute(SQL("DELETE FROM {} WHERE slot=%s").format(self._t_rows), (old.slot,))
+                self._drop(c, old.slot)
+            return True
 
     def drop(self, slot: str) -> None:
         with self.datastore.transaction(commit=True) as c:
-            c.execute(SQL("DELETE FROM {} WHERE slot=%s").format(self._t_rows), (slot,))
+            self._drop(c, slot)
+
+    def _drop(self, c: Any, slot: str) -> None:
+        c.execute(SQL("DELETE FROM {} WHERE slot=%s").format(self._t_rows), (slot,))
+        c.execute(
+            SQL("DELETE FROM {} WHERE application_name=%s").format(self._t_tracking),
+            (TRACKING + slot,),
+        )
+
+    def slots(self) -> set[str]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(SQL("SELECT DISTINCT slot FROM {}").format(self._t_rows))
+            found = {r["slot"] for r in c.fetchall()}
+            c.execute(
+                SQL(
+                    "SELECT application_name FROM {} WHERE starts_with(application_name, %s)"
+                ).format(self._t_tracking),
+                (TRACKING,),
+            )
+            return found | {r["application_name"].removeprefix(TRACKING) for r in c.fetchall()}
+
+    def tracked(self) -> int:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                SQL("SELECT count(*) AS n FROM {} WHERE starts_with(application_name, %s)").format(
+                    self._t_tracking
+                ),
+                (TRACKING,),
+            )
+            row = c.fetchone()
+            return int(row["n"]) if row else 0

@@ -1,8 +1,8 @@
 """The application layer: `Network`, the one facade an embedding app uses, composed of
 the store, the command side and the queries (see `peernet.application.network`)."""
 
+from peernet.adapters.errors import CommandIdReused, ConcurrencyConflict
 from peernet.application.commands import digest, ledger_id
 from peernet.application.network import Network
-from peernet.domain.errors import CommandIdReused, ConcurrencyConflict
 
 __all__ = ["CommandIdReused", "ConcurrencyConflict", "Network", "digest", "ledger_id"]

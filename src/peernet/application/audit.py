@@ -26,6 +26,16 @@ class Audit(Reading):
             if n.topic != LEDGER_TOPIC:
                 yield codec.decode(n, position=n.id)
 
+    def last_recorded(self) -> Recorded | None:
+        """The last event recorded (ledger entries aside), None in an empty store."""
+        store, found = self._store, None
+        top = store.top()
+        while top > 0 and found is None:
+            page = [n for n in store.log(max(0, top - PAGE), stop=top) if n.topic != LEDGER_TOPIC]
+            found = page[-1] if page else None
+            top -= PAGE
+        return None if found is None else store.codec.decode(found, position=found.id)
+
     def notifications(self, after: int = 0, *, page: int = PAGE) -> Iterator[Notification]:
         """Every stored event as stored (bytes, ledger entries too), in log order, page by
         page: what `verify` checks and an export copies."""
@@ -67,7 +77,11 @@ class Audit(Reading):
         )
 
     def verify(self, *, expect_head: str | None = None) -> Verification:
-        """Recompute every stored event's chain, in log order; name the first event that
-        was changed, moved or removed. `expect_head`: a head from an earlier verify."""
+        """Recompute every stored event's chain, in log order; name every event that was
+        changed, moved, added or removed, and where. `expect_head`: a head from an earlier
+        verify. Reads stored bytes only: a network opened with ``access="verify"`` needs
+        no key and writes nothing."""
         store = self._store
-        return verify(store.codec, store.log(), store.exists, expect_head=expect_head)
+        return verify(
+            store.codec, store.log(), store.exists, expect_head=expect_head, dense=store.dense
+        )

@@ -37,6 +37,12 @@ from eventsourcing.persistence import IntegrityError, Tracking
 
 from peernet.adapters import subscriptions, telemetry
 from peernet.adapters.codec import CommandHandled, StreamRef, confidential_paths, converter
+from peernet.adapters.errors import (
+    CommandIdReused,
+    ConcurrencyConflict,
+    EncryptionOff,
+    UnreadableEvent,
+)
 from peernet.adapters.sealing import rewrite
 from peernet.application.replica import Replica
 from peernet.application.store import Store
@@ -45,10 +51,7 @@ from peernet.domain.common import Command, Event, is_forgotten
 from peernet.domain.companies import Company, ForgetCompany, RegisterCompany
 from peernet.domain.errors import (
     ActingForUnknownCompany,
-    CommandIdReused,
     CompanyWasForgotten,
-    ConcurrencyConflict,
-    EncryptionOff,
     InvalidValue,
     PeerNetError,
 )
@@ -305,10 +308,21 @@ class CommandSide:
             raise CommandIdReused(
                 command_id=command.command_id, first=entry.command, second=type(command).__name__
             )
-        return tuple(
-            codec.decode(store.stream(ref.stream_id, after=ref.version - 1, limit=1)[0])
-            for ref in entry.events
-        )
+        return tuple(self._recorded(command.command_id, ref) for ref in entry.events)
+
+    def _recorded(self, command_id: UUID, ref: StreamRef) -> Recorded:
+        """The event a ledger entry names, as stored; refused when the store no longer
+        holds it (removed by hand: `audit verify` names where)."""
+        found = self.store.stream(ref.stream_id, after=ref.version - 1, limit=1)
+        if not found or found[0].originator_version != ref.version:
+            raise UnreadableEvent(
+                version=ref.version,
+                stream_id=ref.stream_id,
+                topic="missing",
+                why=f"the ledger entry of command {command_id} names it, but the store "
+                "does not hold it (`peernet audit verify` says where it went)",
+            )
+        return self.store.codec.decode(found[0])
 
 
 def _written(records: tuple[Recorded, ...]) -> dict[str, object]:

@@ -41,12 +41,13 @@ from eventsourcing.persistence import Notification, Subscription, Tracking
 
 from peernet.adapters import subscriptions, telemetry
 from peernet.adapters.codec import event_types
+from peernet.adapters.errors import FollowerStopped
 from peernet.adapters.leases import Lease
 from peernet.application.commands import AlreadyTracked, CommandSide
 from peernet.application.replica import LEDGER_TOPIC
 from peernet.application.store import Store
 from peernet.domain.common import Command, Event
-from peernet.domain.errors import FollowerStopped, InvalidValue, PeerNetError
+from peernet.domain.errors import InvalidValue, PeerNetError
 from peernet.records import Recorded
 
 log = logging.getLogger(__name__)

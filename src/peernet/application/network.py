@@ -22,6 +22,7 @@ from eventsourcing.persistence import ApplicationRecorder, InfrastructureFactory
 
 from peernet.adapters.codec import PeerNetMapper
 from peernet.adapters.leases import lease_for
+from peernet.adapters.opening import Access
 from peernet.adapters.storage import redact
 from peernet.application.accountability import Accountability
 from peernet.application.audit import Audit
@@ -59,6 +60,7 @@ class Network(Pages, Rosters, Accountability, Sessions, Books, Audit):
         clock: Callable[[], datetime] = _utc_now,
         max_attempts: int = 8,
         key: str | bytes | None = None,
+        access: Access = "write",
     ) -> None:
         """`url`: `memory://`, `sqlite:///path` or `postgresql://...` (default
         ``$PEERNET_DB``, else ``sqlite:///peernet.db``); `env`: more eventsourcing
@@ -66,8 +68,11 @@ class Network(Pages, Rosters, Accountability, Sessions, Books, Audit):
         that loses races is decided again; `key`: the master key confidential fields are
         encrypted under (base64 text of 32 bytes), else the file ``?key_file=PATH`` in the
         URL names, else the ``PEERNET_KEY`` environment variable; none: they are stored in
-        the clear."""
-        self._store = Store(url, env=env, key=key)
+        the clear. `access`: ``"write"`` (the default: tables are created on first use),
+        ``"read"`` (queries only: nothing is created or written, a read-only file or
+        PostgreSQL role will do) or ``"verify"`` (as read, and no key is needed:
+        `verify` checks the stored bytes, ciphertext included)."""
+        self._store = Store(url, env=env, key=key, access=access)
         #: the store's URL, as given (`repr` hides its password)
         self.url: str = self._store.url
         #: eventsourcing's recorder of the store, and its infrastructure factory
@@ -88,6 +93,7 @@ class Network(Pages, Rosters, Accountability, Sessions, Books, Audit):
         `InvalidInput` when it names something unknown. With a `command_id` already
         executed, records nothing and returns what the first execution recorded.
         """
+        self._store.check_writable(f"record {type(command).__name__}")
         return self._commands.execute(command, correlation_id)
 
     def follow(
@@ -113,6 +119,11 @@ class Network(Pages, Rosters, Accountability, Sessions, Books, Audit):
         store opens with `new_key` only. A crash leaves it opening with the old key, and
         rotating again finishes. Returns how many key rows were rewrapped."""
         return self._store.rotate_key(new_key)
+
+    @property
+    def access(self) -> Access:
+        """What the store was opened for: ``"write"``, ``"read"`` or ``"verify"``."""
+        return self._store.access
 
     @property
     def encrypted(self) -> bool:

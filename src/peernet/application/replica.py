@@ -7,9 +7,11 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 import attrs
+from eventsourcing.persistence import Notification
 
 from peernet.adapters import telemetry
 from peernet.adapters.codec import GENESIS, CommandHandled
+from peernet.adapters.errors import UnreadableEvent
 from peernet.application.store import Store
 from peernet.domain.common import Event
 from peernet.domain.companies import CompanyForgotten, CompanyRegistered, MembershipApplied
@@ -172,6 +174,11 @@ class Replica:
         (this process wrote last) and the caches are current with no further reads. Else
         the new events are read once, in order, and folded in; after a long absence the
         caches are dropped and streams reload when next needed.
+
+        A store answers alike whatever its size: on both paths an event that names
+        streams (a directory topic) or whose topic peernet does not know is refused
+        (`UnreadableEvent`) if it cannot be read; any other unreadable event is refused
+        by the query that loads its stream, and by no other.
         """
         top = self.store.top()
         if top == self.seen:
@@ -200,8 +207,24 @@ class Replica:
         else:
             for n in self.store.log(self.seen, stop=top):
                 if n.topic != LEDGER_TOPIC:
-                    self.remember([self.codec.decode(n)])
+                    self._fold(n)
         self.seen = top
+
+    def _fold(self, n: Notification) -> None:
+        """Fold one event of the log into the caches and the directory; an event that
+        cannot be read leaves its stream to be read (and refused) when it is needed."""
+        try:
+            recorded = self.codec.decode(n)
+        except UnreadableEvent:
+            if n.topic in _DIRECTORY_TOPICS or n.topic not in self.codec.types:
+                raise
+            stream_id = n.originator_id
+            if isinstance(stream_id, UUID):
+                for cache in self.states.values():
+                    cache.pop(stream_id, None)
+                self.chains.pop(stream_id, None)
+            return
+        self.remember([recorded])
 
     def wrote(self, positions: list[int]) -> None:
         """This process wrote at `positions`: when nobody else wrote in between, the

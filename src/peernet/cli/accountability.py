@@ -42,8 +42,8 @@ from peernet.cli.options import (
     make_console,
     member_names,
     open_group,
-    open_network,
     plural,
+    read_network,
     reader_label,
     resolve_reader,
 )
@@ -274,7 +274,7 @@ def motion(motion_id: str, reader: tuple[Role, str], url: str | None, as_json: b
     them). Individual ballots are shown only to readers who may see inside the group;
     others get the counts.
     """
-    network = open_network(url, create=False)
+    network = read_network(url)
     wanted = _motion_id(network, motion_id)
     group_id = network.motion(wanted).group_id
     who = resolve_reader(network, reader, group_id)

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from peernet import PeerNetError, RuleViolation
+from peernet.adapters.storage import driver_failure
 from peernet.cli.accountability import goals, motion, motions
 from peernet.cli.audit import audit, history
 from peernet.cli.demo import demo
@@ -53,6 +54,9 @@ class PeerNetGroup(click.Group):
         except Exception as error:
             if os.environ.get("PEERNET_DEBUG"):
                 raise
+            if driver_failure(error):
+                # A store failing where no part of peernet turned it into one line yet.
+                fail(f"the store failed: {type(error).__name__}: {error}", EXIT_BAD_INPUT)
             fail(
                 f"unexpected {type(error).__name__}: {error} (PEERNET_DEBUG=1 shows the traceback)",
                 EXIT_BUG,

@@ -2,8 +2,9 @@
 `history`. They share the helpers of `peernet.cli.options`: one error line, the exit
 codes, --db and --json.
 
-`audit verify` exits 0 when every stored event checks out, printing the count and the
-head to write down, and 1 naming the first event that was changed, moved or removed.
+`audit verify` opens the store to verify (no key, nothing written) and exits 0 when every
+stored event checks out, printing the count and the head to write down, and 1 listing
+every event that was changed, moved, added or removed (stdout), the first on stderr.
 """
 
 import sys
@@ -19,7 +20,7 @@ from rich.text import Text
 from peernet import InvalidInput, Network, Reader, Role
 from peernet.adapters.codec import converter
 from peernet.adapters.storage import redact
-from peernet.audit import AuditEntry, Verification, write_csv, write_jsonl
+from peernet.audit import AuditEntry, Tampering, Verification, write_csv, write_jsonl
 from peernet.cli.options import (
     EXIT_REFUSED,
     MOMENT,
@@ -35,6 +36,8 @@ from peernet.cli.options import (
     known_at_option,
     make_console,
     open_network,
+    plural,
+    read_network,
     resolve_reader,
     with_group_names,
 )
@@ -117,7 +120,7 @@ def trail(  # click passes every option by name
     shows its reason and details only to a reader inside that group (--as); for others
     its row is marked redacted. --json is --format jsonl.
     """
-    network = open_network(url, create=False)
+    network = read_network(url)
     subjects = _subjects(network, groups, companies, others)
     who = _trail_reader(network, reader, [group_named(network, g).group_id for g in groups])
     entries = network.trail(
@@ -172,10 +175,16 @@ def _print_trail(network: Network, entries: list[AuditEntry]) -> None:
     console.print(table)
 
 
+def _tampering_json(found: Tampering) -> dict[str, Any]:
+    data: dict[str, Any] = converter.unstructure(found)
+    return data | {"message": str(found)}
+
+
 def _verification_json(found: Verification) -> dict[str, Any]:
     data: dict[str, Any] = {"ok": found.ok, "events": found.events, "head": found.head}
     if found.problem is not None:
-        data["problem"] = converter.unstructure(found.problem) | {"message": str(found.problem)}
+        data["problem"] = _tampering_json(found.problem)
+        data["problems"] = [_tampering_json(p) for p in found.problems]
     return data
 
 
@@ -184,21 +193,26 @@ def _verification_json(found: Verification) -> dict[str, Any]:
 @db_option
 @json_option
 def verify(expect: str | None, url: str | None, as_json: bool) -> None:
-    """Recompute every stored event's hash chain, in log order.
+    """Recompute every stored event's hash chain, in log order. Needs no key and writes
+    nothing: a read-only copy of a store, held by anyone, verifies.
 
     Exit 0 with the count and the head hash (write it down: a later --expect HEAD
-    proves those events are unchanged); exit 1 naming the first event that was changed,
-    moved or removed.
+    proves those events are unchanged); exit 1 listing every event that was changed,
+    moved, added or removed, and where (the first also on stderr).
     """
-    network = open_network(url, create=False)
+    network = open_network(url, create=False, access="verify")
     found = network.verify(expect_head=expect)
     if as_json:
         echo_json(_verification_json(found))
-        if not found.ok:
-            sys.exit(EXIT_REFUSED)
-        return
+    elif found.problem is not None:
+        for each in found.problems:
+            click.echo(f"tampered: {each}")
     if found.problem is not None:
-        fail(f"tampered: {found.problem}", EXIT_REFUSED)
+        more = len(found.problems) - 1
+        also = f" (and {plural(more, 'more fault')}, listed on stdout)" if more else ""
+        fail(f"tampered: {found.problem}{also}", EXIT_REFUSED)
+    if as_json:
+        return
     click.echo(f"verified {found.events:,} events in {redact(network.url)}; head {found.head}")
 
 
@@ -220,7 +234,7 @@ def history(
     COMPANY is the company's id or its name (case-insensitive). --as-of shows them at a
     past date, --known-at as the records stood at a past time.
     """
-    network = open_network(url, create=False)
+    network = read_network(url)
     found = company_named(network, company)
     past = network.history(found.company_id, as_of=as_of, known_at=known_at)
     if as_json:

@@ -2,6 +2,9 @@
 terminal, and tell its story (`peernet.demo.printing`), the rosters of its featured
 groups and one of their meetings."""
 
+import os
+import stat
+import sys
 from pathlib import Path
 
 import click
@@ -34,9 +37,16 @@ from peernet.demo.printing import print_story
     show_default=True,
     help=f"Years to simulate from {FIRST_YEAR}.",
 )
-@click.option("--fresh", is_flag=True, help="Delete the SQLite store first.")
+@click.option(
+    "--fresh",
+    is_flag=True,
+    help="Delete the SQLite store first (asks on a terminal; refuses a read-only file).",
+)
+@click.option("--yes", is_flag=True, help="Do not ask before --fresh deletes the store.")
 @json_option
-def demo(url: str | None, seed: int, years: int, fresh: bool, as_json: bool) -> None:
+def demo(  # noqa: PLR0917 - click passes every option by position
+    url: str | None, seed: int, years: int, fresh: bool, yes: bool, as_json: bool
+) -> None:
     """Build a seeded simulation of an HTG-like network, 2001-2009, and tell its story.
 
     From 2008 the groups hold quarterly meetings (attendance, prep, costs shared,
@@ -44,11 +54,13 @@ def demo(url: str | None, seed: int, years: int, fresh: bool, as_json: bool) -> 
     misses goals and meetings is voted off and a waiting applicant takes the seat. Every
     command goes through peernet's rules; running it again on the same store
     records nothing new and tells the same story, and a run of more years continues a
-    shorter one. --fresh starts over.
+    shorter one. The story never mixes with other records: a store holding anything
+    else (another seed's story, real records) is refused; --fresh starts over.
     """
     url = url or default_url()
-    if fresh:
-        _delete_sqlite(url)
+    if fresh and not _delete_sqlite(url, yes):
+        click.echo("nothing was deleted; the demo was not built")
+        return
     network = open_network(url, create=True)
     summary = _build_with_progress(network, seed, years)
     if as_json:
@@ -64,16 +76,41 @@ def demo(url: str | None, seed: int, years: int, fresh: bool, as_json: bool) -> 
         print_a_meeting(console, network, summary.featured[0])
 
 
-def _delete_sqlite(url: str) -> None:
+def _delete_sqlite(url: str, yes: bool) -> bool:
+    """Delete the SQLite store `url` names (and its write-ahead log), asking first on a
+    terminal unless `yes`; False when the answer was no. A read-only file or folder,
+    and a question nobody can answer (no terminal, no --yes), are refused."""
     settings = settings_for(url)
     module = settings["PERSISTENCE_MODULE"]
     if module == "eventsourcing.popo":
-        return
+        return True
     if module != "eventsourcing.sqlite":
         raise InvalidInput(f"--fresh deletes SQLite files only; clear {redact(url)} yourself")
     path = Path(settings["SQLITE_DBNAME"])
+    if not path.exists():
+        return True
+    for what, place in (("file", path), ("folder", path.resolve().parent)):
+        if not _writable(place):
+            raise InvalidInput(f"--fresh would delete {path}, but its {what} is read-only")
+    if not yes:
+        if not interactive():
+            raise InvalidInput(f"--fresh deletes {path}: add --yes where nobody can be asked")
+        if not click.confirm(f"Delete {path} and build the demo afresh?", default=False):
+            return False
     for file in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
         file.unlink(missing_ok=True)
+    return True
+
+
+def _writable(place: Path) -> bool:
+    """Whether `place` may be written: its owner's write bit is set (so a file made
+    read-only reads as such even to root) and this user may write it."""
+    return bool(place.stat().st_mode & stat.S_IWUSR) and os.access(place, os.W_OK)
+
+
+def interactive() -> bool:
+    """Whether someone is at a terminal to answer a question."""
+    return sys.stdin.isatty()
 
 
 def _build_with_progress(network: Network, seed: int, years: int) -> DemoSummary:

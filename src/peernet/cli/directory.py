@@ -30,8 +30,8 @@ from peernet.cli.options import (
     json_option,
     known_at_option,
     make_console,
-    open_network,
     plural,
+    read_network,
     with_group_names,
 )
 
@@ -101,7 +101,7 @@ def _seats(roster: Roster) -> list[Seat]:
 @json_option
 def groups(url: str | None, as_json: bool) -> None:
     """List every group: format, kind, seats, offers, wait-list, facilitator."""
-    network = open_network(url, create=False)
+    network = read_network(url)
     summaries = network.groups()
     if as_json:
         echo_json(converter.unstructure(summaries, tuple[GroupSummary, ...]))
@@ -154,7 +154,7 @@ def roster(
     GROUP is the group's id or its name (case-insensitive). --as-of shows the roster at
     a past date, --known-at as the records stood at a past time.
     """
-    network = open_network(url, create=False)
+    network = read_network(url)
     summary = group_named(network, group)
     found = network.roster(summary.group_id, as_of=as_of, known_at=known_at)
     if as_json:
@@ -170,7 +170,7 @@ def roster(
 @json_option
 def companies(url: str | None, as_json: bool) -> None:
     """List every company: kind, territory, business lines and current groups."""
-    network = open_network(url, create=False)
+    network = read_network(url)
     views = network.companies()
     if as_json:
         echo_json(converter.unstructure(views, tuple[CompanyView, ...]))
@@ -215,7 +215,7 @@ def company(company: str, url: str | None, as_json: bool) -> None:
 
     COMPANY is the company's id or its name (case-insensitive).
     """
-    network = open_network(url, create=False)
+    network = read_network(url)
     found = company_named(network, company)
     if as_json:
         echo_json(converter.unstructure(found))

@@ -22,7 +22,7 @@ from peernet.cli.options import (
     group_named,
     json_option,
     make_console,
-    open_network,
+    read_network,
     reader_label,
     resolve_reader,
 )
@@ -125,7 +125,7 @@ def financials(
     COMPANY is the company's id or its name (case-insensitive). Readable by the active
     members of its group, its facilitator and auditors.
     """
-    network = open_network(url, create=False)
+    network = read_network(url)
     found = company_named(network, company)
     who = _reader_of_company(network, reader, found.company_id)
     with _group_words(network):
@@ -209,7 +209,7 @@ def benchmarks(  # noqa: PLR0917 - click passes every option by position
     With GROUP (id or name): also the group's median and each member's quartile
     (4 = top), for readers who see inside the group.
     """
-    network = open_network(url, create=False)
+    network = read_network(url)
     summary = group_named(network, group) if group else None
     who = (
         resolve_reader(network, reader, summary.group_id)

@@ -22,8 +22,8 @@ from peernet.cli.options import (
     make_console,
     member_names,
     open_group,
-    open_network,
     plural,
+    read_network,
     reader_label,
     resolve_reader,
 )
@@ -117,7 +117,7 @@ def meeting(meeting_id: str, reader: tuple[Role, str], url: str | None, as_json:
     ID is the meeting's id, or its first characters (`peernet meetings GROUP` lists
     them). Prep work itself is shown only to readers who may see inside the group.
     """
-    network = open_network(url, create=False)
+    network = read_network(url)
     wanted = _meeting_id(network, meeting_id)
     group_id = network.meeting(wanted).group_id
     who = resolve_reader(network, reader, group_id)
@@ -263,7 +263,7 @@ def account(company: str, url: str | None, as_json: bool) -> None:
 
     COMPANY is the company's id or its name (case-insensitive).
     """
-    network = open_network(url, create=False)
+    network = read_network(url)
     found = company_named(network, company)
     view = network.account(found.company_id)
     if as_json:

@@ -21,6 +21,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from peernet import CompanyView, GroupSummary, InvalidInput, Network, Reader, Role
+from peernet.adapters.opening import Access
 from peernet.adapters.storage import ENV_VAR, default_url, redact, settings_for
 
 EXIT_REFUSED = 1
@@ -179,8 +180,9 @@ def reader_label(reader: Reader) -> str:
 _LISTED_BY = {"group": "groups", "company": "companies"}
 
 
-def open_network(url: str | None, *, create: bool) -> Network:
-    """The network in the store `url` names; a query never creates a SQLite file."""
+def open_network(url: str | None, *, create: bool, access: Access = "write") -> Network:
+    """The network in the store `url` names, opened for `access`; only a command that
+    `create`s makes a new SQLite file."""
     url = url or default_url()
     settings = settings_for(url)
     if not create and settings["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
@@ -190,7 +192,13 @@ def open_network(url: str | None, *, create: bool) -> Network:
                 f"no store at {path} ({redact(url)}); `peernet demo` builds one, "
                 f"--db or {ENV_VAR} names another"
             )
-    return Network(url)
+    return Network(url, access=access)
+
+
+def read_network(url: str | None) -> Network:
+    """The network in the store `url` names, opened to read: nothing is created or
+    written, so a read-only file, folder or PostgreSQL role will do."""
+    return open_network(url, create=False, access="read")
 
 
 def find_named(
@@ -221,7 +229,7 @@ def open_group(
 ) -> tuple[Network, GroupSummary, Reader]:
     """The store `url` names (to read), the group whose id or name is `key`, and the
     reader `spec` names, reading that group."""
-    network = open_network(url, create=False)
+    network = read_network(url)
     summary = group_named(network, key)
     return network, summary, resolve_reader(network, spec, summary.group_id)
 

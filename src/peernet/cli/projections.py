@@ -17,6 +17,7 @@ from peernet.cli.options import (
     json_option,
     make_console,
     open_network,
+    read_network,
 )
 from peernet.projections import PROJECTIONS
 
@@ -43,7 +44,7 @@ def _status_json(status: Status) -> dict[str, Any]:
 @json_option
 def projections_status(url: str | None, as_json: bool) -> None:
     """Each projection's version, position and how far behind the log it is."""
-    network = open_network(url, create=False)
+    network = read_network(url)
     found = ReadModels(network).status()
     if as_json:
         echo_json([_status_json(s) for s in found])

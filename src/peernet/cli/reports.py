@@ -1,8 +1,8 @@
 """The command line's reports: turnover and the network leader's one-page report.
 
-Every read command takes ``--json``. Figures are read from the
-read models kept in the store, caught up first (a first run builds them, with a progress
-bar on a terminal).
+Every read command takes ``--json``. Figures are read from the read models kept in the
+store, with the events recorded since their last catch-up folded in memory: a report
+writes nothing, so it runs on a read-only copy of a store as well.
 """
 
 from datetime import date, datetime, timedelta
@@ -21,12 +21,11 @@ from peernet.adapters.storage import redact
 from peernet.cli.options import (
     db_option,
     echo_json,
-    events_progress,
     find_named,
     json_option,
     make_console,
-    open_network,
     plural,
+    read_network,
 )
 from peernet.projections import (
     GoalEntries,
@@ -62,24 +61,25 @@ def _num(value: Fraction | None) -> float | None:
 
 
 def _models(network: Network) -> ReadModels:
-    models = ReadModels(network)
-    with events_progress("bringing the read models up to date") as advance:
-        models.catch_up(progress=advance)
-    return models
+    """The read models of the store, read without writing: the live copies, and the
+    events recorded since folded in memory (`peernet projections rebuild` keeps them)."""
+    return ReadModels(network)
 
 
 def _last_day(network: Network) -> date:
     """The business date of the last event recorded (a report's default end)."""
-    head = network.recorder.max_notification_id() or 0
-    if not head:
+    last = network.last_recorded()
+    if last is None:
         raise InvalidInput(f"no events in {redact(network.url)} yet; `peernet demo` records some")
-    (last,) = network.recorder.select_notifications(start=head, limit=1)
-    return network.codec.decode(last).event.at.date()
+    return last.event.at.date()
 
 
 def _period(network: Network, start: datetime | None, end: datetime | None) -> figures.Period:
     last = end.date() if end else _last_day(network)
-    first = start.date() if start else last - timedelta(days=364)
+    try:
+        first = start.date() if start else last - timedelta(days=364)
+    except OverflowError:
+        raise InvalidInput(f"--to {last} leaves no year before it; give --from") from None
     if last < first:
         raise InvalidInput(f"--to {last} comes before --from {first}")
     return figures.Period(first, last)
@@ -159,7 +159,7 @@ def turnover_command(  # noqa: PLR0917 - click passes every option by position
     Departures (resigned, voted off, removed, acquired; not transfers or graduations)
     divided by the time-weighted average of active members.
     """
-    network = open_network(url, create=False)
+    network = read_network(url)
     period = _period(network, start, end)
     histories = _histories(_models(network))
     if group is None:
@@ -291,7 +291,7 @@ def report(  # noqa: PLR0917 - click passes every option by position
 ) -> None:
     """One page for a network leader: groups, fill, wait-list, turnover, goals,
     attendance, growth."""
-    network = open_network(url, create=False)
+    network = read_network(url)
     period = _period(network, start, end)
     models = _models(network)
     histories = _histories(models)

@@ -15,8 +15,20 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from peernet import Command, CommandIdReused, Network, Recorded, RuleViolation
+import orjson
+from eventsourcing.persistence import Notification
+
+from peernet import (
+    Command,
+    CommandIdReused,
+    CompanyForgotten,
+    Network,
+    NotTheDemoStore,
+    Recorded,
+    RuleViolation,
+)
 from peernet.adapters.codec import CommandHandled
+from peernet.adapters.storage import redact
 from peernet.demo.replica import Replica
 from peernet.demo.tally import Chronicle
 from peernet.records import topic_of
@@ -34,6 +46,37 @@ ACCOUNTABILITY_FROM = 2008
 
 Action = Callable[[], None]
 _LEDGER_TOPIC = topic_of(CommandHandled)
+_FORGOTTEN_TOPIC = topic_of(CompanyForgotten)
+
+
+#: how many commands in a row the story may issue that record nothing (refused, or
+#: deciding nothing), for a store's next event to still be the story's
+_QUIET_COMMANDS = 20_000
+
+
+class _Story:
+    """The ids of the story's commands, in the order it issues them: a store holds the
+    story alone when its events were recorded by these commands, in this order."""
+
+    def __init__(self, ns: UUID) -> None:
+        self.ns = ns
+        self.issued = 0
+        self.last = 0
+        self.ids: dict[str, int] = {}
+
+    def recorded(self, command_id: str | None) -> bool:
+        """Whether an event recorded under `command_id` is the story's, following the
+        events before it."""
+        if command_id is None:
+            return False
+        while command_id not in self.ids and self.issued < self.last + _QUIET_COMMANDS:
+            self.issued += 1
+            self.ids[str(uuid5(self.ns, f"command {self.issued}"))] = self.issued
+        number = self.ids.get(command_id)
+        if number is None or number < self.last:
+            return False
+        self.last = number
+        return True
 
 
 class World:
@@ -74,16 +117,40 @@ class World:
         self.laggard_company: UUID | None = None
 
     def stored_events(self) -> int:
-        """Events the store holds, its command ledger aside, counted without decoding."""
-        count, after, page = 0, 0, 5000
-        while True:
-            batch = self.network.recorder.select_notifications(
-                start=after, limit=page, inclusive_of_start=False
-            )
-            count += sum(1 for n in batch if n.topic != _LEDGER_TOPIC)
-            if len(batch) < page:
-                return count
-            after = batch[-1].id
+        """Events the store holds, its command ledger aside, counted without decoding
+        them. The store must hold this story and nothing else: every event recorded by
+        one of the story's commands (ids `uuid5` of the seed, in the order the story
+        issues them, an operator's forgetting of one of its companies aside), and none
+        changed since (`verify`), else `NotTheDemoStore`,
+        before anything is recorded."""
+        count = 0
+        story = _Story(self.ns)
+        forgetting: set[str | None] = set()  # an operator may forget a story's company
+        for n in self.network.notifications():
+            command = self._command_of(n)
+            if n.topic == _FORGOTTEN_TOPIC:
+                forgetting.add(command)
+            elif command in forgetting:
+                continue  # the forgetting's ledger entry
+            elif not story.recorded(command):
+                raise self._not_the_story(n.id, n.topic)
+            count += n.topic != _LEDGER_TOPIC
+        if count and (changed := self.network.verify().problem) is not None:
+            # Changed since the demo wrote it: the story would not replay as it was told.
+            raise self._not_the_story(changed.position or 0, changed.topic or "unknown")
+        return count
+
+    def _not_the_story(self, position: int, topic: str) -> NotTheDemoStore:
+        url = redact(self.network.url)
+        return NotTheDemoStore(url=url, seed=self.seed, position=position, topic=topic)
+
+    def _command_of(self, n: Notification) -> str | None:
+        """The command id an event was recorded under, None when it cannot be read."""
+        try:
+            found = orjson.loads(self.network.codec.plain(n)).get("command_id")
+        except (orjson.JSONDecodeError, AttributeError, ValueError, TypeError):
+            return None
+        return found if isinstance(found, str) else None
 
     def new_id(self, label: str) -> UUID:
         """The next id of `label`: the same on every run of the same seed."""

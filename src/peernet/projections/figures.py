@@ -29,6 +29,10 @@ def _instant(day: date) -> datetime:
     return datetime.combine(day, time(), tzinfo=UTC)
 
 
+#: the last day a period may end on: figures look a quarter and a day past a period's end
+LAST_DAY = date(date.max.year - 1, 12, 31)
+
+
 @attrs.frozen
 class Period:
     """From the first moment of `start` to the last of `end` (UTC), both days included."""
@@ -39,6 +43,8 @@ class Period:
     def __attrs_post_init__(self) -> None:
         if self.end < self.start:
             raise InvalidValue(f"a period ends on or after it starts ({self.start} > {self.end})")
+        if self.end > LAST_DAY:
+            raise InvalidValue(f"a period ends by {LAST_DAY}, not on {self.end}")
 
     @classmethod
     def year(cls, year: int) -> "Period":
