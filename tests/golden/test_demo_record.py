@@ -16,7 +16,7 @@ from peernet import Network
 from peernet.demo import build_demo
 
 #: sha256 of the demo's record (seed 2001, 2001-2009), as described above
-DEMO_DIGEST = "2543688bc5e73d550983048adaf165b8e9f90bf5293f0412aa943d1b7380769c"
+DEMO_DIGEST = "6246fdfa1798f8a260a27f9df668bf96415e2ed9c6d2a01755bc0593cb63761c"
 #: what the digest leaves out of each event's state: set by the clock, or computed over it
 CLOCK_DEPENDENT = ("recorded_at", "chain")
 

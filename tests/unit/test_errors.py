@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from peernet.domain import errors
+from peernet.domain import errors, network_errors
 from peernet.domain.errors import (
     AlreadyApplied,
     DateOutOfOrder,
@@ -21,8 +21,9 @@ from peernet.testing import some_id
 
 CATALOGUE = [
     cls
-    for _, cls in inspect.getmembers(errors, inspect.isclass)
-    if issubclass(cls, PeerNetError) and cls.__module__ == errors.__name__
+    for module in (errors, network_errors)
+    for _, cls in inspect.getmembers(module, inspect.isclass)
+    if issubclass(cls, PeerNetError) and cls.__module__ == module.__name__
 ]
 #: the refusals themselves: the families they belong to (PeerNetError...) left out
 REFUSALS = [cls for cls in CATALOGUE if not cls.__subclasses__()]

@@ -19,6 +19,7 @@ from peernet.adapters.codec import PeerNetMapper
 from peernet.adapters.storage import redact
 from peernet.application.accountability import Accountability
 from peernet.application.audit import Audit
+from peernet.application.bodies import Bodies
 from peernet.application.books import Books
 from peernet.application.commands import CommandSide
 from peernet.application.replica import Replica
@@ -33,7 +34,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Network(Rosters, Accountability, Sessions, Books, Audit):
+class Network(Rosters, Accountability, Sessions, Books, Audit, Bodies):
     """A network of peer groups, recorded as events in the store `url` names.
 
     >>> network = Network("memory://")            # doctest: +SKIP

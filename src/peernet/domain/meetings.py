@@ -167,10 +167,48 @@ class RecordExpense(Command):
 
 @attrs.frozen(kw_only=True)
 class RecordSponsorship(Command):
-    """A vendor partner's contribution, deducted from the costs before they are shared."""
+    """A vendor partner's contribution, deducted from the costs before they are shared.
+    `vendor_id` names a vendor of the programme (in it that day), whose name is then the
+    sponsor's; a sponsor outside the programme is named in `sponsor` alone."""
 
-    sponsor: str = attrs.field(validator=non_empty)
     amount: Money
+    sponsor: str = ""
+    vendor_id: UUID | None = None
+    meeting_id: UUID | None = None
+    gathering_id: UUID | None = None
+
+    def __attrs_post_init__(self) -> None:
+        super().__attrs_post_init__()
+        if self.vendor_id is None and not self.sponsor.strip():
+            raise InvalidValue("a sponsorship names its vendor or its sponsor", field="sponsor")
+
+
+class SpeakerKind(enum.Enum):
+    """Who a speaker who is not a member speaks for."""
+
+    VENDOR = "vendor partner"
+    MICROSOFT = "microsoft"
+    FOUNDER = "founder"
+    MEMBER = "member"
+    GUEST = "guest"
+
+
+@attrs.frozen(kw_only=True)
+class Speaker:
+    name: str = attrs.field(validator=non_empty)
+    kind: SpeakerKind
+    #: the vendor partner the speaker speaks for (kind `vendor partner`)
+    vendor_id: UUID | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AddSession(Command):
+    """A talk or session on a meeting's or a gathering's programme (give exactly one of
+    the two ids), under a theme, with a speaker who need not be a member."""
+
+    title: str = attrs.field(validator=non_empty)
+    speaker: Speaker
+    theme: str = ""
     meeting_id: UUID | None = None
     gathering_id: UUID | None = None
 
@@ -288,8 +326,21 @@ class ExpenseRecorded(CostEvent):
 
 @attrs.frozen(kw_only=True)
 class SponsorshipRecorded(CostEvent):
+    #: schema 2 names the vendor partner (`vendor_id`); schema 1 named a sponsor alone
+    schema: ClassVar[int] = 2
     sponsor: str
     amount: Money
+    vendor_id: UUID | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SessionAdded(CostEvent):
+    """A talk or session on the programme of a meeting, or of a gathering when it names
+    no meeting."""
+
+    title: str
+    theme: str
+    speaker: Speaker
 
 
 @attrs.frozen(kw_only=True)
@@ -319,6 +370,7 @@ class Meeting:
     attendance: Mapping[UUID, Attendance] = MappingProxyType({})
     expenses: tuple[ExpenseRecorded, ...] = ()
     sponsorships: tuple[SponsorshipRecorded, ...] = ()
+    sessions: tuple[SessionAdded, ...] = ()
     closed: MeetingClosed | None = None
     costs: CostsShared | None = None
     cancelled_because: str | None = None
@@ -345,6 +397,7 @@ class Gathering:
     meetings: tuple[UUID, ...] = ()
     expenses: tuple[ExpenseRecorded, ...] = ()
     sponsorships: tuple[SponsorshipRecorded, ...] = ()
+    sessions: tuple[SessionAdded, ...] = ()
     costs: CostsShared | None = None
 
 
@@ -375,6 +428,8 @@ def _with_costs(state: _Costed, event: CostEvent) -> _Costed:
             return attrs.evolve(state, expenses=(*state.expenses, event))
         case SponsorshipRecorded():
             return attrs.evolve(state, sponsorships=(*state.sponsorships, event))
+        case SessionAdded():
+            return attrs.evolve(state, sessions=(*state.sessions, event))
         case CostsShared():
             return attrs.evolve(state, costs=event)
     raise AssertionError(f"not a cost event: {event!r}")

@@ -41,6 +41,7 @@ from peernet.domain.errors import (
     ProgrammeNotComplete,
 )
 from peernet.domain.groups import AmendCharter, CharterAmended, CloseGroup, Group, GroupClosed
+from peernet.domain.network_errors import NotEligible
 from peernet.domain.situation import (
     Ref,
     Situation,
@@ -141,6 +142,22 @@ def _check_joinable(
             )
 
 
+def check_eligible(group: Group, company: Company) -> None:
+    """The company meets the group's eligibility, or NotEligible names the criterion."""
+    if group.eligibility is None:
+        return
+    failed = group.eligibility.refusal(company.profile)
+    if failed is not None:
+        criterion, allowed, value = failed
+        raise NotEligible(
+            company_id=company.id,
+            group_id=group.id,
+            criterion=criterion,
+            allowed=allowed,
+            value=value,
+        )
+
+
 def _unused(situation: Situation, membership_id: UUID) -> None:
     if situation.links.group_of(membership_id) is not None:
         raise InvalidValue(
@@ -165,6 +182,7 @@ def _apply(situation: Situation, command: memberships.ApplyForMembership) -> lis
     check_forward(company, command.at)
     _unused(situation, command.membership_id)
     _check_joinable(situation, company, group)
+    check_eligible(group, company)
     ids = {"membership_id": command.membership_id, "group_id": group.id, "company_id": company.id}
     applied = MembershipApplied(core=group.kind is GroupKind.CORE, at=command.at, **ids)
     competitor = first_competitor(situation, group, company.id, group.seated)
@@ -210,6 +228,7 @@ def _transfer(situation: Situation, command: memberships.TransferMember) -> list
     check_forward(company, command.at)
     check_forward(target, command.at)
     _check_joinable(situation, company, target, leaving=m.id)
+    check_eligible(target, company)
     competitor = first_competitor(situation, target, company.id, target.seated)
     if competitor is not None:
         raise CompetitorInGroup(company_id=company.id, competitor_id=competitor, group_id=target.id)

@@ -1,0 +1,90 @@
+"""Queries on the network's own bodies: who acts for it and its committee, the
+resolutions, the vendor partners and their figures, a company's people."""
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, time
+from uuid import UUID
+
+from peernet.application.reading import Reading, uuid_of
+from peernet.domain.companies import Company, Person
+from peernet.domain.governance import NetworkState
+from peernet.domain.meetings import Gathering, Meeting
+from peernet.domain.network_charter import NETWORK_ID, NetworkCharter
+from peernet.domain.network_errors import UnknownVendor
+from peernet.domain.vendors import Vendor
+from peernet.projections.bodies import (
+    CommitteeView,
+    PersonView,
+    ResolutionView,
+    VendorsView,
+    VendorView,
+)
+
+
+def _moment(on: date | datetime | None, default: datetime) -> datetime:
+    if on is None:
+        return default
+    if isinstance(on, datetime):
+        return on
+    return datetime.combine(on, time.max, UTC)
+
+
+class Bodies(Reading):
+    def _network(self) -> NetworkState | None:
+        return self._get(NetworkState, NETWORK_ID)
+
+    def committee(self, *, on: date | datetime | None = None) -> CommitteeView:
+        """Who acts for the network on a day (today by default) and the committee's seats."""
+        with self._current():
+            network = self._network()
+            companies: dict[UUID, Company] = {}
+            for seat in network.seats if network else ():
+                found = self._get(Company, seat.company_id)
+                if found is not None:
+                    companies[seat.company_id] = found
+            return CommitteeView.of(network, _moment(on, self._now()), companies)
+
+    def resolutions(self) -> tuple[ResolutionView, ...]:
+        """Every resolution put to the committee, passed or failed, in order."""
+        with self._current():
+            network = self._network()
+            return tuple(ResolutionView.of(r) for r in (network.resolutions if network else ()))
+
+    def vendor(self, vendor_id: UUID, *, on: date | None = None) -> VendorView:
+        """A vendor partner: tier, term, sponsorship by year, talks, cost offsets."""
+        with self._current():
+            vendor = self._get(Vendor, uuid_of("vendor_id", vendor_id))
+            if vendor is None:
+                raise UnknownVendor(vendor_id=vendor_id)
+            return self._vendor_view(vendor, on or self._now().date())
+
+    def vendors(self, *, on: date | None = None) -> VendorsView:
+        """The programme on a day (today by default): every vendor, in it or not, and
+        the target the network charter sets."""
+        with self._current():
+            day = on or self._now().date()
+            found = (self._get(Vendor, v) for v in self._replica.directory.vendors)
+            network = self._network()
+            rules = network.charter_at(_moment(day, self._now())) if network else NetworkCharter()
+            views = tuple(self._vendor_view(v, day) for v in found if v is not None)
+            return VendorsView(on=day, vendors=views, target=rules.vendor_target)
+
+    def _vendor_view(self, vendor: Vendor, on: date) -> VendorView:
+        held: list[Meeting | Gathering] = []
+        for kind, stream_id in self._replica.directory.vendor_streams.get(vendor.id, ()):
+            state = (
+                self._get(Meeting, stream_id)
+                if kind == "meeting_id"
+                else self._get(Gathering, stream_id)
+            )
+            if state is not None:
+                held.append(state)
+        return VendorView.of(vendor, on, held)
+
+    def people(self, company_id: UUID, *, current: bool = False) -> tuple[PersonView, ...]:
+        """The people a company named, in order (only those attending for it now, with
+        `current`); names read `forgotten` once the company is forgotten."""
+        with self._current():
+            company = self._known_company(company_id)
+            chosen: Iterable[Person] = company.representatives if current else company.people
+            return tuple(PersonView.of(p) for p in chosen)
