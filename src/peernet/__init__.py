@@ -320,6 +320,8 @@ __all__ = [
     "GoalWithdrawn",
     "GraduateCohort",
     "GraduateMember",
+    "GraduateSteppedUp",
+    "GraduationHeld",
     "GraduationNotHeld",
     "GroupAlreadyFormed",
     "GroupAtCapacity",
@@ -330,6 +332,7 @@ __all__ = [
     "GroupIsClosed",
     "GroupKind",
     "GroupSummary",
+    "HoldGraduation",
     "InvalidInput",
     "InvalidKey",
     "InvalidStoreURL",
@@ -447,6 +450,7 @@ __all__ = [
     "Speaker",
     "SpeakerKind",
     "SponsorshipRecorded",
+    "StepUp",
     "StoreUnavailable",
     "SubjectCannotVote",
     "SubmitFinancials",
@@ -523,13 +527,19 @@ from peernet.domain.governance import (
     ResolutionPassed,
     SetNetworkDues,
 )
-from peernet.domain.groups import EligibilitySet, SetEligibility
+from peernet.domain.groups import (
+    EligibilitySet,
+    GraduateSteppedUp,
+    GraduationHeld,
+    SetEligibility,
+)
 from peernet.domain.meetings import (
     AddSession,
     SessionAdded,
     Speaker,
     SpeakerKind,
 )
+from peernet.domain.memberships import HoldGraduation, StepUp
 from peernet.domain.network_charter import (
     CommitteeRole,
     NetworkCharter,

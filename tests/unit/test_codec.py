@@ -78,7 +78,12 @@ from peernet.domain.governance import (
     ResolutionFailed,
     ResolutionPassed,
 )
-from peernet.domain.groups import EligibilitySet, QuarterClosed
+from peernet.domain.groups import (
+    EligibilitySet,
+    GraduateSteppedUp,
+    GraduationHeld,
+    QuarterClosed,
+)
 from peernet.domain.meetings import (
     AgendaSet,
     Attendance,
@@ -447,6 +452,18 @@ EXAMPLES.update(
             eligibility=Eligibility(
                 business_models={"managed services"}, certifications={"small business specialist"}
             ),
+            at=AT,
+        ),
+        "peernet.GraduationHeld": lambda: GraduationHeld(
+            group_id=GROUP, gathering_id=GATHERING, graduates=(MEMBERSHIP,), at=AT
+        ),
+        "peernet.GraduateSteppedUp": lambda: GraduateSteppedUp(
+            group_id=GROUP,
+            membership_id=MEMBERSHIP,
+            company_id=COMPANY,
+            from_membership_id=OTHER,
+            from_group_id=OTHER,
+            priority=True,
             at=AT,
         ),
         "peernet.RepresentativeWithdrawn": lambda: RepresentativeWithdrawn(

@@ -14,6 +14,7 @@ import click
 from peernet import PeerNetError, RuleViolation
 from peernet.cli.accountability import goals, motion, motions
 from peernet.cli.audit import audit, history
+from peernet.cli.bodies import committee, people, programme, resolutions, vendor, vendors
 from peernet.cli.demo import demo
 from peernet.cli.directory import companies, company, groups, roster
 from peernet.cli.financials import benchmarks, financials
@@ -105,6 +106,13 @@ COMMANDS: tuple[click.Command, ...] = (
     key,
     # the demo
     demo,
+    # the network's own bodies
+    committee,
+    resolutions,
+    vendors,
+    vendor,
+    people,
+    programme,
 )
 for command in COMMANDS:
     cli.add_command(command)

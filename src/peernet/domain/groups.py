@@ -107,6 +107,28 @@ class EligibilitySet(GroupEvent):
 
 
 @attrs.frozen(kw_only=True)
+class GraduationHeld(GroupEvent):
+    """A virtual group's cohort graduated at a ceremony during a gathering (the
+    `MemberGraduated` events are recorded with it)."""
+
+    gathering_id: UUID
+    graduates: tuple[UUID, ...]
+
+
+@attrs.frozen(kw_only=True)
+class GraduateSteppedUp(GroupEvent):
+    """A graduate of a virtual programme applied to this group: a second-year virtual
+    group, or a face-to-face one. Recorded before the group's answer; `priority` puts it
+    ahead of the wait-list (the network charter's `graduate_priority`)."""
+
+    membership_id: UUID
+    company_id: UUID
+    from_membership_id: UUID
+    from_group_id: UUID
+    priority: bool
+
+
+@attrs.frozen(kw_only=True)
 class GroupClosed(GroupEvent):
     reason: str = ""
 
@@ -156,6 +178,9 @@ class Group:
     eligibility: Eligibility | None = None
     #: wait-listed graduates of a virtual programme who go first (network charter)
     priority: frozenset[UUID] = frozenset()
+    #: graduation ceremonies of this (virtual) group, and graduates who stepped up into it
+    ceremonies: tuple[GraduationHeld, ...] = ()
+    stepped_up: tuple[GraduateSteppedUp, ...] = ()
 
     @property
     def charter(self) -> Charter:
@@ -222,6 +247,10 @@ def _with_membership(state: Group, event: MembershipEvent) -> Group:
     waitlist = tuple(m for m in state.waitlist if m != after.id)
     if after.status is MembershipStatus.WAITLISTED:
         waitlist = (*waitlist, after.id) if before is None else state.waitlist
+        if before is None and after.id in state.priority:
+            # a graduate with priority waits behind the graduates before it, ahead of the rest
+            ahead = [m for m in waitlist if m in state.priority]
+            waitlist = (*ahead, *(m for m in waitlist if m not in state.priority))
     return attrs.evolve(
         state, memberships=MappingProxyType(members), waitlist=waitlist, last_at=event.at
     )
@@ -257,4 +286,11 @@ def evolve(state: Group | None, event: GroupEvent | MembershipEvent) -> Group:
             return attrs.evolve(state, closed_quarters=closed, last_at=event.at)
         case EligibilitySet():
             return attrs.evolve(state, eligibility=event.eligibility, last_at=event.at)
+        case GraduationHeld():
+            return attrs.evolve(state, ceremonies=(*state.ceremonies, event), last_at=event.at)
+        case GraduateSteppedUp():
+            first = state.priority | {event.membership_id} if event.priority else state.priority
+            return attrs.evolve(
+                state, stepped_up=(*state.stepped_up, event), priority=first, last_at=event.at
+            )
     raise AssertionError(f"not a group event: {event!r}")

@@ -107,6 +107,25 @@ class GraduateCohort(Command):
 
 
 @attrs.frozen(kw_only=True)
+class HoldGraduation(Command):
+    """A virtual group's cohort (every member whose programme is complete) graduates at a
+    ceremony during a gathering: the partner conference, a summit."""
+
+    group_id: UUID
+    gathering_id: UUID
+
+
+@attrs.frozen(kw_only=True)
+class StepUp(Command):
+    """A graduate applies to another group: a second-year virtual group, or a
+    face-to-face one."""
+
+    membership_id: UUID
+    to_group_id: UUID
+    new_membership_id: UUID = attrs.field(factory=uuid4)
+
+
+@attrs.frozen(kw_only=True)
 class GraduateMember(MembershipStep):
     """A member of a virtual group completed the programme."""
 

@@ -29,6 +29,7 @@ from peernet.domain.decisions import (
     Decider,
     accountability,
     books,
+    cohorts,
     dues,
     people,
     programme,
@@ -54,6 +55,7 @@ DECIDERS: dict[type[Command], Decider[Any]] = {
     **people.DECIDERS,
     **network_bodies.DECIDERS,
     **programme.DECIDERS,
+    **cohorts.DECIDERS,
 }
 
 

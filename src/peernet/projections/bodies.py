@@ -233,3 +233,49 @@ class VendorsView:
     @property
     def in_programme(self) -> int:
         return sum(1 for v in self.vendors if v.in_programme)
+
+
+@attrs.frozen(kw_only=True)
+class CohortMember:
+    membership_id: UUID
+    company_id: UUID
+    company: str
+    joined_on: date
+    #: the day its programme is complete (`programme_months` after joining)
+    completes_on: date
+    status: str
+
+
+@attrs.frozen(kw_only=True)
+class Ceremony:
+    on: date
+    gathering_id: UUID
+    gathering: str
+    graduates: int
+
+
+@attrs.frozen(kw_only=True)
+class Step:
+    """A graduate who stepped up: into a second-year virtual group, or face to face."""
+
+    company_id: UUID
+    company: str
+    on: date
+    to_group_id: UUID
+    to_group: str
+    second_year: bool
+    #: the new membership's status (offered, wait-listed, active...)
+    status: str
+
+
+@attrs.frozen(kw_only=True)
+class ProgrammeGroup:
+    """A virtual group's programme: its cohort, ceremonies and the steps up from it."""
+
+    group_id: UUID
+    name: str
+    months: int
+    certifications: tuple[str, ...]
+    cohort: tuple[CohortMember, ...]
+    ceremonies: tuple[Ceremony, ...]
+    steps: tuple[Step, ...]
