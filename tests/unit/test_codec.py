@@ -88,6 +88,7 @@ from peernet.domain.meetings import (
     AgendaSet,
     Attendance,
     AttendanceRecorded,
+    AttendeesRecorded,
     CostsShared,
     ExpenseKind,
     ExpenseRecorded,
@@ -104,7 +105,7 @@ from peernet.domain.meetings import (
     SponsorshipRecorded,
     Topic,
 )
-from peernet.domain.memberships import ApplicantAdmitted, MemberVotedOff
+from peernet.domain.memberships import ApplicantAdmitted, MemberVotedOff, SeatHolderNamed
 from peernet.domain.money import Money
 from peernet.domain.motions import (
     BallotCast,
@@ -453,6 +454,10 @@ EXAMPLES.update(
                 business_models={"managed services"}, certifications={"small business specialist"}
             ),
             at=AT,
+        ),
+        "peernet.SeatHolderNamed": lambda: SeatHolderNamed(person_id=PERSON, **IDS),
+        "peernet.AttendeesRecorded": lambda: AttendeesRecorded(
+            membership_id=MEMBERSHIP, person_ids=(PERSON, OTHER), **MEETING_IDS
         ),
         "peernet.GraduationHeld": lambda: GraduationHeld(
             group_id=GROUP, gathering_id=GATHERING, graduates=(MEMBERSHIP,), at=AT

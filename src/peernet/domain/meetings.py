@@ -155,6 +155,15 @@ class TakeRoll(MeetingStep):
 
 
 @attrs.frozen(kw_only=True)
+class RecordAttendees(MeetingStep):
+    """The people who came for a member: its attendance is taken per person. A member
+    with no mark yet is marked present."""
+
+    membership_id: UUID
+    person_ids: tuple[UUID, ...]
+
+
+@attrs.frozen(kw_only=True)
 class RecordExpense(Command):
     """A cost of a meeting, or of a gathering (give exactly one of the two ids)."""
 
@@ -292,6 +301,14 @@ class AttendanceRecorded(MeetingEvent):
 
 
 @attrs.frozen(kw_only=True)
+class AttendeesRecorded(MeetingEvent):
+    """Who came for a member, person by person (a correction replaces the list)."""
+
+    membership_id: UUID
+    person_ids: tuple[UUID, ...]
+
+
+@attrs.frozen(kw_only=True)
 class MeetingClosed(MeetingEvent):
     #: who shares the costs: those expected who had not left by the meeting's last day
     expected: tuple[UUID, ...]
@@ -368,6 +385,8 @@ class Meeting:
     topics: tuple[Topic, ...] = ()
     prep: Mapping[UUID, PrepSubmitted] = MappingProxyType({})
     attendance: Mapping[UUID, Attendance] = MappingProxyType({})
+    #: who came for each member, person by person
+    attendees: Mapping[UUID, tuple[UUID, ...]] = MappingProxyType({})
     expenses: tuple[ExpenseRecorded, ...] = ()
     sponsorships: tuple[SponsorshipRecorded, ...] = ()
     sessions: tuple[SessionAdded, ...] = ()
@@ -452,6 +471,9 @@ def evolve(state: Meeting | None, event: MeetingEvent | CostEvent) -> Meeting:
         case AttendanceRecorded():
             attendance = {**state.attendance, event.membership_id: event.attendance}
             return attrs.evolve(state, attendance=MappingProxyType(attendance))
+        case AttendeesRecorded():
+            came = {**state.attendees, event.membership_id: event.person_ids}
+            return attrs.evolve(state, attendees=MappingProxyType(came))
         case MeetingClosed():
             return attrs.evolve(state, status=MeetingStatus.CLOSED, closed=event)
         case MeetingCancelled():
