@@ -102,6 +102,7 @@ EXPECTED = [
     "ForgetCompany",
     "Forgotten",
     "FormGroup",
+    "GatherAllGroups",
     "GatheringClosed",
     "GatheringScheduled",
     "GatheringView",

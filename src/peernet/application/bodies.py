@@ -19,12 +19,14 @@ from peernet.projections.bodies import (
     Ceremony,
     CohortMember,
     CommitteeView,
+    GroupCadence,
     PersonView,
     ProgrammeGroup,
     ResolutionView,
     Step,
     VendorsView,
     VendorView,
+    cadence_of,
 )
 
 
@@ -162,6 +164,25 @@ class Bodies(Reading):
             ceremonies=tuple(ceremonies),
             steps=tuple(sorted(steps, key=lambda s: (s.on, str(s.company_id)))),
         )
+
+    def cadence(self, *, until: date | None = None) -> tuple[GroupCadence, ...]:
+        """Every group's rhythm under the network charter's cadence (quarterly by
+        default): its complete periods up to `until` (today by default), those it did not
+        meet in, and its members flagged for missing prep."""
+        with self._current():
+            day = until or self._now().date()
+            network = self._network()
+            rules = network.charter_at(_moment(day, self._now())) if network else NetworkCharter()
+            found = []
+            for group_id in self._replica.directory.groups:
+                group = self._get(Group, group_id)
+                if group is None:
+                    continue
+                held = (
+                    self._get(Meeting, m) for m in self._replica.directory.meetings_of(group_id)
+                )
+                found.append(cadence_of(group, [m for m in held if m], rules, day))
+            return tuple(found)
 
     def people(self, company_id: UUID, *, current: bool = False) -> tuple[PersonView, ...]:
         """The people a company named, in order (only those attending for it now, with

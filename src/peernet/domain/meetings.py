@@ -19,7 +19,7 @@ from datetime import date, datetime
 from fractions import Fraction
 from types import MappingProxyType
 from typing import ClassVar, TypeVar
-from uuid import UUID, uuid4
+from uuid import UUID, uuid4, uuid5
 
 import attrs
 
@@ -111,6 +111,19 @@ class ScheduleMeeting(Command):
     host_id: UUID | None = None
     gathering_id: UUID | None = None
     meeting_id: UUID = attrs.field(factory=uuid4)
+
+
+@attrs.frozen(kw_only=True)
+class GatherAllGroups(Command):
+    """Every open in-person group with members meets at the gathering, over its days,
+    instead of at home that quarter: one meeting each, in one write."""
+
+    gathering_id: UUID
+
+
+def gathered_meeting_id(gathering_id: UUID, group_id: UUID) -> UUID:
+    """The id of a group's meeting scheduled by `GatherAllGroups`."""
+    return uuid5(gathering_id, str(group_id))
 
 
 @attrs.frozen(kw_only=True)

@@ -4,7 +4,7 @@ against the target, sponsorship per vendor per year, talks, cost offset per meet
 and a company's people. Pure: built from states the facade hands over."""
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from uuid import UUID
@@ -13,7 +13,8 @@ import attrs
 
 from peernet.domain.companies import Company, Person, PersonRole
 from peernet.domain.governance import NetworkState, ResolutionFailed, ResolutionPut, Seat
-from peernet.domain.meetings import Gathering, Meeting
+from peernet.domain.groups import Group
+from peernet.domain.meetings import Gathering, Meeting, MeetingStatus
 from peernet.domain.network_charter import CommitteeRole, NetworkCharter, ResolutionKind
 from peernet.domain.vendors import Vendor
 
@@ -279,3 +280,103 @@ class ProgrammeGroup:
     cohort: tuple[CohortMember, ...]
     ceremonies: tuple[Ceremony, ...]
     steps: tuple[Step, ...]
+
+
+# --- the rhythm of the network -----------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Period:
+    """One period of the network charter's cadence (a quarter by default) for a group."""
+
+    starts: date
+    #: its last day
+    ends: date
+    #: meetings held in it (scheduled and not cancelled), and of those at a gathering
+    meetings: int
+    at_gathering: int
+    #: expected members who sent no prep, over its closed meetings
+    missing_prep: int
+
+
+@attrs.frozen(kw_only=True)
+class GroupCadence:
+    group_id: UUID
+    name: str
+    every_months: int
+    periods: tuple[Period, ...]
+    #: the first days of the periods in which the group, with members, did not meet
+    missed: tuple[date, ...]
+    #: members who missed prep more often than the charter allows, over the group's
+    #: last 4 closed meetings
+    prep_flagged: tuple[UUID, ...]
+
+
+def period_start(day: date, months: int) -> date:
+    """The first day of the period of `months` months holding `day` (periods start in
+    January: quarters are January, April, July, October)."""
+    index = (day.year * 12 + day.month - 1) // months * months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _months_later(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def cadence_of(
+    group: Group, held: Iterable[Meeting], charter: NetworkCharter, until: date
+) -> GroupCadence:
+    """The group's complete periods up to `until`: meetings held in each, the periods it
+    did not meet though it had members, and the members flagged for missing prep."""
+    months = charter.meeting_every_months
+    meetings = [
+        m for m in held if m.group_id == group.id and m.status is not MeetingStatus.CANCELLED
+    ]
+    last = until if group.closed_at is None else min(until, group.closed_at.date())
+    periods: list[Period] = []
+    missed: list[date] = []
+    start = period_start(group.formed_at.date(), months)
+    while (end := _months_later(start, months)) <= last:
+        inside = [m for m in meetings if start <= m.starts < end]
+        closed = [m for m in inside if m.closed is not None]
+        periods.append(
+            Period(
+                starts=start,
+                ends=end - timedelta(days=1),
+                meetings=len(inside),
+                at_gathering=sum(1 for m in inside if m.scheduled.gathering_id is not None),
+                missing_prep=sum(
+                    1 for m in closed for e in m.scheduled.expected if e not in m.prep
+                ),
+            )
+        )
+        if not inside and _had_members(group, start, end):
+            missed.append(start)
+        start = end
+    recent = sorted(
+        (m for m in meetings if m.closed is not None), key=lambda m: (m.starts, str(m.id))
+    )[-4:]
+    misses: dict[UUID, int] = {}
+    for m in recent:
+        for e in m.scheduled.expected:
+            if e not in m.prep:
+                misses[e] = misses.get(e, 0) + 1
+    flagged = sorted((e for e, n in misses.items() if n > charter.prep_misses_allowed), key=str)
+    return GroupCadence(
+        group_id=group.id,
+        name=group.name,
+        every_months=months,
+        periods=tuple(periods),
+        missed=tuple(missed),
+        prep_flagged=tuple(flagged),
+    )
+
+
+def _had_members(group: Group, start: date, end: date) -> bool:
+    for m in group.memberships.values():
+        if m.joined_at is None or m.joined_at.date() >= end:
+            continue
+        if m.left_at is None or m.left_at.date() >= start:
+            return True
+    return False

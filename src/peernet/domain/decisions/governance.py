@@ -470,9 +470,8 @@ DECIDERS: dict[type[Command], Decider[Any]] = {
     CastElectionBallot: Decider(_network, _ballot),
     CountElection: Decider(_count_needs, _count),
     PassResolution: Decider(_resolution_needs, _resolve),
-    **{
-        command: _by_staff(act)
-        for command, act in ACTS.items()
-        if command not in (FormGroup, OpenCompetition)
-    },
+    # the staff's own form of every act but forming a group (registry's FormGroup checks
+    # who acts itself); opening a competition records nothing until competitions have a
+    # stream of their own
+    **{command: _by_staff(act) for command, act in ACTS.items() if command is not FormGroup},
 }

@@ -6,14 +6,21 @@ from collections.abc import Iterator
 from typing import Any
 
 from peernet.domain import meetings
+from peernet.domain.charters import GroupFormat
 from peernet.domain.common import Command, Event, carry, check_forward
 from peernet.domain.decisions import Decider
 from peernet.domain.errors import InvalidValue
 from peernet.domain.governance import act_for_network
 from peernet.domain.groups import EligibilitySet, SetEligibility
-from peernet.domain.meetings import AddSession, SessionAdded, SpeakerKind
+from peernet.domain.meetings import (
+    AddSession,
+    GatherAllGroups,
+    SessionAdded,
+    SpeakerKind,
+    gathered_meeting_id,
+)
 from peernet.domain.network_errors import UnknownVendor, VendorNotInProgramme
-from peernet.domain.situation import Ref, Situation
+from peernet.domain.situation import Ref, Situation, every_group
 
 
 def _session_needs(command: AddSession, _: Situation) -> Iterator[Ref]:
@@ -62,7 +69,59 @@ def _eligibility(situation: Situation, command: SetEligibility) -> list[Event]:
     return [carry(EligibilitySet, command)]
 
 
+def _gather_needs(command: GatherAllGroups, situation: Situation) -> Iterator[Ref]:
+    yield Ref.network()
+    yield Ref.gathering(command.gathering_id)
+    gathering = situation.gatherings.get(command.gathering_id)
+    for meeting_id in gathering.meetings if gathering else ():
+        yield Ref.meeting(meeting_id)
+    for ref in every_group(situation):
+        yield ref
+        yield Ref.meeting(gathered_meeting_id(command.gathering_id, ref.id))
+
+
+def _gather(situation: Situation, command: GatherAllGroups) -> list[Event]:
+    """Each open in-person group with active members, not meeting there already, meets
+    at the gathering over its days."""
+    act_for_network(situation.network(), command.actor, command.at)
+    gathering = meetings.require_gathering(
+        situation.gathering(command.gathering_id), command.gathering_id, command.at
+    )
+    days = gathering.scheduled
+    there = {m.group_id for m in map(situation.meeting, gathering.meetings) if m is not None}
+    events: list[Event] = []
+    for group_id in situation.links.every_group():
+        group = situation.find(situation.groups, group_id, "group")
+        if (
+            group is None
+            or group.closed_at is not None
+            or group.format is not GroupFormat.IN_PERSON
+        ):
+            continue
+        if group.id in there or not group.active:
+            continue
+        meeting_id = gathered_meeting_id(gathering.id, group.id)
+        if situation.meeting(meeting_id) is not None:
+            continue
+        check_forward(group, command.at)
+        ids: dict[str, Any] = {"meeting_id": meeting_id, "group_id": group.id, "at": command.at}
+        events += [
+            meetings.MeetingScheduled(
+                starts=days.starts,
+                ends=days.ends,
+                venue=days.venue,
+                host_id=None,
+                gathering_id=gathering.id,
+                expected=tuple(sorted((m.id for m in group.active), key=str)),
+                **ids,
+            ),
+            meetings.MeetingAddedToGathering(gathering_id=gathering.id, **ids),
+        ]
+    return events
+
+
 DECIDERS: dict[type[Command], Decider[Any]] = {
+    GatherAllGroups: Decider(_gather_needs, _gather),
     AddSession: Decider(_session_needs, _session),
     SetEligibility: Decider(_eligibility_needs, _eligibility),
 }
