@@ -10,6 +10,7 @@ from peernet.domain.access import Reader, Role
 from peernet.domain.charters import Charter, GroupFormat, GroupKind
 from peernet.domain.common import Command, Event, Forgotten, Territory, is_forgotten
 from peernet.domain.companies import (
+    BenchmarkingOptedIn,
     ChangeCompanyProfile,
     ChargeDues,
     CompanyAcquired,
@@ -20,6 +21,7 @@ from peernet.domain.companies import (
     DuesCharged,
     ForgetCompany,
     MembershipApplied,
+    OptIntoBenchmarking,
     PaymentReceived,
     Profile,
     RecordAcquisition,
@@ -109,6 +111,11 @@ from peernet.domain.goals import (
     SetGoal,
     Target,
     WithdrawGoal,
+)
+from peernet.domain.governance import (
+    ImportReferenceFigures,
+    ReferenceFigure,
+    ReferenceFiguresImported,
 )
 from peernet.domain.groups import (
     AmendCharter,
@@ -245,6 +252,7 @@ __all__ = [
     "AttendeesRecorded",
     "AuditEntry",
     "BallotCast",
+    "BenchmarkingOptedIn",
     "CallElection",
     "CancelMeeting",
     "CastBallot",
@@ -340,6 +348,7 @@ __all__ = [
     "GroupKind",
     "GroupSummary",
     "HoldGraduation",
+    "ImportReferenceFigures",
     "InvalidInput",
     "InvalidKey",
     "InvalidStoreURL",
@@ -401,6 +410,7 @@ __all__ = [
     "NotOnCommittee",
     "NotPending",
     "OpenCompetition",
+    "OptIntoBenchmarking",
     "OwnGoal",
     "PassResolution",
     "PaymentReceived",
@@ -423,6 +433,8 @@ __all__ = [
     "RecordPayment",
     "RecordSponsorship",
     "Recorded",
+    "ReferenceFigure",
+    "ReferenceFiguresImported",
     "RegisterCompany",
     "RemovalCause",
     "RemoveMember",

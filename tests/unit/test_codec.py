@@ -46,6 +46,7 @@ from peernet.adapters import codec
 from peernet.adapters.codec import CommandHandled, PeerNetMapper, StreamRef, event_types, upcaster
 from peernet.domain.charters import Eligibility
 from peernet.domain.companies import (
+    BenchmarkingOptedIn,
     DuesCharged,
     PaymentReceived,
     PersonRole,
@@ -75,6 +76,8 @@ from peernet.domain.governance import (
     NetworkChartered,
     NetworkDuesSet,
     Nominee,
+    ReferenceFigure,
+    ReferenceFiguresImported,
     ResolutionFailed,
     ResolutionPassed,
 )
@@ -456,6 +459,22 @@ EXAMPLES.update(
             at=AT,
         ),
         "peernet.SeatHolderNamed": lambda: SeatHolderNamed(person_id=PERSON, **IDS),
+        "peernet.BenchmarkingOptedIn": lambda: BenchmarkingOptedIn(
+            company_id=COMPANY, provider="Service Leadership", at=AT
+        ),
+        "peernet.ReferenceFiguresImported": lambda: ReferenceFiguresImported(
+            source="Service Leadership",
+            quarter="2009Q1",
+            figures=(
+                ReferenceFigure(
+                    metric="ebitda_pct",
+                    lower_quartile=Decimal("0.04"),
+                    median=Decimal("0.09"),
+                    upper_quartile=Decimal("0.15"),
+                ),
+            ),
+            at=AT,
+        ),
         "peernet.AttendeesRecorded": lambda: AttendeesRecorded(
             membership_id=MEMBERSHIP, person_ids=(PERSON, OTHER), **MEETING_IDS
         ),

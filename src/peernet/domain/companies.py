@@ -180,6 +180,14 @@ class NameRepresentative(Command):
 
 
 @attrs.frozen(kw_only=True)
+class OptIntoBenchmarking(Command):
+    """The company opts into the network's outside benchmarking provider."""
+
+    company_id: UUID
+    provider: str = attrs.field(validator=non_empty)
+
+
+@attrs.frozen(kw_only=True)
 class WithdrawRepresentative(Command):
     """The person no longer attends for the company (left it, or handed over)."""
 
@@ -266,6 +274,11 @@ class RepresentativeWithdrawn(CompanyEvent):
     reason: str = ""
 
 
+@attrs.frozen(kw_only=True)
+class BenchmarkingOptedIn(CompanyEvent):
+    provider: str
+
+
 # --- state ----------------------------------------------------------------------------
 
 
@@ -305,6 +318,8 @@ class Company:
     forgotten: bool = False
     #: every person the company ever named, in order
     people: tuple[Person, ...] = ()
+    #: the outside benchmarking provider it opted into, and when
+    benchmarking: BenchmarkingOptedIn | None = None
 
     @property
     def representatives(self) -> list[Person]:
@@ -379,6 +394,8 @@ def evolve(state: Company | None, event: CompanyEvent) -> Company:
                 named_at=event.at,
             )
             return attrs.evolve(state, people=(*state.people, person), last_at=event.at)
+        case BenchmarkingOptedIn():
+            return attrs.evolve(state, benchmarking=event, last_at=event.at)
         case RepresentativeWithdrawn():
             people = tuple(
                 attrs.evolve(p, withdrawn_at=event.at) if p.id == event.person_id else p

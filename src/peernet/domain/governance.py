@@ -140,6 +140,32 @@ class OpenCompetition(Command):
 
 
 @attrs.frozen(kw_only=True)
+class ReferenceFigure:
+    """An outside provider's industry figure for one metric: its quartiles."""
+
+    metric: str = attrs.field(validator=non_empty)
+    lower_quartile: Decimal
+    median: Decimal
+    upper_quartile: Decimal
+
+    def __attrs_post_init__(self) -> None:
+        if not self.lower_quartile <= self.median <= self.upper_quartile:
+            raise InvalidValue(
+                f"{self.metric}: quartiles run lower <= median <= upper", field="median"
+            )
+
+
+@attrs.frozen(kw_only=True)
+class ImportReferenceFigures(Command):
+    """Industry reference figures of a quarter from an outside source (read from a CSV
+    file at the edge: `peernet.adapters.reference`)."""
+
+    source: str = attrs.field(validator=non_empty)
+    quarter: str = attrs.field(validator=non_empty)
+    figures: tuple[ReferenceFigure, ...]
+
+
+@attrs.frozen(kw_only=True)
 class PassResolution(Command):
     """The committee votes on an act for the network (`act`: `FormGroup`, `SetNetworkDues`,
     `AdmitVendor`, `RenewVendor`, `EndVendor`, `AmendNetworkCharter` or
@@ -230,6 +256,13 @@ class NetworkDuesSet(NetworkEvent):
 
 
 @attrs.frozen(kw_only=True)
+class ReferenceFiguresImported(NetworkEvent):
+    source: str
+    quarter: str
+    figures: tuple[ReferenceFigure, ...]
+
+
+@attrs.frozen(kw_only=True)
 class ResolutionPut(NetworkEvent):
     """The committee voted on a resolution; what it decided follows in the same write
     when it carried."""
@@ -306,6 +339,8 @@ class NetworkState:
     elections: Mapping[UUID, Election] = MappingProxyType({})
     resolutions: tuple[ResolutionPut, ...] = ()
     dues: tuple[NetworkDuesSet, ...] = ()
+    #: reference figures by (source, quarter), the latest import of each
+    references: Mapping[tuple[str, str], ReferenceFiguresImported] = MappingProxyType({})
 
     @property
     def charter(self) -> NetworkCharter:
@@ -408,6 +443,9 @@ def evolve(state: NetworkState | None, event: NetworkEvent) -> NetworkState:
             return attrs.evolve(state, resolutions=(*state.resolutions, event))
         case NetworkDuesSet():
             return attrs.evolve(state, dues=(*state.dues, event))
+        case ReferenceFiguresImported():
+            found = {**state.references, (event.source, event.quarter): event}
+            return attrs.evolve(state, references=MappingProxyType(found))
     raise AssertionError(f"not a network event: {event!r}")
 
 

@@ -28,6 +28,7 @@ from peernet.domain.common import Command, Event
 from peernet.domain.decisions import (
     Decider,
     accountability,
+    benchmarking,
     books,
     cohorts,
     dues,
@@ -56,6 +57,7 @@ DECIDERS: dict[type[Command], Decider[Any]] = {
     **network_bodies.DECIDERS,
     **programme.DECIDERS,
     **cohorts.DECIDERS,
+    **benchmarking.DECIDERS,
 }
 
 
