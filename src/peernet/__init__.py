@@ -114,7 +114,6 @@ from peernet.domain.goals import (
 )
 from peernet.domain.governance import (
     ImportReferenceFigures,
-    ReferenceFigure,
     ReferenceFiguresImported,
 )
 from peernet.domain.groups import (
@@ -415,7 +414,6 @@ __all__ = [
     "PassResolution",
     "PaymentReceived",
     "PeerNetError",
-    "Person",
     "PersonAlreadyNamed",
     "PersonRole",
     "PrepSubmitted",
@@ -433,7 +431,6 @@ __all__ = [
     "RecordPayment",
     "RecordSponsorship",
     "Recorded",
-    "ReferenceFigure",
     "ReferenceFiguresImported",
     "RegisterCompany",
     "RemovalCause",
@@ -520,7 +517,6 @@ __all__ = [
 from peernet.domain.charters import Eligibility
 from peernet.domain.companies import (
     NameRepresentative,
-    Person,
     PersonRole,
     RepresentativeNamed,
     RepresentativeWithdrawn,
@@ -562,12 +558,7 @@ from peernet.domain.meetings import (
     SpeakerKind,
 )
 from peernet.domain.memberships import HoldGraduation, StepUp
-from peernet.domain.network_charter import (
-    CommitteeRole,
-    NetworkCharter,
-    ResolutionKind,
-    Selection,
-)
+from peernet.domain.network_charter import CommitteeRole, NetworkCharter, ResolutionKind, Selection
 from peernet.domain.network_errors import (
     AlreadyOnCommittee,
     AlreadyVotedInElection,
