@@ -6,6 +6,7 @@ from typing import Any
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from peernet import Network
 from peernet.adapters.codec import converter
@@ -217,7 +218,9 @@ def programme(url: str | None, as_json: bool) -> None:
     for group in found:
         wanted = ", ".join(group.certifications) or "none"
         console.print(
-            f"[bold]{group.name}[/bold]  {group.months}-month programme, certification: {wanted}"
+            Text.assemble(
+                (group.name, "bold"), f"  {group.months}-month programme, certification: {wanted}"
+            )
         )
         table = Table(title="cohort", title_justify="left")
         for header in ("company", "joined", "completes", "status"):
