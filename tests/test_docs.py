@@ -36,6 +36,8 @@ STREAMS = {
     "gathering_id": "gathering",
     "financials_id": "financials",
     "ledger_id": "ledger",
+    "network_id": "network",
+    "vendor_id": "vendor",
 }
 
 

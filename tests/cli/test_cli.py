@@ -83,12 +83,13 @@ def test_demo_run_again_records_nothing_new_and_tells_the_same_story(
 
 
 def test_groups_lists_every_group_in_a_table(url: str) -> None:
-    """19 in-person groups, 5 online groups and a companion group by 2009."""
+    """19 in-person groups, 5 online groups, a companion group, the SBS online programme
+    and the managed-services special-interest group by 2009."""
     result = run("groups", "--db", url)
 
     assert 0 == result.exit_code, result.output
-    assert "25 groups in" in result.stdout
-    for name in ("HTG 1 ", "HTG 19", "HTG Online 5", "HTG Marketing Managers"):
+    assert "27 groups in" in result.stdout
+    for name in ("HTG 1 ", "HTG 19", "HTG Online 5", "HTG Marketing Managers", "HTG SBS Online"):
         assert name in result.stdout
 
 
@@ -97,7 +98,7 @@ def test_groups_json_lists_summaries(url: str) -> None:
     result = run("groups", "--db", url, "--json")
 
     groups = json.loads(result.stdout)
-    assert 25 == len(groups)
+    assert 27 == len(groups)
     assert {"name": "HTG 1", "format": "in-person", "kind": "core", "capacity": 12} == {
         key: groups[0][key] for key in ("name", "format", "kind", "capacity")
     }
@@ -166,7 +167,7 @@ def test_the_store_comes_from_peernet_db_when_db_is_not_given(url: str) -> None:
     """PEERNET_DB names the store when --db is absent."""
     result = run("groups", "--json", env={"PEERNET_DB": url})
 
-    assert 25 == len(json.loads(result.stdout))
+    assert 27 == len(json.loads(result.stdout))
 
 
 def test_a_bad_store_url_exits_2_with_one_line() -> None:

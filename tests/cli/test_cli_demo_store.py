@@ -12,8 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from peernet import FormGroup, Network, NotTheDemoStore
-from peernet.cli import cli
-from peernet.cli import demo as demo_command
+from peernet.cli import cli, demo as demo_command
 from peernet.demo import build_demo
 
 AT = datetime(2001, 3, 1, 9, tzinfo=UTC)

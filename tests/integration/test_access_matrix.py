@@ -24,11 +24,14 @@ from peernet import (
     AssignFacilitator,
     CastBallot,
     Charter,
+    CharterNetwork,
     CloseQuarter,
     Command,
     FormGroup,
+    ImportReferenceFigures,
     MotionKind,
     Network,
+    NetworkCharter,
     RaiseMotion,
     Reader,
     RecordPayment,
@@ -41,6 +44,7 @@ from peernet import (
     SubmitPrep,
 )
 from peernet.audit import write_csv, write_jsonl
+from peernet.domain.governance import ReferenceFigure
 from peernet.domain.money import Money
 from peernet.testing import joining, membership_of, profile, some_id, target
 
@@ -49,17 +53,30 @@ GROUP, OTHER = some_id("matrix group"), some_id("matrix other group")
 ACME, BOLT, CRUX, EXIT, DUNE = (some_id(n) for n in ("acme", "bolt", "crux", "exit", "dune"))
 GOAL, MOTION, MEETING, GATHERING = (some_id(n) for n in ("goal", "motion", "meeting", "summit"))
 START = datetime(2009, 10, 1, 9, tzinfo=UTC)
+SOURCE = "Service Leadership"
+EBITDA_FIGURE = ReferenceFigure(
+    metric="ebitda_pct",
+    lower_quartile=Decimal("0.05"),
+    median=Decimal("0.10"),
+    upper_quartile=Decimal("0.15"),
+)
 #: the quarter 2009Q4 is over: its figures are filed and it closes from here on
 QUARTER_OVER = datetime(2010, 1, 5, 9, tzinfo=UTC)
 
 
 def _commands() -> Iterator[tuple[type[Command], dict[str, Any]]]:
-    """Group G (facilitated by Fay, financials mandatory) with Acme, Bolt, Crux and
+    """The network chartered, its office as staff, with an outside source's figures for
+    2009Q4. Group G (facilitated by Fay, financials mandatory) with Acme, Bolt, Crux and
     Exit; group H (facilitated by Hal) with Dune. Acme sets a goal, preps, files 2009Q4
     and moves a charter motion Bolt votes on; the quarter's close flags Bolt and Crux;
     a summit is scheduled; Exit resigns."""
+    yield CharterNetwork, {"charter": NetworkCharter(staff=frozenset({"office"}))}
     yield FormGroup, {"group_id": GROUP, "name": "G", "charter": Charter(financials_mandatory=True)}
     yield AssignFacilitator, {"group_id": GROUP, "facilitator": "Fay"}
+    yield (
+        ImportReferenceFigures,
+        {"source": SOURCE, "quarter": "2009Q4", "figures": (EBITDA_FIGURE,)},
+    )
     yield FormGroup, {"group_id": OTHER, "name": "H"}
     yield AssignFacilitator, {"group_id": OTHER, "facilitator": "Hal"}
     for i, (company, group) in enumerate(
@@ -221,6 +238,12 @@ QUERIES: dict[str, Callable[[Network, Reader | None], str]] = {
         n.financial_review(ACME, reader=r).quarters[-1].figures
     ),
     "trail(group_id)": lambda n, r: _seen(not any(e.redacted for e in n.trail(GROUP, reader=r))),
+    "reference_comparison(source, quarter)": lambda n, r: _seen(
+        n.reference_comparison(SOURCE, "2009Q4", reader=r).lines
+    ),
+    "reference_comparison(source, quarter, group_id)": lambda n, r: _seen(
+        n.reference_comparison(SOURCE, "2009Q4", group_id=GROUP, reader=r).lines
+    ),
     "trail_page(group_id)": lambda n, r: _seen(
         not any(e.redacted for e in n.trail_page(GROUP, reader=r).items)
     ),
@@ -261,12 +284,39 @@ def matrix() -> dict[str, dict[str, str]]:
 CELLS = [(query, who) for query, row in matrix().items() for who in row]
 
 
+#: the network's own bodies and rhythm, the same for every reader: they take none
+#: (docs/confidentiality.md says why nothing in them is confidential to a group)
+FOR_EVERYONE = {
+    "benchmarking",
+    "cadence",
+    "committee",
+    "network_day",
+    "people",
+    "programme",
+    "resolutions",
+    "vendor",
+    "vendors",
+}
+
+
+def test_what_shows_the_same_to_every_reader_takes_no_reader() -> None:
+    """A query left out of the matrix for showing everyone the same cannot take a reader
+    (if it comes to take one, it has a row to earn)."""
+    takes = {
+        name
+        for name in FOR_EVERYONE
+        if "reader" in inspect.signature(getattr(Network, name)).parameters
+    }
+
+    assert (set(), True) == (takes, FOR_EVERYONE <= set(dir(Network)))
+
+
 def test_the_matrix_names_every_query_and_every_reader() -> None:
     """Each public query of Network has a row, each kind of reader a column."""
     queries = {
         name
         for name, member_ in inspect.getmembers(Network, inspect.isfunction)
-        if not name.startswith("_") and name not in NOT_QUERIES
+        if not name.startswith("_") and name not in NOT_QUERIES | FOR_EVERYONE
     }
     rows = matrix()
     named = {re.sub(r"\(.*", "", label) for label in rows if not label.startswith("trail ")}

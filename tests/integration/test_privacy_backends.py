@@ -16,8 +16,8 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from peernet import ApplicantWaitlisted as Waitlisted
 from peernet import (
+    ApplicantWaitlisted as Waitlisted,
     ApplyForMembership,
     ChangeCompanyProfile,
     CompanyProfileChanged,

@@ -8,8 +8,7 @@ from collections.abc import Sequence
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from peernet import Network
 from peernet.audit import Fault, Verification

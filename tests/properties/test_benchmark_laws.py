@@ -10,8 +10,7 @@
 from decimal import Decimal
 from fractions import Fraction
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from peernet.projections.financials import (
     METRICS,

@@ -12,8 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import attrs
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from peernet import (
     Charter,

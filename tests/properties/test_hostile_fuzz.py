@@ -19,8 +19,7 @@ import click
 import orjson
 import pytest
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, note, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, note, settings, strategies as st
 
 from peernet.application import replica
 from peernet.cli import cli

@@ -8,8 +8,7 @@ two drive the pure core alone.
 from datetime import timedelta
 from uuid import UUID
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+from hypothesis import given, settings, strategies as st
 
 from peernet import (
     AmendCharter,

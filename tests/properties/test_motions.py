@@ -14,8 +14,7 @@ from uuid import UUID
 
 import attrs
 import pytest
-from hypothesis import example, given, settings
-from hypothesis import strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from peernet import (
     ApplyForMembership,

@@ -9,12 +9,13 @@ from hypothesis import settings
 from peernet import Command, PeerNetError, Recorded
 from peernet.domain import network as pure
 from peernet.testing import NetworkMachine
+from peernet.testing.machine import BodiesMachine, MachineBase
 
 Outcome = tuple[str, Any]
 
 
-class NeedsLaw(NetworkMachine):
-    """The network machine, checking the law on every command it sends."""
+class CheckingNeeds(MachineBase):
+    """A machine checking the law on every command it sends."""
 
     def on_a_full_replay(self, command: Command) -> Outcome:
         """What the pure core decides for `command` on every event recorded so far."""
@@ -41,5 +42,15 @@ class NeedsLaw(NetworkMachine):
             assert outcome is None or expected == outcome, command
 
 
+class NeedsLaw(CheckingNeeds, NetworkMachine):
+    """The network machine, checking the law on every command it sends."""
+
+
+class BodiesNeedsLaw(CheckingNeeds, BodiesMachine):
+    """The network's bodies (charter, committee, resolutions, vendors), checking the law."""
+
+
 TestNeedsLaw = NeedsLaw.TestCase
 TestNeedsLaw.settings = settings(max_examples=40, stateful_step_count=30, deadline=None)
+TestBodiesNeedsLaw = BodiesNeedsLaw.TestCase
+TestBodiesNeedsLaw.settings = settings(max_examples=40, stateful_step_count=30, deadline=None)

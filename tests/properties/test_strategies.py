@@ -3,8 +3,7 @@
 import subprocess
 import sys
 
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from peernet import Charter, FormGroup, Profile, RegisterCompany, Territory
 from peernet.testing import (

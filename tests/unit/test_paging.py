@@ -2,8 +2,7 @@
 never repeats or skips an item, whatever is added between pages."""
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from peernet import InvalidValue, Page
 from peernet.paging import MOST, decode, encode, paginate

@@ -210,11 +210,14 @@ def test_old_bytes_of_an_event_raised_to_schema_two_read_back(topic: str) -> Non
     assert (expected, expected) == (plain, keyed)
 
 
-def test_every_event_raised_to_schema_two_has_old_bytes_here() -> None:
-    """A schema 2 event without a test on its old bytes would break a store unnoticed."""
-    raised = sorted(t for t, cls in mapper().types.items() if getattr(cls, "schema", 1) == 2)
+def test_every_event_with_old_bytes_here_is_at_schema_two() -> None:
+    """The bytes here are of schema 1 events raised to 2 when their text was sealed; the
+    contract test (test_event_contracts.py) asks every raised event for its old bytes."""
+    types = mapper().types
 
-    assert sorted([*OLD_BYTES, "peernet.CommandHandled"]) == raised
+    assert {topic: getattr(types[topic], "schema", 1) for topic in OLD_BYTES} == dict.fromkeys(
+        OLD_BYTES, 2
+    )
 
 
 OLD_LEDGER = (

@@ -30,6 +30,7 @@ from peernet.testing.machine import (
     DepartureRules,
     Invariants,
     MachineBase,
+    ProgrammeRules,
     SeatRules,
     SessionRules,
 )
@@ -120,7 +121,14 @@ def test_after_folds_each_command_the_core_decides() -> None:
 
 def test_the_network_machine_is_made_of_every_areas_rules() -> None:
     """Hypothesis collects the rules and invariants of every rule set along the MRO."""
-    areas = [SeatRules, DepartureRules, AccountabilityRules, SessionRules, Invariants]
+    areas = [
+        SeatRules,
+        DepartureRules,
+        AccountabilityRules,
+        SessionRules,
+        ProgrammeRules,
+        Invariants,
+    ]
 
     def names(machine: type[RuleBasedStateMachine]) -> tuple[set[str], set[str]]:
         state = machine.setup_state()

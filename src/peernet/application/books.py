@@ -6,14 +6,19 @@ the charter's `opens_books`, by default yes for a core group and no for a compan
 special-interest group), by that group's active members, its facilitator and the
 network's auditors; a group that keeps no books has no quartiles to read."""
 
+from datetime import UTC, date, datetime, time
 from fractions import Fraction
 from uuid import UUID
 
 from peernet.application.reading import ANONYMOUS, Reading, uuid_of
 from peernet.domain.access import Reader, Role, sees_inside
-from peernet.domain.errors import AccessDenied, GroupKeepsNoBooks
-from peernet.domain.financials import Financials, financials_id_of
+from peernet.domain.companies import Company
+from peernet.domain.errors import AccessDenied, GroupKeepsNoBooks, InvalidValue
+from peernet.domain.financials import Financials, financials_id_of, normal_quarter
+from peernet.domain.governance import NetworkState
 from peernet.domain.groups import Group
+from peernet.domain.network_charter import NETWORK_ID, NetworkCharter
+from peernet.projections.benchmarking import BenchmarkingView, ReferenceComparison, compare
 from peernet.projections.financials import (
     Benchmarks,
     FinancialBook,
@@ -58,6 +63,67 @@ class Books(Reading):
                 min_companies=min_companies,
                 max_share=max_share,
             )
+
+    def benchmarking(self, *, on: date | None = None) -> BenchmarkingView:
+        """Who opted into outside benchmarking on a day (today by default), against the
+        network's active member companies; from the charter's mandatory date, who has not."""
+        with self._current():
+            day = on or self._now().date()
+            network = self._get(NetworkState, NETWORK_ID)
+            moment = datetime.combine(day, time.max, UTC)
+            rules = network.charter_at(moment) if network else NetworkCharter()
+            members: dict[UUID, None] = {}
+            for group_id in self._replica.directory.groups:
+                group = self._get(Group, group_id)
+                for m in group.memberships.values() if group else ():
+                    if (
+                        m.joined_at
+                        and m.joined_at <= moment
+                        and (m.left_at is None or m.left_at > moment)
+                    ):
+                        members[m.company_id] = None
+            opted = {
+                c
+                for c in members
+                if (found := self._get(Company, c)) is not None
+                and found.benchmarking is not None
+                and found.benchmarking.at <= moment
+            }
+            mandatory = rules.benchmarking_mandatory_from
+            missing = (
+                []
+                if mandatory is None or day < mandatory
+                else [c for c in members if c not in opted]
+            )
+            return BenchmarkingView(
+                on=day,
+                provider=rules.benchmarking_provider,
+                mandatory_from=mandatory,
+                members=len(members),
+                opted_in=len(opted),
+                missing=tuple(sorted(missing, key=str)),
+            )
+
+    def reference_comparison(
+        self,
+        source: str,
+        quarter: str,
+        *,
+        group_id: UUID | None = None,
+        reader: Reader | None = None,
+    ) -> ReferenceComparison:
+        """An outside source's industry quartiles for `quarter` beside the network's
+        medians and, with `group_id` (for readers inside the group), the group's."""
+        imported = None
+        with self._current():
+            network = self._get(NetworkState, NETWORK_ID)
+            imported = (
+                network.references.get((source, normal_quarter(quarter))) if network else None
+            )
+        if imported is None:
+            raise InvalidValue(f"no reference figures of {source} for {quarter} were imported")
+        ours = self.benchmarks(imported.quarter, group_id=group_id, reader=reader)
+        return compare(imported, ours)
 
     def financial_review(
         self,

@@ -26,6 +26,7 @@ from peernet.adapters.opening import Access
 from peernet.adapters.storage import redact
 from peernet.application.accountability import Accountability
 from peernet.application.audit import Audit
+from peernet.application.bodies import Bodies
 from peernet.application.books import Books
 from peernet.application.commands import CommandSide
 from peernet.application.followers import Follower, Handler
@@ -44,7 +45,7 @@ def _utc_now() -> datetime:
 
 
 @traced_queries
-class Network(Pages, Rosters, Accountability, Sessions, Books, Audit):
+class Network(Pages, Rosters, Accountability, Sessions, Books, Audit, Bodies):
     """A network of peer groups, recorded as events in the store `url` names.
 
     Examples:

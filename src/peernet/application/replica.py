@@ -18,9 +18,16 @@ from peernet.domain.companies import CompanyForgotten, CompanyRegistered, Member
 from peernet.domain.errors import InvalidValue
 from peernet.domain.goals import GoalSet
 from peernet.domain.groups import GroupFormed
-from peernet.domain.meetings import CostsShared, GatheringScheduled, MeetingScheduled
+from peernet.domain.meetings import (
+    CostsShared,
+    GatheringScheduled,
+    MeetingScheduled,
+    SessionAdded,
+    SponsorshipRecorded,
+)
 from peernet.domain.motions import MotionRaised
 from peernet.domain.network import FOLDS
+from peernet.domain.vendors import VendorAdmitted
 from peernet.records import Recorded, topic_of
 
 log = logging.getLogger(__name__)
@@ -40,6 +47,9 @@ _DIRECTORY_TOPICS = tuple(
         GatheringScheduled,
         CostsShared,
         CompanyForgotten,
+        VendorAdmitted,
+        SponsorshipRecorded,
+        SessionAdded,
     )
 )
 #: the kind of stream each state class is folded from
@@ -64,6 +74,10 @@ class Directory:
     group_meetings: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
     #: the meetings and gatherings whose costs were shared with each company
     company_costs: dict[UUID, dict[tuple[str, UUID], None]] = attrs.Factory(dict)
+    #: vendor partners, in order of admission, and the meetings and gatherings each
+    #: sponsored or spoke at
+    vendors: dict[UUID, None] = attrs.Factory(dict)
+    vendor_streams: dict[UUID, dict[tuple[str, UUID], None]] = attrs.Factory(dict)
 
     def group_of(self, membership_id: UUID) -> UUID | None:
         return self.membership_groups.get(membership_id)
@@ -73,6 +87,9 @@ class Directory:
 
     def meetings_of(self, group_id: UUID) -> list[UUID]:
         return list(self.group_meetings.get(group_id, ()))
+
+    def every_group(self) -> list[UUID]:
+        return list(self.groups)
 
     def add(self, event: Event) -> None:
         match event:
@@ -93,6 +110,12 @@ class Directory:
                 self.companies[event.company_id] = None
             case MembershipApplied():
                 self.membership_groups[event.membership_id] = event.group_id
+            case VendorAdmitted():
+                self.vendors[event.vendor_id] = None
+            case SponsorshipRecorded() if event.vendor_id is not None:
+                self.vendor_streams.setdefault(event.vendor_id, {})[event.stream()] = None
+            case SessionAdded() if event.speaker.vendor_id is not None:
+                self.vendor_streams.setdefault(event.speaker.vendor_id, {})[event.stream()] = None
 
 
 class Replica:

@@ -15,6 +15,7 @@ from peernet import PeerNetError, RuleViolation
 from peernet.adapters.storage import driver_failure
 from peernet.cli.accountability import goals, motion, motions
 from peernet.cli.audit import audit, history
+from peernet.cli.bodies import committee, people, programme, resolutions, vendor, vendors
 from peernet.cli.demo import demo
 from peernet.cli.directory import companies, company, groups, roster
 from peernet.cli.financials import benchmarks, financials
@@ -109,6 +110,13 @@ COMMANDS: tuple[click.Command, ...] = (
     key,
     # the demo
     demo,
+    # the network's own bodies
+    committee,
+    resolutions,
+    vendors,
+    vendor,
+    people,
+    programme,
 )
 for command in COMMANDS:
     cli.add_command(command)

@@ -177,7 +177,7 @@ def reader_label(reader: Reader) -> str:
 
 # --- opening the network and finding what a command names -----------------------------
 
-_LISTED_BY = {"group": "groups", "company": "companies"}
+_LISTED_BY = {"group": "groups", "company": "companies", "vendor": "vendors"}
 
 
 def open_network(url: str | None, *, create: bool, access: Access = "write") -> Network:

@@ -180,10 +180,12 @@ class MeetingScenes(Scene):
                 RecordExpense, meeting_id=meeting_id, kind=kind, amount=Money(cents, money)
             )
         if rng.random() < 0.25:
+            sponsor = rng.choice(_SPONSORS)
             self.world.do(
                 RecordSponsorship,
                 meeting_id=meeting_id,
-                sponsor=rng.choice(_SPONSORS),
+                sponsor=sponsor,
+                vendor_id=self.world.vendors.get(sponsor),  # a vendor partner, once admitted
                 amount=Money(Decimal(rng.choice((250, 500, 750))), money),
             )
 
@@ -275,6 +277,7 @@ class MeetingScenes(Scene):
                 RecordSponsorship,
                 gathering_id=gathering_id,
                 sponsor=sponsor,
+                vendor_id=self.world.vendors.get(sponsor),
                 amount=Money(Decimal(10_000), "USD"),
             )
 

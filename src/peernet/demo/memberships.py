@@ -7,6 +7,7 @@ groups are formed, facilitated and have their charters amended."""
 import functools
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 from uuid import UUID, uuid5
 
 import attrs
@@ -24,6 +25,7 @@ from peernet import (
     GroupKind,
     MemberRemoved,
     MembershipStatus,
+    PassResolution,
     Profile,
     RecordAcquisition,
     RegisterCompany,
@@ -110,7 +112,8 @@ class MembershipScenes(Scene):
         candidates = [
             g
             for g in self.replica.open_groups(fmt=fmt)
-            if g.territory is None or g.territory.overlaps(profile.territory)
+            if (g.territory is None or g.territory.overlaps(profile.territory))
+            and (g.eligibility is None or g.eligibility.refusal(profile) is None)
         ]
         if not candidates:
             return None
@@ -129,16 +132,26 @@ class MembershipScenes(Scene):
     def form(self, plan: GroupPlan) -> None:
         world = self.world
         group_id = uuid5(world.ns, f"group {plan.name}")
-        world.do(
-            FormGroup,
-            name=plan.name,
-            format=plan.format,
-            kind=plan.kind,
-            territory=plan.territory,
-            charter=Charter(capacity=plan.capacity),
-            group_id=group_id,
-            actor=OFFICE,
-        )
+        form: dict[str, Any] = {
+            "name": plan.name,
+            "format": plan.format,
+            "kind": plan.kind,
+            "territory": plan.territory,
+            "charter": Charter(capacity=plan.capacity),
+            "group_id": group_id,
+        }
+        if world.committee:  # once the leadership committee sits, it forms the groups
+            act = FormGroup(actor="leadership committee", at=world.peek(), **form)
+            world.do(
+                PassResolution,
+                proposed_by=world.committee[0],
+                in_favour=tuple(world.committee[: max(11, len(world.committee) * 3 // 4)]),
+                act=act,
+                resolution_id=world.new_id("resolution"),
+                actor="leadership committee",
+            )
+        else:
+            world.do(FormGroup, actor=OFFICE, **form)
         world.group_ids[plan.name] = group_id
         self.facilitate(group_id)
         if plan.territory is not None:
@@ -287,6 +300,8 @@ class MembershipScenes(Scene):
         for group, m in list(self.replica.memberships(MembershipStatus.ACTIVE)):
             if group.format is not GroupFormat.VIRTUAL or m.joined_at is None:
                 continue
+            if group.id in world.ceremony_groups:
+                continue  # graduates at a ceremony (peernet.demo.bodies)
             if months_after(m.joined_at, group.charter.programme_months) > world.peek():
                 continue
             graduated = world.do(GraduateMember, membership_id=m.id, actor=OFFICE)

@@ -31,17 +31,19 @@ from peernet import (
     MembershipStatus,
     Profile,
 )
-from peernet.domain import goals as goal_rules
-from peernet.domain import network as pure
+from peernet.domain import goals as goal_rules, network as pure
 from peernet.domain.charters import DEFAULT_GOAL_CATEGORIES
 from peernet.domain.common import months_after
+from peernet.domain.companies import Company
 from peernet.domain.decisions.seats import first_competitor
 from peernet.domain.financials import quarter_after, quarter_of
 from peernet.domain.goals import Goal, GoalEvent
+from peernet.domain.governance import NetworkState
 from peernet.domain.groups import Group
 from peernet.domain.meetings import Gathering, Meeting
 from peernet.domain.memberships import Membership
 from peernet.domain.motions import Motion, quorum_needed
+from peernet.domain.network_charter import NETWORK_ID
 from peernet.domain.situation import Ref, Replayed, Situation
 
 __all__ = [
@@ -116,6 +118,16 @@ class Replica:
 
     def profile(self, company_id: UUID) -> Profile:
         return self._situation.profile(company_id)
+
+    # the network's own bodies (peernet.demo.bodies)
+
+    @property
+    def companies(self) -> Mapping[UUID, Company]:
+        return self._situation.companies
+
+    @property
+    def network(self) -> NetworkState | None:
+        return self._situation.networks.get(NETWORK_ID)
 
     def company_gone(self, company_id: UUID) -> bool:
         """Whether the company was acquired."""

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from peernet import GroupFormat, InvalidValue, MembershipStatus, Network
 from peernet.demo.accountability import AccountabilityScenes
+from peernet.demo.bodies import BodyScenes
 from peernet.demo.cast import ARRIVALS, LATER_ARRIVALS, group_plans
 from peernet.demo.financials import FinancialScenes
 from peernet.demo.goals import GoalScenes
@@ -33,6 +34,8 @@ _Plan = list[tuple[int, int, Action]]
 _Add = Callable[[int, Action], None]
 #: the quarter's months: the meeting, the check-in, the reports (and prep) before the next
 _REPORT_PHASE = 2
+#: the first year members pay dues (the seeds: "Starting in January, members will pay")
+DUES_FROM = 2009
 
 
 class Simulation:
@@ -55,6 +58,7 @@ class Simulation:
         self.goals = GoalScenes(self.world)
         self.accountability = AccountabilityScenes(self.world, self.meetings, self.goals)
         self.financials = FinancialScenes(self.world)
+        self.bodies = BodyScenes(self.world, self.meetings)
 
     def _arrival_months(self) -> dict[tuple[int, int], int]:
         months: Counter[tuple[int, int]] = Counter()
@@ -73,6 +77,7 @@ class Simulation:
             plan.append((day, len(plan), action))
 
         self._network_plan(year, month, add)
+        self.bodies.plan(year, month, add)
         if year >= ACCOUNTABILITY_FROM:
             self._accountability_plan(year, month, add)
         for day, action in self.world.agenda.pop((year, month), []):
@@ -116,7 +121,8 @@ class Simulation:
             add(1, self.accountability.cast_laggard)
         if (year, month) == (ACCOUNTABILITY_FROM + 1, 4):
             add(1, self.accountability.doubt_a_member)
-        add(1, self.meetings.charge_dues)
+        if year >= DUES_FROM:  # dues start in January 2009, not before
+            add(1, self.meetings.charge_dues)
         if month % 3 == 2:  # the month after a quarter ends, its figures come in
             add(11, self.financials.submit_financials)
         if month in (1, 7):

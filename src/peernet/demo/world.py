@@ -115,6 +115,12 @@ class World:
         self.laggard: UUID | None = None
         self.laggard_group: UUID | None = None
         self.laggard_company: UUID | None = None
+        #: the network's own bodies (peernet.demo.bodies): the committee's seated people,
+        #: chair first, once it sits; the vendor partners by name; the virtual groups
+        #: whose cohorts graduate at a ceremony rather than month by month
+        self.committee: list[UUID] = []
+        self.vendors: dict[str, UUID] = {}
+        self.ceremony_groups: set[UUID] = set()
 
     def stored_events(self) -> int:
         """Events the store holds, its command ledger aside, counted without decoding

@@ -116,3 +116,50 @@ class Charter:
 
     def dues_for(self, group_format: GroupFormat) -> Decimal:
         return self.dues_in_person if group_format is GroupFormat.IN_PERSON else self.dues_virtual
+
+
+# --- eligibility: who may join a group (special-interest and programme groups) --------------
+
+
+def _set(values: frozenset[str] | set[str] | list[str] | tuple[str, ...]) -> frozenset[str]:
+    if isinstance(values, str):
+        raise InvalidValue("an eligibility rule is a collection of values, not one string")
+    return frozenset(v.strip().casefold() for v in values if v and v.strip())
+
+
+@attrs.frozen(kw_only=True)
+class Eligibility:
+    """Who may apply to a group, criterion by criterion, against the company's profile:
+    a criterion left empty admits any value; `certifications` must all be held. Part of
+    a group's rules, recorded with `EligibilitySet` (see docs/people.md)."""
+
+    business_models: frozenset[str] = attrs.field(default=frozenset(), converter=_set)
+    size_bands: frozenset[str] = attrs.field(default=frozenset(), converter=_set)
+    ownerships: frozenset[str] = attrs.field(default=frozenset(), converter=_set)
+    verticals: frozenset[str] = attrs.field(default=frozenset(), converter=_set)
+    partner_levels: frozenset[str] = attrs.field(default=frozenset(), converter=_set)
+    certifications: frozenset[str] = attrs.field(default=frozenset(), converter=_set)
+
+    def refusal(self, profile: object) -> tuple[str, str, str] | None:
+        """The first criterion `profile` fails, what it allows and what the profile
+        says; None when it is eligible."""
+        for criterion, field in (
+            ("business_models", "business_model"),
+            ("size_bands", "size_band"),
+            ("ownerships", "ownership"),
+            ("verticals", "vertical"),
+            ("partner_levels", "partner_level"),
+        ):
+            allowed: frozenset[str] = getattr(self, criterion)
+            value = getattr(profile, field)
+            if allowed and value not in allowed:
+                return field, " or ".join(sorted(allowed)), value or "not known"
+        held: frozenset[str] = getattr(profile, "certifications")  # noqa: B009 - a Profile
+        missing = self.certifications - held
+        if missing:
+            return (
+                "certifications",
+                " and ".join(sorted(self.certifications)),
+                (", ".join(sorted(held)) or "none"),
+            )
+        return None

@@ -51,6 +51,18 @@ def _lines(values: frozenset[str] | set[str] | list[str] | tuple[str, ...]) -> f
     return lines
 
 
+def _word(value: str) -> str:
+    if not isinstance(value, str):
+        raise InvalidValue(f"expected text, got {value!r}")
+    return value.strip().casefold()
+
+
+def _words(values: frozenset[str] | set[str] | list[str] | tuple[str, ...]) -> frozenset[str]:
+    if isinstance(values, str):
+        raise InvalidValue("certifications must be a collection, not one string")
+    return frozenset(v.strip().casefold() for v in values if v and v.strip())
+
+
 @attrs.frozen(kw_only=True)
 class Profile:
     """What the network knows of a company; two profiles compete when their territories
@@ -64,6 +76,17 @@ class Profile:
     head_count: int = attrs.field(validator=at_least(0))
     revenue_band: str = attrs.field(validator=non_empty)
     representatives: tuple[str, ...] = attrs.field(default=(), metadata={CONFIDENTIAL: True})
+    #: what special-interest groups are drawn by (schema 2 of the company's events):
+    #: how it makes its money ("managed services", "project"...), its size band
+    #: ("1-10", "11-50"...), who owns it ("founder", "private equity"...), its vertical
+    #: ("healthcare"...), its partner level ("gold"...) and certifications it holds
+    #: ("small business specialist"...); lowercased, "" when not known
+    business_model: str = attrs.field(default="", converter=_word)
+    size_band: str = attrs.field(default="", converter=_word)
+    ownership: str = attrs.field(default="", converter=_word)
+    vertical: str = attrs.field(default="", converter=_word)
+    partner_level: str = attrs.field(default="", converter=_word)
+    certifications: frozenset[str] = attrs.field(default=frozenset(), converter=_words)
 
     def __attrs_post_init__(self) -> None:
         check_types(self)
@@ -138,6 +161,50 @@ class RecordPayment(Command):
 
 CompanyCommand = RegisterCompany | ChangeCompanyProfile
 
+
+# --- people: a company's representatives -------------------------------------------------
+
+
+class PersonRole(enum.Enum):
+    """What a representative does in the company, which decides the groups it sits in."""
+
+    EXECUTIVE = "executive"
+    MARKETING_MANAGER = "marketing manager"
+    APP_DEVELOPMENT_MANAGER = "app-development manager"
+    SALES_MANAGER = "sales manager"
+    TECHNICAL_MANAGER = "technical manager"
+    OTHER = "other"
+
+
+@attrs.frozen(kw_only=True)
+class NameRepresentative(Command):
+    """A person of the company who attends for it, up to the network charter's number
+    (`representatives_per_company`). The name is personal data: sealed under the
+    company's key, forgotten with the company."""
+
+    company_id: UUID
+    name: str = attrs.field(validator=non_empty)
+    role: PersonRole
+    person_id: UUID = attrs.field(factory=uuid4)
+
+
+@attrs.frozen(kw_only=True)
+class OptIntoBenchmarking(Command):
+    """The company opts into the network's outside benchmarking provider."""
+
+    company_id: UUID
+    provider: str = attrs.field(validator=non_empty)
+
+
+@attrs.frozen(kw_only=True)
+class WithdrawRepresentative(Command):
+    """The person no longer attends for the company (left it, or handed over)."""
+
+    company_id: UUID
+    person_id: UUID
+    reason: str = ""
+
+
 # --- events ---------------------------------------------------------------------------
 
 
@@ -151,11 +218,15 @@ class CompanyEvent(Event):
 
 @attrs.frozen(kw_only=True)
 class CompanyRegistered(CompanyEvent):
+    #: schema 2: the profile states business model, size band, ownership, vertical,
+    #: partner level and certifications
+    schema: ClassVar[int] = 2
     profile: Profile
 
 
 @attrs.frozen(kw_only=True)
 class CompanyProfileChanged(CompanyEvent):
+    schema: ClassVar[int] = 2
     profile: Profile
 
 
@@ -203,10 +274,41 @@ class PaymentReceived(CompanyEvent):
     reference: str = attrs.field(default="", metadata={CONFIDENTIAL: True})
 
 
-# --- errors ---------------------------------------------------------------------------
+@attrs.frozen(kw_only=True)
+class RepresentativeNamed(CompanyEvent):
+    person_id: UUID
+    name: str = attrs.field(metadata={CONFIDENTIAL: True})
+    role: PersonRole
+
+
+@attrs.frozen(kw_only=True)
+class RepresentativeWithdrawn(CompanyEvent):
+    person_id: UUID
+    reason: str = ""
+
+
+@attrs.frozen(kw_only=True)
+class BenchmarkingOptedIn(CompanyEvent):
+    provider: str
 
 
 # --- state ----------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Person:
+    """A representative of a company: its name reads `FORGOTTEN` once the company is."""
+
+    id: UUID
+    company_id: UUID
+    name: str = attrs.field(metadata={CONFIDENTIAL: True})
+    role: PersonRole
+    named_at: datetime
+    withdrawn_at: datetime | None = None
+
+    @property
+    def current(self) -> bool:
+        return self.withdrawn_at is None
 
 
 @attrs.frozen(kw_only=True)
@@ -229,6 +331,18 @@ class Company:
     dues: tuple[DuesCharged, ...] = ()
     payments: tuple[PaymentReceived, ...] = ()
     forgotten: bool = False
+    #: every person the company ever named, in order
+    people: tuple[Person, ...] = ()
+    #: the outside benchmarking provider it opted into, and when
+    benchmarking: BenchmarkingOptedIn | None = None
+
+    @property
+    def representatives(self) -> list[Person]:
+        """The people who attend for the company now."""
+        return [p for p in self.people if p.current]
+
+    def person(self, person_id: UUID) -> Person | None:
+        return next((p for p in self.people if p.id == person_id), None)
 
     def charged(self, membership_id: UUID, month: date) -> bool:
         return any(d.membership_id == membership_id and d.month == month for d in self.dues)
@@ -282,8 +396,29 @@ def evolve(state: Company | None, event: CompanyEvent) -> Company:
             )
         case CompanyForgotten():
             return attrs.evolve(
-                state, profile=forget(state.profile), forgotten=True, last_at=event.at
+                state,
+                profile=forget(state.profile),
+                people=tuple(forget(p) for p in state.people),
+                forgotten=True,
+                last_at=event.at,
             )
+        case RepresentativeNamed():
+            person = Person(
+                id=event.person_id,
+                company_id=event.company_id,
+                name=event.name,
+                role=event.role,
+                named_at=event.at,
+            )
+            return attrs.evolve(state, people=(*state.people, person), last_at=event.at)
+        case BenchmarkingOptedIn():
+            return attrs.evolve(state, benchmarking=event, last_at=event.at)
+        case RepresentativeWithdrawn():
+            people = tuple(
+                attrs.evolve(p, withdrawn_at=event.at) if p.id == event.person_id else p
+                for p in state.people
+            )
+            return attrs.evolve(state, people=people, last_at=event.at)
         case MembershipApplied():
             application = Application(
                 membership_id=event.membership_id, group_id=event.group_id, core=event.core

@@ -13,7 +13,7 @@ from uuid import UUID, uuid4
 import attrs
 
 from peernet.domain import memberships
-from peernet.domain.charters import Charter, GroupFormat, GroupKind
+from peernet.domain.charters import Charter, Eligibility, GroupFormat, GroupKind
 from peernet.domain.common import Command, Event, Territory, carry, check_forward, non_empty
 from peernet.domain.errors import (
     GroupAlreadyFormed,
@@ -32,6 +32,8 @@ class FormGroup(Command):
     kind: GroupKind = GroupKind.CORE
     territory: Territory | None = None
     charter: Charter = Charter()
+    #: who may apply (a special-interest or programme group); recorded as `EligibilitySet`
+    eligibility: Eligibility | None = None
     group_id: UUID = attrs.field(factory=uuid4)
 
 
@@ -47,6 +49,14 @@ class AmendCharter(Command):
 class AssignFacilitator(Command):
     group_id: UUID
     facilitator: str = attrs.field(validator=non_empty)
+
+
+@attrs.frozen(kw_only=True)
+class SetEligibility(Command):
+    """Who may apply to the group from now on (its special-interest or programme rule)."""
+
+    group_id: UUID
+    eligibility: Eligibility
 
 
 @attrs.frozen(kw_only=True)
@@ -87,6 +97,35 @@ class CharterAmended(GroupEvent):
 @attrs.frozen(kw_only=True)
 class FacilitatorAssigned(GroupEvent):
     facilitator: str
+
+
+@attrs.frozen(kw_only=True)
+class EligibilitySet(GroupEvent):
+    """Who may apply to the group from `at` on; applicants already seated stay."""
+
+    eligibility: Eligibility
+
+
+@attrs.frozen(kw_only=True)
+class GraduationHeld(GroupEvent):
+    """A virtual group's cohort graduated at a ceremony during a gathering (the
+    `MemberGraduated` events are recorded with it)."""
+
+    gathering_id: UUID
+    graduates: tuple[UUID, ...]
+
+
+@attrs.frozen(kw_only=True)
+class GraduateSteppedUp(GroupEvent):
+    """A graduate of a virtual programme applied to this group: a second-year virtual
+    group, or a face-to-face one. Recorded before the group's answer; `priority` puts it
+    ahead of the wait-list (the network charter's `graduate_priority`)."""
+
+    membership_id: UUID
+    company_id: UUID
+    from_membership_id: UUID
+    from_group_id: UUID
+    priority: bool
 
 
 @attrs.frozen(kw_only=True)
@@ -135,6 +174,13 @@ class Group:
     waitlist: tuple[UUID, ...] = ()
     #: quarters `CloseQuarter` has closed (for financials), e.g. "2009Q4"
     closed_quarters: frozenset[str] = frozenset()
+    #: who may apply (None: any company the other rules admit)
+    eligibility: Eligibility | None = None
+    #: wait-listed graduates of a virtual programme who go first (network charter)
+    priority: frozenset[UUID] = frozenset()
+    #: graduation ceremonies of this (virtual) group, and graduates who stepped up into it
+    ceremonies: tuple[GraduationHeld, ...] = ()
+    stepped_up: tuple[GraduateSteppedUp, ...] = ()
 
     @property
     def charter(self) -> Charter:
@@ -181,7 +227,10 @@ def decide(state: Group | None, command: GroupCommand) -> list[GroupEvent]:
         case FormGroup():
             if state is not None:
                 raise GroupAlreadyFormed(group_id=command.group_id)
-            return [carry(GroupFormed, command, name=command.name.strip())]
+            formed = carry(GroupFormed, command, name=command.name.strip())
+            if command.eligibility is None:
+                return [formed]
+            return [formed, carry(EligibilitySet, command, eligibility=command.eligibility)]
         case AssignFacilitator():
             group = require(state, command.group_id)
             check_forward(group, command.at)
@@ -198,6 +247,10 @@ def _with_membership(state: Group, event: MembershipEvent) -> Group:
     waitlist = tuple(m for m in state.waitlist if m != after.id)
     if after.status is MembershipStatus.WAITLISTED:
         waitlist = (*waitlist, after.id) if before is None else state.waitlist
+        if before is None and after.id in state.priority:
+            # a graduate with priority waits behind the graduates before it, ahead of the rest
+            ahead = [m for m in waitlist if m in state.priority]
+            waitlist = (*ahead, *(m for m in waitlist if m not in state.priority))
     return attrs.evolve(
         state, memberships=MappingProxyType(members), waitlist=waitlist, last_at=event.at
     )
@@ -231,4 +284,13 @@ def evolve(state: Group | None, event: GroupEvent | MembershipEvent) -> Group:
         case QuarterClosed():
             closed = state.closed_quarters | {event.quarter}
             return attrs.evolve(state, closed_quarters=closed, last_at=event.at)
+        case EligibilitySet():
+            return attrs.evolve(state, eligibility=event.eligibility, last_at=event.at)
+        case GraduationHeld():
+            return attrs.evolve(state, ceremonies=(*state.ceremonies, event), last_at=event.at)
+        case GraduateSteppedUp():
+            first = state.priority | {event.membership_id} if event.priority else state.priority
+            return attrs.evolve(
+                state, stepped_up=(*state.stepped_up, event), priority=first, last_at=event.at
+            )
     raise AssertionError(f"not a group event: {event!r}")

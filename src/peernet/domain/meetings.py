@@ -19,7 +19,7 @@ from datetime import date, datetime
 from fractions import Fraction
 from types import MappingProxyType
 from typing import ClassVar, TypeVar
-from uuid import UUID, uuid4
+from uuid import UUID, uuid4, uuid5
 
 import attrs
 
@@ -114,6 +114,19 @@ class ScheduleMeeting(Command):
 
 
 @attrs.frozen(kw_only=True)
+class GatherAllGroups(Command):
+    """Every open in-person group with members meets at the gathering, over its days,
+    instead of at home that quarter: one meeting each, in one write."""
+
+    gathering_id: UUID
+
+
+def gathered_meeting_id(gathering_id: UUID, group_id: UUID) -> UUID:
+    """The id of a group's meeting scheduled by `GatherAllGroups`."""
+    return uuid5(gathering_id, str(group_id))
+
+
+@attrs.frozen(kw_only=True)
 class MeetingStep(Command):
     """A command about one scheduled meeting."""
 
@@ -155,6 +168,15 @@ class TakeRoll(MeetingStep):
 
 
 @attrs.frozen(kw_only=True)
+class RecordAttendees(MeetingStep):
+    """The people who came for a member: its attendance is taken per person. A member
+    with no mark yet is marked present."""
+
+    membership_id: UUID
+    person_ids: tuple[UUID, ...]
+
+
+@attrs.frozen(kw_only=True)
 class RecordExpense(Command):
     """A cost of a meeting, or of a gathering (give exactly one of the two ids)."""
 
@@ -167,10 +189,48 @@ class RecordExpense(Command):
 
 @attrs.frozen(kw_only=True)
 class RecordSponsorship(Command):
-    """A vendor partner's contribution, deducted from the costs before they are shared."""
+    """A vendor partner's contribution, deducted from the costs before they are shared.
+    `vendor_id` names a vendor of the programme (in it that day), whose name is then the
+    sponsor's; a sponsor outside the programme is named in `sponsor` alone."""
 
-    sponsor: str = attrs.field(validator=non_empty)
     amount: Money
+    sponsor: str = ""
+    vendor_id: UUID | None = None
+    meeting_id: UUID | None = None
+    gathering_id: UUID | None = None
+
+    def __attrs_post_init__(self) -> None:
+        super().__attrs_post_init__()
+        if self.vendor_id is None and not self.sponsor.strip():
+            raise InvalidValue("a sponsorship names its vendor or its sponsor", field="sponsor")
+
+
+class SpeakerKind(enum.Enum):
+    """Who a speaker who is not a member speaks for."""
+
+    VENDOR = "vendor partner"
+    MICROSOFT = "microsoft"
+    FOUNDER = "founder"
+    MEMBER = "member"
+    GUEST = "guest"
+
+
+@attrs.frozen(kw_only=True)
+class Speaker:
+    name: str = attrs.field(validator=non_empty)
+    kind: SpeakerKind
+    #: the vendor partner the speaker speaks for (kind `vendor partner`)
+    vendor_id: UUID | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AddSession(Command):
+    """A talk or session on a meeting's or a gathering's programme (give exactly one of
+    the two ids), under a theme, with a speaker who need not be a member."""
+
+    title: str = attrs.field(validator=non_empty)
+    speaker: Speaker
+    theme: str = ""
     meeting_id: UUID | None = None
     gathering_id: UUID | None = None
 
@@ -259,6 +319,14 @@ class AttendanceRecorded(MeetingEvent):
 
 
 @attrs.frozen(kw_only=True)
+class AttendeesRecorded(MeetingEvent):
+    """Who came for a member, person by person (a correction replaces the list)."""
+
+    membership_id: UUID
+    person_ids: tuple[UUID, ...]
+
+
+@attrs.frozen(kw_only=True)
 class MeetingClosed(MeetingEvent):
     #: who shares the costs: those expected who had not left by the meeting's last day
     expected: tuple[UUID, ...]
@@ -293,8 +361,21 @@ class ExpenseRecorded(CostEvent):
 
 @attrs.frozen(kw_only=True)
 class SponsorshipRecorded(CostEvent):
+    #: schema 2 names the vendor partner (`vendor_id`); schema 1 named a sponsor alone
+    schema: ClassVar[int] = 2
     sponsor: str
     amount: Money
+    vendor_id: UUID | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SessionAdded(CostEvent):
+    """A talk or session on the programme of a meeting, or of a gathering when it names
+    no meeting."""
+
+    title: str
+    theme: str
+    speaker: Speaker
 
 
 @attrs.frozen(kw_only=True)
@@ -322,8 +403,11 @@ class Meeting:
     topics: tuple[Topic, ...] = ()
     prep: Mapping[UUID, PrepSubmitted] = MappingProxyType({})
     attendance: Mapping[UUID, Attendance] = MappingProxyType({})
+    #: who came for each member, person by person
+    attendees: Mapping[UUID, tuple[UUID, ...]] = MappingProxyType({})
     expenses: tuple[ExpenseRecorded, ...] = ()
     sponsorships: tuple[SponsorshipRecorded, ...] = ()
+    sessions: tuple[SessionAdded, ...] = ()
     closed: MeetingClosed | None = None
     costs: CostsShared | None = None
     cancelled_because: str | None = None
@@ -350,6 +434,7 @@ class Gathering:
     meetings: tuple[UUID, ...] = ()
     expenses: tuple[ExpenseRecorded, ...] = ()
     sponsorships: tuple[SponsorshipRecorded, ...] = ()
+    sessions: tuple[SessionAdded, ...] = ()
     costs: CostsShared | None = None
 
 
@@ -380,6 +465,8 @@ def _with_costs(state: _Costed, event: CostEvent) -> _Costed:
             return attrs.evolve(state, expenses=(*state.expenses, event))
         case SponsorshipRecorded():
             return attrs.evolve(state, sponsorships=(*state.sponsorships, event))
+        case SessionAdded():
+            return attrs.evolve(state, sessions=(*state.sessions, event))
         case CostsShared():
             return attrs.evolve(state, costs=event)
     raise AssertionError(f"not a cost event: {event!r}")
@@ -402,6 +489,9 @@ def evolve(state: Meeting | None, event: MeetingEvent | CostEvent) -> Meeting:
         case AttendanceRecorded():
             attendance = {**state.attendance, event.membership_id: event.attendance}
             return attrs.evolve(state, attendance=MappingProxyType(attendance))
+        case AttendeesRecorded():
+            came = {**state.attendees, event.membership_id: event.person_ids}
+            return attrs.evolve(state, attendees=MappingProxyType(came))
         case MeetingClosed():
             return attrs.evolve(state, status=MeetingStatus.CLOSED, closed=event)
         case MeetingCancelled():

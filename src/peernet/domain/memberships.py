@@ -107,6 +107,33 @@ class GraduateCohort(Command):
 
 
 @attrs.frozen(kw_only=True)
+class HoldGraduation(Command):
+    """A virtual group's cohort (every member whose programme is complete) graduates at a
+    ceremony during a gathering: the partner conference, a summit."""
+
+    group_id: UUID
+    gathering_id: UUID
+
+
+@attrs.frozen(kw_only=True)
+class StepUp(Command):
+    """A graduate applies to another group: a second-year virtual group, or a
+    face-to-face one."""
+
+    membership_id: UUID
+    to_group_id: UUID
+    new_membership_id: UUID = attrs.field(factory=uuid4)
+
+
+@attrs.frozen(kw_only=True)
+class NameSeatHolder(MembershipStep):
+    """The person who holds the seat for the company (a companion group's marketing or
+    app-development manager): one of the company's current representatives."""
+
+    person_id: UUID
+
+
+@attrs.frozen(kw_only=True)
 class GraduateMember(MembershipStep):
     """A member of a virtual group completed the programme."""
 
@@ -193,6 +220,13 @@ class ApplicantAdmitted(MembershipEvent):
 
 
 @attrs.frozen(kw_only=True)
+class SeatHolderNamed(MembershipEvent):
+    """The person who holds the seat for the company from `at` on."""
+
+    person_id: UUID
+
+
+@attrs.frozen(kw_only=True)
 class MemberFlagged(MembershipEvent):
     """A rule (attendance, goals) marks the member for the group's review; not a removal."""
 
@@ -221,6 +255,8 @@ class Membership:
     waitlisted_beside: UUID | None = None
     admitted_at: datetime | None = None
     flags: tuple[str, ...] = ()
+    #: the person who holds the seat for the company (None: the company as a whole)
+    holder: UUID | None = None
 
     @property
     def ids(self) -> dict[str, UUID]:
@@ -301,6 +337,8 @@ def evolve(state: Membership | None, event: MembershipEvent) -> Membership:
             return attrs.evolve(state, flags=(*state.flags, event.reason))
         case ApplicantAdmitted():
             return attrs.evolve(state, admitted_at=event.at)
+        case SeatHolderNamed():
+            return attrs.evolve(state, holder=event.person_id)
     return attrs.evolve(
         state,
         status=DEPARTURES[type(event)],

@@ -170,14 +170,25 @@ def quorum_needed(electorate: int, quorum: Fraction) -> int:
 def tally(motion: Motion, at: datetime) -> MotionCarried | MotionFailed:
     """The outcome of the ballots cast: carried exactly when quorum and threshold are met."""
     raised = motion.raised
-    cast, yes, no = len(motion.ballots), motion.in_favour, motion.against
+    yes, no = motion.in_favour, motion.against
     size = len(raised.electorate)
     carried = MotionCarried(in_favour=yes, against=no, electorate=size, at=at, **motion.ids)
-    if cast == 0 or cast < quorum_needed(size, raised.quorum):
-        return failed(carried, "quorum not reached")
-    if Fraction(yes, cast) < raised.threshold:
-        return failed(carried, "threshold not reached")
-    return carried
+    why = verdict(yes, no, size, raised.quorum, raised.threshold)
+    return carried if why is None else failed(carried, why)
+
+
+def verdict(
+    yes: int, no: int, electorate: int, quorum: Fraction, threshold: Fraction
+) -> str | None:
+    """Why a vote of `yes` and `no` out of `electorate` did not carry under `quorum` and
+    `threshold`, or None when it carried: the one count every vote of the network keeps
+    (a group's motions, the network's elections, the committee's resolutions)."""
+    cast = yes + no
+    if cast == 0 or cast < quorum_needed(electorate, quorum):
+        return "quorum not reached"
+    if Fraction(yes, cast) < threshold:
+        return "threshold not reached"
+    return None
 
 
 def failed(tally: MotionCounted, reason: str) -> MotionFailed:

@@ -14,13 +14,27 @@ from typing import Any
 
 import attrs
 
-from peernet.domain import companies, financials, goals, groups, meetings, motions
+from peernet.domain import (
+    companies,
+    financials,
+    goals,
+    governance,
+    groups,
+    meetings,
+    motions,
+    vendors,
+)
 from peernet.domain.common import Command, Event
 from peernet.domain.decisions import (
     Decider,
     accountability,
+    benchmarking,
     books,
+    cohorts,
     dues,
+    governance as network_bodies,
+    people,
+    programme,
     registry,
     seats,
     sessions,
@@ -38,6 +52,12 @@ DECIDERS: dict[type[Command], Decider[Any]] = {
     **sessions.DECIDERS,
     **dues.DECIDERS,
     **books.DECIDERS,
+    # the network's own bodies (docs/governance.md, docs/people.md)
+    **people.DECIDERS,
+    **network_bodies.DECIDERS,
+    **programme.DECIDERS,
+    **cohorts.DECIDERS,
+    **benchmarking.DECIDERS,
 }
 
 
@@ -67,6 +87,11 @@ FOLDS: dict[str, Fold] = {
     "financials_id": Fold(
         "financials", financials.evolve, financials.FinancialsSubmitted, financials.Financials
     ),
+    # the network's own bodies
+    "network_id": Fold(
+        "networks", governance.evolve, governance.NetworkChartered, governance.NetworkState
+    ),
+    "vendor_id": Fold("vendors", vendors.evolve, vendors.VendorAdmitted, vendors.Vendor),
 }
 
 AnyCommand = tuple(DECIDERS)

@@ -31,10 +31,13 @@ from peernet.domain.companies import Company, MembershipApplied, Profile
 from peernet.domain.errors import UnknownMembership
 from peernet.domain.financials import Financials, financials_id_of
 from peernet.domain.goals import Goal, GoalSet
-from peernet.domain.groups import Group
+from peernet.domain.governance import NetworkState
+from peernet.domain.groups import Group, GroupFormed
 from peernet.domain.meetings import Gathering, Meeting, MeetingScheduled
 from peernet.domain.memberships import Membership
 from peernet.domain.motions import Motion
+from peernet.domain.network_charter import NETWORK_ID
+from peernet.domain.vendors import Vendor
 
 S = TypeVar("S")
 
@@ -63,6 +66,12 @@ class Ref:
     motion = _RefTo("motion_id")
     meeting = _RefTo("meeting_id")
     gathering = _RefTo("gathering_id")
+    vendor = _RefTo("vendor_id")
+
+    @classmethod
+    def network(cls) -> "Ref":
+        """The network's one stream: its charter, committee and resolutions."""
+        return cls("network_id", NETWORK_ID)
 
     @classmethod
     def financials(cls, company_id: UUID) -> "Ref":
@@ -85,6 +94,10 @@ class Links(Protocol):
         """Every meeting scheduled for the group, in the order they were scheduled."""
         ...
 
+    def every_group(self) -> Sequence[UUID]:
+        """Every group ever formed, in the order they were formed."""
+        ...
+
 
 @attrs.frozen
 class Replayed:
@@ -93,6 +106,10 @@ class Replayed:
     membership_groups: Mapping[UUID, UUID] = MappingProxyType({})
     member_goals: Mapping[UUID, tuple[UUID, ...]] = MappingProxyType({})
     group_meetings: Mapping[UUID, tuple[UUID, ...]] = MappingProxyType({})
+    groups: tuple[UUID, ...] = ()
+
+    def every_group(self) -> Sequence[UUID]:
+        return self.groups
 
     def group_of(self, membership_id: UUID) -> UUID | None:
         return self.membership_groups.get(membership_id)
@@ -117,6 +134,8 @@ class Replayed:
                     self,
                     group_meetings=_added(self.group_meetings, event.group_id, event.meeting_id),
                 )
+            case GroupFormed() if event.group_id not in self.groups:
+                return attrs.evolve(self, groups=(*self.groups, event.group_id))
         return self
 
 
@@ -150,6 +169,8 @@ class Situation:
     meetings: Mapping[UUID, Meeting] = _NONE
     gatherings: Mapping[UUID, Gathering] = _NONE
     financials: Mapping[UUID, Financials] = _NONE
+    networks: Mapping[UUID, NetworkState] = _NONE
+    vendors: Mapping[UUID, Vendor] = _NONE
     links: Links = Replayed()
     asked: frozenset[UUID] | None = None
 
@@ -204,6 +225,13 @@ class Situation:
 
     def motion(self, motion_id: UUID) -> Motion | None:
         return self.find(self.motions, motion_id, "motion")
+
+    def network(self) -> NetworkState | None:
+        """The network's state, None while it was never chartered."""
+        return self.find(self.networks, NETWORK_ID, "network")
+
+    def vendor(self, vendor_id: UUID) -> Vendor | None:
+        return self.find(self.vendors, vendor_id, "vendor")
 
     def books(self, company_id: UUID) -> Financials | None:
         """The company's financials, None when it never submitted any."""
@@ -261,3 +289,9 @@ def departure(situation: Situation, group_id: UUID, membership_id: UUID) -> Iter
     nobody seated)."""
     yield from goals_of(situation, membership_id)
     yield from members_companies(situation, group_id)
+
+
+def every_group(situation: Situation) -> Iterator[Ref]:
+    """Every group ever formed (a network-wide election, dues, an all-groups gathering)."""
+    for group_id in situation.links.every_group():
+        yield Ref.group(group_id)

@@ -105,8 +105,10 @@ def profile(
     kind: CompanyKind = CompanyKind.MSP,
     head_count: int = 25,
     revenue_band: str = "1-5M",
+    **more: Any,
 ) -> Profile:
-    """A company profile: by default an MSP in Texas selling managed services."""
+    """A company profile: by default an MSP in Texas selling managed services; `more`
+    sets the rest of the profile (business_model, vertical, certifications...)."""
     return Profile(
         name=name,
         kind=kind,
@@ -114,6 +116,7 @@ def profile(
         business_lines=frozenset(lines),
         head_count=head_count,
         revenue_band=revenue_band,
+        **more,
     )
 
 

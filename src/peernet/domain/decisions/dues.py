@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
+from peernet.domain.charters import GroupFormat
 from peernet.domain.common import Command, Event, carry, check_forward, months_after
 from peernet.domain.companies import ChargeDues, DuesCharged, PaymentReceived, RecordPayment
 from peernet.domain.decisions import Decider
@@ -31,6 +32,7 @@ def _charge_needs(command: ChargeDues, situation: Situation) -> Iterator[Ref]:
     """The group, and the company of every membership active in the month: a member who
     left during the month pays for it too."""
     yield Ref.group(command.group_id)
+    yield Ref.network()
     group = situation.groups.get(command.group_id)
     start, end = _month(command)
     for m in group.memberships.values() if group else ():
@@ -48,6 +50,14 @@ def _charge(situation: Situation, command: ChargeDues) -> list[Event]:
         )
     charter = group.charter_at(datetime(start.year, start.month, 1, tzinfo=UTC)).charter
     rate = Money(charter.dues_for(group.format), charter.currency)
+    network = situation.network()
+    if network is not None and network.dues:
+        # the network sets every group's dues from a month on, and charges none before
+        dues = network.dues_for(start)
+        if dues is None:
+            return []
+        amount = dues.in_person if group.format is GroupFormat.IN_PERSON else dues.virtual
+        rate = Money(amount, dues.currency)
     charges: list[Event] = []
     for m in sorted(group.memberships.values(), key=lambda m: str(m.id)):
         if not _active_in(m, start, end):

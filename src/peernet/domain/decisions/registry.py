@@ -14,8 +14,12 @@ from peernet.domain.companies import (
 )
 from peernet.domain.decisions import Decider
 from peernet.domain.errors import CompanyStillMember, CompanyWasForgotten, UnknownCompany
+from peernet.domain.governance import act_for_network
 from peernet.domain.groups import AssignFacilitator, FormGroup
+from peernet.domain.network_charter import ResolutionKind
 from peernet.domain.situation import Ref, Situation, company_groups
+
+FORM_GROUP = ResolutionKind.FORM_GROUP
 
 
 def _company(
@@ -24,7 +28,7 @@ def _company(
     yield Ref.company(command.company_id)
 
 
-def _group(command: FormGroup | AssignFacilitator, _: Situation) -> Iterator[Ref]:
+def _group(command: AssignFacilitator, _: Situation) -> Iterator[Ref]:
     yield Ref.group(command.group_id)
 
 
@@ -35,7 +39,15 @@ def _on_company(
     return list(companies.decide(state, command))
 
 
+def _form_needs(command: FormGroup, situation: Situation) -> Iterator[Ref]:
+    yield Ref.group(command.group_id)
+    yield Ref.network()
+
+
 def _on_group(situation: Situation, command: FormGroup | AssignFacilitator) -> list[Event]:
+    if isinstance(command, FormGroup):
+        # forming a group is the network's act: its staff's, or the committee's once it sits
+        act_for_network(situation.network(), command.actor, command.at, FORM_GROUP)
     state = situation.find(situation.groups, command.group_id, "group")
     return list(groups.decide(state, command))
 
@@ -66,6 +78,6 @@ DECIDERS: dict[type[Command], Decider[Any]] = {
     RegisterCompany: Decider(_company, _on_company),
     ChangeCompanyProfile: Decider(_company, _on_company),
     ForgetCompany: Decider(_forget_needs, _forget),
-    FormGroup: Decider(_group, _on_group),
+    FormGroup: Decider(_form_needs, _on_group),
     AssignFacilitator: Decider(_group, _on_group),
 }

@@ -41,6 +41,7 @@ from peernet.domain.errors import (
     ProgrammeNotComplete,
 )
 from peernet.domain.groups import AmendCharter, CharterAmended, CloseGroup, Group, GroupClosed
+from peernet.domain.network_errors import NotEligible
 from peernet.domain.situation import (
     Ref,
     Situation,
@@ -125,7 +126,7 @@ def _open_core_elsewhere(
     return None
 
 
-def _check_joinable(
+def check_joinable(
     situation: Situation, company: Company, group: Group, leaving: UUID | None = None
 ) -> None:
     """The company may seek a seat in `group`: no open membership there already, and no
@@ -139,6 +140,22 @@ def _check_joinable(
             raise AlreadyInCoreGroup(
                 company_id=company.id, core_group_id=elsewhere, group_id=group.id
             )
+
+
+def check_eligible(group: Group, company: Company) -> None:
+    """The company meets the group's eligibility, or NotEligible names the criterion."""
+    if group.eligibility is None:
+        return
+    failed = group.eligibility.refusal(company.profile)
+    if failed is not None:
+        criterion, allowed, value = failed
+        raise NotEligible(
+            company_id=company.id,
+            group_id=group.id,
+            criterion=criterion,
+            allowed=allowed,
+            value=value,
+        )
 
 
 def _unused(situation: Situation, membership_id: UUID) -> None:
@@ -164,7 +181,8 @@ def _apply(situation: Situation, command: memberships.ApplyForMembership) -> lis
     check_forward(group, command.at)
     check_forward(company, command.at)
     _unused(situation, command.membership_id)
-    _check_joinable(situation, company, group)
+    check_joinable(situation, company, group)
+    check_eligible(group, company)
     ids = {"membership_id": command.membership_id, "group_id": group.id, "company_id": company.id}
     applied = MembershipApplied(core=group.kind is GroupKind.CORE, at=command.at, **ids)
     competitor = first_competitor(situation, group, company.id, group.seated)
@@ -209,7 +227,8 @@ def _transfer(situation: Situation, command: memberships.TransferMember) -> list
     company = situation.company(m.company_id)
     check_forward(company, command.at)
     check_forward(target, command.at)
-    _check_joinable(situation, company, target, leaving=m.id)
+    check_joinable(situation, company, target, leaving=m.id)
+    check_eligible(target, company)
     competitor = first_competitor(situation, target, company.id, target.seated)
     if competitor is not None:
         raise CompetitorInGroup(company_id=company.id, competitor_id=competitor, group_id=target.id)
@@ -412,14 +431,14 @@ def _graduate(situation: Situation, command: memberships.GraduateMember) -> list
     return leave(situation, group, m, carry(memberships.MemberGraduated, command, **m.ids))
 
 
-def _cohort_needs(command: memberships.GraduateCohort, situation: Situation) -> Iterator[Ref]:
+def cohort_needs(command: memberships.GraduateCohort, situation: Situation) -> Iterator[Ref]:
     yield Ref.group(command.group_id)
     group = situation.groups.get(command.group_id)
     for m in group.active if group else ():
         yield from departure(situation, command.group_id, m.id)
 
 
-def _graduate_cohort(situation: Situation, command: memberships.GraduateCohort) -> list[Event]:
+def graduate_cohort(situation: Situation, command: memberships.GraduateCohort) -> list[Event]:
     """Every active member of a virtual group whose programme is complete graduates, each
     seat offered on in turn, as if graduated one by one."""
     group = situation.group(command.group_id)
@@ -466,5 +485,5 @@ DECIDERS: dict[type[Command], Decider[Any]] = {
     memberships.Resign: Decider(_leaving_needs, _resign),
     memberships.RemoveMember: Decider(_leaving_needs, _remove),
     memberships.GraduateMember: Decider(_leaving_needs, _graduate),
-    memberships.GraduateCohort: Decider(_cohort_needs, _graduate_cohort),
+    memberships.GraduateCohort: Decider(cohort_needs, graduate_cohort),
 }

@@ -24,9 +24,11 @@ from peernet.domain.errors import (
     NotExpected,
     TooManyTopics,
 )
+from peernet.domain.governance import act_for_network
 from peernet.domain.groups import Group
 from peernet.domain.memberships import MemberFlagged, Membership, MembershipStatus, require_active
 from peernet.domain.money import Money, split
+from peernet.domain.network_errors import UnknownVendor, VendorNotInProgramme
 from peernet.domain.situation import Ref, Situation, group_goals
 
 
@@ -72,9 +74,12 @@ def _gathering_needs(command: meetings.CloseGathering, situation: Situation) -> 
 
 def _new_gathering(command: meetings.ScheduleGathering, situation: Situation) -> Iterator[Ref]:
     yield Ref.gathering(command.gathering_id)
+    yield Ref.network()
 
 
 def _schedule_gathering(situation: Situation, command: meetings.ScheduleGathering) -> list[Event]:
+    # a gathering is the network's: its staff schedule it once the network is chartered
+    act_for_network(situation.network(), command.actor, command.at)
     _check_new(situation.gathering(command.gathering_id), "gathering", command.gathering_id)
     _check_dates(command.starts, command.ends)
     Money.zero(command.currency)  # refuses a malformed currency code
@@ -199,6 +204,8 @@ def _cost_needs(
             yield Ref.group(meeting.group_id)
     if command.gathering_id is not None:
         yield Ref.gathering(command.gathering_id)
+    if isinstance(command, meetings.RecordSponsorship) and command.vendor_id is not None:
+        yield Ref.vendor(command.vendor_id)
 
 
 def _currency_of(
@@ -228,7 +235,14 @@ def _cost(
         check_amount("an expense", command.amount, currency)
         return [carry(meetings.ExpenseRecorded, command)]
     check_amount("a sponsorship", command.amount, currency)
-    return [carry(meetings.SponsorshipRecorded, command)]
+    if command.vendor_id is None:
+        return [carry(meetings.SponsorshipRecorded, command, sponsor=command.sponsor.strip())]
+    vendor = situation.vendor(command.vendor_id)
+    if vendor is None:
+        raise UnknownVendor(vendor_id=command.vendor_id)
+    if not vendor.in_programme(command.at.date()):
+        raise VendorNotInProgramme(vendor_id=vendor.id, on=command.at.date())
+    return [carry(meetings.SponsorshipRecorded, command, sponsor=vendor.name)]
 
 
 def _costs_shared(

@@ -18,6 +18,7 @@ from peernet.domain.charters import Charter
 from peernet.domain.companies import Profile
 from peernet.testing.machine.accountability import AccountabilityRules
 from peernet.testing.machine.base import MachineBase
+from peernet.testing.machine.bodies import BodiesMachine, BodiesRules, ProgrammeRules
 from peernet.testing.machine.departures import DepartureRules
 from peernet.testing.machine.invariants import Invariants
 from peernet.testing.machine.model import (
@@ -35,6 +36,8 @@ from peernet.testing.machine.sessions import SessionRules
 
 __all__ = [
     "AccountabilityRules",
+    "BodiesMachine",
+    "BodiesRules",
     "DepartureRules",
     "Expect",
     "Invariants",
@@ -48,6 +51,7 @@ __all__ = [
     "ModelMembership",
     "ModelMotion",
     "NetworkMachine",
+    "ProgrammeRules",
     "SeatRules",
     "SessionRules",
     "membership_machine",
@@ -55,7 +59,9 @@ __all__ = [
 ]
 
 
-class NetworkMachine(SeatRules, DepartureRules, AccountabilityRules, SessionRules, Invariants):
+class NetworkMachine(
+    SeatRules, DepartureRules, AccountabilityRules, SessionRules, ProgrammeRules, Invariants
+):
     """Random commands, valid and invalid, through a real `peernet.Network`.
 
     Every rule draws a command, predicts from the machine's own model whether peernet
