@@ -43,14 +43,18 @@ from cattrs.preconf.orjson import make_converter
 from eventsourcing.persistence import Mapper, StoredEvent
 
 # Importing the aggregates registers their event classes as subclasses of Event.
-from peernet.domain import (  # noqa: F401
+from peernet.domain import (  # noqa: F401  # noqa: F401 - the partner economy's events, registered too
     companies,
+    competitions,
+    deals,
     financials,
     goals,
     groups,
     meetings,
     memberships,
     motions,
+    network_charter,
+    referrals,
 )
 from peernet.domain.common import Event, Forgotten, forgotten_value, is_confidential
 from peernet.domain.errors import InvalidInput, InvalidValue, PeerNetError, UnreadableEvent

@@ -511,3 +511,8 @@ class CommandIdReused(RuleViolation):
         "command id {command_id} was already used for another command ({first}); "
         "a retry must repeat the same {second}"
     )
+
+
+# --- the partner economy ------------------------------------------------------------------
+# Deals, referrals and the best-practices competition refuse with the errors catalogued in
+# `peernet.domain.partner_errors`, declared the same way (this file would pass 600 lines).

@@ -155,17 +155,27 @@ def quorum_needed(electorate: int, quorum: Fraction) -> int:
     return math.ceil(quorum * electorate)
 
 
+def verdict(
+    in_favour: int, against: int, electorate: int, quorum: Fraction, threshold: Fraction
+) -> str | None:
+    """Why a vote fails ("quorum not reached", "threshold not reached"), or None when it
+    carries: quorum and threshold met. A group's motions and the network's competition
+    juries count their ballots with this one rule."""
+    cast = in_favour + against
+    if cast == 0 or cast < quorum_needed(electorate, quorum):
+        return "quorum not reached"
+    if Fraction(in_favour, cast) < threshold:
+        return "threshold not reached"
+    return None
+
+
 def tally(motion: Motion, at: datetime) -> MotionCarried | MotionFailed:
     """The outcome of the ballots cast: carried exactly when quorum and threshold are met."""
     raised = motion.raised
-    cast, yes, no = len(motion.ballots), motion.in_favour, motion.against
-    size = len(raised.electorate)
+    yes, no, size = motion.in_favour, motion.against, len(raised.electorate)
     carried = MotionCarried(in_favour=yes, against=no, electorate=size, at=at, **motion.ids)
-    if cast == 0 or cast < quorum_needed(size, raised.quorum):
-        return failed(carried, "quorum not reached")
-    if Fraction(yes, cast) < raised.threshold:
-        return failed(carried, "threshold not reached")
-    return carried
+    why = verdict(yes, no, size, raised.quorum, raised.threshold)
+    return carried if why is None else failed(carried, why)
 
 
 def failed(tally: MotionCounted, reason: str) -> MotionFailed:

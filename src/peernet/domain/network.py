@@ -14,13 +14,26 @@ from typing import Any
 
 import attrs
 
-from peernet.domain import companies, financials, goals, groups, meetings, motions
+from peernet.domain import (
+    companies,
+    competitions,
+    deals,
+    financials,
+    goals,
+    groups,
+    meetings,
+    motions,
+    network_charter,
+    referrals,
+)
 from peernet.domain.common import Command, Event
 from peernet.domain.decisions import (
     Decider,
     accountability,
+    awards,
     books,
     dues,
+    partnering,
     registry,
     seats,
     sessions,
@@ -38,6 +51,9 @@ DECIDERS: dict[type[Command], Decider[Any]] = {
     **sessions.DECIDERS,
     **dues.DECIDERS,
     **books.DECIDERS,
+    # the partner economy
+    **partnering.DECIDERS,
+    **awards.DECIDERS,
 }
 
 
@@ -66,6 +82,21 @@ FOLDS: dict[str, Fold] = {
     ),
     "financials_id": Fold(
         "financials", financials.evolve, financials.FinancialsSubmitted, financials.Financials
+    ),
+    # the partner economy
+    "deal_id": Fold("deals", deals.evolve, deals.DealProposed, deals.Deal),
+    "referral_id": Fold("referrals", referrals.evolve, referrals.ReferralMade, referrals.Referral),
+    "competition_id": Fold(
+        "competitions",
+        competitions.evolve,
+        competitions.CompetitionOpened,
+        competitions.Competition,
+    ),
+    "network_charter_id": Fold(
+        "network_charters",
+        network_charter.evolve,
+        network_charter.NetworkCharterAmended,
+        network_charter.NetworkRules,
     ),
 }
 

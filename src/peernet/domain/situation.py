@@ -19,6 +19,7 @@ Pure: the standard library, attrs and sibling domain modules.
 
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
@@ -28,6 +29,8 @@ import attrs
 from peernet.domain import companies, groups
 from peernet.domain.common import Event
 from peernet.domain.companies import Company, MembershipApplied, Profile
+from peernet.domain.competitions import Competition
+from peernet.domain.deals import Deal, PartnerInvited
 from peernet.domain.errors import UnknownMembership
 from peernet.domain.financials import Financials, financials_id_of
 from peernet.domain.goals import Goal, GoalSet
@@ -35,6 +38,9 @@ from peernet.domain.groups import Group
 from peernet.domain.meetings import Gathering, Meeting, MeetingScheduled
 from peernet.domain.memberships import Membership
 from peernet.domain.motions import Motion
+from peernet.domain.network_charter import NETWORK_CHARTER_ID, NetworkCharter, NetworkRules
+from peernet.domain.network_charter import charter_at as network_charter_at
+from peernet.domain.referrals import Referral, ReferralMade
 
 S = TypeVar("S")
 
@@ -63,11 +69,20 @@ class Ref:
     motion = _RefTo("motion_id")
     meeting = _RefTo("meeting_id")
     gathering = _RefTo("gathering_id")
+    # the partner economy
+    deal = _RefTo("deal_id")
+    referral = _RefTo("referral_id")
+    competition = _RefTo("competition_id")
 
     @classmethod
     def financials(cls, company_id: UUID) -> "Ref":
         """The stream of a company's financials."""
         return cls("financials_id", financials_id_of(company_id))
+
+    @classmethod
+    def network_charter(cls) -> "Ref":
+        """The stream of the network charter (one per store)."""
+        return cls("network_charter_id", NETWORK_CHARTER_ID)
 
 
 class Links(Protocol):
@@ -85,6 +100,14 @@ class Links(Protocol):
         """Every meeting scheduled for the group, in the order they were scheduled."""
         ...
 
+    def deals_of(self, membership_id: UUID) -> Sequence[UUID]:
+        """Every deal the membership was invited to, in the order invited."""
+        ...
+
+    def referrals_of(self, membership_id: UUID) -> Sequence[UUID]:
+        """Every referral made to the membership, in the order made."""
+        ...
+
 
 @attrs.frozen
 class Replayed:
@@ -93,6 +116,8 @@ class Replayed:
     membership_groups: Mapping[UUID, UUID] = MappingProxyType({})
     member_goals: Mapping[UUID, tuple[UUID, ...]] = MappingProxyType({})
     group_meetings: Mapping[UUID, tuple[UUID, ...]] = MappingProxyType({})
+    member_deals: Mapping[UUID, tuple[UUID, ...]] = MappingProxyType({})
+    member_referrals: Mapping[UUID, tuple[UUID, ...]] = MappingProxyType({})
 
     def group_of(self, membership_id: UUID) -> UUID | None:
         return self.membership_groups.get(membership_id)
@@ -102,6 +127,12 @@ class Replayed:
 
     def meetings_of(self, group_id: UUID) -> Sequence[UUID]:
         return self.group_meetings.get(group_id, ())
+
+    def deals_of(self, membership_id: UUID) -> Sequence[UUID]:
+        return self.member_deals.get(membership_id, ())
+
+    def referrals_of(self, membership_id: UUID) -> Sequence[UUID]:
+        return self.member_referrals.get(membership_id, ())
 
     def after(self, event: Event) -> "Replayed":
         match event:
@@ -117,6 +148,12 @@ class Replayed:
                     self,
                     group_meetings=_added(self.group_meetings, event.group_id, event.meeting_id),
                 )
+            case PartnerInvited():
+                deals = _added(self.member_deals, event.membership_id, event.deal_id)
+                return attrs.evolve(self, member_deals=deals)
+            case ReferralMade():
+                made = _added(self.member_referrals, event.to_membership_id, event.referral_id)
+                return attrs.evolve(self, member_referrals=made)
         return self
 
 
@@ -150,6 +187,11 @@ class Situation:
     meetings: Mapping[UUID, Meeting] = _NONE
     gatherings: Mapping[UUID, Gathering] = _NONE
     financials: Mapping[UUID, Financials] = _NONE
+    # the partner economy
+    deals: Mapping[UUID, Deal] = _NONE
+    referrals: Mapping[UUID, Referral] = _NONE
+    competitions: Mapping[UUID, Competition] = _NONE
+    network_charters: Mapping[UUID, NetworkRules] = _NONE
     links: Links = Replayed()
     asked: frozenset[UUID] | None = None
 
@@ -209,6 +251,32 @@ class Situation:
         """The company's financials, None when it never submitted any."""
         return self.find(self.financials, financials_id_of(company_id), "financials")
 
+    # --- the partner economy ---------------------------------------------------------------
+
+    def deal(self, deal_id: UUID) -> Deal | None:
+        return self.find(self.deals, deal_id, "deal")
+
+    def referral(self, referral_id: UUID) -> Referral | None:
+        return self.find(self.referrals, referral_id, "referral")
+
+    def competition(self, competition_id: UUID) -> Competition | None:
+        return self.find(self.competitions, competition_id, "competition")
+
+    def network_charter(self, at: datetime) -> NetworkCharter:
+        """The network charter in force at `at` (its defaults, when never amended)."""
+        rules = self.find(self.network_charters, NETWORK_CHARTER_ID, "network charter")
+        return network_charter_at(rules, at)
+
+    def deals_of(self, membership_id: UUID) -> list[Deal]:
+        """Every deal the membership was invited to."""
+        found = (self.deal(deal_id) for deal_id in self.links.deals_of(membership_id))
+        return [deal for deal in found if deal is not None]
+
+    def referrals_of(self, membership_id: UUID) -> list[Referral]:
+        """Every referral made to the membership."""
+        found = (self.referral(r) for r in self.links.referrals_of(membership_id))
+        return [referral for referral in found if referral is not None]
+
 
 # --- what needs follow ------------------------------------------------------------------
 
@@ -256,8 +324,18 @@ def group_goals(situation: Situation, group_id: UUID) -> Iterator[Ref]:
 
 
 def departure(situation: Situation, group_id: UUID, membership_id: UUID) -> Iterator[Ref]:
-    """What a member's departure reads: its goals (withdrawn) and the companies of the
+    """What a member's departure reads: its goals (withdrawn), the companies of the
     group (its seat is offered to the first wait-listed applicant who competes with
-    nobody seated)."""
+    nobody seated), and the deals and referrals it was invited to (open ones lapse)."""
     yield from goals_of(situation, membership_id)
     yield from members_companies(situation, group_id)
+    yield from partnerships_of(situation, membership_id)
+
+
+def partnerships_of(situation: Situation, membership_id: UUID) -> Iterator[Ref]:
+    """Every deal and referral the membership was invited to (a departure lapses the
+    open ones)."""
+    for deal_id in situation.links.deals_of(membership_id):
+        yield Ref.deal(deal_id)
+    for referral_id in situation.links.referrals_of(membership_id):
+        yield Ref.referral(referral_id)
