@@ -4,7 +4,9 @@
 - the replica (`Replica`): warm states, the directory, catch-up;
 - the command side (`CommandSide`): needs → load → decide → append, retry, ledger, chain;
 - the queries, one part per job: `Rosters`, `Accountability`, `Sessions`, `Books`,
-  `Audit`, each on the shared `Reading` base (current state, access checks).
+  `Audit`, each on the shared `Reading` base (current state, access checks); and the
+  partner economy's `Partners` (deals, referrals, competitions) and `P2PFigures` (P2P
+  figures and management scorecards).
 """
 
 import contextlib
@@ -21,6 +23,8 @@ from peernet.application.accountability import Accountability
 from peernet.application.audit import Audit
 from peernet.application.books import Books
 from peernet.application.commands import CommandSide
+from peernet.application.p2p import P2PFigures
+from peernet.application.partners import Partners
 from peernet.application.replica import Replica
 from peernet.application.rosters import Rosters
 from peernet.application.sessions import Sessions
@@ -33,7 +37,7 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Network(Rosters, Accountability, Sessions, Books, Audit):
+class Network(Rosters, Accountability, Sessions, Books, Audit, Partners, P2PFigures):
     """A network of peer groups, recorded as events in the store `url` names.
 
     >>> network = Network("memory://")            # doctest: +SKIP
