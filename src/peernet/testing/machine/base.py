@@ -116,8 +116,9 @@ class MachineBase(RuleBasedStateMachine):
         self, membership_id: UUID, at: datetime, allowed: tuple[MembershipStatus, ...]
     ) -> tuple[Expect, ModelMembership | None]:
         m = self.model.memberships.get(membership_id)
-        # a departure withdraws the member's open goals, so it cannot predate their changes
-        touched = (m.group_id, *self.model.open_goals(m.id)) if m else ()
+        # a departure withdraws the member's open goals and lapses its open invitations and
+        # referrals, so it cannot predate their changes
+        touched = (m.group_id, *self.model.departure_streams(m.id)) if m else ()
         if m is None or m.status not in allowed or self._late(at, *touched):
             return Expect.REFUSED, m
         return Expect.ACCEPTED, m
