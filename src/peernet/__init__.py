@@ -416,3 +416,9 @@ __all__ = [
     "is_forgotten",
     "parse",
 ]
+
+# the partner economy: its names are listed in `peernet.partner_api`
+from peernet import partner_api
+from peernet.partner_api import *  # noqa: F403 - every name partner_api lists
+
+__all__ += partner_api.__all__

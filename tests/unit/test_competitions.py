@@ -25,6 +25,7 @@ from peernet.domain.partner_errors import (
     AlreadyEntered,
     AlreadyJudged,
     AwardAlreadyPresented,
+    CompetitionAlreadyJudged,
     EntriesClosed,
     JudgingNotOpen,
     JudgingNotOver,
@@ -33,9 +34,6 @@ from peernet.domain.partner_errors import (
     NotAJuror,
     NotAtAGathering,
     NotAwarded,
-)
-from peernet.domain.partner_errors import (
-    CompetitionJudged as Judged,
 )
 from peernet.domain.situation import Situation
 from peernet.testing import (
@@ -275,13 +273,13 @@ def test_the_number_of_awards_is_the_competitions() -> None:
 
 
 def test_a_competition_is_judged_after_judging_closes_and_once() -> None:
-    """JudgingNotOver before; CompetitionJudged after it was judged."""
+    """JudgingNotOver before; CompetitionAlreadyJudged once it was judged."""
     early = JudgeCompetition(competition_id=CONTEST, actor="o", at=DURING)
     judge = JudgeCompetition(competition_id=CONTEST, actor="o", at=AFTER)
     done = history(*when(with_entries(), judge), situation=with_entries())
 
     assert isinstance(refused(with_entries(), early), JudgingNotOver)
-    assert isinstance(refused(done, judge), Judged)
+    assert isinstance(refused(done, judge), CompetitionAlreadyJudged)
 
 
 def test_the_eligible_jurors_of_an_entry_leave_out_its_companies() -> None:

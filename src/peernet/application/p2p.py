@@ -59,15 +59,23 @@ _READ = (DealEntries, ReferralEntries, MemberMarks, GroupHistories, GoalEntries,
 
 class P2PFigures(Reading):
     _read_models: ReadModels | None = None
+    #: the views last read, and the log position they are current to
+    _views_read: tuple[int, dict[str, dict[str, Any]]] | None = None
 
     def _views(self) -> dict[str, dict[str, Any]]:
-        """Every view of the read models the figures need, caught up with the log."""
+        """Every view of the read models the figures need, caught up with the log (read
+        again only when the log moved since they were last read)."""
+        head = self._store.top()
+        if self._views_read is not None and self._views_read[0] == head:
+            return self._views_read[1]
         if self._read_models is None:
             self._read_models = ReadModels(self._store)
         models = self._read_models
         names = [p.name for p in _READ]
         models.catch_up(names)
-        return {name: models.views(name) for name in names}
+        views = {name: models.views(name) for name in names}
+        self._views_read = (head, views)
+        return views
 
     def _network_rules(self, period: Period) -> NetworkCharter:
         """The network charter in force at the end of the period."""

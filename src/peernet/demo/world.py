@@ -72,6 +72,9 @@ class World:
         self.laggard: UUID | None = None
         self.laggard_group: UUID | None = None
         self.laggard_company: UUID | None = None
+        #: acts taken at each gathering once its meetings are scheduled, before they close
+        #: (the best-practices winners present there)
+        self.at_gathering: list[Callable[[UUID], None]] = []
 
     def stored_events(self) -> int:
         """Events the store holds, its command ledger aside, counted without decoding."""

@@ -173,7 +173,7 @@ class JudgingNotOver(RuleViolation):
     says = "competition {competition_id} is judged until {closes}"
 
 
-class CompetitionJudged(RuleViolation):
+class CompetitionAlreadyJudged(RuleViolation):
     rule = "awards_granted_once"
     says = "competition {competition_id} was judged on {judged}"
 

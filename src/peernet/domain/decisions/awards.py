@@ -26,8 +26,8 @@ from peernet.domain.partner_errors import (
     AlreadyEntered,
     AlreadyJudged,
     AwardAlreadyPresented,
+    CompetitionAlreadyJudged,
     CompetitionAlreadyOpened,
-    CompetitionJudged,
     EntriesClosed,
     JudgingNotOpen,
     JudgingNotOver,
@@ -51,7 +51,7 @@ def _competition(situation: Situation, competition_id: UUID, at: datetime) -> Co
     if found is None:
         raise UnknownCompetition(competition_id=competition_id)
     if found.judged_at is not None:
-        raise CompetitionJudged(competition_id=competition_id, judged=found.judged_at)
+        raise CompetitionAlreadyJudged(competition_id=competition_id, judged=found.judged_at)
     check_forward(found, at)
     return found
 
