@@ -30,6 +30,11 @@ STREAMS = {
     "gathering_id": "gathering",
     "financials_id": "financials",
     "ledger_id": "ledger",
+    # the partner economy
+    "deal_id": "deal",
+    "referral_id": "referral",
+    "competition_id": "competition",
+    "network_charter_id": "network charter",
 }
 
 

@@ -422,3 +422,4 @@ from peernet import partner_api
 from peernet.partner_api import *  # noqa: F403 - every name partner_api lists
 
 __all__ += partner_api.__all__
+__all__.sort()  # one sorted list, as the core's is
