@@ -27,9 +27,11 @@ from peernet.testing import (
 )
 from peernet.testing.machine import (
     AccountabilityRules,
+    CompetitionRules,
     DepartureRules,
     Invariants,
     MachineBase,
+    PartnerRules,
     SeatRules,
     SessionRules,
 )
@@ -120,7 +122,15 @@ def test_after_folds_each_command_the_core_decides() -> None:
 
 def test_the_network_machine_is_made_of_every_areas_rules() -> None:
     """Hypothesis collects the rules and invariants of every rule set along the MRO."""
-    areas = [SeatRules, DepartureRules, AccountabilityRules, SessionRules, Invariants]
+    areas = [
+        SeatRules,
+        DepartureRules,
+        AccountabilityRules,
+        SessionRules,
+        PartnerRules,
+        CompetitionRules,
+        Invariants,
+    ]
 
     def names(machine: type[RuleBasedStateMachine]) -> tuple[set[str], set[str]]:
         state = machine.setup_state()

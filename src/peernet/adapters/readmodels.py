@@ -295,12 +295,15 @@ class ReadModels:
         the number of events read."""
         with self._lock:
             runs: list[_Run] = []
+            stale: list[Projection[Any]] = []
             for p in self._named(names):
                 live = self.recorder.live(p.name)
                 if live is None or live.version != p.version:
-                    self._rebuild(p, progress)
+                    stale.append(p)
                     continue
                 runs.append(_Run(p, live.slot, self.recorder.position(live.slot)))
+            if stale:
+                self._rebuild(*stale, progress=progress)
             return self._advance(runs, progress)
 
     def _advance(self, runs: list[_Run], progress: Progress | None, flush: int = _FLUSH) -> int:
@@ -365,26 +368,29 @@ class ReadModels:
         return True
 
     def rebuild(self, names: Iterable[str] | None = None, progress: Progress | None = None) -> None:
-        """Build each projection afresh from the first event beside its live copy, then
-        make the new copy live in one transaction."""
+        """Build each projection afresh from the first event beside its live copy, all
+        in one pass over the log (each event read and decoded once, whichever
+        projections fold it), then make each new copy live in one transaction."""
         with self._lock:
-            for p in self._named(names):
-                self._rebuild(p, progress)
+            self._rebuild(*self._named(names), progress=progress)
 
-    def _rebuild(self, projection: Projection[Any], progress: Progress | None) -> None:
-        old = self.recorder.live(projection.name)
-        slot = f"{projection.name}.v{projection.version}.{uuid4().hex[:12]}"
+    def _rebuild(self, *projections: Projection[Any], progress: Progress | None) -> None:
         started = time.perf_counter()
-        run = _Run(projection, slot, 0, fresh=True)
-        read = self._advance([run], progress)
-        if run.position == 0:  # an empty log: still mark the copy as current to 0
-            self.recorder.write([Write(slot=slot, rows={}, position=0)])
-        self.recorder.swap(projection.name, Live(slot, projection.version), old)
-        if old is not None:
-            self.recorder.drop(old.slot)
+        runs = [
+            _Run(p, f"{p.name}.v{p.version}.{uuid4().hex[:12]}", 0, fresh=True) for p in projections
+        ]
+        read = self._advance(runs, progress)
+        for run in runs:
+            projection, slot = run.projection, run.slot
+            if run.position == 0:  # an empty log: still mark the copy as current to 0
+                self.recorder.write([Write(slot=slot, rows={}, position=0)])
+            old = self.recorder.live(projection.name)
+            self.recorder.swap(projection.name, Live(slot, projection.version), old)
+            if old is not None:
+                self.recorder.drop(old.slot)
         log.info(
             "rebuilt %s from %d events in %.2fs",
-            projection.name,
+            ", ".join(p.name for p in projections),
             read,
             time.perf_counter() - started,
         )

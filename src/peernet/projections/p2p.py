@@ -31,7 +31,7 @@ from peernet.domain.financials import quarter_end, quarter_of, quarter_start
 from peernet.projections.figures import NETWORK, Figure, Period
 from peernet.projections.financials import FinancialBook
 from peernet.projections.memberships import GroupHistory
-from peernet.projections.partners import CLOSED, DealEntry, ReferralEntry
+from peernet.projections.partners import DealEntry, ReferralEntry
 
 
 def _ratio(part: int | Decimal | Fraction, whole: int | Decimal | Fraction) -> Fraction | None:
@@ -139,7 +139,7 @@ def p2p_revenue(
     """The shares of every deal closed in the period, of one company, one group, or all."""
     lines = []
     for deal in deals:
-        if deal.status != CLOSED or not period.holds(deal.closed_at):
+        if not period.holds(deal.closed_at):
             continue
         assert deal.closed_at is not None
         assert deal.closed_position is not None
@@ -362,7 +362,7 @@ def partner_graph(deals: Iterable[DealEntry], period: Period, scope: str = NETWO
     amounts: dict[tuple[str, str], dict[str, Decimal]] = {}
     positions: dict[tuple[str, str], set[int]] = {}
     for deal in deals:
-        if deal.status != CLOSED or not period.holds(deal.closed_at):
+        if not period.holds(deal.closed_at):
             continue
         assert deal.currency is not None
         assert deal.value is not None

@@ -1,6 +1,6 @@
 """The partner economy's projections: `DealEntries` (one view per deal), `ReferralEntries`
-(one view per referral) and `MemberMarks` (one view per membership: the goals it set, the
-prep it sent, the flags it was given), the views P2P figures, the partner graph and
+(one view per referral) and `MemberMarks` (one view per membership and quarter: the goals
+it set, the flags it was given), the views P2P figures, the partner graph and
 management scorecards are read from (`peernet.projections.p2p`,
 `peernet.projections.scorecards`).
 
@@ -12,23 +12,14 @@ the events too (so totals survive a forgotten company), and they are here.
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import attrs
 
 from peernet.domain.common import Event
-from peernet.domain.deals import (
-    DealClosed,
-    DealLost,
-    DealProposed,
-    DealWon,
-    InvitationAccepted,
-    InvitationDeclined,
-    InvitationLapsed,
-    PartnerInvited,
-)
+from peernet.domain.deals import DealClosed, DealProposed, PartnerInvited
+from peernet.domain.financials import quarter_of
 from peernet.domain.goals import GoalSet
-from peernet.domain.meetings import PrepSubmitted
 from peernet.domain.memberships import MemberFlagged
 from peernet.domain.referrals import (
     ReferralAccepted,
@@ -38,13 +29,6 @@ from peernet.domain.referrals import (
     ReferralMade,
 )
 from peernet.projections.core import Fact, KeyedBy
-
-OPEN = "open"
-WON = "won"
-LOST = "lost"
-CLOSED = "closed"
-INVITED = "invited"
-ACCEPTED = "accepted"
 
 
 def _at(fact: Fact) -> datetime:
@@ -57,16 +41,14 @@ def _at(fact: Fact) -> datetime:
 @attrs.frozen(kw_only=True)
 class PartnerEntry:
     """One invitation to a deal: the partner, the membership it takes part through, its
-    line and what became of the invitation."""
+    line, and when it was invited."""
 
     company_id: str
     membership_id: str
     group_id: str
     line: str
-    status: str
     invited_at: datetime
     invited_position: int
-    answered_position: int | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -79,6 +61,11 @@ class ShareEntry:
 
 @attrs.frozen(kw_only=True)
 class DealEntry:
+    """What the figures read of a deal: who proposed it, whom it invited, and once it
+    closed, when, for how much and each party's share. (Answers, wins and losses are the
+    deal's own state, read by `Network.deal`; no figure counts them, so this view does
+    not fold them.)"""
+
     deal_id: str
     #: the proposing company, and the membership (and group) it proposed through
     company_id: str
@@ -88,10 +75,7 @@ class DealEntry:
     referral_id: str | None
     proposed_at: datetime
     proposed_position: int
-    status: str = OPEN
     partners: tuple[PartnerEntry, ...] = ()
-    decided_at: datetime | None = None
-    decided_position: int | None = None
     closed_at: datetime | None = None
     closed_position: int | None = None
     currency: str | None = None
@@ -100,16 +84,15 @@ class DealEntry:
     shares: tuple[ShareEntry, ...] = ()
 
     @property
+    def closed(self) -> bool:
+        return self.closed_at is not None
+
+    @property
     def positions(self) -> tuple[int, ...]:
         """The log positions of every event the view is made of."""
-        found = {self.proposed_position}
-        for p in self.partners:
-            found.add(p.invited_position)
-            if p.answered_position is not None:
-                found.add(p.answered_position)
-        for known in (self.decided_position, self.closed_position):
-            if known is not None:
-                found.add(known)
+        found = {self.proposed_position, *(p.invited_position for p in self.partners)}
+        if self.closed_position is not None:
+            found.add(self.closed_position)
         return tuple(sorted(found))
 
     @property
@@ -118,33 +101,13 @@ class DealEntry:
         return tuple(s.company_id for s in self.shares)
 
 
-def _answer(view: DealEntry, fact: Fact, status: str) -> DealEntry:
-    membership = fact.data["membership_id"]
-    partners = list(view.partners)
-    for n, p in enumerate(partners):
-        if p.membership_id == membership and p.status == INVITED:
-            partners[n] = attrs.evolve(p, status=status, answered_position=fact.position)
-            break
-    return attrs.evolve(view, partners=tuple(partners))
-
-
-_ANSWERS: dict[type[Event], str] = {
-    InvitationAccepted: ACCEPTED,
-    InvitationDeclined: "declined",
-    InvitationLapsed: "lapsed",
-}
-_OUTCOMES: dict[type[Event], str] = {DealWon: WON, DealLost: LOST}
-
-
 class DealEntries(KeyedBy):
     """The `DealEntry` of every deal, keyed by deal id."""
 
     name: ClassVar[str] = "deal_entries"
     key_field: ClassVar[str] = "deal_id"
     version: ClassVar[int] = 1
-    events: ClassVar[frozenset[type[Event]]] = frozenset(
-        {DealProposed, PartnerInvited, DealClosed, *_ANSWERS, *_OUTCOMES}
-    )
+    events: ClassVar[frozenset[type[Event]]] = frozenset({DealProposed, PartnerInvited, DealClosed})
     view_type: ClassVar[type[DealEntry]] = DealEntry
 
     def project(self, view: DealEntry | None, fact: Fact) -> DealEntry | None:
@@ -161,18 +124,13 @@ class DealEntries(KeyedBy):
         if fact.kind is PartnerInvited:
             partner = PartnerEntry(
                 company_id=data["partner_id"],
-                **fact.as_stored("membership_id", "group_id", "line"),
-                status=INVITED,
+                membership_id=data["membership_id"],
+                group_id=data["group_id"],
+                line=data["line"],
                 invited_at=_at(fact),
                 invited_position=fact.position,
             )
             return attrs.evolve(view, partners=(*view.partners, partner))
-        if (answer := _ANSWERS.get(fact.kind)) is not None:
-            return _answer(view, fact, answer)
-        if (outcome := _OUTCOMES.get(fact.kind)) is not None:
-            return attrs.evolve(
-                view, status=outcome, decided_at=_at(fact), decided_position=fact.position
-            )
         value = data["value"]  # DealClosed
         shares = tuple(
             ShareEntry(
@@ -185,7 +143,6 @@ class DealEntries(KeyedBy):
         )
         return attrs.evolve(
             view,
-            status=CLOSED,
             closed_at=_at(fact),
             closed_position=fact.position,
             currency=value["currency"],
@@ -266,51 +223,56 @@ class ReferralEntries(KeyedBy):
         )
 
 
-# --- what a scorecard reads of each membership ---------------------------------------------------
+# --- what a scorecard reads of each membership, quarter by quarter ------------------------
 
 
 @attrs.frozen(kw_only=True)
 class Mark:
     """Something a member did or was given, when, and the event behind it: a goal set
-    (`what` is the goal's id), prep sent for a meeting (the meeting's id; `late`), a flag
-    (its reason)."""
+    (`what` is the goal's id) or a flag (its reason)."""
 
     what: str
     at: datetime
     position: int
-    late: bool = False
 
 
 @attrs.frozen(kw_only=True)
 class Marks:
+    """One membership's goals set and flags raised in one quarter."""
+
     membership_id: str
     group_id: str
+    quarter: str
     goals_set: tuple[Mark, ...] = ()
-    #: the latest prep sent for each meeting, in the order first sent
-    preps: tuple[Mark, ...] = ()
     flags: tuple[Mark, ...] = ()
 
 
-class MemberMarks(KeyedBy):
-    """The `Marks` of every membership that set a goal, sent prep or was flagged."""
+def marks_key(membership_id: str, quarter: str) -> str:
+    """The key of a membership's `Marks` of a quarter."""
+    return f"{membership_id}@{quarter}"
+
+
+class MemberMarks:
+    """The `Marks` of every membership and quarter in which it set a goal or was
+    flagged, keyed by `marks_key` (one view a quarter, so a view never grows with the
+    years and a fold never copies more than a quarter)."""
 
     name: ClassVar[str] = "member_marks"
-    key_field: ClassVar[str] = "membership_id"
     version: ClassVar[int] = 1
-    events: ClassVar[frozenset[type[Event]]] = frozenset({GoalSet, PrepSubmitted, MemberFlagged})
+    events: ClassVar[frozenset[type[Event]]] = frozenset({GoalSet, MemberFlagged})
     view_type: ClassVar[type[Marks]] = Marks
 
+    def key(self, fact: Fact) -> str | None:
+        return marks_key(fact.data["membership_id"], quarter_of(_at(fact).date()))
+
     def project(self, view: Marks | None, fact: Fact) -> Marks | None:
-        data: dict[str, Any] = dict(fact.data)
-        marks = view or Marks(**fact.as_stored("membership_id", "group_id"))
+        data = fact.data
+        at = _at(fact)
+        marks = view or Marks(
+            **fact.as_stored("membership_id", "group_id"), quarter=quarter_of(at.date())
+        )
         if fact.kind is GoalSet:
-            mark = Mark(what=data["goal_id"], at=_at(fact), position=fact.position)
+            mark = Mark(what=data["goal_id"], at=at, position=fact.position)
             return attrs.evolve(marks, goals_set=(*marks.goals_set, mark))
-        if fact.kind is PrepSubmitted:
-            mark = Mark(
-                what=data["meeting_id"], at=_at(fact), position=fact.position, late=data["late"]
-            )
-            kept = tuple(p for p in marks.preps if p.what != mark.what)
-            return attrs.evolve(marks, preps=(*kept, mark))
-        flag = Mark(what=str(data["reason"]), at=_at(fact), position=fact.position)
+        flag = Mark(what=str(data["reason"]), at=at, position=fact.position)
         return attrs.evolve(marks, flags=(*marks.flags, flag))

@@ -37,7 +37,7 @@ from peernet.projections.financials import (
 from peernet.projections.goals import MET, MISSED, GoalEntry
 from peernet.projections.memberships import GroupHistory
 from peernet.projections.p2p import income_share, p2p_revenue, referral_count
-from peernet.projections.partners import DealEntry, Marks, ReferralEntry
+from peernet.projections.partners import DealEntry, Marks, ReferralEntry, marks_key
 
 
 def quarter_period(quarter: str) -> Period:
@@ -251,14 +251,16 @@ class Scorecards:
         )
         return attrs.evolve(card, positions=tuple(sorted(positions)))
 
+    def _marks(self, membership_id: str) -> Marks | None:
+        return self.marks.get(marks_key(membership_id, self.quarter))
+
     def _goals(self, memberships: list[str], positions: set[int]) -> GoalsLine:
         set_, met, missed = 0, 0, 0
         for m in memberships:
-            marks = self.marks.get(m)
+            marks = self._marks(m)
             for mark in marks.goals_set if marks else ():
-                if self.period.holds(mark.at):
-                    set_ += 1
-                    positions.add(mark.position)
+                set_ += 1
+                positions.add(mark.position)
             for goal in self._decided.get(m, ()):
                 met += goal.status == MET
                 missed += goal.status == MISSED
@@ -280,16 +282,9 @@ class Scorecards:
                 expected += 1
                 attended += ATTENDED[roll.marks.get(m, "absent without notice")]
                 positions.update(roll.positions)
-                marks = self.marks.get(m)
-                prep = (
-                    next((p for p in marks.preps if p.what == roll.meeting_id), None)
-                    if (marks)
-                    else None
-                )
-                if prep is not None:
-                    positions.add(prep.position)
-                    late += prep.late
-                    on_time += not prep.late
+                if m in roll.prep:
+                    late += roll.prep[m]
+                    on_time += not roll.prep[m]
         charter = self.charter
         return (
             AttendanceLine(
@@ -372,11 +367,10 @@ class Scorecards:
     def _flags(self, memberships: list[str], positions: set[int]) -> FlagsLine:
         reasons = []
         for m in memberships:
-            marks = self.marks.get(m)
+            marks = self._marks(m)
             for flag in marks.flags if marks else ():
-                if self.period.holds(flag.at):
-                    reasons.append((flag.position, flag.what))
-                    positions.add(flag.position)
+                reasons.append((flag.position, flag.what))
+                positions.add(flag.position)
         reasons.sort()
         return FlagsLine(
             reasons=tuple(r for _, r in reasons),

@@ -4,8 +4,8 @@ through random commands, valid and invalid, and checks every rule after every st
 It is composed of one rule set an area, each a `RuleBasedStateMachine` subclass of
 `MachineBase`: `SeatRules` (companies, groups, applications, seats), `DepartureRules`
 (every way a membership ends), `AccountabilityRules` (goals and motions),
-`SessionRules` (meetings and dues), `PartnerRules` (deals, referrals and the
-best-practices competition) and `Invariants`. Hypothesis gathers the rules,
+`SessionRules` (meetings and dues), `PartnerRules` (deals and referrals),
+`CompetitionRules` (the best-practices competition) and `Invariants`. Hypothesis gathers the rules,
 initialisers, preconditions and invariants of a machine from every class of its MRO
 (`RuleBasedStateMachine.setup_state` reads `inspect.getmembers(cls)`), so a subclass
 adds rules of its own the same way.
@@ -19,6 +19,7 @@ from peernet.domain.charters import Charter
 from peernet.domain.companies import Profile
 from peernet.testing.machine.accountability import AccountabilityRules
 from peernet.testing.machine.base import MachineBase
+from peernet.testing.machine.competitions import CompetitionRules
 from peernet.testing.machine.departures import DepartureRules
 from peernet.testing.machine.invariants import Invariants
 from peernet.testing.machine.model import (
@@ -37,6 +38,7 @@ from peernet.testing.machine.sessions import SessionRules
 
 __all__ = [
     "AccountabilityRules",
+    "CompetitionRules",
     "DepartureRules",
     "Expect",
     "Invariants",
@@ -59,7 +61,13 @@ __all__ = [
 
 
 class NetworkMachine(
-    SeatRules, DepartureRules, AccountabilityRules, SessionRules, PartnerRules, Invariants
+    SeatRules,
+    DepartureRules,
+    AccountabilityRules,
+    SessionRules,
+    PartnerRules,
+    CompetitionRules,
+    Invariants,
 ):
     """Random commands, valid and invalid, through a real `peernet.Network`.
 

@@ -92,6 +92,19 @@ class MachineBase(RuleBasedStateMachine):
             "command_id": self._new_id("command"),
         }
 
+    def _then(self, data: st.DataObject, days: int) -> dict[str, Any]:
+        """A stamp `days` after the clock, never backdated (for the steps of one story)."""
+        return {
+            "actor": self._actor(data),
+            "at": self.now + timedelta(days=days, hours=1),
+            "command_id": self._new_id("command"),
+        }
+
+    def _company(self, membership_id: UUID) -> UUID | None:
+        """The company holding a membership (None for one the model never saw)."""
+        m = self.model.memberships.get(membership_id)
+        return m.company_id if m else None
+
     def _late(self, at: datetime, *stream_ids: UUID) -> bool:
         """Whether `at` comes before the last event of one of the streams."""
         return any(
