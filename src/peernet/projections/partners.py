@@ -12,7 +12,7 @@ the events too (so totals survive a forgotten company), and they are here.
 
 from datetime import datetime
 from decimal import Decimal
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import attrs
 
@@ -130,7 +130,7 @@ class DealEntries(KeyedBy):
                 invited_at=_at(fact),
                 invited_position=fact.position,
             )
-            return attrs.evolve(view, partners=(*view.partners, partner))
+            return _deal(view, partners=(*view.partners, partner))
         value = data["value"]  # DealClosed
         shares = tuple(
             ShareEntry(
@@ -141,14 +141,31 @@ class DealEntries(KeyedBy):
             )
             for s in data["shares"]
         )
-        return attrs.evolve(
+        return _deal(
             view,
+            partners=view.partners,
             closed_at=_at(fact),
             closed_position=fact.position,
             currency=value["currency"],
             value=Decimal(str(value["amount"])),
             shares=shares,
         )
+
+
+def _deal(view: DealEntry, **later: Any) -> DealEntry:
+    """`view` with what came after its proposal: a direct call, twice as fast as
+    `attrs.evolve` on the path every deal's events take in a rebuild."""
+    return DealEntry(
+        deal_id=view.deal_id,
+        company_id=view.company_id,
+        membership_id=view.membership_id,
+        group_id=view.group_id,
+        line=view.line,
+        referral_id=view.referral_id,
+        proposed_at=view.proposed_at,
+        proposed_position=view.proposed_position,
+        **later,
+    )
 
 
 # --- referrals ------------------------------------------------------------------------------
