@@ -213,3 +213,10 @@ def test_competitions_and_awards_tell_who_won(store: str) -> None:
 
     assert ["carried"] == [e["outcome"] for e in contests[0]["entries"]]
     assert [("Bravo", 1)] == [(a["company"], a["rank"]) for a in awards]
+
+
+def test_p2p_goes_quarter_by_quarter(store: str) -> None:
+    """`--by quarter`: four lines for 2009, the deal closed in the first."""
+    result = run("p2p", "--year", "2009", "--by", "quarter", "--db", store, "--json")
+
+    assert [1, 0, 0, 0] == [q["deals"] for q in json.loads(result.output)]

@@ -36,7 +36,7 @@ from peernet.domain.financials import normal_quarter, quarter_of
 from peernet.partnerviews import NetworkP2P
 from peernet.projections import DealEntries, Period
 from peernet.projections.p2p import NetworkValue, p2p_revenue
-from peernet.projections.scorecards import Scorecard
+from peernet.projections.scorecards import Scorecard, quarter_period
 
 _LABELS = {
     "ebitda_pct": "EBITDA %",
@@ -310,10 +310,17 @@ def p2p_json(found: NetworkP2P) -> dict[str, Any]:
     }
 
 
-def p2p_table(years: list[NetworkP2P]) -> Table:
-    table = Table(title="P2P across the network, year by year", title_justify="left")
+def _label(period: Period) -> str:
+    """A year ("2009") or a quarter ("2009Q3")."""
+    if (period.start.month, period.end.month) == (1, 12):
+        return str(period.start.year)
+    return quarter_of(period.start)
+
+
+def p2p_table(years: list[NetworkP2P], by: str = "year") -> Table:
+    table = Table(title=f"P2P across the network, {by} by {by}", title_justify="left")
     headers = (
-        "year",
+        by,
         "deals\nclosed",
         "P2P revenue",
         "share of income\n(mean)",
@@ -326,7 +333,7 @@ def p2p_table(years: list[NetworkP2P]) -> Table:
         table.add_column(header, justify="right")
     for y in years:
         table.add_row(
-            str(y.period.start.year),
+            _label(y.period),
             str(y.deals),
             _shown(y.revenue, pct=False),
             _shown(y.income_share),
@@ -345,25 +352,37 @@ def p2p_table(years: list[NetworkP2P]) -> Table:
     type=click.IntRange(1900, 2999),
     help="The last year shown (default: the year of the last event).",
 )
+@click.option(
+    "--by",
+    type=click.Choice(["year", "quarter"]),
+    default="year",
+    show_default=True,
+    help="A line a year, or a line a quarter.",
+)
 @db_option
 @json_option
-def p2p_command(from_year: int | None, year: int | None, url: str | None, as_json: bool) -> None:
-    """The network's P2P figures year by year: deals closed and their revenue, the mean
-    P2P share of income of the companies taking part (beside IDC's 47%), referrals and
-    how many became deals, and how knit the partner graph is, overall and across groups.
-    Each is withheld below the network charter's thresholds (5 companies, none above
-    25% of the sum behind it)."""
+def p2p_command(
+    from_year: int | None, year: int | None, by: str, url: str | None, as_json: bool
+) -> None:
+    """The network's P2P figures year by year (or quarter by quarter): deals closed and
+    their revenue, the mean P2P share of income of the companies taking part (beside
+    IDC's 47%), referrals and how many became deals, and how knit the partner graph is,
+    overall and across groups. Each is withheld below the network charter's thresholds
+    (5 companies, none above 25% of the sum behind it)."""
     network = open_network(url, create=False)
     last = year or last_year(network)
     first = from_year or last
     if first > last:
         raise InvalidInput(f"--from-year {first} comes after {last}")
-    found = [network.p2p_figures(Period.year(y)) for y in range(first, last + 1)]
+    periods = [Period.year(y) for y in range(first, last + 1)]
+    if by == "quarter":
+        periods = [quarter_period(f"{y}Q{q}") for y in range(first, last + 1) for q in range(1, 5)]
+    found = [network.p2p_figures(period) for period in periods]
     if as_json:
         echo_json([p2p_json(y) for y in found])
         return
     console = make_console()
-    console.print(p2p_table(found))
+    console.print(p2p_table(found, by))
     console.print(
         Text(
             f"share of income: P2P revenue over the revenue in the members' financials, "
