@@ -338,7 +338,8 @@ class ReadModels:
         read = since_flush = 0
         for batch in self._pages(start, head, self._topics(runs)):
             for run in runs:
-                ahead = [f for f in batch if f.position > run.position]
+                behind = batch and batch[0].position <= run.position
+                ahead = [f for f in batch if f.position > run.position] if behind else batch
                 if not run.fresh and (missing := run.missing(ahead)):
                     for key, body in self.recorder.rows(run.slot, missing).items():
                         run.views[key] = _load(run.projection, body)
