@@ -214,13 +214,14 @@ class Synthetic:
             )
         yield self.record(
             DealProposed(
+                deal_id=deal,
+                company_id=a[1],
                 membership_id=a[2],
                 group_id=a[0],
                 line=a[3],
                 customer="a customer",
                 referral_id=referral,
                 at=at,
-                **ids,
             )
         )
         if referral is not None:

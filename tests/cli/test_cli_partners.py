@@ -220,3 +220,16 @@ def test_p2p_goes_quarter_by_quarter(store: str) -> None:
     result = run("p2p", "--year", "2009", "--by", "quarter", "--db", store, "--json")
 
     assert [1, 0, 0, 0] == [q["deals"] for q in json.loads(result.output)]
+
+
+def test_p2p_of_a_group_for_its_own_eyes(store: str) -> None:
+    """HTG 2 (Bravo's group): Bravo's share of the deal and its referral given; refused
+    to a member of HTG 1."""
+    inside = run(
+        "p2p", "HTG 2", "--year", "2009", "--db", store, "--as", "facilitator:Fran", "--json"
+    )
+    outside = run("p2p", "HTG 2", "--year", "2009", "--db", store, "--as", "member:Acme")
+
+    (year,) = json.loads(inside.output)
+    assert ({"USD": "500.00"}, 1) == (year["revenue"], year["referrals_given"])
+    assert 1 == outside.exit_code

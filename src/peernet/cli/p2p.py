@@ -26,14 +26,16 @@ from peernet.cli.options import (
     company_named,
     db_option,
     echo_json,
+    group_named,
     json_option,
     make_console,
     open_network,
     plural,
     reader_label,
+    resolve_reader,
 )
 from peernet.domain.financials import normal_quarter, quarter_of
-from peernet.partnerviews import NetworkP2P
+from peernet.partnerviews import GroupP2P, NetworkP2P
 from peernet.projections import DealEntries, Period
 from peernet.projections.p2p import NetworkValue, p2p_revenue
 from peernet.projections.scorecards import Scorecard, quarter_period
@@ -345,7 +347,41 @@ def p2p_table(years: list[NetworkP2P], by: str = "year") -> Table:
     return table
 
 
+def _group_table(name: str, rows: list[GroupP2P], by: str, who: str) -> Table:
+    table = Table(title=f"P2P in {name}, {by} by {by}, as {who}", title_justify="left")
+    for header in (by, "deals closed", "members' P2P revenue", "referrals given", "received"):
+        table.add_column(header, justify="right")
+    table.add_column("converted", justify="right")
+    table.add_column("density", justify="right")
+    for row in rows:
+        table.add_row(
+            _label(row.period),
+            str(row.revenue.deals),
+            _amounts(row.revenue.totals),
+            str(len(row.referrals.given)),
+            str(len(row.referrals.received)),
+            _pct(row.referrals.conversion_rate),
+            _pct(row.density.rate),
+        )
+    return table
+
+
+def _group_json(row: GroupP2P) -> dict[str, Any]:
+    return {
+        "from": str(row.period.start),
+        "to": str(row.period.end),
+        "deals": row.revenue.deals,
+        "revenue": {c: str(a) for c, a in row.revenue.totals.items()},
+        "referrals_given": len(row.referrals.given),
+        "referrals_received": len(row.referrals.received),
+        "conversion": _num(row.referrals.conversion_rate),
+        "density": _num(row.density.rate),
+        "positions": list(row.revenue.positions),
+    }
+
+
 @click.command("p2p")
+@click.argument("group", required=False)
 @click.option("--from-year", type=click.IntRange(1900, 2999), help="The first year shown.")
 @click.option(
     "--year",
@@ -359,16 +395,26 @@ def p2p_table(years: list[NetworkP2P], by: str = "year") -> Table:
     show_default=True,
     help="A line a year, or a line a quarter.",
 )
+@as_option
 @db_option
 @json_option
-def p2p_command(
-    from_year: int | None, year: int | None, by: str, url: str | None, as_json: bool
+def p2p_command(  # noqa: PLR0917 - click passes every option by position
+    group: str | None,
+    from_year: int | None,
+    year: int | None,
+    by: str,
+    reader: tuple[Role, str],
+    url: str | None,
+    as_json: bool,
 ) -> None:
     """The network's P2P figures year by year (or quarter by quarter): deals closed and
     their revenue, the mean P2P share of income of the companies taking part (beside
     IDC's 47%), referrals and how many became deals, and how knit the partner graph is,
     overall and across groups. Each is withheld below the network charter's thresholds
-    (5 companies, none above 25% of the sum behind it)."""
+    (5 companies, none above 25% of the sum behind it).
+
+    With GROUP (id or name): its members' P2P revenue, the referrals given and received
+    through it and how knit its members are, for the readers inside the group (--as)."""
     network = open_network(url, create=False)
     last = year or last_year(network)
     first = from_year or last
@@ -377,11 +423,20 @@ def p2p_command(
     periods = [Period.year(y) for y in range(first, last + 1)]
     if by == "quarter":
         periods = [quarter_period(f"{y}Q{q}") for y in range(first, last + 1) for q in range(1, 5)]
+    console = make_console()
+    if group is not None:
+        summary = group_named(network, group)
+        who = resolve_reader(network, reader, summary.group_id)
+        rows = [network.group_p2p(summary.group_id, p, reader=who) for p in periods]
+        if as_json:
+            echo_json([_group_json(row) for row in rows])
+            return
+        console.print(_group_table(summary.name, rows, by, reader_label(who)))
+        return
     found = [network.p2p_figures(period) for period in periods]
     if as_json:
         echo_json([p2p_json(y) for y in found])
         return
-    console = make_console()
     console.print(p2p_table(found, by))
     console.print(
         Text(
