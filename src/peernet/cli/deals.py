@@ -7,6 +7,8 @@ reader, and shows `hidden` where that reader may not look. Competitions and awar
 the network's own: every reader sees the same.
 """
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from uuid import UUID
 
@@ -14,7 +16,7 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from peernet import Network, Reader, Role
+from peernet import AccessDenied, Network, Reader, Role
 from peernet.adapters.codec import converter
 from peernet.cli.options import (
     SHORT_ID,
@@ -59,6 +61,17 @@ def member_reader(network: Network, spec: tuple[Role, str], company_id: UUID | N
     if group_id is None:
         return Reader(role=role, name=reading.name)
     return resolve_reader(network, spec, group_id)
+
+
+@contextmanager
+def group_words(network: Network) -> Iterator[None]:
+    """A refusal names the group, not its id."""
+    try:
+        yield
+    except AccessDenied as error:
+        for group in network.groups():
+            error.message = error.message.replace(str(group.group_id), group.name)
+        raise
 
 
 def scope_of(network: Network, key: str) -> tuple[UUID | None, UUID | None, str]:
@@ -173,7 +186,8 @@ def deal_command(deal_id: str, reader: tuple[Role, str], url: str | None, as_jso
     seen = network.deals(reader=Reader.auditor("operator"))
     company = next(d.company_id for d in seen if d.deal_id == found) if seen else None
     who = member_reader(network, reader, company)
-    deal = network.deal(found, reader=who)
+    with group_words(network):
+        deal = network.deal(found, reader=who)
     if as_json:
         echo_json(deal_json(deal))
         return

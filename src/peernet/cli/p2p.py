@@ -20,7 +20,7 @@ from rich.text import Text
 
 from peernet import InvalidInput, Network, Reader, Role
 from peernet.adapters.readmodels import ReadModels
-from peernet.cli.deals import member_reader, print_deal
+from peernet.cli.deals import group_words, member_reader, print_deal
 from peernet.cli.options import (
     as_option,
     company_named,
@@ -114,7 +114,8 @@ def partners_command(  # noqa: PLR0917 - click passes every option by position
     found = company_named(network, company)
     who = member_reader(network, reader, found.company_id)
     period = Period.year(year or last_year(network))
-    figures = network.company_p2p(found.company_id, period, reader=who)
+    with group_words(network):
+        figures = network.company_p2p(found.company_id, period, reader=who)
     key = str(found.company_id)
     names = {str(c.company_id): c.name for c in network.companies()}
     edges = sorted(figures.graph.edges, key=lambda e: (-e.deals, names.get(e.other(key), "")))
@@ -260,7 +261,8 @@ def scorecard_command(
     network = open_network(url, create=False)
     found = company_named(network, company)
     who = member_reader(network, reader, found.company_id)
-    card = network.scorecard(found.company_id, quarter, reader=who)
+    with group_words(network):
+        card = network.scorecard(found.company_id, quarter, reader=who)
     if as_json:
         echo_json(
             {
@@ -427,7 +429,8 @@ def p2p_command(  # noqa: PLR0917 - click passes every option by position
     if group is not None:
         summary = group_named(network, group)
         who = resolve_reader(network, reader, summary.group_id)
-        rows = [network.group_p2p(summary.group_id, p, reader=who) for p in periods]
+        with group_words(network):
+            rows = [network.group_p2p(summary.group_id, p, reader=who) for p in periods]
         if as_json:
             echo_json([_group_json(row) for row in rows])
             return
