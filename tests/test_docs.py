@@ -38,6 +38,10 @@ STREAMS = {
     "ledger_id": "ledger",
     "network_id": "network",
     "vendor_id": "vendor",
+    # the partner economy
+    "deal_id": "deal",
+    "referral_id": "referral",
+    "competition_id": "competition",
 }
 
 

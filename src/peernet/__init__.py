@@ -86,6 +86,40 @@ from peernet.domain.companies import (
     RepresentativeWithdrawn as RepresentativeWithdrawn,
     WithdrawRepresentative as WithdrawRepresentative,
 )
+from peernet.domain.competitions import (
+    AwardGranted as AwardGranted,
+    AwardPresented as AwardPresented,
+    CastJuryBallot as CastJuryBallot,
+    CompetitionEntered as CompetitionEntered,
+    CompetitionJudged as CompetitionJudged,
+    CompetitionOpened as CompetitionOpened,
+    EnterCompetition as EnterCompetition,
+    EntryCounted as EntryCounted,
+    JudgeCompetition as JudgeCompetition,
+    JuryBallotCast as JuryBallotCast,
+    OpenCompetition as OpenCompetition,
+    PresentAward as PresentAward,
+)
+from peernet.domain.deals import (
+    AcceptInvitation as AcceptInvitation,
+    CloseDeal as CloseDeal,
+    DealClosed as DealClosed,
+    DealLost as DealLost,
+    DealProposed as DealProposed,
+    DealShare as DealShare,
+    DealStatus as DealStatus,
+    DealWon as DealWon,
+    DeclineInvitation as DeclineInvitation,
+    InvitationAccepted as InvitationAccepted,
+    InvitationDeclined as InvitationDeclined,
+    InvitationLapsed as InvitationLapsed,
+    InvitationStatus as InvitationStatus,
+    InviteToDeal as InviteToDeal,
+    LoseDeal as LoseDeal,
+    PartnerInvited as PartnerInvited,
+    ProposeDeal as ProposeDeal,
+    WinDeal as WinDeal,
+)
 from peernet.domain.errors import (
     AccessDenied as AccessDenied,
     ActingForUnknownCompany as ActingForUnknownCompany,
@@ -188,7 +222,6 @@ from peernet.domain.governance import (
     NetworkChartered as NetworkChartered,
     NetworkDuesSet as NetworkDuesSet,
     Nominee as Nominee,
-    OpenCompetition as OpenCompetition,
     PassResolution as PassResolution,
     ReferenceFiguresImported as ReferenceFiguresImported,
     ResolutionFailed as ResolutionFailed,
@@ -290,6 +323,7 @@ from peernet.domain.motions import (
     RaiseMotion as RaiseMotion,
 )
 from peernet.domain.network_charter import (
+    Band as Band,
     CommitteeRole as CommitteeRole,
     NetworkCharter as NetworkCharter,
     ResolutionKind as ResolutionKind,
@@ -326,6 +360,54 @@ from peernet.domain.network_errors import (
     VendorNotInProgramme as VendorNotInProgramme,
     VotedTwice as VotedTwice,
 )
+from peernet.domain.partner_errors import (
+    AlreadyEntered as AlreadyEntered,
+    AlreadyJudged as AlreadyJudged,
+    AlreadyOnDeal as AlreadyOnDeal,
+    AwardAlreadyPresented as AwardAlreadyPresented,
+    CompetitionAlreadyJudged as CompetitionAlreadyJudged,
+    CompetitionAlreadyOpened as CompetitionAlreadyOpened,
+    CompetitorOnDeal as CompetitorOnDeal,
+    DealAlreadyProposed as DealAlreadyProposed,
+    DealNotOpen as DealNotOpen,
+    DealNotWon as DealNotWon,
+    EntriesClosed as EntriesClosed,
+    JudgingNotOpen as JudgingNotOpen,
+    JudgingNotOver as JudgingNotOver,
+    JurorInvolved as JurorInvolved,
+    JuryTooSmall as JuryTooSmall,
+    LineNotSold as LineNotSold,
+    NoOpenInvitation as NoOpenInvitation,
+    NoPartnerOnDeal as NoPartnerOnDeal,
+    NotAJuror as NotAJuror,
+    NotAtAGathering as NotAtAGathering,
+    NotAwarded as NotAwarded,
+    NotYourReferral as NotYourReferral,
+    ReferralAlreadyMade as ReferralAlreadyMade,
+    ReferralExpired as ReferralExpired,
+    ReferralInOwnLine as ReferralInOwnLine,
+    ReferralNotDue as ReferralNotDue,
+    ReferralNotOpen as ReferralNotOpen,
+    ReferralToCompetitor as ReferralToCompetitor,
+    ReferralToSelf as ReferralToSelf,
+    SharesOffParties as SharesOffParties,
+    UnknownCompetition as UnknownCompetition,
+    UnknownDeal as UnknownDeal,
+    UnknownEntry as UnknownEntry,
+    UnknownReferral as UnknownReferral,
+)
+from peernet.domain.referrals import (
+    AcceptReferral as AcceptReferral,
+    DeclineReferral as DeclineReferral,
+    LapseReferral as LapseReferral,
+    MakeReferral as MakeReferral,
+    ReferralAccepted as ReferralAccepted,
+    ReferralConverted as ReferralConverted,
+    ReferralDeclined as ReferralDeclined,
+    ReferralLapsed as ReferralLapsed,
+    ReferralMade as ReferralMade,
+    ReferralStatus as ReferralStatus,
+)
 from peernet.domain.vendors import (
     AdmitVendor as AdmitVendor,
     EndVendor as EndVendor,
@@ -335,6 +417,21 @@ from peernet.domain.vendors import (
     VendorRenewed as VendorRenewed,
 )
 from peernet.paging import Page as Page
+from peernet.partnerviews import (
+    AwardView as AwardView,
+    CompanyP2P as CompanyP2P,
+    CompetitionView as CompetitionView,
+    DealView as DealView,
+    EntryView as EntryView,
+    GroupP2P as GroupP2P,
+    NetworkP2P as NetworkP2P,
+    PartnerView as PartnerView,
+    ReferralView as ReferralView,
+    ShareView as ShareView,
+)
+from peernet.projections.scorecards import (
+    Scorecard as Scorecard,
+)
 from peernet.records import Recorded as Recorded
 from peernet.views import (
     AccountEntry as AccountEntry,

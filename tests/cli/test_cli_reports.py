@@ -127,11 +127,13 @@ def test_projections_status_then_rebuild(small: str) -> None:
     rebuilt = run("projections", "rebuild", "--db", small)
     after = json.loads(run("projections", "status", "--db", small, "--json").stdout)
 
-    assert [None, None, None] == [s["live_version"] for s in before]
+    assert [None] * 6 == [s["live_version"] for s in before]
     assert 0 == rebuilt.exit_code, rebuilt.output
     assert "rebuilt group_histories, goal_entries, meeting_rolls" in rebuilt.stdout
-    assert [0, 0, 0] == [s["behind"] for s in after]
-    assert [1, 0, 0] == [s["views"] for s in after]  # one group, no goals, no meetings
+    assert "deal_entries, referral_entries, member_marks" in rebuilt.stdout
+    assert [0] * 6 == [s["behind"] for s in after]
+    # one group; no goals, meetings, deals, referrals or marks
+    assert [1, 0, 0, 0, 0, 0] == [s["views"] for s in after]
 
 
 def test_rebuilding_an_unknown_projection_is_a_usage_error(small: str) -> None:

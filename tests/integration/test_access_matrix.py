@@ -29,9 +29,11 @@ from peernet import (
     Command,
     FormGroup,
     ImportReferenceFigures,
+    MakeReferral,
     MotionKind,
     Network,
     NetworkCharter,
+    ProposeDeal,
     RaiseMotion,
     Reader,
     RecordPayment,
@@ -46,12 +48,16 @@ from peernet import (
 from peernet.audit import write_csv, write_jsonl
 from peernet.domain.governance import ReferenceFigure
 from peernet.domain.money import Money
+from peernet.projections import Period
 from peernet.testing import joining, membership_of, profile, some_id, target
 
 PAGE = Path(__file__).parents[2] / "docs" / "confidentiality.md"
 GROUP, OTHER = some_id("matrix group"), some_id("matrix other group")
 ACME, BOLT, CRUX, EXIT, DUNE = (some_id(n) for n in ("acme", "bolt", "crux", "exit", "dune"))
 GOAL, MOTION, MEETING, GATHERING = (some_id(n) for n in ("goal", "motion", "meeting", "summit"))
+DEAL, REFERRAL = some_id("deal"), some_id("referral")
+LINES = {DUNE: ("voip",)}
+YEAR = Period.year(2010)
 START = datetime(2009, 10, 1, 9, tzinfo=UTC)
 SOURCE = "Service Leadership"
 EBITDA_FIGURE = ReferenceFigure(
@@ -69,7 +75,8 @@ def _commands() -> Iterator[tuple[type[Command], dict[str, Any]]]:
     2009Q4. Group G (facilitated by Fay, financials mandatory) with Acme, Bolt, Crux and
     Exit; group H (facilitated by Hal) with Dune. Acme sets a goal, preps, files 2009Q4
     and moves a charter motion Bolt votes on; the quarter's close flags Bolt and Crux;
-    a summit is scheduled; Exit resigns."""
+    a summit is scheduled; Acme proposes a deal and refers an opportunity to Dune, who
+    sells voip; Exit resigns."""
     yield CharterNetwork, {"charter": NetworkCharter(staff=frozenset({"office"}))}
     yield FormGroup, {"group_id": GROUP, "name": "G", "charter": Charter(financials_mandatory=True)}
     yield AssignFacilitator, {"group_id": GROUP, "facilitator": "Fay"}
@@ -84,7 +91,12 @@ def _commands() -> Iterator[tuple[type[Command], dict[str, Any]]]:
     ):
         yield (
             RegisterCompany,
-            {"company_id": company, "profile": profile(f"Co {i}", region=f"r{i}")},
+            {
+                "company_id": company,
+                "profile": profile(
+                    f"Co {i}", region=f"r{i}", lines=LINES.get(company, ("managed services",))
+                ),
+            },
         )
         for command in joining(group, company):
             fields = attrs.asdict(command, recurse=False)
@@ -145,6 +157,25 @@ def _commands() -> Iterator[tuple[type[Command], dict[str, Any]]]:
         },
     )
     yield RecordPayment, {"company_id": ACME, "amount": usd, "reference": "cheque 7"}
+    yield (
+        ProposeDeal,
+        {
+            "membership_id": member(ACME),
+            "customer": "First Bank",
+            "line": "managed services",
+            "deal_id": DEAL,
+        },
+    )
+    yield (
+        MakeReferral,
+        {
+            "membership_id": member(ACME),
+            "to_membership_id": member(DUNE),
+            "line": "voip",
+            "customer": "Second Bank",
+            "referral_id": REFERRAL,
+        },
+    )
     yield Resign, {"membership_id": member(EXIT), "reason": "sold"}
 
 
@@ -244,6 +275,13 @@ QUERIES: dict[str, Callable[[Network, Reader | None], str]] = {
     "reference_comparison(source, quarter, group_id)": lambda n, r: _seen(
         n.reference_comparison(SOURCE, "2009Q4", group_id=GROUP, reader=r).lines
     ),
+    "deal(deal_id)": lambda n, r: _seen(n.deal(DEAL, reader=r).customer),
+    "deals()": lambda n, r: _seen(n.deals(reader=r)[0].customer),
+    "referral(referral_id)": lambda n, r: _seen(n.referral(REFERRAL, reader=r).customer),
+    "referrals()": lambda n, r: _seen(n.referrals(reader=r)[0].customer),
+    "group_p2p(group_id, period)": lambda n, r: _seen(n.group_p2p(GROUP, YEAR, reader=r)),
+    "company_p2p(company_id, period)": lambda n, r: _seen(n.company_p2p(ACME, YEAR, reader=r)),
+    "scorecard(company_id, quarter)": lambda n, r: _seen(n.scorecard(ACME, "2009Q4", reader=r)),
     "trail_page(group_id)": lambda n, r: _seen(
         not any(e.redacted for e in n.trail_page(GROUP, reader=r).items)
     ),
@@ -284,13 +322,19 @@ def matrix() -> dict[str, dict[str, str]]:
 CELLS = [(query, who) for query, row in matrix().items() for who in row]
 
 
-#: the network's own bodies and rhythm, the same for every reader: they take none
+#: the network's own bodies and rhythm, its competitions and its P2P figures (withheld
+#: below the network charter's thresholds), the same for every reader: they take none
 #: (docs/confidentiality.md says why nothing in them is confidential to a group)
 FOR_EVERYONE = {
+    "awards",
     "benchmarking",
     "cadence",
     "committee",
+    "competition",
+    "competitions",
+    "network_charter",
     "network_day",
+    "p2p_figures",
     "people",
     "programme",
     "resolutions",

@@ -2,7 +2,7 @@
 
 import gc
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, ClassVar
@@ -53,6 +53,26 @@ from peernet.domain.companies import (
     PersonRole,
     RepresentativeNamed,
     RepresentativeWithdrawn,
+)
+from peernet.domain.competitions import (
+    AwardGranted,
+    AwardPresented,
+    CompetitionEntered,
+    CompetitionJudged,
+    CompetitionOpened,
+    EntryCounted,
+    JuryBallotCast,
+)
+from peernet.domain.deals import (
+    DealClosed,
+    DealLost,
+    DealProposed,
+    DealShare,
+    DealWon,
+    InvitationAccepted,
+    InvitationDeclined,
+    InvitationLapsed,
+    PartnerInvited,
 )
 from peernet.domain.financials import FinancialsSubmitted, financials_id_of
 from peernet.domain.goals import (
@@ -118,7 +138,14 @@ from peernet.domain.motions import (
     MotionKind,
     MotionRaised,
 )
-from peernet.domain.network_charter import CommitteeRole, NetworkCharter, ResolutionKind
+from peernet.domain.network_charter import Band, CommitteeRole, NetworkCharter, ResolutionKind
+from peernet.domain.referrals import (
+    ReferralAccepted,
+    ReferralConverted,
+    ReferralDeclined,
+    ReferralLapsed,
+    ReferralMade,
+)
 from peernet.domain.vendors import VendorAdmitted, VendorEnded, VendorRenewed
 from peernet.testing import profile, some_id
 
@@ -365,6 +392,9 @@ RICH_NETWORK_CHARTER = NetworkCharter(
     resolution_quorum=Fraction(3, 5),
     reserved=frozenset({ResolutionKind.FORM_GROUP, ResolutionKind.SET_DUES}),
     benchmarking_mandatory_from=date(2010, 1, 1),
+    referral_days=60,
+    max_share=Fraction(1, 3),
+    scorecard_flags=Band(green=Fraction(0), amber=Fraction(2), lower_is_better=True),
 )
 RESOLVED: dict[str, Any] = {
     "resolution_id": RESOLUTION,
@@ -497,6 +527,119 @@ EXAMPLES.update(
 )
 EXAMPLES["peernet.SponsorshipRecorded"] = lambda: SponsorshipRecorded(
     meeting_id=MEETING, sponsor="Contoso", vendor_id=VENDOR, amount=Money("500", "USD"), at=AT
+)
+
+
+# --- the partner economy's events ---------------------------------------------------------
+DEAL = UUID("00000000-0000-4000-8000-0000000000d1")
+REFERRAL = UUID("00000000-0000-4000-8000-0000000000d2")
+CONTEST = UUID("00000000-0000-4000-8000-0000000000d3")
+ENTRY = UUID("00000000-0000-4000-8000-0000000000d4")
+DEAL_IDS: dict[str, Any] = {"deal_id": DEAL, "company_id": COMPANY, "at": AT}
+PARTNER_IDS: dict[str, Any] = {
+    **DEAL_IDS,
+    "partner_id": OTHER,
+    "membership_id": MEMBERSHIP,
+    "group_id": GROUP,
+}
+REFERRAL_IDS: dict[str, Any] = {"referral_id": REFERRAL, "company_id": COMPANY, "at": AT}
+CONTEST_IDS: dict[str, Any] = {"competition_id": CONTEST, "at": AT}
+EXAMPLES.update(
+    {
+        "peernet.DealProposed": lambda: DealProposed(
+            membership_id=MEMBERSHIP,
+            group_id=GROUP,
+            line="voip",
+            customer="First Bank of Harlan",
+            summary="phones for 12 branches",
+            referral_id=REFERRAL,
+            **DEAL_IDS,
+        ),
+        "peernet.PartnerInvited": lambda: PartnerInvited(line="backup", **PARTNER_IDS),
+        "peernet.InvitationAccepted": lambda: InvitationAccepted(**PARTNER_IDS),
+        "peernet.InvitationDeclined": lambda: InvitationDeclined(reason="busy", **PARTNER_IDS),
+        "peernet.InvitationLapsed": lambda: InvitationLapsed(reason="deal won", **PARTNER_IDS),
+        "peernet.DealWon": lambda: DealWon(**DEAL_IDS),
+        "peernet.DealLost": lambda: DealLost(reason="price", **DEAL_IDS),
+        "peernet.DealClosed": lambda: DealClosed(
+            value=Money("1000.01", "USD"),
+            shares=(
+                DealShare(
+                    company_id=COMPANY,
+                    membership_id=MEMBERSHIP,
+                    group_id=GROUP,
+                    amount=Money("500.01", "USD"),
+                ),
+                DealShare(
+                    company_id=OTHER,
+                    membership_id=MEMBERSHIP,
+                    group_id=GROUP,
+                    amount=Money("500.00", "USD"),
+                ),
+            ),
+            **DEAL_IDS,
+        ),
+        "peernet.ReferralMade": lambda: ReferralMade(
+            membership_id=MEMBERSHIP,
+            group_id=GROUP,
+            to_company_id=OTHER,
+            to_membership_id=MEMBERSHIP,
+            to_group_id=GROUP,
+            line="storage",
+            customer="Harlan Clinic",
+            summary="a SAN",
+            lapses_at=AT + timedelta(days=90),
+            **REFERRAL_IDS,
+        ),
+        "peernet.ReferralAccepted": lambda: ReferralAccepted(**REFERRAL_IDS),
+        "peernet.ReferralDeclined": lambda: ReferralDeclined(reason="full", **REFERRAL_IDS),
+        "peernet.ReferralConverted": lambda: ReferralConverted(deal_id=DEAL, **REFERRAL_IDS),
+        "peernet.ReferralLapsed": lambda: ReferralLapsed(reason="90 days", **REFERRAL_IDS),
+        "peernet.CompetitionOpened": lambda: CompetitionOpened(
+            theme="recurring revenue",
+            entries_close=AT + timedelta(days=30),
+            judging_closes=AT + timedelta(days=60),
+            jury=(MEMBERSHIP, OTHER),
+            quorum=Fraction(2, 3),
+            threshold=Fraction(1, 2),
+            awards=3,
+            **CONTEST_IDS,
+        ),
+        "peernet.CompetitionEntered": lambda: CompetitionEntered(
+            entry_id=ENTRY,
+            company_id=COMPANY,
+            membership_id=MEMBERSHIP,
+            group_id=GROUP,
+            title="Backup for clinics",
+            summary="what we did",
+            results="+20% recurring",
+            partners=(OTHER,),
+            **CONTEST_IDS,
+        ),
+        "peernet.JuryBallotCast": lambda: JuryBallotCast(
+            entry_id=ENTRY, juror_id=MEMBERSHIP, in_favour=True, **CONTEST_IDS
+        ),
+        "peernet.EntryCounted": lambda: EntryCounted(
+            entry_id=ENTRY,
+            in_favour=3,
+            against=1,
+            electorate=5,
+            carried=True,
+            **CONTEST_IDS,
+        ),
+        "peernet.AwardGranted": lambda: AwardGranted(
+            entry_id=ENTRY, company_id=COMPANY, rank=1, **CONTEST_IDS
+        ),
+        "peernet.CompetitionJudged": lambda: CompetitionJudged(entries=4, awards=1, **CONTEST_IDS),
+        "peernet.AwardPresented": lambda: AwardPresented(
+            entry_id=ENTRY,
+            company_id=COMPANY,
+            membership_id=MEMBERSHIP,
+            gathering_id=GATHERING,
+            meeting_id=MEETING,
+            **CONTEST_IDS,
+        ),
+    }
 )
 
 

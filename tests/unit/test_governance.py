@@ -9,6 +9,7 @@ from uuid import UUID
 
 from peernet.domain.common import Command
 from peernet.domain.companies import ChargeDues, DuesCharged
+from peernet.domain.competitions import CompetitionOpened, OpenCompetition
 from peernet.domain.governance import (
     AmendNetworkCharter,
     AppointCommitteeMember,
@@ -22,7 +23,6 @@ from peernet.domain.governance import (
     NetworkChartered,
     NetworkDuesSet,
     Nominee,
-    OpenCompetition,
     PassResolution,
     ResolutionFailed,
     ResolutionPassed,
@@ -55,7 +55,17 @@ from peernet.domain.network_errors import (
 )
 from peernet.domain.situation import Situation
 from peernet.domain.vendors import AdmitVendor, VendorAdmitted
-from peernet.testing import T0, group_with, history, refused, registered, some_id, some_ids, when
+from peernet.testing import (
+    T0,
+    group_with,
+    history,
+    membership_of,
+    refused,
+    registered,
+    some_id,
+    some_ids,
+    when,
+)
 from peernet.testing.bodies import STAFF, chartered, committee, named, person_of
 
 LATER = T0 + timedelta(days=30)
@@ -236,16 +246,27 @@ def test_a_resolution_cannot_carry_any_command() -> None:
 
 
 def test_opening_a_competition_is_a_resolution_of_its_own_kind() -> None:
-    """The committee resolves to open a competition; its subject is the competition."""
+    """The committee resolves to open a competition: the resolution names it, and the
+    competition opens in the same write."""
     seats = committee(3)
-    competition = some_id("competition")
-    act = OpenCompetition(theme="best P2P deal", competition_id=competition, actor="x", at=T0)
+    group, competition = some_id("jurors' group"), some_id("competition")
+    jurors = some_ids("juror", 3)
+    act = OpenCompetition(
+        theme="best P2P deal",
+        entries_close=LATER + timedelta(days=30),
+        judging_closes=LATER + timedelta(days=60),
+        jury=tuple(membership_of(group, c) for c in jurors),
+        competition_id=competition,
+        actor="x",
+        at=T0,
+    )
+    situation = history(chartered(), *seats.events, *group_with(group, *jurors))
 
-    events: list[Any] = when(history(chartered(), *seats.events), resolve(seats.people, act))
+    events: list[Any] = when(situation, resolve(seats.people, act))
 
-    assert [(ResolutionKind.OPEN_COMPETITION, competition)] == [
-        (e.kind, e.subject_id) for e in events
-    ]
+    assert [ResolutionPassed, CompetitionOpened] == [type(e) for e in events]
+    assert (ResolutionKind.OPEN_COMPETITION, competition) == (events[0].kind, events[0].subject_id)
+    assert competition == events[1].competition_id
 
 
 def test_a_resolution_admits_a_vendor_partner() -> None:

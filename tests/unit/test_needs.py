@@ -1,13 +1,14 @@
 """Each decision says what it reads: the table of deciders, the loop that loads what
 `needs` name, and the guard that turns a read of anything else into a loud bug."""
 
+from collections import Counter
 from typing import Any
 
 import pytest
 
 import peernet
 from peernet import ApplyForMembership, Command, Resign
-from peernet.domain import network as pure
+from peernet.domain import decisions, network as pure
 from peernet.domain.decisions import Decider
 from peernet.domain.situation import NotLoaded, Ref, Situation
 from peernet.testing import T0, given, group_with, membership_of, registered, some_id
@@ -33,6 +34,15 @@ def test_every_public_command_has_a_decider(command: type[Command]) -> None:
 def test_the_table_of_deciders_holds_only_commands() -> None:
     """Every key of the table is a command class (the table cannot drift into anything else)."""
     assert [] == [k for k in pure.DECIDERS if not issubclass(k, Command)]
+
+
+def test_no_command_is_decided_by_two_decision_modules() -> None:
+    """The joined table would keep one silently: each command has one rule's module."""
+    tables = [vars(m)["DECIDERS"] for m in vars(decisions).values() if hasattr(m, "DECIDERS")]
+    twice = Counter(command for table in tables for command in table)
+
+    assert [] == [command.__name__ for command, n in twice.items() if n > 1]
+    assert len(pure.DECIDERS) == len(twice)
 
 
 def test_needs_are_asked_again_until_they_name_nothing_new() -> None:

@@ -27,9 +27,11 @@ from peernet.testing import (
 )
 from peernet.testing.machine import (
     AccountabilityRules,
+    CompetitionRules,
     DepartureRules,
     Invariants,
     MachineBase,
+    PartnerRules,
     ProgrammeRules,
     SeatRules,
     SessionRules,
@@ -127,6 +129,8 @@ def test_the_network_machine_is_made_of_every_areas_rules() -> None:
         AccountabilityRules,
         SessionRules,
         ProgrammeRules,
+        PartnerRules,
+        CompetitionRules,
         Invariants,
     ]
 

@@ -50,14 +50,18 @@ from peernet.adapters.sealing import (
 )
 
 # Importing the aggregates registers their event classes as subclasses of Event.
-from peernet.domain import (  # noqa: F401
+from peernet.domain import (  # noqa: F401  # noqa: F401 - the partner economy's events, registered too
     companies,
+    competitions,
+    deals,
     financials,
     goals,
     groups,
     meetings,
     memberships,
     motions,
+    network_charter,
+    referrals,
 )
 from peernet.domain.common import CONFIDENTIAL, Event
 from peernet.records import Recorded, topic_of
@@ -142,9 +146,13 @@ class CommandHandled(Event):
 
 
 def _subclasses(cls: type[Event]) -> Iterator[type[Event]]:
+    """Every attrs subclass of `cls`. attrs replaces a slotted class with a new one; the
+    class it replaced stays among its base's subclasses until garbage is collected, a
+    ghost without attributes of its own, skipped here."""
     for sub in cls.__subclasses__():
-        yield sub
-        yield from _subclasses(sub)
+        if "__attrs_attrs__" in vars(sub):
+            yield sub
+            yield from _subclasses(sub)
 
 
 def event_types() -> dict[str, type[Event]]:

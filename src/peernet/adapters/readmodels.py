@@ -53,7 +53,7 @@ import orjson
 from eventsourcing.persistence import IntegrityError, Notification, PersistenceError
 
 from peernet.adapters import telemetry
-from peernet.adapters.codec import UNKNOWN_TOPIC, PeerNetMapper, converter, upcast
+from peernet.adapters.codec import SEALED, UNKNOWN_TOPIC, PeerNetMapper, converter, upcast
 from peernet.adapters.errors import ReadOnlyStore, UnknownProjection, UnreadableEvent
 from peernet.adapters.logrows import Row, page
 from peernet.adapters.storage import redact, unavailable
@@ -129,6 +129,8 @@ def fact_of(recorded: Recorded) -> Fact:
 
 
 _NOT_AN_EVENT = "its state is not an event as peernet stores one"
+#: the bytes every sealed value's JSON holds (`peernet.adapters.codec.SEALED`)
+_SEALED_MARK = f'"{SEALED}"'.encode()
 
 
 def unreadable_row(row: Row | Notification, why: str) -> UnreadableEvent:
@@ -159,7 +161,11 @@ def facts(codec: PeerNetMapper, rows: Iterable[Notification | Row]) -> Iterator[
             payload = orjson.loads(state)
             if not isinstance(payload, dict) or not isinstance(payload.get("event"), dict):
                 raise ValueError(_NOT_AN_EVENT)
-            data, _ = codec.unseal(n.topic, payload["event"])
+            data = payload["event"]
+            # without a key, only a state holding a sealed value has anything to open (or
+            # to refuse for want of a key): the rest skip the walk over confidential fields
+            if codec.keys is not None or _SEALED_MARK in state:
+                data, _ = codec.unseal(n.topic, data)
             fact = Fact(position=n.id, kind=kind, data=upcast(n.topic, kind, data, payload))
         except UnreadableEvent:
             raise
@@ -254,6 +260,12 @@ class _Run:
         self.dirty = set()
         self.position = position
         return Write(slot=self.slot, rows=rows, position=position)
+
+
+def _next_slot(projection: Projection[Any], old: Live | None) -> str:
+    """The slot a rebuild writes: of the two its version has, the one not live."""
+    first, second = slots_of(projection)
+    return second if old is not None and old.slot == first else first
 
 
 def slots_of(projection: Projection[Any]) -> tuple[str, str]:
@@ -407,12 +419,15 @@ class ReadModels:
         with self._lock, self._errors():
             self._reclaim()
             runs: list[_Run] = []
+            stale: list[Projection[Any]] = []
             for p in self._named(names):
                 live = self.recorder.live(p.name)
                 if live is None or live.version != p.version:
-                    self._rebuild(p, progress)
+                    stale.append(p)
                     continue
                 runs.append(_Run(p, live.slot, self.recorder.position(live.slot)))
+            if stale:
+                self._rebuild(stale, progress)
             return self._advance(runs, progress)
 
     def _advance(self, runs: list[_Run], progress: Progress | None, *, persist: bool = True) -> int:
@@ -446,7 +461,8 @@ class ReadModels:
         read = since_flush = 0
         for batch in self._pages(start, head, self._topics(runs)):
             for run in runs:
-                ahead = [f for f in batch if f.position > run.position]
+                behind = batch and batch[0].position <= run.position
+                ahead = [f for f in batch if f.position > run.position] if behind else batch
                 if not run.fresh and (missing := run.missing(ahead)):
                     for key, body in self.recorder.rows(run.slot, missing).items():
                         run.views[key] = _load(run.projection, body)
@@ -486,47 +502,50 @@ class ReadModels:
 
     def rebuild(self, names: Iterable[str] | None = None, progress: Progress | None = None) -> None:
         """Build each projection afresh from the first event beside its live copy (or
-        resume the rebuild a killed process left), then make the new copy live in one
-        transaction. Logged and traced as ``rebuild``."""
+        resume the rebuild a killed process left), all in one pass over the log (each
+        event read and decoded once, whichever projections fold it), then make each new
+        copy live in one transaction. Logged and traced as ``rebuild``."""
         self._check_writable("rebuild the read models")
         with self._lock, self._errors():
             self._reclaim()
-            for p in self._named(names):
-                self._observed_rebuild(p, progress)
+            projections = self._named(names)
+            telemetry.observe(
+                log,
+                "rebuild",
+                ", ".join(p.name for p in projections),
+                lambda: self._rebuild(projections, progress),
+                level=logging.INFO,
+            )
 
-    def _observed_rebuild(self, projection: Projection[Any], progress: Progress | None) -> None:
-        telemetry.observe(
-            log,
-            "rebuild",
-            projection.name,
-            lambda: self._rebuild(projection, progress),
-            level=logging.INFO,
-        )
-
-    def _rebuild(self, projection: Projection[Any], progress: Progress | None) -> None:
-        old = self.recorder.live(projection.name)
-        first, second = slots_of(projection)
-        slot = second if old is not None and old.slot == first else first
+    def _rebuild(self, projections: list[Projection[Any]], progress: Progress | None) -> None:
+        olds = [self.recorder.live(p.name) for p in projections]
+        slots = [_next_slot(p, old) for p, old in zip(projections, olds, strict=True)]
         started = time.perf_counter()
         read = 0
         while True:
-            # From where the slot stands: 0 for a fresh one, else where a rebuild that was
-            # killed (or another process's, running beside this one) got to.
-            position = self.recorder.position(slot)
-            run = _Run(projection, slot, position, fresh=position == 0)
-            read += self._advance([run], progress)
-            if self.recorder.position(slot) == 0:  # an empty log: mark the copy as current
-                self.recorder.write([Write(slot=slot, rows={}, position=0)])
-            if self.recorder.position(slot) >= self._head() or run.position >= self._head():
+            # Each slot from where it stands: 0 for a fresh one, else where a rebuild that
+            # was killed (or another process's, running beside this one) got to.
+            runs = [self._resume(p, slot) for p, slot in zip(projections, slots, strict=True)]
+            read += self._advance(runs, progress)
+            for run in runs:
+                if self.recorder.position(run.slot) == 0:  # an empty log: mark it current
+                    self.recorder.write([Write(slot=run.slot, rows={}, position=0)])
+            head = self._head()
+            if all(self.recorder.position(r.slot) >= head or r.position >= head for r in runs):
                 break
-        if not self.recorder.swap(projection.name, Live(slot, projection.version), old):
-            log.info("another process made a copy of %s live first", projection.name)
+        for p, slot, old in zip(projections, slots, olds, strict=True):
+            if not self.recorder.swap(p.name, Live(slot, p.version), old):
+                log.info("another process made a copy of %s live first", p.name)
         log.info(
             "rebuilt %s from %d events in %.2fs",
-            projection.name,
+            ", ".join(p.name for p in projections),
             read,
             time.perf_counter() - started,
         )
+
+    def _resume(self, projection: Projection[Any], slot: str) -> _Run:
+        position = self.recorder.position(slot)
+        return _Run(projection, slot, position, fresh=position == 0)
 
     def _reclaim(self) -> None:
         """Drop every slot of these projections that is neither live nor one of the two

@@ -9,10 +9,8 @@ from peernet.application.reading import Reading, uuid_of
 from peernet.domain.charters import GroupFormat
 from peernet.domain.common import months_after
 from peernet.domain.companies import Company, Person
-from peernet.domain.governance import NetworkState
 from peernet.domain.groups import Group
 from peernet.domain.meetings import Gathering, Meeting
-from peernet.domain.network_charter import NETWORK_ID, NetworkCharter
 from peernet.domain.network_errors import UnknownVendor
 from peernet.domain.vendors import Vendor
 from peernet.projections.bodies import (
@@ -39,9 +37,6 @@ def _moment(on: date | datetime | None, default: datetime) -> datetime:
 
 
 class Bodies(Reading):
-    def _network(self) -> NetworkState | None:
-        return self._get(NetworkState, NETWORK_ID)
-
     def network_day(self) -> date | None:
         """The business day of the network's last recorded act (its charter, committee,
         resolutions, vendors), None when it has none: what a reader of a past network
@@ -87,8 +82,7 @@ class Bodies(Reading):
         with self._current():
             day = on or self._now().date()
             found = (self._get(Vendor, v) for v in self._replica.directory.vendors)
-            network = self._network()
-            rules = network.charter_at(_moment(day, self._now())) if network else NetworkCharter()
+            rules = self._network_charter(_moment(day, self._now()))
             views = tuple(self._vendor_view(v, day) for v in found if v is not None)
             return VendorsView(on=day, vendors=views, target=rules.vendor_target)
 
@@ -171,8 +165,7 @@ class Bodies(Reading):
         meet in, and its members flagged for missing prep."""
         with self._current():
             day = until or self._now().date()
-            network = self._network()
-            rules = network.charter_at(_moment(day, self._now())) if network else NetworkCharter()
+            rules = self._network_charter(_moment(day, self._now()))
             found = []
             for group_id in self._replica.directory.groups:
                 group = self._get(Group, group_id)

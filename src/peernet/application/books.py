@@ -15,9 +15,7 @@ from peernet.domain.access import Reader, Role, sees_inside
 from peernet.domain.companies import Company
 from peernet.domain.errors import AccessDenied, GroupKeepsNoBooks, InvalidValue
 from peernet.domain.financials import Financials, financials_id_of, normal_quarter
-from peernet.domain.governance import NetworkState
 from peernet.domain.groups import Group
-from peernet.domain.network_charter import NETWORK_ID, NetworkCharter
 from peernet.projections.benchmarking import BenchmarkingView, ReferenceComparison, compare
 from peernet.projections.financials import (
     Benchmarks,
@@ -69,9 +67,8 @@ class Books(Reading):
         network's active member companies; from the charter's mandatory date, who has not."""
         with self._current():
             day = on or self._now().date()
-            network = self._get(NetworkState, NETWORK_ID)
             moment = datetime.combine(day, time.max, UTC)
-            rules = network.charter_at(moment) if network else NetworkCharter()
+            rules = self._network_charter(moment)
             members: dict[UUID, None] = {}
             for group_id in self._replica.directory.groups:
                 group = self._get(Group, group_id)
@@ -116,7 +113,7 @@ class Books(Reading):
         medians and, with `group_id` (for readers inside the group), the group's."""
         imported = None
         with self._current():
-            network = self._get(NetworkState, NETWORK_ID)
+            network = self._network()
             imported = (
                 network.references.get((source, normal_quarter(quarter))) if network else None
             )

@@ -4,7 +4,9 @@
 - the replica (`Replica`): warm states, the directory, catch-up;
 - the command side (`CommandSide`): needs → load → decide → append, retry, ledger, chain;
 - the queries, one part per job: `Rosters`, `Accountability`, `Sessions`, `Books`,
-  `Audit`, `Pages`, each on the shared `Reading` base (current state, access checks);
+  `Audit`, `Pages`, the network's `Bodies`, and the partner economy's `Partners`
+  (deals, referrals, competitions) and `P2PFigures` (P2P figures and scorecards), each
+  on the shared `Reading` base (current state, access checks);
 - followers (`Follower`): an app's handlers of recorded events, each event once.
 
 Every command is logged, and every command and query traced while spans are on
@@ -30,7 +32,9 @@ from peernet.application.bodies import Bodies
 from peernet.application.books import Books
 from peernet.application.commands import CommandSide
 from peernet.application.followers import Follower, Handler
+from peernet.application.p2p import P2PFigures
 from peernet.application.pages import Pages
+from peernet.application.partners import Partners
 from peernet.application.replica import Replica
 from peernet.application.rosters import Rosters
 from peernet.application.sessions import Sessions
@@ -45,7 +49,7 @@ def _utc_now() -> datetime:
 
 
 @traced_queries
-class Network(Pages, Rosters, Accountability, Sessions, Books, Audit, Bodies):
+class Network(Pages, Rosters, Accountability, Sessions, Books, Audit, Bodies, Partners, P2PFigures):
     """A network of peer groups, recorded as events in the store `url` names.
 
     Examples:

@@ -13,7 +13,9 @@ from peernet.application.store import Store
 from peernet.domain.access import Reader, sees_inside
 from peernet.domain.companies import Company
 from peernet.domain.errors import AccessDenied, InvalidValue, UnknownCompany, UnknownGroup
+from peernet.domain.governance import NetworkState, charter_at
 from peernet.domain.groups import Group
+from peernet.domain.network_charter import NETWORK_ID, NetworkCharter
 
 ANONYMOUS = Reader.staff("anonymous")
 S = TypeVar("S")
@@ -48,6 +50,14 @@ class Reading:
     def _get(self, state_type: type[S], stream_id: UUID) -> S | None:
         """The current state of a stream (`Group`, `Company`...), None when there is none."""
         return self._replica.get(state_type, stream_id)
+
+    def _network(self) -> NetworkState | None:
+        """The network's own stream, None while it was never chartered."""
+        return self._get(NetworkState, NETWORK_ID)
+
+    def _network_charter(self, at: datetime) -> NetworkCharter:
+        """The network charter in force at `at` (the defaults while never chartered)."""
+        return charter_at(self._network(), at)
 
     def _known_group(self, group_id: UUID) -> Group:
         group = self._get(Group, uuid_of("group_id", group_id))

@@ -15,6 +15,8 @@ from peernet.adapters.errors import UnreadableEvent
 from peernet.application.store import Store
 from peernet.domain.common import Event
 from peernet.domain.companies import CompanyForgotten, CompanyRegistered, MembershipApplied
+from peernet.domain.competitions import CompetitionOpened
+from peernet.domain.deals import DealProposed, PartnerInvited
 from peernet.domain.errors import InvalidValue
 from peernet.domain.goals import GoalSet
 from peernet.domain.groups import GroupFormed
@@ -27,6 +29,7 @@ from peernet.domain.meetings import (
 )
 from peernet.domain.motions import MotionRaised
 from peernet.domain.network import FOLDS
+from peernet.domain.referrals import ReferralMade
 from peernet.domain.vendors import VendorAdmitted
 from peernet.records import Recorded, topic_of
 
@@ -50,6 +53,11 @@ _DIRECTORY_TOPICS = tuple(
         VendorAdmitted,
         SponsorshipRecorded,
         SessionAdded,
+        # the partner economy
+        DealProposed,
+        PartnerInvited,
+        ReferralMade,
+        CompetitionOpened,
     )
 )
 #: the kind of stream each state class is folded from
@@ -78,6 +86,15 @@ class Directory:
     #: sponsored or spoke at
     vendors: dict[UUID, None] = attrs.Factory(dict)
     vendor_streams: dict[UUID, dict[tuple[str, UUID], None]] = attrs.Factory(dict)
+    # the partner economy: every deal, referral and competition in order, the deals and
+    # referrals each company is part of, and those each membership was invited to
+    deals: dict[UUID, None] = attrs.Factory(dict)
+    referrals: dict[UUID, None] = attrs.Factory(dict)
+    competitions: dict[UUID, None] = attrs.Factory(dict)
+    company_deals: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
+    company_referrals: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
+    member_deals: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
+    member_referrals: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
 
     def group_of(self, membership_id: UUID) -> UUID | None:
         return self.membership_groups.get(membership_id)
@@ -91,7 +108,14 @@ class Directory:
     def every_group(self) -> list[UUID]:
         return list(self.groups)
 
+    def deals_of(self, membership_id: UUID) -> list[UUID]:
+        return list(self.member_deals.get(membership_id, ()))
+
+    def referrals_of(self, membership_id: UUID) -> list[UUID]:
+        return list(self.member_referrals.get(membership_id, ()))
+
     def add(self, event: Event) -> None:
+        self._add_partnering(event)
         match event:
             case MeetingScheduled():
                 self.group_meetings.setdefault(event.group_id, {})[event.meeting_id] = None
@@ -116,6 +140,24 @@ class Directory:
                 self.vendor_streams.setdefault(event.vendor_id, {})[event.stream()] = None
             case SessionAdded() if event.speaker.vendor_id is not None:
                 self.vendor_streams.setdefault(event.speaker.vendor_id, {})[event.stream()] = None
+
+    def _add_partnering(self, event: Event) -> None:
+        match event:
+            case DealProposed():
+                self.deals[event.deal_id] = None
+                self.company_deals.setdefault(event.company_id, {})[event.deal_id] = None
+            case PartnerInvited():
+                self.member_deals.setdefault(event.membership_id, {})[event.deal_id] = None
+                self.company_deals.setdefault(event.partner_id, {})[event.deal_id] = None
+            case ReferralMade():
+                self.referrals[event.referral_id] = None
+                self.member_referrals.setdefault(event.to_membership_id, {})[event.referral_id] = (
+                    None
+                )
+                for company_id in (event.company_id, event.to_company_id):
+                    self.company_referrals.setdefault(company_id, {})[event.referral_id] = None
+            case CompetitionOpened():
+                self.competitions[event.competition_id] = None
 
 
 class Replica:

@@ -16,11 +16,19 @@ from peernet.adapters.storage import driver_failure
 from peernet.cli.accountability import goals, motion, motions
 from peernet.cli.audit import audit, history
 from peernet.cli.bodies import committee, people, programme, resolutions, vendor, vendors
+from peernet.cli.deals import (
+    awards_command,
+    competitions_command,
+    deal_command,
+    deals_command,
+    referrals_command,
+)
 from peernet.cli.demo import demo
 from peernet.cli.directory import companies, company, groups, roster
 from peernet.cli.financials import benchmarks, financials
 from peernet.cli.meetings import account, meeting, meetings
 from peernet.cli.options import EXIT_BAD_INPUT, EXIT_BUG, EXIT_INTERRUPTED, EXIT_REFUSED, fail
+from peernet.cli.p2p import p2p_command, partners_command, scorecard_command
 from peernet.cli.privacy import forget, key
 from peernet.cli.projections import projections
 from peernet.cli.reports import report, turnover_command
@@ -117,6 +125,15 @@ COMMANDS: tuple[click.Command, ...] = (
     vendor,
     people,
     programme,
+    # the partner economy
+    deals_command,
+    deal_command,
+    referrals_command,
+    partners_command,
+    scorecard_command,
+    p2p_command,
+    competitions_command,
+    awards_command,
 )
 for command in COMMANDS:
     cli.add_command(command)

@@ -23,7 +23,8 @@ from peernet.cli.options import (
     make_console,
     open_network,
 )
-from peernet.demo import DEFAULT_SEED, FIRST_YEAR, LAST_YEAR, DemoSummary, build_demo
+from peernet.cli.p2p import print_partner_story
+from peernet.demo import DEFAULT_SEED, FIRST_YEAR, LAST_YEAR, P2P_FROM, DemoSummary, build_demo
 from peernet.demo.printing import print_story
 
 
@@ -68,6 +69,9 @@ def demo(  # noqa: PLR0917 - click passes every option by position
         return
     console = make_console()
     print_story(console, summary, redact(network.url))
+    if summary.last_year >= P2P_FROM:
+        console.print()
+        print_partner_story(console, network, P2P_FROM, summary.last_year)
     for group_id in summary.featured:
         console.print()
         print_roster(console, network, network.roster(group_id))

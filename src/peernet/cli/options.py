@@ -192,7 +192,11 @@ def open_network(url: str | None, *, create: bool, access: Access = "write") -> 
                 f"no store at {path} ({redact(url)}); `peernet demo` builds one, "
                 f"--db or {ENV_VAR} names another"
             )
-    return Network(url, access=access)
+    network = Network(url, access=access)
+    context = click.get_current_context(silent=True)
+    if context is not None:  # closed when the command is done: its log checkpointed
+        context.call_on_close(network.close)
+    return network
 
 
 def read_network(url: str | None) -> Network:

@@ -32,12 +32,14 @@ the seeded generators, the story's clock, the replica and the chronicle, and the
 `do` every command goes through) is handed to a scene object per area of the story
 (`memberships`: companies, groups and seats; `meetings`: meetings, the summit and money;
 `goals` and `accountability`: goals, the quarterly meeting and motions; `financials`),
-and `simulation` runs them month by month. `cast` holds the names, `story` the records
+`partners`: deals, referrals and the best-practices competition, from 2006), and
+`simulation` runs them month by month. `cast` holds the names, `story` the records
 the run returns, `tally` the counting of recorded events, `printing` the story in print,
 and `replica` every use of the pure domain's internals, in one place.
 """
 
 from peernet.demo.goals import GOALS_PER_MEETING
+from peernet.demo.partners import COMPETITION_YEAR, P2P_FROM
 from peernet.demo.simulation import build_demo
 from peernet.demo.story import (
     Acquisition,
@@ -58,12 +60,14 @@ from peernet.demo.world import (
 
 __all__ = [
     "ACCOUNTABILITY_FROM",
+    "COMPETITION_YEAR",
     "DEFAULT_SEED",
     "DEMO_NAMESPACE",
     "FIRST_YEAR",
     "GOALS_PER_MEETING",
     "LAST_YEAR",
     "OFFICE",
+    "P2P_FROM",
     "Acquisition",
     "DemoSummary",
     "GatheringStory",

@@ -55,7 +55,6 @@ from peernet import (
     NetworkCharter,
     Nominee,
     OptIntoBenchmarking,
-    PassResolution,
     PersonRole,
     RecordSponsorship,
     RegisterCompany,
@@ -171,21 +170,6 @@ class BodyScenes(Scene):
     def _id(self, label: str) -> UUID:
         return uuid5(self.world.ns, f"bodies {label}")
 
-    def resolve(self, act_type: type, **fields: Any) -> Any:
-        """The committee passes a resolution carrying `act_type(**fields)`: proposed by
-        its chair, most of the seated members for it."""
-        committee = self.world.committee
-        voters = committee[: max(11, len(committee) * 3 // 4)]
-        act = act_type(actor="leadership committee", at=self.world.peek(), **fields)
-        return self.world.do(
-            PassResolution,
-            proposed_by=committee[0],
-            in_favour=tuple(voters),
-            act=act,
-            resolution_id=self.world.new_id("resolution"),
-            actor="leadership committee",
-        )
-
     def _seat(self, company_id: UUID, group_id: UUID) -> UUID | None:
         membership_id = self.world.new_id("membership")
         applied = self.world.do(
@@ -285,13 +269,13 @@ class BodyScenes(Scene):
             return
         for name, tier in VENDORS:
             vendor_id = self._id(f"vendor {name}")
-            if self.resolve(AdmitVendor, name=name, tier=tier, vendor_id=vendor_id):
+            if self.world.for_network(AdmitVendor, name=name, tier=tier, vendor_id=vendor_id):
                 self.world.vendors[name] = vendor_id
 
     def set_dues(self) -> None:
         """Dues from January: $100 a month in person, $50 online."""
         if self.world.committee:
-            self.resolve(
+            self.world.for_network(
                 SetNetworkDues,
                 in_person=Decimal("100.00"),
                 virtual=Decimal("50.00"),
@@ -392,7 +376,7 @@ class BodyScenes(Scene):
         if not self.world.committee:
             return
         group_id = self._id("msp sig")
-        formed = self.resolve(
+        formed = self.world.for_network(
             FormGroup,
             name="HTG Managed Services SIG",
             kind=GroupKind.SPECIAL_INTEREST,
@@ -465,7 +449,7 @@ class BodyScenes(Scene):
                 benchmarking_provider=PROVIDER,
                 benchmarking_mandatory_from=date(2010, 1, 1),
             )
-            self.resolve(AmendNetworkCharter, charter=rules)
+            self.world.for_network(AmendNetworkCharter, charter=rules)
         members = sorted({m.company_id for _, m in self.replica.memberships(*_ACTIVE)}, key=str)
         waiting = [c for c in members if self.replica.companies[c].benchmarking is None]
         # about half the members by May: half of those still to come in February

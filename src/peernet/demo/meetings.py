@@ -255,6 +255,8 @@ class MeetingScenes(Scene):
             meeting_id = self._schedule(group, day, gathering_id=gathering_id)
             if meeting_id is not None:
                 meetings.append((day, group.id, meeting_id))
+        for act in world.at_gathering:
+            act(gathering_id)
         self._summit_bill(gathering_id)
         for day, group_id, meeting_id in meetings:
             world.day = day.day

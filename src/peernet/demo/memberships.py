@@ -25,7 +25,6 @@ from peernet import (
     GroupKind,
     MemberRemoved,
     MembershipStatus,
-    PassResolution,
     Profile,
     RecordAcquisition,
     RegisterCompany,
@@ -140,18 +139,7 @@ class MembershipScenes(Scene):
             "charter": Charter(capacity=plan.capacity),
             "group_id": group_id,
         }
-        if world.committee:  # once the leadership committee sits, it forms the groups
-            act = FormGroup(actor="leadership committee", at=world.peek(), **form)
-            world.do(
-                PassResolution,
-                proposed_by=world.committee[0],
-                in_favour=tuple(world.committee[: max(11, len(world.committee) * 3 // 4)]),
-                act=act,
-                resolution_id=world.new_id("resolution"),
-                actor="leadership committee",
-            )
-        else:
-            world.do(FormGroup, actor=OFFICE, **form)
+        world.for_network(FormGroup, **form)  # the committee forms them, once it sits
         world.group_ids[plan.name] = group_id
         self.facilitate(group_id)
         if plan.territory is not None:

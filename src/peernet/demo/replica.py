@@ -35,6 +35,8 @@ from peernet.domain import goals as goal_rules, network as pure
 from peernet.domain.charters import DEFAULT_GOAL_CATEGORIES
 from peernet.domain.common import months_after
 from peernet.domain.companies import Company
+from peernet.domain.competitions import Competition
+from peernet.domain.deals import Deal, Party, compete_on
 from peernet.domain.decisions.seats import first_competitor
 from peernet.domain.financials import quarter_after, quarter_of
 from peernet.domain.goals import Goal, GoalEvent
@@ -44,16 +46,19 @@ from peernet.domain.meetings import Gathering, Meeting
 from peernet.domain.memberships import Membership
 from peernet.domain.motions import Motion, quorum_needed
 from peernet.domain.network_charter import NETWORK_ID
+from peernet.domain.referrals import Referral
 from peernet.domain.situation import Ref, Replayed, Situation
 
 __all__ = [
     "DEFAULT_GOAL_CATEGORIES",
+    "Deal",
     "Gathering",
     "Goal",
     "Group",
     "Meeting",
     "Membership",
     "Motion",
+    "Referral",
     "Replica",
     "months_after",
     "quarter_after",
@@ -191,6 +196,32 @@ class Replica:
     def open_goals(self, group_id: UUID) -> list[Goal]:
         found = (self.goals[g] for g in self.group_goals.get(group_id, ()))
         return [g for g in found if g.status is GoalStatus.OPEN]
+
+    # --- the partner economy ----------------------------------------------------------------
+
+    @property
+    def deals(self) -> Mapping[UUID, Deal]:
+        return self._situation.deals
+
+    @property
+    def referrals(self) -> Mapping[UUID, Referral]:
+        return self._situation.referrals
+
+    @property
+    def competitions(self) -> Mapping[UUID, Competition]:
+        return self._situation.competitions
+
+    def compete_on_deal(self, deal: Deal, company_id: UUID, line: str) -> bool:
+        """Whether the company, on the deal for `line`, would compete with a party on it
+        (the network charter's deal_non_compete, as the rule reads it)."""
+        party = Party(
+            company_id=company_id, membership_id=company_id, group_id=company_id, line=line
+        )
+        profile = self.profile(company_id)
+        return any(
+            compete_on(party, profile, other, self.profile(other.company_id))
+            for other in deal.live()
+        )
 
     def missed_in_a_row(self, membership_id: UUID) -> int:
         """Goals the member missed in a row, counting back from its latest."""

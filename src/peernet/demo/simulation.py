@@ -1,8 +1,8 @@
 """The simulation's month loop: each month a plan of scenes, by day, from the calendar of
 the story (groups formed, founders, amendments, arrivals, the hazards of membership,
 offers answered, wait-lists rebalanced, and from 2008 meetings, goals, dues, payments,
-the summit and financials), run in order; at each year's end the chronicle tells the
-year. `build_demo` runs it."""
+the summit and financials, and from 2006 the partner economy), run in order; at each
+year's end the chronicle tells the year. `build_demo` runs it."""
 
 import functools
 import logging
@@ -18,6 +18,7 @@ from peernet.demo.financials import FinancialScenes
 from peernet.demo.goals import GoalScenes
 from peernet.demo.meetings import SUMMIT_MONTH, MeetingScenes
 from peernet.demo.memberships import MembershipScenes
+from peernet.demo.partners import COMPETITION_YEAR, P2P_FROM, PartnerScenes
 from peernet.demo.story import DemoSummary
 from peernet.demo.world import (
     ACCOUNTABILITY_FROM,
@@ -59,6 +60,7 @@ class Simulation:
         self.accountability = AccountabilityScenes(self.world, self.meetings, self.goals)
         self.financials = FinancialScenes(self.world)
         self.bodies = BodyScenes(self.world, self.meetings)
+        self.partners = PartnerScenes(self.world, self.financials)
 
     def _arrival_months(self) -> dict[tuple[int, int], int]:
         months: Counter[tuple[int, int]] = Counter()
@@ -80,6 +82,8 @@ class Simulation:
         self.bodies.plan(year, month, add)
         if year >= ACCOUNTABILITY_FROM:
             self._accountability_plan(year, month, add)
+        if year >= P2P_FROM:
+            self._partner_plan(year, month, add)
         for day, action in self.world.agenda.pop((year, month), []):
             add(day, action)
         return plan
@@ -136,6 +140,24 @@ class Simulation:
                 add(self.meetings.meeting_day(group_id), functools.partial(act, group_id))
                 if phase == _REPORT_PHASE:
                     add(2, functools.partial(self.meetings.prep, group_id))
+
+    def _partner_plan(self, year: int, month: int, add: _Add) -> None:
+        """From 2006: won deals closed, last month's deals decided, new deals proposed
+        and answered, referrals made, answered and lapsed; in 2009 the first
+        best-practices competition (its winners present at the May summit)."""
+        partners = self.partners
+        add(3, partners.close)
+        add(5, partners.decide)
+        add(7, partners.propose)
+        add(9, partners.refer)
+        add(13, partners.answer)
+        add(16, partners.answer_referrals)
+        add(26, partners.lapse_referrals)
+        if year == COMPETITION_YEAR:
+            act = {1: partners.open_competition, 2: partners.enter, 3: partners.enter}
+            act |= {4: partners.judge_entries, 5: partners.judge}
+            if month in act:
+                add(20 if month < 4 else 2 if month == 5 else 10, act[month])
 
     def run(self) -> DemoSummary:
         world, chronicle = self.world, self.world.chronicle

@@ -24,6 +24,7 @@ from peernet import (
     CompanyForgotten,
     Network,
     NotTheDemoStore,
+    PassResolution,
     Recorded,
     RuleViolation,
 )
@@ -41,6 +42,7 @@ DEFAULT_SEED = 2001
 FIRST_YEAR = 2001
 LAST_YEAR = 2009
 OFFICE = "network office"
+COMMITTEE = "leadership committee"
 #: the first year groups review goals at their quarterly meetings
 ACCOUNTABILITY_FROM = 2008
 
@@ -121,6 +123,9 @@ class World:
         self.committee: list[UUID] = []
         self.vendors: dict[str, UUID] = {}
         self.ceremony_groups: set[UUID] = set()
+        #: acts taken at each gathering once its meetings are scheduled, before they close
+        #: (the best-practices winners present there)
+        self.at_gathering: list[Callable[[UUID], None]] = []
 
     def stored_events(self) -> int:
         """Events the store holds, its command ledger aside, counted without decoding
@@ -205,6 +210,23 @@ class World:
             self.replica.apply(record.event)
         self.produced += len(records)
         return records
+
+    def for_network(self, act_type: type[Command], /, **fields: Any) -> Any:
+        """An act of the network: its office takes it until the leadership committee
+        sits; from then the committee passes it as a resolution, proposed by its chair,
+        most of the seated members for it."""
+        if not self.committee:
+            return self.do(act_type, **fields)
+        voters = self.committee[: max(11, len(self.committee) * 3 // 4)]
+        act = act_type(actor=COMMITTEE, at=self.peek(), **fields)
+        return self.do(
+            PassResolution,
+            proposed_by=self.committee[0],
+            in_favour=tuple(voters),
+            act=act,
+            resolution_id=self.new_id("resolution"),
+            actor=COMMITTEE,
+        )
 
     def later(self, day: datetime, action: Action) -> None:
         """Plan `action` for a day of a later month."""

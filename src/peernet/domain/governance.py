@@ -132,14 +132,6 @@ class SetNetworkDues(Command):
 
 
 @attrs.frozen(kw_only=True)
-class OpenCompetition(Command):
-    """A best-practices competition, opened by resolution (its aggregate records it)."""
-
-    theme: str = attrs.field(validator=non_empty)
-    competition_id: UUID = attrs.field(factory=uuid4)
-
-
-@attrs.frozen(kw_only=True)
 class ReferenceFigure:
     """An outside provider's industry figure for one metric: its quartiles."""
 
@@ -347,12 +339,16 @@ class NetworkState:
         return self.charters[-1].charter
 
     def charter_at(self, at: datetime) -> NetworkCharter:
-        """The network charter in force at a business time."""
-        in_force = self.charters[0]
+        """The network charter in force at a business time: the defaults before the
+        network was chartered (a decision keeps the rules it was taken under)."""
+        in_force = NetworkCharter()
         for version in self.charters:
             if version.effective_at <= at:
-                in_force = version
-        return in_force.charter
+                in_force = version.charter
+        return in_force
+
+    def chartered_by(self, at: datetime) -> bool:
+        return self.charters[0].effective_at <= at
 
     def seated(self, at: datetime) -> list[Seat]:
         return [s for s in self.seats if s.held_on(at)]
@@ -377,6 +373,11 @@ class NetworkState:
         return min((d.from_month for d in self.dues), default=None)
 
 
+def charter_at(state: NetworkState | None, at: datetime) -> NetworkCharter:
+    """The network charter in force at `at`: the defaults while it was never chartered."""
+    return NetworkCharter() if state is None else state.charter_at(at)
+
+
 def require(state: NetworkState | None) -> NetworkState:
     if state is None:
         raise NetworkNotChartered()
@@ -388,8 +389,8 @@ def act_for_network(
 ) -> None:
     """Refuse a network-level command from someone who does not act for the network: a
     decision the charter reserves to the committee once it sits, or any from someone not
-    on the staff. A network never chartered refuses nothing."""
-    if state is None:
+    on the staff. A network not chartered by then refuses nothing."""
+    if state is None or not state.chartered_by(at):
         return
     charter = state.charter_at(at)
     if kind is not None and kind in charter.reserved and state.committee_sits(at):

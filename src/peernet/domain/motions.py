@@ -167,6 +167,21 @@ def quorum_needed(electorate: int, quorum: Fraction) -> int:
     return math.ceil(quorum * electorate)
 
 
+def verdict(
+    in_favour: int, against: int, electorate: int, quorum: Fraction, threshold: Fraction
+) -> str | None:
+    """Why a vote fails ("quorum not reached", "threshold not reached"), or None when it
+    carries: quorum and threshold met. The one count every vote of the network keeps: a
+    group's motions, the network's elections, the committee's resolutions and the
+    competition's juries."""
+    cast = in_favour + against
+    if cast == 0 or cast < quorum_needed(electorate, quorum):
+        return "quorum not reached"
+    if Fraction(in_favour, cast) < threshold:
+        return "threshold not reached"
+    return None
+
+
 def tally(motion: Motion, at: datetime) -> MotionCarried | MotionFailed:
     """The outcome of the ballots cast: carried exactly when quorum and threshold are met."""
     raised = motion.raised
@@ -175,20 +190,6 @@ def tally(motion: Motion, at: datetime) -> MotionCarried | MotionFailed:
     carried = MotionCarried(in_favour=yes, against=no, electorate=size, at=at, **motion.ids)
     why = verdict(yes, no, size, raised.quorum, raised.threshold)
     return carried if why is None else failed(carried, why)
-
-
-def verdict(
-    yes: int, no: int, electorate: int, quorum: Fraction, threshold: Fraction
-) -> str | None:
-    """Why a vote of `yes` and `no` out of `electorate` did not carry under `quorum` and
-    `threshold`, or None when it carried: the one count every vote of the network keeps
-    (a group's motions, the network's elections, the committee's resolutions)."""
-    cast = yes + no
-    if cast == 0 or cast < quorum_needed(electorate, quorum):
-        return "quorum not reached"
-    if Fraction(yes, cast) < threshold:
-        return "threshold not reached"
-    return None
 
 
 def failed(tally: MotionCounted, reason: str) -> MotionFailed:

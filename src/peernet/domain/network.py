@@ -16,23 +16,28 @@ import attrs
 
 from peernet.domain import (
     companies,
+    competitions,
+    deals,
     financials,
     goals,
     governance,
     groups,
     meetings,
     motions,
+    referrals,
     vendors,
 )
 from peernet.domain.common import Command, Event
 from peernet.domain.decisions import (
     Decider,
     accountability,
+    awards,
     benchmarking,
     books,
     cohorts,
     dues,
     governance as network_bodies,
+    partnering,
     people,
     programme,
     registry,
@@ -58,6 +63,9 @@ DECIDERS: dict[type[Command], Decider[Any]] = {
     **programme.DECIDERS,
     **cohorts.DECIDERS,
     **benchmarking.DECIDERS,
+    # the partner economy
+    **partnering.DECIDERS,
+    **awards.DECIDERS,
 }
 
 
@@ -92,6 +100,15 @@ FOLDS: dict[str, Fold] = {
         "networks", governance.evolve, governance.NetworkChartered, governance.NetworkState
     ),
     "vendor_id": Fold("vendors", vendors.evolve, vendors.VendorAdmitted, vendors.Vendor),
+    # the partner economy
+    "deal_id": Fold("deals", deals.evolve, deals.DealProposed, deals.Deal),
+    "referral_id": Fold("referrals", referrals.evolve, referrals.ReferralMade, referrals.Referral),
+    "competition_id": Fold(
+        "competitions",
+        competitions.evolve,
+        competitions.CompetitionOpened,
+        competitions.Competition,
+    ),
 }
 
 AnyCommand = tuple(DECIDERS)

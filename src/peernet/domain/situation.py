@@ -19,6 +19,7 @@ Pure: the standard library, attrs and sibling domain modules.
 
 import functools
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Protocol, TypeVar
 from uuid import UUID
@@ -28,15 +29,18 @@ import attrs
 from peernet.domain import companies, groups
 from peernet.domain.common import Event
 from peernet.domain.companies import Company, MembershipApplied, Profile
+from peernet.domain.competitions import Competition
+from peernet.domain.deals import Deal, PartnerInvited
 from peernet.domain.errors import UnknownMembership
 from peernet.domain.financials import Financials, financials_id_of
 from peernet.domain.goals import Goal, GoalSet
-from peernet.domain.governance import NetworkState
+from peernet.domain.governance import NetworkState, charter_at as network_charter_at
 from peernet.domain.groups import Group, GroupFormed
 from peernet.domain.meetings import Gathering, Meeting, MeetingScheduled
 from peernet.domain.memberships import Membership
 from peernet.domain.motions import Motion
-from peernet.domain.network_charter import NETWORK_ID
+from peernet.domain.network_charter import NETWORK_ID, NetworkCharter
+from peernet.domain.referrals import Referral, ReferralMade
 from peernet.domain.vendors import Vendor
 
 S = TypeVar("S")
@@ -73,6 +77,11 @@ class Ref:
         """The network's one stream: its charter, committee and resolutions."""
         return cls("network_id", NETWORK_ID)
 
+    # the partner economy
+    deal = _RefTo("deal_id")
+    referral = _RefTo("referral_id")
+    competition = _RefTo("competition_id")
+
     @classmethod
     def financials(cls, company_id: UUID) -> "Ref":
         """The stream of a company's financials."""
@@ -98,6 +107,14 @@ class Links(Protocol):
         """Every group ever formed, in the order they were formed."""
         ...
 
+    def deals_of(self, membership_id: UUID) -> Sequence[UUID]:
+        """Every deal the membership was invited to, in the order invited."""
+        ...
+
+    def referrals_of(self, membership_id: UUID) -> Sequence[UUID]:
+        """Every referral made to the membership, in the order made."""
+        ...
+
 
 @attrs.frozen
 class Replayed:
@@ -107,6 +124,9 @@ class Replayed:
     member_goals: Mapping[UUID, tuple[UUID, ...]] = MappingProxyType({})
     group_meetings: Mapping[UUID, tuple[UUID, ...]] = MappingProxyType({})
     groups: tuple[UUID, ...] = ()
+
+    member_deals: Mapping[UUID, tuple[UUID, ...]] = MappingProxyType({})
+    member_referrals: Mapping[UUID, tuple[UUID, ...]] = MappingProxyType({})
 
     def every_group(self) -> Sequence[UUID]:
         return self.groups
@@ -119,6 +139,12 @@ class Replayed:
 
     def meetings_of(self, group_id: UUID) -> Sequence[UUID]:
         return self.group_meetings.get(group_id, ())
+
+    def deals_of(self, membership_id: UUID) -> Sequence[UUID]:
+        return self.member_deals.get(membership_id, ())
+
+    def referrals_of(self, membership_id: UUID) -> Sequence[UUID]:
+        return self.member_referrals.get(membership_id, ())
 
     def after(self, event: Event) -> "Replayed":
         match event:
@@ -136,6 +162,12 @@ class Replayed:
                 )
             case GroupFormed() if event.group_id not in self.groups:
                 return attrs.evolve(self, groups=(*self.groups, event.group_id))
+            case PartnerInvited():
+                deals = _added(self.member_deals, event.membership_id, event.deal_id)
+                return attrs.evolve(self, member_deals=deals)
+            case ReferralMade():
+                made = _added(self.member_referrals, event.to_membership_id, event.referral_id)
+                return attrs.evolve(self, member_referrals=made)
         return self
 
 
@@ -171,6 +203,10 @@ class Situation:
     financials: Mapping[UUID, Financials] = _NONE
     networks: Mapping[UUID, NetworkState] = _NONE
     vendors: Mapping[UUID, Vendor] = _NONE
+    # the partner economy
+    deals: Mapping[UUID, Deal] = _NONE
+    referrals: Mapping[UUID, Referral] = _NONE
+    competitions: Mapping[UUID, Competition] = _NONE
     links: Links = Replayed()
     asked: frozenset[UUID] | None = None
 
@@ -237,6 +273,31 @@ class Situation:
         """The company's financials, None when it never submitted any."""
         return self.find(self.financials, financials_id_of(company_id), "financials")
 
+    # --- the partner economy ---------------------------------------------------------------
+
+    def deal(self, deal_id: UUID) -> Deal | None:
+        return self.find(self.deals, deal_id, "deal")
+
+    def referral(self, referral_id: UUID) -> Referral | None:
+        return self.find(self.referrals, referral_id, "referral")
+
+    def competition(self, competition_id: UUID) -> Competition | None:
+        return self.find(self.competitions, competition_id, "competition")
+
+    def network_charter(self, at: datetime) -> NetworkCharter:
+        """The network charter in force at `at` (its defaults, when never chartered)."""
+        return network_charter_at(self.network(), at)
+
+    def deals_of(self, membership_id: UUID) -> list[Deal]:
+        """Every deal the membership was invited to."""
+        found = (self.deal(deal_id) for deal_id in self.links.deals_of(membership_id))
+        return [deal for deal in found if deal is not None]
+
+    def referrals_of(self, membership_id: UUID) -> list[Referral]:
+        """Every referral made to the membership."""
+        found = (self.referral(r) for r in self.links.referrals_of(membership_id))
+        return [referral for referral in found if referral is not None]
+
 
 # --- what needs follow ------------------------------------------------------------------
 
@@ -284,14 +345,24 @@ def group_goals(situation: Situation, group_id: UUID) -> Iterator[Ref]:
 
 
 def departure(situation: Situation, group_id: UUID, membership_id: UUID) -> Iterator[Ref]:
-    """What a member's departure reads: its goals (withdrawn) and the companies of the
+    """What a member's departure reads: its goals (withdrawn), the companies of the
     group (its seat is offered to the first wait-listed applicant who competes with
-    nobody seated)."""
+    nobody seated), and the deals and referrals it was invited to (open ones lapse)."""
     yield from goals_of(situation, membership_id)
     yield from members_companies(situation, group_id)
+    yield from partnerships_of(situation, membership_id)
 
 
 def every_group(situation: Situation) -> Iterator[Ref]:
     """Every group ever formed (a network-wide election, dues, an all-groups gathering)."""
     for group_id in situation.links.every_group():
         yield Ref.group(group_id)
+
+
+def partnerships_of(situation: Situation, membership_id: UUID) -> Iterator[Ref]:
+    """Every deal and referral the membership was invited to (a departure lapses the
+    open ones)."""
+    for deal_id in situation.links.deals_of(membership_id):
+        yield Ref.deal(deal_id)
+    for referral_id in situation.links.referrals_of(membership_id):
+        yield Ref.referral(referral_id)

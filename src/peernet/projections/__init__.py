@@ -43,6 +43,13 @@ from peernet.projections.financials import (
 )
 from peernet.projections.goals import GoalEntries, GoalEntry
 from peernet.projections.memberships import GroupHistories, GroupHistory, Stay
+from peernet.projections.partners import (
+    DealEntries,
+    DealEntry,
+    MemberMarks,
+    ReferralEntries,
+    ReferralEntry,
+)
 
 #: every projection peernet keeps in the store, by name. `FinancialBooks` is left out on
 #: purpose: a read model is stored in clear, and a company's figures are confidential (they
@@ -51,12 +58,16 @@ PROJECTIONS: dict[str, "Projection[object]"] = {
     p.name: p  # type: ignore[misc]
     for p in (GroupHistories(), GoalEntries(), MeetingRolls())
 }
+# the partner economy: deals, referrals, and what a scorecard reads of each membership
+PROJECTIONS.update({p.name: p for p in (DealEntries(), ReferralEntries(), MemberMarks())})  # type: ignore[misc]
 
 __all__ = [
     "NETWORK",
     "PROJECTIONS",
     "AttendanceRate",
     "Benchmarks",
+    "DealEntries",
+    "DealEntry",
     "Departure",
     "Fact",
     "Figures",
@@ -73,11 +84,14 @@ __all__ = [
     "MeetingRoll",
     "MeetingRolls",
     "MemberDays",
+    "MemberMarks",
     "MetricBenchmark",
     "NetworkFigure",
     "Period",
     "Presence",
     "Projection",
+    "ReferralEntries",
+    "ReferralEntry",
     "Retention",
     "ReviewQuarter",
     "Stay",

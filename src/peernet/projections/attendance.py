@@ -3,7 +3,9 @@
 One view per meeting. A meeting counts for attendance once it is closed: its
 `MeetingClosed.expected` are the members it counted (those expected who had not left by
 its last day), and a member with no mark was marked absent at the close. A cancelled
-meeting counts for no one. The attendance rate of a period is read from these views
+meeting counts for no one. The view also keeps who sent prep for it, and whether late
+(a management scorecard reads it; version 2). The attendance rate of a period is read from
+these views
 (`peernet.projections.figures.attendance`).
 """
 
@@ -18,6 +20,7 @@ from peernet.domain.meetings import (
     MeetingCancelled,
     MeetingClosed,
     MeetingScheduled,
+    PrepSubmitted,
 )
 from peernet.projections.core import Fact, KeyedBy
 
@@ -38,6 +41,8 @@ class MeetingRoll:
     marks: dict[str, str] = attrs.Factory(dict)
     #: the positions of the events the view is made of
     positions: tuple[int, ...] = ()
+    #: the prep each member sent for the meeting: whether the latest it sent was late
+    prep: dict[str, bool] = attrs.Factory(dict)
 
 
 class MeetingRolls(KeyedBy):
@@ -45,9 +50,9 @@ class MeetingRolls(KeyedBy):
 
     name: ClassVar[str] = "meeting_rolls"
     key_field: ClassVar[str] = "meeting_id"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     events: ClassVar[frozenset[type[Event]]] = frozenset(
-        {MeetingScheduled, AttendanceRecorded, MeetingClosed, MeetingCancelled}
+        {MeetingScheduled, AttendanceRecorded, PrepSubmitted, MeetingClosed, MeetingCancelled}
     )
     view_type: ClassVar[type[MeetingRoll]] = MeetingRoll
 
@@ -65,6 +70,9 @@ class MeetingRolls(KeyedBy):
         if fact.kind is AttendanceRecorded:
             marks = {**view.marks, data["membership_id"]: data["attendance"]}
             return attrs.evolve(view, marks=marks, positions=positions)
+        if fact.kind is PrepSubmitted:
+            prep = {**view.prep, data["membership_id"]: data["late"]}
+            return attrs.evolve(view, prep=prep, positions=positions)
         if fact.kind is MeetingClosed:
             counted = tuple(data["expected"])
             return attrs.evolve(view, status=CLOSED, counted=counted, positions=positions)

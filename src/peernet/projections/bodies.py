@@ -73,7 +73,7 @@ class CommitteeView:
     def of(
         cls, network: NetworkState | None, on: datetime, companies: Mapping[UUID, Company]
     ) -> "CommitteeView":
-        if network is None:
+        if network is None or not network.chartered_by(on):
             rules = NetworkCharter()
             return cls(
                 acting="anyone",

@@ -2,8 +2,8 @@
 
 - `peernet.testing.builders`: stable ids and the events of a history (`registered`,
   `formed`, `joined`, `group_with`, `waitlisted`, `goal_set`, `motion_raised`,
-  `meeting_scheduled`...), and the commands that record them on a `Network`
-  (`joining`, `founding`).
+  `meeting_scheduled`, `deal_with`, `referral_made`, `competition_opened`...), and the
+  commands that record them on a `Network` (`joining`, `founding`).
 - `peernet.testing.history`: `history(*events)`, `when(situation, command)`,
   `refused(situation, command)` and `after(situation, *commands)` on the pure core, with
   no store; `then_recorded` and `nothing_recorded` on a real `Network`.
@@ -26,6 +26,10 @@ from peernet.testing.builders import (
     amended,
     applied,
     ballot_cast,
+    competition_opened,
+    deal_proposed,
+    deal_with,
+    entered,
     facilitated,
     formed,
     founding,
@@ -41,8 +45,10 @@ from peernet.testing.builders import (
     memberships_of,
     motion_raised,
     offered,
+    partner_event,
     profile,
     profile_changed,
+    referral_made,
     registered,
     resigned,
     signed,
@@ -116,6 +122,10 @@ __all__ = [
     "applied",
     "ballot_cast",
     "charters",
+    "competition_opened",
+    "deal_proposed",
+    "deal_with",
+    "entered",
     "facilitated",
     "form_group_commands",
     "formed",
@@ -137,9 +147,11 @@ __all__ = [
     "network_machine",
     "nothing_recorded",
     "offered",
+    "partner_event",
     "profile",
     "profile_changed",
     "profiles",
+    "referral_made",
     "refused",
     "register_company_commands",
     "registered",

@@ -35,6 +35,8 @@ from peernet.domain.companies import (
     Profile,
     RegisterCompany,
 )
+from peernet.domain.competitions import CompetitionEntered, CompetitionOpened
+from peernet.domain.deals import DealProposed, InvitationAccepted, PartnerEvent, PartnerInvited
 from peernet.domain.goals import Direction, GoalEvent, GoalSet, Target
 from peernet.domain.groups import CharterAmended, FacilitatorAssigned, FormGroup, GroupFormed
 from peernet.domain.meetings import MeetingScheduled
@@ -50,6 +52,8 @@ from peernet.domain.memberships import (
     TakeSeat,
 )
 from peernet.domain.motions import BallotCast, MotionCause, MotionKind, MotionRaised
+from peernet.domain.network_charter import NetworkCharter
+from peernet.domain.referrals import ReferralMade
 
 #: the business time builders use unless told otherwise
 T0 = datetime(2001, 1, 1, tzinfo=UTC)
@@ -60,6 +64,7 @@ _RULES = Charter()
 
 E = TypeVar("E", bound=Event)
 G = TypeVar("G", bound=GoalEvent)
+P = TypeVar("P", bound=PartnerEvent)
 
 # --- ids -----------------------------------------------------------------------------
 
@@ -407,6 +412,116 @@ def meeting_scheduled(
         gathering_id=gathering_id,
         expected=tuple(sorted(expected, key=str)),
         at=at,
+    )
+
+
+# --- the partner economy: deals, referrals, competitions -----------------------------
+
+Member = tuple[UUID, UUID]  # (group id, company id): a company's membership of a group
+
+
+def _party(member: Member) -> dict[str, UUID]:
+    group_id, company_id = member
+    return {"membership_id": membership_of(group_id, company_id), "group_id": group_id}
+
+
+def deal_proposed(
+    deal_id: UUID, by: Member, *, line: str = "managed services", at: datetime = T0, **more: Any
+) -> DealProposed:
+    """`DealProposed` by the company of `by` = (group, company), leading it for `line`."""
+    more.setdefault("customer", "Harlan Savings Bank")
+    return DealProposed(
+        deal_id=deal_id,
+        company_id=by[1],
+        membership_id=membership_of(*by),
+        group_id=by[0],
+        line=line,
+        at=at,
+        **more,
+    )
+
+
+def partner_event(
+    cls: Callable[..., P], deal_id: UUID, by: Member, partner: Member, **fields: Any
+) -> P:
+    """Any event about `partner` = (group, company) on the deal `by` proposed:
+    `partner_event(InvitationAccepted, deal, (g1, a), (g2, b))`."""
+    fields.setdefault("at", T0)
+    ids = {"deal_id": deal_id, "company_id": by[1], "partner_id": partner[1]}
+    return cls(**ids, **_party(partner), **fields)
+
+
+def deal_with(
+    deal_id: UUID, by: Member, *partners: Member, line: str = "managed services", at: datetime = T0
+) -> list[Event]:
+    """A deal `by` proposed for `line`, and every one of `partners` invited for the same
+    line and accepted: a deal ready to be won (the builders' companies each sell in a
+    region of their own, so none competes with another)."""
+    events: list[Event] = [deal_proposed(deal_id, by, line=line, at=at)]
+    for partner in partners:
+        events.append(partner_event(PartnerInvited, deal_id, by, partner, line=line, at=at))
+        events.append(partner_event(InvitationAccepted, deal_id, by, partner, at=at))
+    return events
+
+
+def referral_made(
+    referral_id: UUID, by: Member, to: Member, *, line: str = "storage", at: datetime = T0
+) -> ReferralMade:
+    """`ReferralMade` by `by` to `to` (each (group, company)), lapsing after 90 days."""
+    return ReferralMade(
+        referral_id=referral_id,
+        company_id=by[1],
+        to_company_id=to[1],
+        to_membership_id=membership_of(*to),
+        to_group_id=to[0],
+        line=line,
+        customer="Harlan Clinic",
+        lapses_at=at + timedelta(days=90),
+        at=at,
+        membership_id=membership_of(*by),
+        group_id=by[0],
+    )
+
+
+def competition_opened(
+    competition_id: UUID, jury: Iterable[UUID], *, at: datetime = T0, **more: Any
+) -> CompetitionOpened:
+    """`CompetitionOpened` with a jury of memberships: entries for 30 days, judging for
+    30 more, under the default network charter's quorum, threshold and awards."""
+    rules = NetworkCharter()
+    more.setdefault("entries_close", at + timedelta(days=30))
+    more.setdefault("judging_closes", more["entries_close"] + timedelta(days=30))
+    return CompetitionOpened(
+        competition_id=competition_id,
+        theme=more.pop("theme", "recurring revenue"),
+        jury=tuple(jury),
+        quorum=more.pop("quorum", rules.award_quorum),
+        threshold=more.pop("threshold", rules.award_threshold),
+        awards=more.pop("awards", rules.awards_per_competition),
+        at=at,
+        **more,
+    )
+
+
+def entered(
+    competition_id: UUID,
+    entry_id: UUID,
+    by: Member,
+    *,
+    partners: Iterable[UUID] = (),
+    at: datetime = T0,
+) -> CompetitionEntered:
+    """`CompetitionEntered` by `by` = (group, company), with the partner companies."""
+    return CompetitionEntered(
+        competition_id=competition_id,
+        entry_id=entry_id,
+        company_id=by[1],
+        title="Backup for clinics",
+        summary="three partners, one customer",
+        partners=tuple(partners),
+        at=at,
+        membership_id=membership_of(*by),
+        group_id=by[0],
     )
 
 

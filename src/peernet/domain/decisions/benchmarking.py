@@ -9,7 +9,6 @@ from peernet.domain import governance
 from peernet.domain.common import Command, Event, carry, check_forward
 from peernet.domain.companies import BenchmarkingOptedIn, OptIntoBenchmarking
 from peernet.domain.decisions import Decider
-from peernet.domain.decisions.people import network_charter
 from peernet.domain.errors import InvalidValue
 from peernet.domain.financials import normal_quarter
 from peernet.domain.governance import ImportReferenceFigures, ReferenceFiguresImported
@@ -26,7 +25,7 @@ def _opt_in(situation: Situation, command: OptIntoBenchmarking) -> list[Event]:
     names none)."""
     company = situation.company(command.company_id)
     check_forward(company, command.at)
-    named = network_charter(situation, command).benchmarking_provider
+    named = situation.network_charter(command.at).benchmarking_provider
     if named and command.provider.strip().casefold() != named.strip().casefold():
         raise InvalidValue(
             f"the network benchmarks with {named}, not {command.provider}", field="provider"

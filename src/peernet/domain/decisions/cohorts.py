@@ -14,7 +14,6 @@ from peernet.domain.charters import GroupKind
 from peernet.domain.common import Command, Event, carry, check_forward
 from peernet.domain.companies import MembershipApplied
 from peernet.domain.decisions import Decider
-from peernet.domain.decisions.people import network_charter
 from peernet.domain.decisions.seats import (
     check_eligible,
     check_joinable,
@@ -91,7 +90,7 @@ def _step_up(situation: Situation, command: StepUp) -> list[Event]:
         "group_id": target.id,
         "company_id": company.id,
     }
-    priority = network_charter(situation, command).graduate_priority
+    priority = situation.network_charter(command.at).graduate_priority
     events: list[Event] = [
         MembershipApplied(core=target.kind is GroupKind.CORE, at=command.at, **ids),
         carry(

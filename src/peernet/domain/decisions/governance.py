@@ -20,8 +20,10 @@ import attrs
 from peernet.domain import governance, groups, vendors
 from peernet.domain.charters import GroupKind
 from peernet.domain.common import Command, Event, carry, check_forward, months_after
-from peernet.domain.decisions import Decider, nothing
-from peernet.domain.decisions.people import network_charter, require_person
+from peernet.domain.competitions import OpenCompetition
+from peernet.domain.decisions import Decider
+from peernet.domain.decisions.awards import open_competition, open_needs
+from peernet.domain.decisions.people import require_person
 from peernet.domain.errors import InvalidValue
 from peernet.domain.governance import (
     AmendNetworkCharter,
@@ -41,7 +43,6 @@ from peernet.domain.governance import (
     NetworkDuesSet,
     NetworkState,
     Nominee,
-    OpenCompetition,
     PassResolution,
     ResolutionFailed,
     ResolutionPassed,
@@ -276,14 +277,14 @@ def _dues(situation: Situation, command: SetNetworkDues) -> list[Event]:
 
 
 def _tier(situation: Situation, command: Command, tier: str) -> str:
-    tiers = network_charter(situation, command).vendor_tiers
+    tiers = situation.network_charter(command.at).vendor_tiers
     if tier not in tiers:
         raise InvalidValue(f"tier {tier!r} is not one of the programme's: {', '.join(tiers)}")
     return tier
 
 
 def _term_end(situation: Situation, command: Command, start: datetime, months: int | None) -> Any:
-    term = months or network_charter(situation, command).vendor_term_months
+    term = months or situation.network_charter(command.at).vendor_term_months
     if term < 1:
         raise InvalidValue("a vendor's term is at least one month", field="term_months")
     return (months_after(start, term) - timedelta(days=1)).date()
@@ -312,11 +313,6 @@ def _end(situation: Situation, command: EndVendor) -> list[Event]:
     vendor = vendors.require(situation.vendor(command.vendor_id), command.vendor_id)
     check_forward(vendor, command.at)
     return [carry(vendors.VendorEnded, command)]
-
-
-def _competition(situation: Situation, command: OpenCompetition) -> list[Event]:
-    """Recorded as the resolution alone until competitions have their own stream."""
-    return []
 
 
 def _vendor(command: AdmitVendor | RenewVendor | EndVendor, _: Situation) -> Iterator[Ref]:
@@ -381,8 +377,8 @@ ACTS: dict[type[Command], Act] = {
     ),
     OpenCompetition: Act(
         ResolutionKind.OPEN_COMPETITION,
-        nothing,
-        _competition,
+        open_needs,
+        open_competition,
         lambda c: c.competition_id,
         lambda c: f"open a competition: {c.theme}",
     ),
@@ -471,7 +467,6 @@ DECIDERS: dict[type[Command], Decider[Any]] = {
     CountElection: Decider(_count_needs, _count),
     PassResolution: Decider(_resolution_needs, _resolve),
     # the staff's own form of every act but forming a group (registry's FormGroup checks
-    # who acts itself); opening a competition records nothing until competitions have a
-    # stream of their own
+    # who acts itself)
     **{command: _by_staff(act) for command, act in ACTS.items() if command is not FormGroup},
 }

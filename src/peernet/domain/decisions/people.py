@@ -23,7 +23,6 @@ from peernet.domain.meetings import (
     RecordAttendees,
 )
 from peernet.domain.memberships import NameSeatHolder, SeatHolderNamed
-from peernet.domain.network_charter import NetworkCharter
 from peernet.domain.network_errors import (
     PersonAlreadyNamed,
     TooManyAttendees,
@@ -31,13 +30,6 @@ from peernet.domain.network_errors import (
     UnknownPerson,
 )
 from peernet.domain.situation import Ref, Situation, membership_group
-
-
-def network_charter(situation: Situation, command: Command) -> NetworkCharter:
-    """The network charter in force at the command's time (the defaults while the
-    network was never chartered). The decision's needs name `Ref.network()`."""
-    network = situation.network()
-    return network.charter_at(command.at) if network is not None else NetworkCharter()
 
 
 def require_person(situation: Situation, company_id: UUID, person_id: UUID) -> Person:
@@ -60,7 +52,7 @@ def _name(situation: Situation, command: NameRepresentative) -> list[Event]:
     check_forward(company, command.at)
     if company.person(command.person_id) is not None:
         raise PersonAlreadyNamed(company_id=company.id, person_id=command.person_id)
-    allowed = network_charter(situation, command).representatives_per_company
+    allowed = situation.network_charter(command.at).representatives_per_company
     count = len(company.representatives) + 1
     if count > allowed:
         raise TooManyRepresentatives(company_id=company.id, count=count, allowed=allowed)

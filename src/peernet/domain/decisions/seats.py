@@ -25,6 +25,7 @@ from peernet.domain.companies import (
     RecordAcquisition,
 )
 from peernet.domain.decisions import Decider
+from peernet.domain.decisions.partnering import lapse_on_departure
 from peernet.domain.errors import (
     AdmissionNotVoted,
     AgreementAlreadySigned,
@@ -100,12 +101,14 @@ def leave(
     m: memberships.Membership,
     event: memberships.MembershipEvent,
 ) -> list[Event]:
-    """A member leaves: its open goals are withdrawn and its seat is offered on."""
+    """A member leaves: its open goals are withdrawn, its seat is offered on, and its open
+    invitations to deals and the open referrals made to it lapse."""
     reason = f"member left: {type(event).__name__}"
     return [
         event,
         *goals.withdraw_open(situation.goals_of(m.id), event.at, reason),
         *fill_seats(situation, group, event.at, leaving=[m.id]),
+        *lapse_on_departure(situation, m.id, event.at),
     ]
 
 

@@ -13,6 +13,7 @@ from peernet.domain import goals, motions
 from peernet.domain.common import Command, Event, carry, check_forward
 from peernet.domain.decisions import Decider
 from peernet.domain.decisions.accountability import active_member, member_of
+from peernet.domain.decisions.partnering import lapse_on_departure
 from peernet.domain.decisions.seats import amended, fill_seats
 from peernet.domain.errors import (
     AlreadyVoted,
@@ -176,6 +177,7 @@ def _outcome(situation: Situation, group: Group, motion: Motion, at: datetime) -
             )
             effects += goals.withdraw_open(situation.goals_of(subject.id), at, "voted off")
             effects += fill_seats(situation, group, at, leaving=[subject.id])
+            effects += lapse_on_departure(situation, subject.id, at)
         case MotionKind.ADMISSION if subject and subject.status.pending:
             check_forward(group, at)
             effects.append(ApplicantAdmitted(motion_id=motion.id, at=at, **subject.ids))

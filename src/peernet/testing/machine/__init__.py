@@ -4,10 +4,12 @@ through random commands, valid and invalid, and checks every rule after every st
 It is composed of one rule set an area, each a `RuleBasedStateMachine` subclass of
 `MachineBase`: `SeatRules` (companies, groups, applications, seats), `DepartureRules`
 (every way a membership ends), `AccountabilityRules` (goals and motions),
-`SessionRules` (meetings and dues) and `Invariants`. Hypothesis gathers the rules,
-initialisers, preconditions and invariants of a machine from every class of its MRO
-(`RuleBasedStateMachine.setup_state` reads `inspect.getmembers(cls)`), so a subclass
-adds rules of its own the same way.
+`SessionRules` (meetings and dues), `ProgrammeRules` (virtual programmes and their
+graduates), `PartnerRules` (deals and referrals), `CompetitionRules` (the best-practices
+competition) and `Invariants`. Hypothesis gathers the rules, initialisers, preconditions
+and invariants of a machine from every class of its MRO (`RuleBasedStateMachine.
+setup_state` reads `inspect.getmembers(cls)`), so a subclass adds rules of its own the
+same way.
 """
 
 from collections.abc import Callable
@@ -19,6 +21,7 @@ from peernet.domain.companies import Profile
 from peernet.testing.machine.accountability import AccountabilityRules
 from peernet.testing.machine.base import MachineBase
 from peernet.testing.machine.bodies import BodiesMachine, BodiesRules, ProgrammeRules
+from peernet.testing.machine.competitions import CompetitionRules
 from peernet.testing.machine.departures import DepartureRules
 from peernet.testing.machine.invariants import Invariants
 from peernet.testing.machine.model import (
@@ -31,6 +34,7 @@ from peernet.testing.machine.model import (
     ModelMembership,
     ModelMotion,
 )
+from peernet.testing.machine.partners import PartnerRules
 from peernet.testing.machine.seats import SeatRules
 from peernet.testing.machine.sessions import SessionRules
 
@@ -38,6 +42,7 @@ __all__ = [
     "AccountabilityRules",
     "BodiesMachine",
     "BodiesRules",
+    "CompetitionRules",
     "DepartureRules",
     "Expect",
     "Invariants",
@@ -51,6 +56,7 @@ __all__ = [
     "ModelMembership",
     "ModelMotion",
     "NetworkMachine",
+    "PartnerRules",
     "ProgrammeRules",
     "SeatRules",
     "SessionRules",
@@ -60,7 +66,14 @@ __all__ = [
 
 
 class NetworkMachine(
-    SeatRules, DepartureRules, AccountabilityRules, SessionRules, ProgrammeRules, Invariants
+    SeatRules,
+    DepartureRules,
+    AccountabilityRules,
+    SessionRules,
+    ProgrammeRules,
+    PartnerRules,
+    CompetitionRules,
+    Invariants,
 ):
     """Random commands, valid and invalid, through a real `peernet.Network`.
 
@@ -76,8 +89,11 @@ class NetworkMachine(
     carries exactly when the charter's quorum and threshold are met, a member who leaves
     (voted off or otherwise) has no open goal, and the seat a vote-off frees is offered
     under the same capacity and non-compete rules. Groups meet, and their costs and dues
-    are checked to the cent. After every step the facade's read models must agree with
-    the model.
+    are checked to the cent. Members bring each other into deals and refer
+    opportunities: no deal ever pairs competitors on one line, its shares add up to its
+    value, and a member who leaves holds no open invitation or referral; competition
+    entries are counted by the motions' rule. After every step the facade's read models
+    must agree with the model.
 
     Subclass it, or call `network_machine(...)`, to change the store (`store`: a URL,
     or a callable returning a fresh URL for each run), the charters groups are formed

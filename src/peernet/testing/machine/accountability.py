@@ -124,7 +124,7 @@ class AccountabilityRules(MachineBase):
         """A motion that closes carried removes a member still seated, which writes to the
         group's stream too: refused when dated before the group's last event."""
         subject = motion.subject_id
-        touched = (motion.group_id, *self.model.open_goals(subject))
+        touched = (motion.group_id, *self.model.departure_streams(subject))
         if self.model.is_active(subject) and self._late(at, *touched):
             return Expect.EITHER
         return Expect.ACCEPTED

@@ -92,6 +92,19 @@ class MachineBase(RuleBasedStateMachine):
             "command_id": self._new_id("command"),
         }
 
+    def _then(self, data: st.DataObject, days: int) -> dict[str, Any]:
+        """A stamp `days` after the clock, never backdated (for the steps of one story)."""
+        return {
+            "actor": self._actor(data),
+            "at": self.now + timedelta(days=days, hours=1),
+            "command_id": self._new_id("command"),
+        }
+
+    def _company(self, membership_id: UUID) -> UUID | None:
+        """The company holding a membership (None for one the model never saw)."""
+        m = self.model.memberships.get(membership_id)
+        return m.company_id if m else None
+
     def _late(self, at: datetime, *stream_ids: UUID) -> bool:
         """Whether `at` comes before the last event of one of the streams."""
         return any(
@@ -116,8 +129,9 @@ class MachineBase(RuleBasedStateMachine):
         self, membership_id: UUID, at: datetime, allowed: tuple[MembershipStatus, ...]
     ) -> tuple[Expect, ModelMembership | None]:
         m = self.model.memberships.get(membership_id)
-        # a departure withdraws the member's open goals, so it cannot predate their changes
-        touched = (m.group_id, *self.model.open_goals(m.id)) if m else ()
+        # a departure withdraws the member's open goals and lapses its open invitations and
+        # referrals, so it cannot predate their changes
+        touched = (m.group_id, *self.model.departure_streams(m.id)) if m else ()
         if m is None or m.status not in allowed or self._late(at, *touched):
             return Expect.REFUSED, m
         return Expect.ACCEPTED, m

@@ -157,7 +157,7 @@ class DepartureRules(MachineBase):
         company = self.model.companies.get(company_id)
         touched = [company_id]
         for m in self.model.open_memberships(company_id) if company else []:
-            touched += [m.group_id, *self.model.open_goals(m.id)]
+            touched += [m.group_id, *self.model.departure_streams(m.id)]
         refused = company is None or company.acquired or self._late(command.at, *touched)
         self.execute(command, Expect.REFUSED if refused else Expect.ACCEPTED)
 

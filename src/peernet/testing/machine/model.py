@@ -16,6 +16,7 @@ from peernet.domain.companies import Profile
 from peernet.domain.meetings import Attendance
 from peernet.domain.memberships import MembershipStatus
 from peernet.domain.motions import quorum_needed
+from peernet.testing.machine.partner_model import ModelCompetition, ModelDeal, ModelReferral
 
 #: the memberships still open: waiting, offered a seat, or active
 OPEN = (MembershipStatus.WAITLISTED, MembershipStatus.OFFERED, MembershipStatus.ACTIVE)
@@ -148,6 +149,10 @@ class Model:
     #: dues charged, by (membership, month)
     dues: set[tuple[UUID, date]] = attrs.Factory(set)
     stream_times: dict[UUID, datetime] = attrs.Factory(dict)
+    # the partner economy
+    deals: dict[UUID, ModelDeal] = attrs.Factory(dict)
+    referrals: dict[UUID, ModelReferral] = attrs.Factory(dict)
+    competitions: dict[UUID, ModelCompetition] = attrs.Factory(dict)
 
     def active_in(self, group_id: UUID) -> list[UUID]:
         return [
@@ -158,6 +163,16 @@ class Model:
 
     def open_goals(self, membership_id: UUID) -> list[UUID]:
         return [g.id for g in self.goals.values() if g.open and g.membership_id == membership_id]
+
+    def departure_streams(self, membership_id: UUID) -> list[UUID]:
+        """The streams a membership's departure writes to besides its group: its open
+        goals (withdrawn), the open deals it is invited to and the open referrals made to
+        it (lapsed)."""
+        deals = [d.id for d in self.deals.values() if d.open and d.invited(membership_id)]
+        referrals = [
+            r.id for r in self.referrals.values() if r.open and r.to_membership_id == membership_id
+        ]
+        return [*self.open_goals(membership_id), *deals, *referrals]
 
     def is_active(self, membership_id: UUID) -> bool:
         m = self.memberships.get(membership_id)
