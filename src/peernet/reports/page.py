@@ -58,7 +58,7 @@ _STAY_COLOURS = {
 }
 _LAYOUT: dict[str, Any] = {
     "template": "plotly_white",
-    "margin": {"l": 60, "r": 30, "t": 40, "b": 40},
+    "margin": {"l": 60, "r": 30, "t": 30, "b": 40},
     "legend": {"orientation": "h", "y": -0.15},
     "height": 380,
     "hovermode": "x unified",
@@ -89,7 +89,6 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[object]], table_id: s
 
 def _chart(chart_id: str, figure: go.Figure, title: str | None = None) -> str:
     figure.update_layout(**_LAYOUT)
-    figure.update_layout(title={"text": html.escape(title or CHARTS[chart_id]), "x": 0.01})
     drawn = pio.to_html(
         figure,
         include_plotlyjs=False,
@@ -98,7 +97,8 @@ def _chart(chart_id: str, figure: go.Figure, title: str | None = None) -> str:
         config=_CONFIG,
         default_height=f"{figure.layout.height}px",
     )
-    return f'<figure class="chart" data-chart="{chart_id}">{drawn}</figure>'
+    caption = f"<figcaption>{_e(title or CHARTS[chart_id])}</figcaption>"
+    return f'<figure class="chart" data-chart="{chart_id}">{caption}{drawn}</figure>'
 
 
 # --- year by year ----------------------------------------------------------------------
@@ -454,6 +454,7 @@ h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { margin-top: 2.2rem;
   border-bottom: 1px solid #ddd; padding-bottom: .3rem; }
 .meta { color: #666; margin-top: 0; } .note { color: #666; font-style: italic; }
 ul.summary { line-height: 1.6; } figure.chart { margin: 1rem 0; }
+figcaption { font-weight: 600; margin-bottom: .2rem; }
 .pair { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
 @media (max-width: 900px) { .pair { grid-template-columns: 1fr; } }
 table { border-collapse: collapse; margin: .8rem 0; font-size: .92rem; }
