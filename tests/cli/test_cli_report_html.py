@@ -4,14 +4,17 @@ each group's P2P activity only for a reader inside the group. The browser's view
 page is tested in tests/integration/test_report_browser.py."""
 
 import json
+from datetime import UTC, datetime
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
+from peernet import Network
 from peernet.cli import cli
 from peernet.reports import CHARTS
+from peernet.testing import founding, some_id
 
 pytestmark = pytest.mark.slow
 
@@ -176,3 +179,28 @@ def test_a_page_that_cannot_be_written_is_a_one_line_error(demo: str, tmp_path: 
     assert 2 == result.exit_code
     assert result.stderr.startswith("peernet: error: cannot write ")
     assert 1 == len(result.stderr.splitlines())
+
+
+def test_a_young_network_gets_its_page_too(tmp_path: Path) -> None:
+    """A group of two formed this year, with no meeting, goal or deal yet: every chart
+    but the P2P of groups (it has none to show), and n/a where a rate has no base."""
+    url = f"sqlite:///{tmp_path / 'young.db'}"
+    with Network(url) as network:
+        at = datetime(2001, 3, 1, tzinfo=UTC)
+        for command in founding(some_id("circle"), some_id("acme"), some_id("bolt"), at=at):
+            network.execute(command)
+
+    page = write(url, tmp_path / "report.html")
+
+    assert [["Group", "2/12", "0", "0.0%", "0", "", ""]] == page.rows("groups")
+    assert [["2001 (to 01 Mar)", "2/12", "0", "0.0%", "n/a", "n/a", "0/0", "0", "withheld"]] == (
+        page.rows("years")
+    )
+    assert "timeline" in page.charts
+
+
+def test_html_and_json_together_are_refused(tmp_path: Path) -> None:
+    result = run("report", "--html", str(tmp_path / "r.html"), "--json")
+
+    assert 2 == result.exit_code
+    assert "give one of them" in result.stderr

@@ -318,6 +318,8 @@ def report(  # noqa: PLR0917 - click passes every option by position
     With --html FILE, a web page with charts of them year by year and group by group,
     a group's roster timeline and the groups' P2P activity (which only a reader --as
     inside a group reads)."""
+    if page is not None and as_json:
+        raise InvalidInput("--html writes a page and --json prints JSON: give one of them")
     network = read_network(url)
     period = _period(network, start, end)
     if page is not None:

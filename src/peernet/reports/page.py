@@ -146,6 +146,15 @@ def _rates_chart(
             hovertemplate="%{y:.1f}%",
         )
     figure.update_layout(yaxis={"title": "%", "rangemode": "tozero"})
+    if all(v is None for values in series.values() for v in values):
+        figure.add_annotation(
+            text="no rate yet: nothing was due or closed in these years",
+            showarrow=False,
+            xref="paper",
+            yref="paper",
+            x=0.5,
+            y=0.5,
+        )
     return _chart(chart_id, figure)
 
 
