@@ -38,9 +38,10 @@ return [...document.querySelectorAll('figure.chart')].map(figure => {
   return {
     chart: figure.dataset.chart,
     traces: plot && plot.data ? plot.data.length : 0,
-    drawn: figure.querySelectorAll('.cartesianlayer .trace').length,
-    marks: figure.querySelectorAll('.bars path, .scatterlayer .js-line, .scatterlayer .point')
-      .length,
+    drawn: figure.querySelectorAll('.cartesianlayer .trace, .heatmaplayer .hm').length,
+    marks: figure.querySelectorAll(
+      '.bars path, .scatterlayer .js-line, .scatterlayer .point, .heatmaplayer image'
+    ).length,
     svg: figure.querySelectorAll('svg.main-svg').length,
   };
 });

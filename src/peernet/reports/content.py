@@ -37,6 +37,7 @@ class GroupLine:
 
     history: GroupHistory
     turnover: figures.Turnover
+    retention: figures.Retention
     fill: figures.Fill
     goals: figures.GoalCompletion
     attendance: figures.AttendanceRate
@@ -54,6 +55,16 @@ class NetworkFigures:
     goals: figures.GoalCompletion
     attendance: figures.AttendanceRate
     p2p: NetworkP2P
+
+
+@attrs.frozen(kw_only=True)
+class GroupYear:
+    """One group's seats at the end of one year (None before it was formed or after it
+    closed)."""
+
+    group: str
+    year: str
+    fill: figures.Fill | None
 
 
 @attrs.frozen(kw_only=True)
@@ -99,6 +110,8 @@ class ReportContent:
     growth: figures.Growth
     groups: tuple[GroupLine, ...]
     years: tuple[NetworkFigures, ...]
+    #: each group of the report, year by year
+    group_years: tuple[GroupYear, ...]
     timeline: Timeline | None
 
     @property
@@ -177,6 +190,7 @@ def _group_lines(
             GroupLine(
                 history=h,
                 turnover=figures.turnover([h], period, h.group_id),
+                retention=figures.retention([h], period, h.group_id),
                 fill=figures.fill([h], period, h.group_id),
                 goals=figures.goal_completion(goals_of.get(h.group_id, []), period, h.group_id),
                 attendance=figures.attendance(rolls_of.get(h.group_id, []), period, h.group_id),
@@ -192,6 +206,22 @@ def _years(first: date, last: date) -> list[figures.Period]:
         figures.Period(date(year, 1, 1), min(date(year, 12, 31), last))
         for year in range(first.year, last.year + 1)
     ]
+
+
+def _group_years(
+    lines: Iterable[GroupLine], years: Iterable[figures.Period]
+) -> tuple[GroupYear, ...]:
+    return tuple(
+        GroupYear(
+            group=line.history.name,
+            year=str(year.start.year),
+            fill=figures.fill([line.history], year, line.history.group_id)
+            if in_period(line.history, year)
+            else None,
+        )
+        for line in lines
+        for year in years
+    )
 
 
 def _timeline(network: Network, history: GroupHistory, until: date, reader: Reader) -> Timeline:
@@ -250,6 +280,7 @@ def gather(  # noqa: PLR0917 - the report's parts, each named at the call
         first = date(first_year, 1, 1)
     years = _years(min(first, period.end), period.end)
     chosen = _chosen(histories, timeline_of)
+    groups = _group_lines(network, views, period, reader)
     return ReportContent(
         store=network.url,
         reader=reader,
@@ -257,7 +288,8 @@ def gather(  # noqa: PLR0917 - the report's parts, each named at the call
         target=target or figures.Target(),
         network=_network_figures(network, views, period),
         growth=figures.growth(histories, period, target or figures.Target()),
-        groups=_group_lines(network, views, period, reader),
+        groups=groups,
         years=tuple(_network_figures(network, views, year) for year in years),
+        group_years=_group_years(groups, years),
         timeline=None if chosen is None else _timeline(network, chosen, period.end, reader),
     )

@@ -28,7 +28,8 @@ CHARTS = {
     "attendance": "Attendance and goal completion, year by year",
     "p2p": "P2P activity across the network, year by year",
     "groups-fill": "Seats of each group at the end of the period",
-    "groups-rates": "Turnover, attendance and goal completion of each group",
+    "groups-years": "Members of each group at each year's end",
+    "groups-rates": "Turnover, retention, attendance and goal completion of each group",
     "groups-p2p": "P2P deals each group's members closed in the period",
     "timeline": "Roster timeline",
 }
@@ -60,9 +61,10 @@ _LAYOUT: dict[str, Any] = {
     "template": "plotly_white",
     "margin": {"l": 60, "r": 30, "t": 30, "b": 40},
     "legend": {"orientation": "h", "y": -0.15},
-    "height": 380,
     "hovermode": "x unified",
 }
+#: the height of a chart that sets none of its own, in pixels
+_HEIGHT = 380
 _CONFIG = {"displaylogo": False, "responsive": True}
 
 
@@ -88,14 +90,15 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[object]], table_id: s
 
 
 def _chart(chart_id: str, figure: go.Figure, title: str | None = None) -> str:
-    figure.update_layout(**_LAYOUT)
+    height = figure.layout.height or _HEIGHT
+    figure.update_layout(**_LAYOUT, height=height)
     drawn = pio.to_html(
         figure,
         include_plotlyjs=False,
         full_html=False,
         div_id=f"chart-{chart_id}",
         config=_CONFIG,
-        default_height=f"{figure.layout.height}px",
+        default_height=f"{height}px",
     )
     caption = f"<figcaption>{_e(title or CHARTS[chart_id])}</figcaption>"
     return f'<figure class="chart" data-chart="{chart_id}">{caption}{drawn}</figure>'
@@ -236,6 +239,7 @@ def _groups_rates_chart(lines: Sequence[GroupLine]) -> str:
     figure = go.Figure()
     series = {
         "turnover": [line.turnover.rate for line in lines],
+        "retention": [line.retention.rate for line in lines],
         "attendance": [
             line.attendance.rate if line.attendance.expected else None for line in lines
         ],
@@ -252,12 +256,52 @@ def _groups_rates_chart(lines: Sequence[GroupLine]) -> str:
         )
     figure.update_layout(
         barmode="group",
-        height=_groups_height(len(lines)) * 2,
+        height=120 + 40 * len(lines),
         yaxis={"autorange": "reversed"},
         xaxis_title="%",
         hovermode="y unified",
     )
     return _chart("groups-rates", figure)
+
+
+def _groups_years_chart(content: ReportContent) -> str:
+    """A cell per group and year: its members at the year's end, coloured by how full
+    it was (hover: members of seats, and the wait-list)."""
+    names = [line.history.name for line in content.groups]
+    years = sorted({cell.year for cell in content.group_years})
+    cells = {(cell.group, cell.year): cell.fill for cell in content.group_years}
+    fills = [[cells.get((name, year)) for year in years] for name in names]
+    figure = go.Figure(
+        go.Heatmap(
+            x=years,
+            y=names,
+            z=[[_share(f.rate) if f else None for f in row] for row in fills],
+            text=[[str(f.active) if f else "" for f in row] for row in fills],
+            customdata=[
+                [
+                    f"{f.active} of {f.capacity} seats, {len(f.waiting)} waiting" if f else ""
+                    for f in row
+                ]
+                for row in fills
+            ],
+            texttemplate="%{text}",
+            textfont={"size": 11},
+            hovertemplate="%{y}, %{x}: %{customdata}<extra></extra>",
+            colorscale="Blues",
+            zmin=0,
+            zmax=100,
+            colorbar={"title": {"text": "% of seats"}},
+            xgap=2,
+            ygap=2,
+        )
+    )
+    figure.update_layout(
+        height=_groups_height(len(names)),
+        yaxis={"autorange": "reversed"},
+        xaxis={"type": "category"},
+        hovermode="closest",
+    )
+    return _chart("groups-years", figure)
 
 
 def _groups_p2p_chart(lines: Sequence[GroupLine]) -> str:
@@ -526,7 +570,11 @@ def render(content: ReportContent, generated: date | None = None) -> str:
         _table(GROUP_HEADERS, group_rows(content.groups), "groups"),
     ]
     if content.groups:
-        parts += [_groups_fill_chart(content.groups), _groups_rates_chart(content.groups)]
+        parts += [
+            _groups_fill_chart(content.groups),
+            _groups_years_chart(content),
+            _groups_rates_chart(content.groups),
+        ]
     parts.append("<h2>P2P activity of each group</h2>")
     if content.p2p_shown:
         parts += [
