@@ -165,6 +165,19 @@ def test_a_member_reads_its_own_groups_p2p_activity_only(demo: str, tmp_path: Pa
     assert ["HTG 1"] == [row[0] for row in page.rows("groups-p2p")]
 
 
+def test_a_facilitator_reads_the_p2p_activity_of_the_groups_it_facilitates(
+    demo: str, tmp_path: Path
+) -> None:
+    groups = json.loads(run("groups", "--db", demo, "--json").stdout)
+    facilitator = groups[0]["facilitator"]
+
+    page = write(demo, tmp_path / "report.html", "--as", f"facilitator:{facilitator}")
+
+    assert [g["name"] for g in groups if g["facilitator"] == facilitator] == [
+        row[0] for row in page.rows("groups-p2p")
+    ]
+
+
 def test_the_roster_timeline_draws_the_group_named(demo: str, tmp_path: Path) -> None:
     path = tmp_path / "report.html"
 
