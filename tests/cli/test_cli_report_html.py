@@ -24,14 +24,15 @@ def run(*args: str) -> Result:
 
 
 class Page(HTMLParser):
-    """The tables of a page (by id, rows of cell texts), its charts, and every tag that
-    would fetch something (`src` or `href`)."""
+    """The tables of a page (by id, rows of cell texts), its charts, every tag that would
+    fetch something (`src` or `href`) and its links within itself."""
 
     def __init__(self, text: str) -> None:
         super().__init__()
         self.tables: dict[str, list[list[str]]] = {}
         self.charts: list[str] = []
         self.fetches: list[tuple[str, str]] = []
+        self.links: list[str] = []
         self.ids: set[str] = set()
         self._table: str | None = None
         self._cell: list[str] | None = None
@@ -41,7 +42,13 @@ class Page(HTMLParser):
         found = dict(attrs)
         if found.get("id"):
             self.ids.add(str(found["id"]))
-        self.fetches += [(tag, str(found[a])) for a in ("src", "href") if found.get(a)]
+        self.fetches += [
+            (tag, str(found[a]))
+            for a in ("src", "href")
+            if found.get(a) and not str(found[a]).startswith("#")  # a link within the page
+        ]
+        if str(found.get("href", "")).startswith("#"):
+            self.links.append(str(found["href"]))
         if tag == "figure" and found.get("class") == "chart":
             self.charts.append(str(found["data-chart"]))
         if tag == "table":
@@ -96,6 +103,7 @@ def test_the_page_carries_its_charting_library_and_fetches_nothing(
 
     text = page_path.read_text(encoding="utf-8")
     assert [] == page.fetches
+    assert [] == [link for link in page.links if link.removeprefix("#") not in page.ids]
     assert "Plotly.newPlot" in text
     assert text.count("<script") == 1 + len(page.charts)  # the library, then one per chart
 

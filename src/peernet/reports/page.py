@@ -505,7 +505,8 @@ body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0 
   max-width: 1180px; padding: 1.5rem; color: #222; background: #fff; }
 h1 { font-size: 1.6rem; margin-bottom: .2rem; } h2 { margin-top: 2.2rem;
   border-bottom: 1px solid #ddd; padding-bottom: .3rem; }
-.meta { color: #666; margin-top: 0; } .note { color: #666; font-style: italic; }
+.meta { color: #666; margin-top: 0; } nav.contents { margin: .6rem 0; }
+nav.contents a { color: #2c6e9b; text-decoration: none; } .note { color: #666; font-style: italic; }
 ul.summary { line-height: 1.6; } figure.chart { margin: 1rem 0; }
 figcaption { font-weight: 600; margin-bottom: .2rem; }
 .pair { display: grid; grid-template-columns: 1fr 1fr; gap: 1rem; }
@@ -514,6 +515,20 @@ table { border-collapse: collapse; margin: .8rem 0; font-size: .92rem; }
 th, td { padding: .25rem .7rem; border-bottom: 1px solid #e3e3e3; text-align: right; }
 th:first-child, td:first-child { text-align: left; } th { background: #f4f6f8; }
 """
+
+
+def _contents(content: ReportContent) -> str:
+    """Links to the sections of the page."""
+    sections = [
+        ("years-by-year", "year by year"),
+        ("by-group", "groups"),
+        ("p2p-by-group", "P2P of each group"),
+    ]
+    if content.timeline is not None:
+        sections.append(("roster", f"the roster of {content.timeline.name}"))
+    sections.append(("growth-by-quarter", "growth per quarter"))
+    links = " · ".join(f'<a href="#{anchor}">{_e(label)}</a>' for anchor, label in sections)
+    return f'<nav class="contents">{links}</nav>'
 
 
 def render(content: ReportContent, generated: date | None = None) -> str:
@@ -525,10 +540,11 @@ def render(content: ReportContent, generated: date | None = None) -> str:
         f'<p class="meta">{_e(redact(content.store))}; read as {_e(who)}'
         + (f"; written {generated}" if generated else "")
         + "</p>",
+        _contents(content),
         '<ul class="summary">'
         + "".join(f"<li>{_e(line)}</li>" for line in summary_lines(content))
         + "</ul>",
-        "<h2>Year by year</h2>",
+        '<h2 id="years-by-year">Year by year</h2>',
         '<div class="pair">',
         _membership_chart(content.years),
         _rates_chart(
@@ -566,7 +582,7 @@ def render(content: ReportContent, generated: date | None = None) -> str:
         ),
         '<p class="note">P2P revenue is withheld in a year with too few companies behind it, '
         "or one company above the network charter's share of it.</p>",
-        f"<h2>{len(content.groups)} groups, {period.start} to {period.end}</h2>",
+        f'<h2 id="by-group">{len(content.groups)} groups, {period.start} to {period.end}</h2>',
         _table(GROUP_HEADERS, group_rows(content.groups), "groups"),
     ]
     if content.groups:
@@ -575,7 +591,7 @@ def render(content: ReportContent, generated: date | None = None) -> str:
             _groups_years_chart(content),
             _groups_rates_chart(content.groups),
         ]
-    parts.append("<h2>P2P activity of each group</h2>")
+    parts.append('<h2 id="p2p-by-group">P2P activity of each group</h2>')
     if content.p2p_shown:
         parts += [
             _groups_p2p_chart(content.groups),
@@ -599,11 +615,11 @@ def render(content: ReportContent, generated: date | None = None) -> str:
         )
     if content.timeline is not None:
         parts += [
-            f"<h2>The roster of {_e(content.timeline.name)}</h2>",
+            f'<h2 id="roster">The roster of {_e(content.timeline.name)}</h2>',
             _timeline_chart(content.timeline),
         ]
     parts += [
-        "<h2>Growth per quarter</h2>",
+        '<h2 id="growth-by-quarter">Growth per quarter</h2>',
         _table(
             ("quarter", "groups", "companies"),
             [(q.label, str(q.groups), str(q.companies)) for q in content.growth.quarters],
