@@ -133,6 +133,20 @@ def test_the_console_shows_no_error(
     assert [] == errors
 
 
+def test_without_chromium_the_test_skips_unless_a_browser_is_required(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Skipped, naming what is missing; a failure under PEERNET_REQUIRE_BROWSER=1."""
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", tmp_path / "chromium")
+    monkeypatch.delenv(REQUIRED, raising=False)
+    with pytest.raises(pytest.skip.Exception, match=r"no .*/chromium \(apt-get install"):
+        require_browser()
+
+    monkeypatch.setenv(REQUIRED, "1")
+    with pytest.raises(pytest.fail.Exception, match=r"PEERNET_REQUIRE_BROWSER=1 and no "):
+        require_browser()
+
+
 def screenshot(target: Path) -> None:
     """The top of the demo's report (the summary and the year-by-year charts)."""
     with tempfile.TemporaryDirectory() as folder:
