@@ -7,6 +7,7 @@ writes it as one self-contained HTML page with its charts (plotly.js inline).
 
 from peernet.reports.content import (
     GroupLine as GroupLine,
+    GroupYear as GroupYear,
     NetworkFigures as NetworkFigures,
     ReportContent as ReportContent,
     StayLine as StayLine,
@@ -18,6 +19,7 @@ from peernet.reports.page import CHARTS as CHARTS, render as render
 __all__ = [
     "CHARTS",
     "GroupLine",
+    "GroupYear",
     "NetworkFigures",
     "ReportContent",
     "StayLine",
