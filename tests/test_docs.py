@@ -5,6 +5,8 @@ working directory (a page may open `sqlite:///file.db`). A block whose info stri
 `python no-run` is shown, not run. Tracebacks point at the page's own line numbers.
 """
 
+import ast
+import inspect
 import re
 import runpy
 import tempfile
@@ -16,6 +18,7 @@ import attrs
 import pytest
 
 import peernet
+import peernet.testing.strategies
 from peernet import Charter, Event, InvalidInput, RuleViolation
 from peernet.adapters.codec import event_types
 
@@ -221,3 +224,47 @@ def test_every_relative_link_of_a_page_points_at_a_file(page: Path) -> None:
     ]
 
     assert [] == broken
+
+
+def test_the_testing_page_checks_a_users_rule_with_the_public_tools() -> None:
+    """docs/testing.md names every public strategy and the state machine, and its code
+    (run above) checks a rule of the user's own with `charters`, `profiles` and a
+    `NetworkMachine` given a rule of its own."""
+    page = ROOT / "docs" / "testing.md"
+    text = page.read_text(encoding="utf-8")
+    code = ast.parse("\n".join(block.code for block in python_blocks(page)))
+    strategies = [
+        name
+        for name, value in vars(peernet.testing.strategies).items()
+        if inspect.isfunction(value)
+        and value.__module__ == peernet.testing.strategies.__name__
+        and not name.startswith("_")
+    ]
+    called = {
+        node.func.id
+        for node in ast.walk(code)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    }
+    classes = {
+        node.name: ({b.id for b in node.bases if isinstance(b, ast.Name)}, node)
+        for node in ast.walk(code)
+        if isinstance(node, ast.ClassDef)
+    }
+    own_rules = [name for name, (bases, _) in classes.items() if "RuleViolation" in bases]
+    machines_with_a_rule = [
+        name
+        for name, (bases, node) in classes.items()
+        if "NetworkMachine" in bases
+        and any(
+            isinstance(d, ast.Call) and isinstance(d.func, ast.Name) and d.func.id == "rule"
+            for f in node.body
+            if isinstance(f, ast.FunctionDef)
+            for d in f.decorator_list
+        )
+    ]
+
+    assert [] == [name for name in strategies if f"`{name}()`" not in text]
+    assert [] == [name for name in ("`NetworkMachine`", "`network_machine(") if name not in text]
+    assert {"charters", "profiles"} <= called
+    assert own_rules
+    assert machines_with_a_rule

@@ -17,6 +17,7 @@ from peernet import (
     InvalidValue,
     KeyRequired,
     Network,
+    Reader,
     ReadOnlyStore,
     StoreUnavailable,
 )
@@ -24,6 +25,7 @@ from peernet.adapters.keys import new_key
 from peernet.adapters.readmodels import ReadModels
 from peernet.cli import cli
 from peernet.demo import build_demo
+from peernet.projections import Period
 from peernet.testing import T0
 
 OpenNetwork = Callable[..., Network]
@@ -59,6 +61,21 @@ def test_a_reader_answers_as_the_writer_does(written: str) -> None:
 
         assert (writer.groups(), writer.roster(group)) == (reader.groups(), reader.roster(group))
         assert list(writer.recorded()) == list(reader.recorded())
+
+
+def test_a_reader_reads_the_p2p_figures_as_the_writer_does(written: str) -> None:
+    """The P2P figures fold their read models in memory on a store opened to read (as
+    `peernet report --html` reads them), and equal the writer's."""
+    with Network(written) as writer, Network(written, access="read") as reader:
+        group = writer.groups()[0].group_id
+        last = writer.last_recorded()
+        assert last is not None
+        year, auditor = Period.year(last.event.at.year), Reader.auditor("a")
+
+        assert (
+            writer.p2p_figures(year),
+            writer.group_p2p(group, year, reader=auditor),
+        ) == (reader.p2p_figures(year), reader.group_p2p(group, year, reader=auditor))
 
 
 def test_a_reader_writes_nothing(written: str) -> None:

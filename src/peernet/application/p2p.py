@@ -67,7 +67,8 @@ class P2PFigures(Reading):
             self._read_models = ReadModels(self._store)
         models = self._read_models
         names = [p.name for p in _READ]
-        models.catch_up(names)
+        if models.persist:  # on a store opened to read, `views` folds them in memory
+            models.catch_up(names)
         views = {name: models.views(name) for name in names}
         self._views_read = (head, views)
         return views

@@ -7,6 +7,7 @@ writes nothing, so it runs on a read-only copy of a store as well.
 
 from datetime import date, datetime, timedelta
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -15,17 +16,22 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from peernet import InvalidInput, Network
+from peernet import InvalidInput, Network, Reader, Role, reports
 from peernet.adapters.readmodels import ReadModels
 from peernet.adapters.storage import redact
 from peernet.cli.options import (
+    as_option,
+    company_named,
     db_option,
     echo_json,
     find_named,
+    group_named,
     json_option,
     make_console,
     plural,
     read_network,
+    reader_label,
+    resolve_reader,
 )
 from peernet.projections import (
     GoalEntries,
@@ -279,6 +285,20 @@ def _report_json(
     default=figures.Target().companies,
     show_default=True,
 )
+@click.option(
+    "--html",
+    "page",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report as one web page with its charts to this file (it opens with "
+    "no network access), instead of printing it.",
+)
+@click.option(
+    "--roster",
+    metavar="GROUP",
+    help="With --html: the group (id or name) whose roster timeline the page draws "
+    "(default: the group with the most memberships).",
+)
+@as_option
 @db_option
 @json_option
 def report(  # noqa: PLR0917 - click passes every option by position
@@ -286,13 +306,26 @@ def report(  # noqa: PLR0917 - click passes every option by position
     end: datetime | None,
     target_groups: int,
     target_companies: int,
+    page: Path | None,
+    roster: str | None,
+    reader: tuple[Role, str],
     url: str | None,
     as_json: bool,
 ) -> None:
     """One page for a network leader: groups, fill, wait-list, turnover, goals,
-    attendance, growth."""
+    attendance, growth.
+
+    With --html FILE, a web page with charts of them year by year and group by group,
+    a group's roster timeline and the groups' P2P activity (which only a reader --as
+    inside a group reads)."""
+    if page is not None and as_json:
+        raise InvalidInput("--html writes a page and --json prints JSON: give one of them")
     network = read_network(url)
     period = _period(network, start, end)
+    if page is not None:
+        target = figures.Target(groups=target_groups, companies=target_companies)
+        _write_page(network, period, target, page, roster, reader)
+        return
     models = _models(network)
     histories = _histories(models)
     goals: dict[str, GoalEntry] = models.views(GoalEntries.name)
@@ -385,3 +418,41 @@ def _print_report(
     for q in grow.quarters:
         growth_table.add_row(q.label, str(q.groups), str(q.companies))
     console.print(growth_table)
+
+
+# --- the report as a web page --------------------------------------------------------------
+
+
+def _page_reader(network: Network, spec: tuple[Role, str], group_id: UUID | None) -> Reader:
+    """The reader --as names; a member company reads through its membership of the
+    roster's group, or else of the last group it joined."""
+    role, name = spec
+    if role is Role.MEMBER and group_id is None:
+        held = company_named(network, name).memberships
+        group_id = held[-1].group_id if held else None
+    if group_id is None:
+        return Reader(role=role, name=name)
+    return resolve_reader(network, spec, group_id)
+
+
+def _write_page(  # noqa: PLR0917 - the options of `report --html`
+    network: Network,
+    period: figures.Period,
+    target: figures.Target,
+    path: Path,
+    roster: str | None,
+    spec: tuple[Role, str],
+) -> None:
+    group_id = group_named(network, roster).group_id if roster is not None else None
+    who = _page_reader(network, spec, group_id)
+    content = reports.gather(network, period, who, target, timeline_of=group_id)
+    text = reports.render(content, generated=date.today())
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise InvalidInput(f"cannot write {path}: {error.strerror or error}") from None
+    charts = text.count('<figure class="chart"')
+    click.echo(
+        f"wrote {path} ({len(text) / 1e6:.1f} MB, {plural(charts, 'chart')}), "
+        f"as {reader_label(who)}"
+    )
