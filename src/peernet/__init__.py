@@ -6,6 +6,11 @@ The public API is what this module imports, each name re-exported as itself (`X 
 
 from inspect import ismodule as _ismodule
 
+from peernet.adapters.bulk import (
+    ImportUnsupported as ImportUnsupported,
+    StoreNotEmpty as StoreNotEmpty,
+    UnreadableExport as UnreadableExport,
+)
 from peernet.adapters.codec import parse as parse
 from peernet.adapters.errors import (
     EncryptionKeyError as EncryptionKeyError,
@@ -33,6 +38,7 @@ from peernet.application import (
     ConcurrencyConflict as ConcurrencyConflict,
     Network as Network,
 )
+from peernet.application.archive import Transfer as Transfer
 from peernet.application.asyncnetwork import AsyncNetwork as AsyncNetwork
 from peernet.application.followers import Follower as Follower
 from peernet.application.processes import (

@@ -103,7 +103,10 @@ class Archive(Reading):
         }
         out.write(orjson.dumps(header) + b"\n")
         for company_id, sealed in keys:
-            out.write(orjson.dumps({"key": company_id, "sealed": base64.b64encode(sealed)}) + b"\n")
+            out.write(
+                orjson.dumps({"key": company_id, "sealed": base64.b64encode(sealed).decode()})
+                + b"\n"
+            )
         rolling, count, last = bytes.fromhex(GENESIS), 0, after
         seen: set[object] = set()
         total = max(0, stop - after)
@@ -117,7 +120,7 @@ class Archive(Reading):
             try:
                 line["state"] = n.state.decode()
             except UnicodeDecodeError:
-                line["state_b64"] = base64.b64encode(n.state)
+                line["state_b64"] = base64.b64encode(n.state).decode()
             if after and n.originator_version > 1 and n.originator_id not in seen:
                 line["previous"] = self._previous_chain(n.originator_id, n.originator_version)
             if after:
