@@ -5,7 +5,13 @@ killed in the middle resumes to the same store; a file cut short, a line of bad 
 broken chain or moved lines, a store not empty, each stop the import with one line
 naming the line (and the stream), and leave the store as empty as it was."""
 
+import contextlib
 import io
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -281,3 +287,48 @@ def test_an_export_to_a_stream_needs_no_key(tmp_path: Path, open_network: Open) 
 
     assert done.keys > 1
     assert done.events == len(out.getvalue().splitlines()) - 2 - done.keys
+
+
+#: an import in a process of its own, a page of 20 lines at a time, slowed down so that
+#: it can be killed in the middle
+SLOW_IMPORT = """
+import sys, time
+from peernet import Network
+Network(sys.argv[1]).import_history(sys.argv[2], page=20, progress=lambda *_: time.sleep(0.2))
+"""
+
+
+def written_lines(path: Path) -> int:
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        try:
+            found = db.execute("SELECT lines FROM peernet_import").fetchone()
+        except sqlite3.OperationalError:
+            return 0
+    return int(found[0]) if found else 0
+
+
+def test_an_import_killed_with_sigkill_resumes_to_the_same_store(
+    tmp_path: Path, open_network: Open
+) -> None:
+    """kill -9 in the middle of an import, run it again: the original's head."""
+    source = open_network(f"sqlite:///{tmp_path / 'source.db'}", clock=lambda: RECORDED)
+    build(source, companies=12)
+    history = exported(source, tmp_path / "history.jsonl")
+    target = tmp_path / "target.db"
+    importing = subprocess.Popen(
+        [sys.executable, "-c", SLOW_IMPORT, f"sqlite:///{target}", str(history)]
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while written_lines(target) < 40 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:
+        importing.send_signal(signal.SIGKILL)
+        importing.wait()
+
+    halfway = written_lines(target)
+    done = open_network(f"sqlite:///{target}").import_history(history)
+
+    assert -signal.SIGKILL == importing.returncode
+    assert 40 <= halfway < len(history.read_bytes().splitlines())
+    assert source.verify().head == done.head == open_network(f"sqlite:///{target}").verify().head
