@@ -16,6 +16,7 @@ A store's encryption keys are copied as stored: each company's data key sealed u
 master key, which is never in a store or an export.
 """
 
+import sqlite3
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 from uuid import UUID
@@ -49,15 +50,10 @@ class ImportUnsupported(InvalidInput):
     says = "store {url} is {kind}: an import writes into SQLite or PostgreSQL"
 
 
-class EventRow(NamedTuple):
-    """One event of an export, as it is written: its position in the file's store, its
-    stream, version, topic and stored bytes."""
-
-    position: int
-    stream_id: UUID
-    version: int
-    topic: str
-    state: bytes
+#: an event as a SQLite import writes it: position, stream id in hex, version, topic, state
+SQLiteRow = tuple[int, str, int, str, bytes]
+#: an event as a PostgreSQL import writes it: stream id, version, topic, state, position
+PostgresRow = tuple[UUID, int, str, bytes, int]
 
 
 class Progress(NamedTuple):
@@ -111,6 +107,8 @@ def _pg(statement: str, schema: str, table: str = "peernet_keys") -> Any:
     return SQL(statement).format(SQL("{}.{}").format(Identifier(schema), Identifier(table)))
 
 
+#: SQLite's synchronous=NORMAL
+_NORMAL = 1
 _CREATE_PROGRESS = (
     "CREATE TABLE IF NOT EXISTS {} "
     "(export_id TEXT PRIMARY KEY, lines BIGINT NOT NULL, own_check INTEGER NOT NULL)"
@@ -165,14 +163,14 @@ class BulkWriter:
 
     def write(
         self,
-        events: Sequence[EventRow],
+        events: Sequence[Any],
         keys: Sequence[tuple[UUID, bytes]],
         progress: Progress,
         *,
         done: bool,
     ) -> None:
-        """Write a page of events and keys, and the import's progress (removed when
-        `done`), in one transaction."""
+        """Write a page of events (each a `SQLiteRow` or a `PostgresRow`) and keys, and
+        the import's progress (removed when `done`), in one transaction."""
         if self.kind == "sqlite":
             self._sqlite(events, keys, progress, done=done)
         else:
@@ -180,7 +178,7 @@ class BulkWriter:
 
     def _sqlite(
         self,
-        events: Sequence[EventRow],
+        events: Sequence[Any],
         keys: Sequence[tuple[UUID, bytes]],
         progress: Progress,
         *,
@@ -190,30 +188,33 @@ class BulkWriter:
             f"INSERT INTO {self.table} "  # noqa: S608
             "(rowid, originator_id, originator_version, topic, state) VALUES (?,?,?,?,?)"
         )
-        with self.recorder.datastore.transaction(commit=True) as c:
-            c.execute(f"SELECT MAX(rowid) FROM {self.table}")  # noqa: S608 - its own table
-            top = c.fetchone()[0] or 0
-            c.executemany(
-                insert,
-                [
-                    (top + i, e.stream_id.hex, e.version, e.topic, e.state)
-                    for i, e in enumerate(events, 1)
-                ],
-            )
-            c.executemany(
-                "INSERT INTO peernet_keys (company_id, sealed) VALUES (?, ?)",
-                [(str(company_id), sealed) for company_id, sealed in keys],
-            )
-            c.execute("DELETE FROM peernet_import")
-            if not done:
-                c.execute(
-                    "INSERT INTO peernet_import (export_id, lines, own_check) VALUES (?, ?, ?)",
-                    (progress.export_id, progress.lines, int(progress.own_check)),
-                )
+        with self.recorder.datastore.get_connection(commit=True) as connection:
+            raw: sqlite3.Connection = connection._sqlite_conn
+            durable = raw.execute("PRAGMA synchronous").fetchone()[0]
+            # A page but the last commits at NORMAL: a power loss may lose the last pages
+            # written, never leave a page half-written (WAL), and the import's progress
+            # goes with its page, so running the import again resumes. The last is durable.
+            raw.execute(f"PRAGMA synchronous={durable if done else _NORMAL}")
+            try:
+                with connection.transaction(commit=True) as c:
+                    c.executemany(insert, events)
+                    c.executemany(
+                        "INSERT INTO peernet_keys (company_id, sealed) VALUES (?, ?)",
+                        [(str(company_id), sealed) for company_id, sealed in keys],
+                    )
+                    c.execute("DELETE FROM peernet_import")
+                    if not done:
+                        c.execute(
+                            "INSERT INTO peernet_import (export_id, lines, own_check) "
+                            "VALUES (?, ?, ?)",
+                            (progress.export_id, progress.lines, int(progress.own_check)),
+                        )
+            finally:
+                raw.execute(f"PRAGMA synchronous={int(durable)}")
 
     def _postgres(
         self,
-        events: Sequence[EventRow],
+        events: Sequence[Any],
         keys: Sequence[tuple[UUID, bytes]],
         progress: Progress,
         *,
@@ -231,12 +232,12 @@ class BulkWriter:
             if events:
                 with c.copy(copy) as out:
                     out.set_types(["uuid", "int8", "text", "bytea", "int8"])
-                    for e in events:
-                        out.write_row((e.stream_id, e.version, e.topic, e.state, e.position))
+                    for row in events:
+                        out.write_row(row)
                 sequence = f'"{self.schema}"."{self.table}"'
                 c.execute(
                     "SELECT setval(pg_get_serial_sequence(%s, 'notification_id'), %s)",
-                    (sequence, events[-1].position),
+                    (sequence, events[-1][-1]),
                 )
             if keys:
                 c.executemany(

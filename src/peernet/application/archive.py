@@ -34,7 +34,6 @@ import orjson
 
 from peernet.adapters.bulk import (
     BulkWriter,
-    EventRow,
     ImportUnsupported,
     Progress,
     StoreNotEmpty,
@@ -42,7 +41,7 @@ from peernet.adapters.bulk import (
     bulk_kind,
     key_rows,
 )
-from peernet.adapters.codec import GENESIS, link, unchain
+from peernet.adapters.codec import GENESIS, unchain
 from peernet.adapters.keys import CHECK_ID
 from peernet.adapters.storage import redact
 from peernet.application.reading import Reading
@@ -51,6 +50,8 @@ from peernet.domain.errors import InvalidValue
 
 FORMAT = 1
 _END = "peernet export"
+_GENESIS = bytes.fromhex(GENESIS)
+_UUID_BYTES = 16
 #: lines an import writes in one transaction
 IMPORT_PAGE = 10_000
 
@@ -245,12 +246,6 @@ def _chunks(file: Path) -> Iterator[bytes]:
             yield chunk
 
 
-@attrs.define
-class _Stream:
-    version: int
-    chain: str
-
-
 class _Import:
     """One import of one file: reads it line by line, checks each, writes pages."""
 
@@ -272,7 +267,8 @@ class _Import:
         self.total = events if isinstance(events, int) else 0
         self.page, self.progress = max(1, page), progress
         self.own_check = resumed.own_check if resumed else False
-        self.streams: dict[uuid.UUID, _Stream] = {}
+        #: each stream's last version and chain, by its id in hex
+        self.streams: dict[str, tuple[int, bytes]] = {}
         self.rolling = bytes.fromhex(GENESIS)
         self.count = 0
         self.last = 0
@@ -285,7 +281,7 @@ class _Import:
 
     def run(self) -> Transfer:
         done = self.resumed.lines if self.resumed else 0
-        events: list[EventRow] = []
+        events: list[tuple[Any, ...]] = []
         keys: list[tuple[uuid.UUID, bytes]] = []
         for line, raw in _lines(self.file):
             self.line = line
@@ -320,7 +316,7 @@ class _Import:
     def _take(
         self,
         data: dict[str, Any],
-        events: list[EventRow],
+        events: list[tuple[Any, ...]],
         keys: list[tuple[uuid.UUID, bytes]],
         *,
         write: bool,
@@ -336,7 +332,7 @@ class _Import:
             events.append(event)
 
     def _write(
-        self, events: list[EventRow], keys: list[tuple[uuid.UUID, bytes]], *, final: bool
+        self, events: list[tuple[Any, ...]], keys: list[tuple[uuid.UUID, bytes]], *, final: bool
     ) -> None:
         progress = Progress(self.export_id, self.line, self.own_check)
         self.writer.write(events, keys, progress, done=final)
@@ -382,7 +378,10 @@ class _Import:
             return company_id, sealed
         return None
 
-    def _event(self, data: dict[str, Any]) -> EventRow:
+    def _event(self, data: dict[str, Any]) -> tuple[Any, ...]:
+        """Check an event line: its stream's next version, linked to the chain before it
+        (`peernet.adapters.codec.link`, computed here on the stream's raw bytes: an
+        import checks every event, and this is its hot path). The row to write."""
         try:
             position, version, topic = data["position"], data["version"], data["topic"]
             stream = data["stream"]
@@ -391,38 +390,54 @@ class _Import:
                 if "state" in data
                 else base64.b64decode(data["state_b64"], validate=True)
             )
-            valid = isinstance(position, int) and isinstance(version, int)
+            valid = type(position) is int and type(version) is int
             valid = valid and isinstance(topic, str) and isinstance(stream, str)
         except (KeyError, AttributeError, TypeError, ValueError, binascii.Error):
             valid = False
         if not valid:
             raise self.bad("it is not an event line as an export writes one")
+        hexid = stream.replace("-", "")
         try:
-            stream_id = uuid.UUID(stream)
+            raw = bytes.fromhex(hexid)
         except ValueError:
-            raise self.bad(f"its stream id {stream!r} is not a UUID") from None
-        where = f"stream {stream_id}, version {version}"
+            raw = b""
+        if len(raw) != _UUID_BYTES or len(hexid) != 2 * _UUID_BYTES:
+            raise self.bad(f"its stream id {stream!r} is not a UUID")
         if position <= self.last:
-            raise self.bad(f"{where}: position {position} after {self.last}: lines were moved")
-        known = self.streams.get(stream_id)
-        expected = known.version + 1 if known else 1
+            raise self.bad(
+                f"stream {stream}, version {version}: position {position} after {self.last}: "
+                "lines were moved"
+            )
+        known = self.streams.get(hexid)
+        expected = known[0] + 1 if known else 1
         if version != expected:
-            raise self.bad(f"{where}: version {expected} was expected: the stream is broken")
+            raise self.bad(
+                f"stream {stream}, version {version}: version {expected} was expected: "
+                "the stream is broken"
+            )
         body, chain = unchain(state)
-        if chain is None:
-            raise self.bad(f"{where}: it carries no chain")
-        previous = known.chain if known else GENESIS
-        try:
-            sound = chain == link(previous, topic, stream_id, version, body)
-        except ValueError:
-            sound = False
-        if not sound:
-            raise self.bad(f"{where}: its bytes do not hash to its chain: it was changed")
-        self.streams[stream_id] = _Stream(version, chain)
-        self.rolling = hashlib.sha256(self.rolling + bytes.fromhex(chain)).digest()
+        digest = hashlib.sha256(
+            b"".join(
+                (
+                    known[1] if known else _GENESIS,
+                    topic.encode(),
+                    b"\0",
+                    raw,
+                    version.to_bytes(8, "big"),
+                    body,
+                )
+            )
+        ).digest()
+        if chain is None or digest.hex() != chain:
+            said = "it carries no chain" if chain is None else "its bytes do not hash to its chain"
+            raise self.bad(f"stream {stream}, version {version}: {said}: it was changed")
+        self.streams[hexid] = (version, digest)
+        self.rolling = hashlib.sha256(self.rolling + digest).digest()
         self.count += 1
         self.last = position
-        return EventRow(position, stream_id, version, topic, state)
+        if self.writer.kind == "sqlite":
+            return (self.count, hexid, version, topic, state)
+        return (uuid.UUID(bytes=raw), version, topic, state, position)
 
     def _end(self, data: dict[str, Any]) -> None:
         expected = _head(self.count, self.last, self.rolling)
