@@ -25,6 +25,7 @@ from tests.conftest import PG_SERVER, require_postgres
 
 from peernet import (
     ApplyForMembership,
+    ForgetCompany,
     FormGroup,
     ImportUnsupported,
     Network,
@@ -34,6 +35,7 @@ from peernet import (
     StoreNotEmpty,
     TakeSeat,
     UnreadableExport,
+    is_forgotten,
 )
 from peernet.adapters.keys import new_key
 from peernet.testing import profile, some_id
@@ -332,3 +334,41 @@ def test_an_import_killed_with_sigkill_resumes_to_the_same_store(
     assert -signal.SIGKILL == importing.returncode
     assert 40 <= halfway < len(history.read_bytes().splitlines())
     assert source.verify().head == done.head == open_network(f"sqlite:///{target}").verify().head
+
+
+def test_a_forgotten_company_stays_forgotten_after_the_move(
+    tmp_path: Path, target_url: str, open_network: Open
+) -> None:
+    """Its tombstone is copied, not a key: its name reads forgotten in the new store."""
+    source = open_network(f"sqlite:///{tmp_path / 'sealed.db'}", key=KEY, clock=lambda: RECORDED)
+    build(source)
+    forgotten = some_id("Company 0")  # it resigned: it may be forgotten
+    source.execute(ForgetCompany(company_id=forgotten, actor="office", at=AT))
+    history = exported(source, tmp_path / "sealed.jsonl")
+
+    target = open_network(target_url, key=KEY)
+    target.import_history(history)
+
+    names = {c.company_id: c.name for c in open_network(target_url, key=KEY).companies()}
+    assert is_forgotten(names[forgotten])
+    assert "Company 1" == names[some_id("Company 1")]
+
+
+def test_an_interrupted_sealed_import_resumes_under_its_key(
+    tmp_path: Path, target_url: str, open_network: Open
+) -> None:
+    """Opened without a key, killed after a page: run again with the key, it finishes."""
+    source = open_network(f"sqlite:///{tmp_path / 'sealed.db'}", key=KEY, clock=lambda: RECORDED)
+    build(source)
+    history = exported(source, tmp_path / "sealed.jsonl")
+
+    def die(done: int, total: int) -> None:
+        raise Killed
+
+    with pytest.raises(Killed):
+        open_network(target_url).import_history(history, page=7, progress=die)
+    open_network(target_url, key=KEY).import_history(history, page=7)
+
+    target = open_network(target_url, key=KEY)
+    assert what_it_answers(source) == what_it_answers(target)
+    assert source.verify().head == target.verify().head
