@@ -38,9 +38,9 @@ from peernet.application import (
     ConcurrencyConflict as ConcurrencyConflict,
     Network as Network,
 )
-from peernet.application.archive import Transfer as Transfer
 from peernet.application.asyncnetwork import AsyncNetwork as AsyncNetwork
 from peernet.application.followers import Follower as Follower
+from peernet.application.importing import Transfer as Transfer
 from peernet.application.processes import (
     follow_removals as follow_removals,
     removals as removals,
