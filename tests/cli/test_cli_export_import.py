@@ -69,6 +69,7 @@ def test_an_import_of_the_demo_verifies_to_its_head(
     assert 0 == result.exit_code, result.output
     assert head_of(demo) == head_of(target)
     assert head_of(demo) in result.stdout
+    assert "" == result.stderr  # piped: no progress bar
 
 
 @pytest.fixture

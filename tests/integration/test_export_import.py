@@ -372,3 +372,25 @@ def test_an_interrupted_sealed_import_resumes_under_its_key(
     target = open_network(target_url, key=KEY)
     assert what_it_answers(source) == what_it_answers(target)
     assert source.verify().head == target.verify().head
+
+
+def test_the_imported_store_records_on_after_its_history(
+    source: Network, history: Path, target_url: str, open_network: Open
+) -> None:
+    """The next command is written after the last imported position, and verifies."""
+    target = open_network(target_url, clock=lambda: RECORDED)
+    done = target.import_history(history)
+
+    target.execute(
+        RegisterCompany(
+            profile=profile("Initech", region="Initech"),
+            company_id=some_id("Initech"),
+            actor="office",
+            at=AT,
+        )
+    )
+
+    after = target.verify()
+    assert after.ok
+    assert done.events < after.events
+    assert [r.event for r in target.recorded(after=int(done.head.split("@")[1].split(":")[0]))]
