@@ -25,6 +25,7 @@ from tests.conftest import PG_SERVER, require_postgres
 
 from peernet import (
     ApplyForMembership,
+    CompanyRegistered,
     ForgetCompany,
     FormGroup,
     ImportUnsupported,
@@ -394,3 +395,29 @@ def test_the_imported_store_records_on_after_its_history(
     assert after.ok
     assert done.events < after.events
     assert [r.event for r in target.recorded(after=int(done.head.split("@")[1].split(":")[0]))]
+
+
+def test_a_follower_carries_on_where_it_stopped_after_the_move(
+    durable_url: str, tmp_path: Path, target_url: str, open_network: Open
+) -> None:
+    """A follower's place is exported with the log: in the new store it handles only
+    what was recorded after it stopped (SQLite and PostgreSQL keep followers' places)."""
+    source = open_network(durable_url, clock=lambda: RECORDED)
+    build(source)
+    source.follow("mailer", lambda r: None).run_once()
+    history = exported(source, tmp_path / "followed.jsonl")
+    target = open_network(target_url, clock=lambda: RECORDED)
+    target.import_history(history)
+    target.execute(
+        RegisterCompany(
+            profile=profile("Initech", region="Initech"),
+            company_id=some_id("Initech"),
+            actor="office",
+            at=AT,
+        )
+    )
+    seen: list[object] = []
+
+    target.follow("mailer", lambda r: seen.append(type(r.event))).run_once()
+
+    assert [CompanyRegistered] == seen

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple
 from uuid import UUID
 
+from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
 from peernet.adapters.keys import CHECK_ID
@@ -76,6 +77,44 @@ def bulk_kind(recorder: Any) -> str | None:
     if _is_postgres(recorder):
         return "postgresql"
     return None
+
+
+#: the tracking record eventsourcing keeps for its own migrations, not a follower's
+_MIGRATION = "__migration__"
+
+
+def tracking_rows(recorder: Any) -> list[tuple[str, int]]:
+    """Every tracking record's name and last position (each follower's place in the
+    log: `peernet.application.followers`); none when the store keeps none."""
+    kind = bulk_kind(recorder)
+    if kind == "sqlite":
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute("SELECT name FROM sqlite_master WHERE type='table' AND name='tracking'")
+            if c.fetchone() is None:
+                return []
+            c.execute(
+                "SELECT application_name, MAX(notification_id) FROM tracking "
+                "WHERE application_name<>? GROUP BY application_name ORDER BY application_name",
+                (_MIGRATION,),
+            )
+            return [(str(r[0]), int(r[1])) for r in c.fetchall()]
+    if kind == "postgresql":
+        schema, table = recorder.datastore.schema or "public", recorder.tracking_table_name
+        with recorder.datastore.transaction(commit=False) as c:
+            c.execute("SELECT to_regclass(%s) AS t", (f'"{schema}"."{table}"',))
+            if c.fetchone()["t"] is None:
+                return []
+            c.execute(
+                _pg(
+                    "SELECT application_name AS name, MAX(notification_id) AS position FROM {} "
+                    "WHERE application_name<>%s GROUP BY application_name ORDER BY 1",
+                    schema,
+                    table,
+                ),
+                (_MIGRATION,),
+            )
+            return [(str(r["name"]), int(r["position"])) for r in c.fetchall()]
+    return []
 
 
 def key_rows(recorder: Any) -> list[tuple[UUID, bytes]]:
@@ -254,6 +293,12 @@ class BulkWriter:
                     ),
                     (progress.export_id, progress.lines, int(progress.own_check)),
                 )
+
+    def track(self, name: str, position: int) -> None:
+        """Place the follower `name` at `position`, unless it is there already (an
+        import resumed after it was placed)."""
+        if (self.recorder.max_tracking_id(name) or 0) < position:
+            self.recorder.insert_events([], tracking=Tracking(name, position))
 
     def clear(self, *, keep_check: bool) -> None:
         """Remove every event, key (the check row kept when `keep_check`) and the

@@ -6,10 +6,13 @@ The file, one JSON object a line:
 - a header: ``{"peernet": "export", "format": 1, "export_id", "after", "upto", ...}``;
 - the store's key rows as stored (``{"key": COMPANY_ID, "sealed": BASE64}``): each
   company's data key sealed under the master key, which is never exported;
+- each follower's place in the log (``{"follower": NAME, "position": POSITION}``), so
+  that an app's followers carry on in the new store where they stopped;
 - the events in log order (``{"position", "stream", "version", "topic", "state"}``),
   the state as stored (``state_b64`` when it is not text); a stream's first event in a
   range that starts after position 0 carries ``previous``, the chain it links to;
-- a closing line: ``{"end": "peernet export", "events", "keys", "last", "head"}``,
+- a closing line: ``{"end": "peernet export", "events", "keys", "followers", "last",
+  "head"}``,
   where ``head`` is what `Network.verify` prints for those events: the export of a
   whole store closes with the store's own head, and the store an import makes verifies
   to it.
@@ -37,6 +40,7 @@ from peernet.adapters.bulk import (
     UnreadableExport,
     bulk_kind,
     key_rows,
+    tracking_rows,
 )
 from peernet.adapters.codec import GENESIS, unchain
 from peernet.adapters.keys import CHECK_ID
@@ -93,6 +97,9 @@ class Archive(Reading):
                 orjson.dumps({"key": company_id, "sealed": base64.b64encode(sealed).decode()})
                 + b"\n"
             )
+        followers = tracking_rows(store.recorder)
+        for name, position in followers:
+            out.write(orjson.dumps({"follower": name, "position": position}) + b"\n")
         rolling, count, last = bytes.fromhex(GENESIS), 0, after
         seen: set[object] = set()
         total = max(0, stop - after)
@@ -122,6 +129,7 @@ class Archive(Reading):
             "end": END,
             "events": count,
             "keys": len(keys),
+            "followers": len(followers),
             "last": last,
             "head": head_of(count, last, rolling),
         }

@@ -107,6 +107,10 @@ class HistoryImport:
         self.keys = 0
         self.export_id = ""
         self.line = 0
+        #: each follower's place in the file's log, and where it falls in the new store
+        self.followers: list[tuple[str, int]] = []
+        self._waiting: list[tuple[int, str]] = []
+        self._placed: dict[str, int] = {}
 
     def bad(self, why: str) -> UnreadableExport:
         return UnreadableExport(file=self.file.name, line=self.line, why=why)
@@ -130,6 +134,7 @@ class HistoryImport:
                     events, keys = [], []
         else:
             raise self.bad("the file ends without its closing line: it was cut short")
+        self._place_followers()
         self._write(events, keys, final=True)
         written = self.count if self.writer.kind == "sqlite" else self.last
         return Transfer(
@@ -154,6 +159,9 @@ class HistoryImport:
         write: bool,
     ) -> None:
         """Check a key or event line, and keep it to write unless it is written already."""
+        if "follower" in data:
+            self._follower(data)
+            return
         if "key" in data:
             key = self._key(data)
             if write and key is not None:
@@ -235,6 +243,8 @@ class HistoryImport:
             raw = b""
         if len(raw) != _UUID_BYTES or len(hexid) != 2 * _UUID_BYTES:
             raise self.bad(f"its stream id {stream!r} is not a UUID")
+        while self._waiting and self._waiting[-1][0] < position:
+            self._placed[self._waiting.pop()[1]] = self.count
         if position <= self.last:
             raise self.bad(
                 f"stream {stream}, version {version}: position {position} after {self.last}: "
@@ -271,7 +281,33 @@ class HistoryImport:
             return (self.count, hexid, version, topic, state)
         return (uuid.UUID(bytes=raw), version, topic, state, position)
 
+    def _follower(self, data: dict[str, Any]) -> None:
+        """A follower's place in the exported log, kept to place it in the new store."""
+        if self.count:
+            raise self.bad("a follower's place comes after the events: the lines were moved")
+        name, position = data.get("follower"), data.get("position")
+        if not isinstance(name, str) or type(position) is not int or position < 0:
+            raise self.bad("it is not a follower's place as an export writes one")
+        self.followers.append((name, position))
+        self._waiting.append((position, name))
+        self._waiting.sort(reverse=True)
+
+    def _place_followers(self) -> None:
+        """Each follower at the position its last handled event has in the new store:
+        the file's on PostgreSQL, its rank in the file on SQLite (numbered 1, 2, 3...)."""
+        for _, name in self._waiting:
+            self._placed[name] = self.count
+        for name, position in self.followers:
+            self.writer.track(
+                name, self._placed[name] if self.writer.kind == "sqlite" else position
+            )
+
     def _end(self, data: dict[str, Any]) -> None:
+        if data.get("followers", 0) != len(self.followers):
+            raise self.bad(
+                f"it counts {data.get('followers')} followers; the file places "
+                f"{len(self.followers)}: lines were removed or added"
+            )
         expected = head_of(self.count, self.last, self.rolling)
         if data.get("events") != self.count or data.get("keys") != self.keys:
             raise self.bad(
