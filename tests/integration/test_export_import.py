@@ -421,3 +421,39 @@ def test_a_follower_carries_on_where_it_stopped_after_the_move(
     target.follow("mailer", lambda r: seen.append(type(r.event))).run_once()
 
     assert [CompanyRegistered] == seen
+
+
+@pytest.mark.postgres
+def test_a_history_with_holes_moves_from_postgresql_to_sqlite(
+    pg_url: str, tmp_path: Path, open_network: Open
+) -> None:
+    """PostgreSQL may skip positions; SQLite numbers 1, 2, 3...: the same count and
+    digest at another last position, and a follower placed at the same event."""
+    source = open_network(pg_url, clock=lambda: RECORDED)
+    build(source, companies=1)
+    schema = pg_url.split("schema=")[1]
+    with psycopg.connect(PG_SERVER, autocommit=True) as connection:
+        connection.execute(  # a refused write's number: a hole in the positions
+            "SELECT nextval(pg_get_serial_sequence(%s, 'notification_id'))",
+            (f'"{schema}"."peernet_events"',),
+        )
+    for name in ("Late 1", "Late 2", "Late 3"):
+        source.execute(
+            RegisterCompany(
+                profile=profile(name, region=name), company_id=some_id(name), actor="office", at=AT
+            )
+        )
+    source.follow("mailer", lambda r: None).run_once()
+    history = exported(source, tmp_path / "holes.jsonl")
+    target_url = f"sqlite:///{tmp_path / 'target.db'}"
+
+    done = open_network(target_url).import_history(history)
+
+    before, after = source.verify().head, open_network(target_url).verify()
+    assert after.ok
+    assert before.split("@")[0] == after.head.split("@")[0] == str(done.events)
+    assert before.split(":")[1] == after.head.split(":")[1]
+    assert before.split("@")[1] != after.head.split("@")[1]
+    seen: list[object] = []
+    open_network(target_url).follow("mailer", seen.append).run_once()
+    assert [] == seen
