@@ -8,6 +8,7 @@ import binascii
 import hashlib
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ FORMAT = 1
 END = "peernet export"
 _GENESIS = bytes.fromhex(GENESIS)
 _UUID_BYTES = 16
+#: bytes of lines read at a time
+_BATCH = 1 << 22
 
 #: told how many events are done, of how many
 Advance = Callable[[int, int], None]
@@ -42,9 +45,11 @@ def head_of(count: int, last: int, rolling: bytes) -> str:
     return f"{count}@{last}:{rolling.hex()}"
 
 
-def _lines(file: Path) -> Iterator[tuple[int, bytes]]:
+def _batches(file: Path) -> Iterator[list[bytes]]:
+    """The file's lines, a few megabytes of them at a time."""
     with file.open("rb") as lines:
-        yield from enumerate(lines, 1)
+        while batch := lines.readlines(_BATCH):
+            yield batch
 
 
 def closing_line(file: Path) -> dict[str, Any]:
@@ -107,6 +112,9 @@ class HistoryImport:
         self.keys = 0
         self.export_id = ""
         self.line = 0
+        #: the writer of pages (its thread starts with the first page)
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="peernet-import")
+        self._flight: Future[None] | None = None
         #: each follower's place in the file's log, and where it falls in the new store
         self.followers: list[tuple[str, int]] = []
         self._waiting: list[tuple[int, str]] = []
@@ -116,24 +124,54 @@ class HistoryImport:
         return UnreadableExport(file=self.file.name, line=self.line, why=why)
 
     def run(self) -> Transfer:
+        """Check the file line by line and write it a page at a time. A page is written
+        on a thread of its own while the next is checked (the driver lets go of the GIL
+        while it writes); pages are written in order, one at a time, the last in this
+        thread, and a page's failure is raised here."""
+        with self._pool:
+            try:
+                transfer = self._run()
+            except BaseException:
+                self._settle(quiet=True)
+                raise
+            self._settle()
+        return transfer
+
+    def _settle(self, *, quiet: bool = False) -> None:
+        """Wait for the page being written; raise its failure unless `quiet`."""
+        flight, self._flight = self._flight, None
+        if flight is None:
+            return
+        if quiet:
+            flight.exception()
+        else:
+            flight.result()
+
+    def _run(self) -> Transfer:
         done = self.resumed.lines if self.resumed else 0
         events: list[tuple[Any, ...]] = []
         keys: list[tuple[uuid.UUID, bytes]] = []
-        for line, raw in _lines(self.file):
-            self.line = line
-            data = self._parse(raw)
-            if line == 1:
-                self._header(data)
-            elif "end" in data:
-                self._end(data)
+        closed = False
+        for batch in _batches(self.file):
+            for raw in batch:
+                self.line += 1
+                data = self._parse(raw)
+                if self.line == 1:
+                    self._header(data)
+                elif "end" in data:
+                    self._end(data)
+                    closed = True
+                    break
+                else:
+                    self._take(data, events, keys, write=self.line > done)
+                    if len(events) + len(keys) >= self.page:
+                        self._write(events, keys, final=False)
+                        events, keys = [], []
+            if closed:
                 break
-            else:
-                self._take(data, events, keys, write=line > done)
-                if len(events) + len(keys) >= self.page:
-                    self._write(events, keys, final=False)
-                    events, keys = [], []
-        else:
+        if not closed:
             raise self.bad("the file ends without its closing line: it was cut short")
+        self._settle()
         self._place_followers()
         self._write(events, keys, final=True)
         written = self.count if self.writer.kind == "sqlite" else self.last
@@ -175,7 +213,11 @@ class HistoryImport:
         self, events: list[tuple[Any, ...]], keys: list[tuple[uuid.UUID, bytes]], *, final: bool
     ) -> None:
         progress = Progress(self.export_id, self.line, self.own_check)
-        self.writer.write(events, keys, progress, done=final)
+        self._settle()
+        if final:
+            self.writer.write(events, keys, progress, done=True)
+        else:
+            self._flight = self._pool.submit(self.writer.write, events, keys, progress, done=False)
         if self.progress is not None:
             self.progress(self.count, self.total)
 
