@@ -13,8 +13,14 @@ from pathlib import Path
 
 import click
 
+from peernet import Transfer
 from peernet.adapters.storage import redact
 from peernet.cli.options import db_option, events_progress, open_network, plural
+
+
+def _counted(done: Transfer) -> str:
+    events = plural(done.events, "event").replace(str(done.events), f"{done.events:,}", 1)
+    return f"{events} and {plural(done.keys, 'key row')}"
 
 
 @click.command("export")
@@ -50,8 +56,7 @@ def export_command(url: str | None, first: int | None, last: int | None, file: s
                 partial.unlink(missing_ok=True)
             where = str(target)
     click.echo(
-        f"exported {plural(done.events, 'event')} and {plural(done.keys, 'key row')} "
-        f"from {redact(network.url)} to {where}; head {done.head}",
+        f"exported {_counted(done)} from {redact(network.url)} to {where}; head {done.head}",
         err=True,
     )
 
@@ -70,7 +75,4 @@ def import_command(url: str | None, file: str) -> None:
     network = open_network(url, create=True)
     with events_progress("importing") as advance:
         done = network.import_history(file, progress=advance)
-    click.echo(
-        f"imported {plural(done.events, 'event')} and {plural(done.keys, 'key row')} "
-        f"into {redact(network.url)}; head {done.head}"
-    )
+    click.echo(f"imported {_counted(done)} into {redact(network.url)}; head {done.head}")
