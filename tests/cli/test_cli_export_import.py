@@ -215,3 +215,11 @@ def test_a_read_only_store_is_refused_and_left_as_it_was(history: Path) -> None:
     finally:
         folder.chmod(0o755)
         shutil.rmtree(folder)
+
+
+def test_an_export_to_a_folder_that_does_not_exist_is_bad_input(demo: str, tmp_path: Path) -> None:
+    """One line naming the file, exit 2, no file left behind."""
+    target = tmp_path / "missing" / "history.jsonl"
+
+    assert "cannot write" in refused(run("export", "--db", demo, str(target)))
+    assert not target.parent.exists()

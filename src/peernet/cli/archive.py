@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from peernet import Transfer
+from peernet import InvalidInput, Transfer
 from peernet.adapters.storage import redact
 from peernet.cli.options import db_option, events_progress, open_network, plural
 
@@ -49,7 +49,11 @@ def export_command(url: str | None, first: int | None, last: int | None, file: s
             target = Path(file)
             partial = target.with_name(f".{target.name}.partial")
             try:
-                with partial.open("wb") as out:
+                out_file = partial.open("wb")
+            except OSError as error:
+                raise InvalidInput(f"cannot write {target}: {error.strerror}") from None
+            try:
+                with out_file as out:
                     done = network.export_history(out, after=after, upto=last, progress=advance)
                 os.replace(partial, target)
             finally:
