@@ -38,6 +38,7 @@ from peernet import (
     UnreadableExport,
     is_forgotten,
 )
+from peernet.adapters.codec import GENESIS, link, unchain
 from peernet.adapters.keys import new_key
 from peernet.testing import profile, some_id
 
@@ -191,13 +192,25 @@ def test_an_interrupted_import_resumes_to_the_same_store(
 def test_a_range_exports_its_events_with_the_chain_each_starts_from(
     source: Network, tmp_path: Path
 ) -> None:
-    """--from/--to: the events in the range; a stream's first carries its previous chain."""
+    """--from/--to: the events in the range; each stream's first one past its version 1
+    carries the chain it links to, and every chain of the range checks from the file."""
     path = exported(source, tmp_path / "range.jsonl", after=5, upto=12)
 
     events = [line for line in lines(path) if "position" in line]
+    chains: dict[object, str] = {}
+    linked = []
+    for e in events:
+        previous = chains.get(e["stream"]) or e.get("previous") or GENESIS
+        body, chain = unchain(str(e["state"]).encode())
+        linked.append(
+            chain
+            == link(str(previous), str(e["topic"]), str(e["stream"]), int(str(e["version"])), body)
+        )
+        chains[e["stream"]] = str(chain)
 
     assert list(range(6, 13)) == [e["position"] for e in events]
-    assert all("previous" in e for e in events if e["version"] != 1 and e is events[0])
+    assert any("previous" in e for e in events)
+    assert all(linked)
 
 
 def test_a_range_starting_after_the_first_event_cannot_make_a_store(
