@@ -6,6 +6,11 @@ The public API is what this module imports, each name re-exported as itself (`X 
 
 from inspect import ismodule as _ismodule
 
+from peernet.adapters.bulk import (
+    ImportUnsupported as ImportUnsupported,
+    StoreNotEmpty as StoreNotEmpty,
+    UnreadableExport as UnreadableExport,
+)
 from peernet.adapters.codec import parse as parse
 from peernet.adapters.errors import (
     EncryptionKeyError as EncryptionKeyError,
@@ -35,6 +40,7 @@ from peernet.application import (
 )
 from peernet.application.asyncnetwork import AsyncNetwork as AsyncNetwork
 from peernet.application.followers import Follower as Follower
+from peernet.application.importing import Transfer as Transfer
 from peernet.application.processes import (
     follow_removals as follow_removals,
     removals as removals,

@@ -458,6 +458,11 @@ class KeyRing:
         self._check = sealed
         return count
 
+    def opens_check(self, sealed: bytes) -> bool:
+        """Whether `sealed`, a check row of some store, was sealed under this ring's master
+        key (an import copies data keys only into a store opened with their master key)."""
+        return self._unwrap_with(self.master, CHECK_ID, sealed) == _CHECK
+
     def _unwrap_with(self, master: Any, company_id: UUID, sealed: bytes) -> bytes | None:
         from cryptography.exceptions import InvalidTag  # noqa: PLC0415 - extra
 

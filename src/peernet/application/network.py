@@ -4,7 +4,8 @@
 - the replica (`Replica`): warm states, the directory, catch-up;
 - the command side (`CommandSide`): needs → load → decide → append, retry, ledger, chain;
 - the queries, one part per job: `Rosters`, `Accountability`, `Sessions`, `Books`,
-  `Audit`, `Pages`, the network's `Bodies`, and the partner economy's `Partners`
+  `Audit`, `Archive` (a history to a file and back into an empty store), `Pages`,
+  the network's `Bodies`, and the partner economy's `Partners`
   (deals, referrals, competitions) and `P2PFigures` (P2P figures and scorecards), each
   on the shared `Reading` base (current state, access checks);
 - followers (`Follower`): an app's handlers of recorded events, each event once.
@@ -27,6 +28,7 @@ from peernet.adapters.leases import lease_for
 from peernet.adapters.opening import Access
 from peernet.adapters.storage import redact
 from peernet.application.accountability import Accountability
+from peernet.application.archive import Archive
 from peernet.application.audit import Audit
 from peernet.application.bodies import Bodies
 from peernet.application.books import Books
@@ -49,7 +51,9 @@ def _utc_now() -> datetime:
 
 
 @traced_queries
-class Network(Pages, Rosters, Accountability, Sessions, Books, Audit, Bodies, Partners, P2PFigures):
+class Network(
+    Pages, Rosters, Accountability, Sessions, Books, Audit, Archive, Bodies, Partners, P2PFigures
+):
     """A network of peer groups, recorded as events in the store `url` names.
 
     Examples:

@@ -14,6 +14,7 @@ import click
 from peernet import PeerNetError, RuleViolation
 from peernet.adapters.storage import driver_failure
 from peernet.cli.accountability import goals, motion, motions
+from peernet.cli.archive import export_command, import_command
 from peernet.cli.audit import audit, history
 from peernet.cli.bodies import committee, people, programme, resolutions, vendor, vendors
 from peernet.cli.deals import (
@@ -113,6 +114,9 @@ COMMANDS: tuple[click.Command, ...] = (
     # the audit
     audit,
     history,
+    # a history to a file and back
+    export_command,
+    import_command,
     # privacy
     forget,
     key,
