@@ -137,3 +137,24 @@ def test_the_2008_attendance_reads_late_as_the_charter_says(
     assert report["attended"] == pytest.approx(
         report["attendance"] * report["expected_attendances"]
     )
+
+
+def test_the_demo_and_audit_verify_count_the_same_store_and_name_both_counts(
+    demo: tuple[str, DemoSummary],
+) -> None:
+    """The demo's events and ledger entries add up to what verify checks; both say so."""
+    url, summary = demo
+    result = run("audit", "verify", "--db", url, "--json")
+    verified = json.loads(result.stdout)
+    out = io.StringIO()
+    print_story(Console(file=out, width=300), summary, url)
+    text = run("audit", "verify", "--db", url).stdout
+
+    assert (summary.events, summary.ledger) == (
+        verified["network_events"],
+        verified["ledger_entries"],
+    )
+    assert summary.events + summary.ledger == verified["events"]
+    assert f"{summary.ledger:,} command-ledger entries" in out.getvalue()
+    assert f"checks all {verified['events']:,}" in out.getvalue()
+    assert f"{summary.events:,} of the network and {summary.ledger:,} command-ledger" in text

@@ -50,6 +50,12 @@ def print_story(console: Console, summary: DemoSummary, url: str) -> None:
         f"Store {url}: {summary.commands:,} commands, {summary.events:,} events ({new}); "
         f"{summary.refused} commands refused by the rules, as expected."
     )
+    if summary.ledger:
+        console.print(
+            f"Beside the events, the store keeps {summary.ledger:,} command-ledger entries "
+            f"(one for each command that recorded events): `peernet audit verify` checks "
+            f"all {summary.events + summary.ledger:,}."
+        )
     console.print()
     table = Table(title="The network year by year", title_justify="left")
     headers = (

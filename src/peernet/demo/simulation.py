@@ -195,6 +195,7 @@ class Simulation:
             refused=world.refused,
             events=world.produced,
             new_events=stored - world.already,
+            ledger=world.ledger_entries,
             featured=tuple(featured),
         )
 

@@ -155,5 +155,8 @@ class DemoSummary:
     #: events the story consists of, and how many of them this run recorded anew
     events: int
     new_events: int
+    #: the store's command-ledger entries beside the events (one for each command that
+    #: recorded events): `peernet audit verify` checks both, events + ledger in all
+    ledger: int = 0
     #: groups worth showing a roster of: the first, the Canadian and the first online group
     featured: tuple[UUID, ...]
