@@ -158,3 +158,20 @@ def test_the_demo_and_audit_verify_count_the_same_store_and_name_both_counts(
     assert f"{summary.ledger:,} command-ledger entries" in out.getvalue()
     assert f"checks all {verified['events']:,}" in out.getvalue()
     assert f"{summary.events:,} of the network and {summary.ledger:,} command-ledger" in text
+
+
+def test_the_benchmarks_example_in_its_help_returns_data_on_the_demo(
+    demo: tuple[str, DemoSummary],
+) -> None:
+    """The example `peernet benchmarks --help` gives shows every network median."""
+    url, _ = demo
+    help_text = " ".join(run("benchmarks", "--help").stdout.split())
+    example = re.search(r"Example, on the demo: peernet (benchmarks .*?--as \S+)", help_text)
+    assert example is not None
+    args = re.findall(r'"[^"]*"|\S+', example.group(1))
+    result = run(*(a.strip('"') for a in args), "--db", url, "--json")
+
+    assert 0 == result.exit_code, result.output
+    metrics = json.loads(result.stdout)["metrics"]
+    assert [] == [m["metric"] for m in metrics if m["network_median"] is None]
+    assert all(m["quartiles"] for m in metrics)
