@@ -10,10 +10,12 @@ import pytest
 from click.testing import CliRunner, Result
 from rich.console import Console
 
+from peernet import Network, Reader
 from peernet.adapters.codec import converter
 from peernet.cli import cli
 from peernet.demo import DemoSummary
 from peernet.demo.printing import print_story
+from peernet.projections import Period
 
 
 def run(*args: str) -> Result:
@@ -175,3 +177,23 @@ def test_the_benchmarks_example_in_its_help_returns_data_on_the_demo(
     metrics = json.loads(result.stdout)["metrics"]
     assert [] == [m["metric"] for m in metrics if m["network_median"] is None]
     assert all(m["quartiles"] for m in metrics)
+
+
+def test_the_api_gives_the_reports_figures(
+    demo: tuple[str, DemoSummary], reports: dict[int, dict[str, Any]]
+) -> None:
+    """`Network.figures` reads the same projections: the report's numbers, to the digit."""
+    url, _ = demo
+    with Network(url, access="read") as network:
+        found = network.figures(Period.year(2008), reader=Reader.auditor("Ada"))
+    report = reports[2008]
+
+    assert report["turnover"] == round(float(found.turnover.rate or 0), 6)
+    assert report["retention"] == round(float(found.retention.rate or 0), 6)
+    assert report["attendance"] == round(float(found.attendance.rate or 0), 6)
+    assert (report["active"], report["goals_due"], report["meetings"]) == (
+        found.fill.active,
+        len(found.goals.due),
+        found.attendance.meetings,
+    )
+    assert all(g.goals is not None for g in found.groups)

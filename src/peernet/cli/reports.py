@@ -31,6 +31,7 @@ from peernet.cli.options import (
 from peernet.projections import (
     GoalEntries,
     GoalEntry,
+    GroupFigures,
     GroupHistories,
     GroupHistory,
     MeetingRoll,
@@ -310,7 +311,7 @@ def report(  # noqa: PLR0917 - click passes every option by position
     rolls: dict[str, MeetingRoll] = models.views(MeetingRolls.name)
     target = figures.Target(groups=target_groups, companies=target_companies)
     found = network_report(histories, goals.values(), rolls.values(), period, target)
-    rows = [(g.history, g.turnover, g.fill, g.goals, g.attendance) for g in found.groups]
+    rows = [_row(g) for g in found.groups]
     totals = (
         found.turnover,
         found.retention,
@@ -323,6 +324,13 @@ def report(  # noqa: PLR0917 - click passes every option by position
         echo_json(_report_json(period, rows, totals, dict(found.formats)))
         return
     _print_report(make_console(), network, period, rows, totals)
+
+
+def _row(group: GroupFigures) -> _GroupRow:
+    """A group's line of the report (whoever holds the store reads every group's)."""
+    assert group.goals is not None
+    assert group.attendance is not None
+    return (group.history, group.turnover, group.fill, group.goals, group.attendance)
 
 
 def _print_report(

@@ -33,13 +33,15 @@ from peernet.projections.memberships import GroupHistory
 
 @attrs.frozen(kw_only=True)
 class GroupFigures:
-    """One group's figures over the period."""
+    """One group's figures over the period. Its goals and attendance are the group's
+    own: `Network.figures` leaves them out (None) for a reader who does not see inside
+    the group; `network_report` always gives them."""
 
     history: GroupHistory
     turnover: Turnover
     fill: Fill
-    goals: GoalCompletion
-    attendance: AttendanceRate
+    goals: GoalCompletion | None
+    attendance: AttendanceRate | None
 
 
 @attrs.frozen(kw_only=True)
