@@ -98,7 +98,7 @@ class P2PFigures(Reading):
     def figures(
         self, period: Period, *, target: Target | None = None, reader: Reader | None = None
     ) -> NetworkReport:
-        """Every figure of `period`, for the network and each group open in it, as
+        """Every figure of the period, for the network and each group open in it, as
         `peernet report` shows them: turnover, retention, fill and wait-list, growth
         against `target`, goal completion and attendance. A group's goals and attendance
         are the group's own: left out (None) for a `reader` who does not see inside it;
