@@ -362,8 +362,7 @@ def _print_report(
         f"{float(t.average_members):.1f} average members); retention {_pct(r.rate)}",
         f"goals: {g.met} met of {len(g.due)} due ({_pct(g.rate)})",
         f"attendance: {_pct(seen.rate)} of {plural(len(seen.expected), 'expected attendance')} "
-        f"at {plural(seen.meetings, 'meeting')} (late or left early count as each charter's "
-        "partial_miss says)",
+        f"at {plural(seen.meetings, 'meeting')} (late or left early as the charter says)",
     ]
     for line in lines:
         console.print(line)

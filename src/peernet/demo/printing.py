@@ -183,9 +183,8 @@ def _meeting_lines(year: YearStory) -> list[str]:
         f"{_plural(year.meetings, 'meeting')} held: {came:,} of {expected:,} expected attendances "
         f"came ({partial} late or left early, {away} absent, "
         f"{marks.get(Attendance.EXCUSED.value, 0)} of them with notice): attendance "
-        f"{_pct(year.attendance_rate)}, late or left early earning what the charter's "
-        f"partial_miss leaves; {_plural(year.attendance_flags, 'member')} flagged at a close "
-        "for missed meetings."
+        f"{_pct(year.attendance_rate)} (late or left early as the charter says); "
+        f"{_plural(year.attendance_flags, 'member')} flagged at a close for missed meetings."
     ]
     for g in year.gatherings:
         lines.append(
