@@ -371,3 +371,19 @@ def test_a_meeting_that_expected_nobody_was_still_held() -> None:
 
     assert (2, 1) == (figure.meetings, len(figure.expected))
     assert ("m1", "m2") == figure.held
+
+
+def test_a_removal_keeps_its_cause() -> None:
+    """Removed for non-payment: the departure's reason is "removed", why "non-payment"."""
+    log = Log()
+    log.group("g")
+    log.join("g", "a", "2007-01-01")
+    log.leave("MemberRemoved", "g", "a", "2008-05-01", cause="non-payment")
+
+    (departure,) = turnover(log.histories(), YEAR).departures
+
+    assert ("removed", "non-payment", "non-payment") == (
+        departure.reason,
+        departure.cause,
+        departure.why,
+    )

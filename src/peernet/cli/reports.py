@@ -250,7 +250,7 @@ def _report_json(
             "members_at_start": len(r.at_start),
             "seated": len(f.seated),
             "waitlisted_in_period": len(f.listed),
-            "departures_by_reason": dict(sorted(Counter(d.reason for d in t.departures).items())),
+            "departures_by_reason": dict(sorted(Counter(d.why for d in t.departures).items())),
             "growth": {
                 "target": {"groups": grow.target.groups, "companies": grow.target.companies},
                 "quarters": [

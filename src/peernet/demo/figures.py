@@ -59,7 +59,7 @@ def _figured(story: YearStory, found: NetworkReport) -> YearStory:
         ),
         "joined": len(found.fill.seated),
         "waitlisted": len(found.fill.listed),
-        "departures": dict(sorted(Counter(d.reason for d in found.turnover.departures).items())),
+        "departures": _departures(found),
         "turnover": None if found.turnover.rate is None else float(found.turnover.rate),
         "active_members": found.fill.active,
         "active_companies": last.companies,
@@ -72,6 +72,11 @@ def _figured(story: YearStory, found: NetworkReport) -> YearStory:
         "attendance_rate": None if seen.rate is None else float(seen.rate),
     }
     return attrs.evolve(story, **changes)
+
+
+def _departures(found: NetworkReport) -> dict[str, int]:
+    """Departures by reason, a removal by its cause ("non-payment", "other")."""
+    return dict(sorted(Counter(d.why for d in found.turnover.departures).items()))
 
 
 def _by_category(counts: Counter[str]) -> dict[str, int]:

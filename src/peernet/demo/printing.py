@@ -21,10 +21,13 @@ _RULES = {
     "GoalClosed": ("progress report", "on a goal already reviewed", "open goals only"),
     "SubjectCannotVote": ("ballot", "by the subject of a removal", "the subject does not vote"),
 }
-#: departures by the reason turnover reads (`peernet.projections.Departure.reason`)
+#: departures by the reason turnover reads (`peernet.projections.Departure.reason`), a
+#: removal by its cause
 _DEPARTURES = {
     "resigned": "resigned",
-    "removed": "removed (non-payment or other cause)",
+    "non-payment": "removed for non-payment",
+    "other": "removed",
+    "removed": "removed",
     "acquired": "left on acquisition",
     "voted off": "voted off the island",
 }

@@ -115,6 +115,14 @@ class Departure:
     reason: str
     at: datetime
     position: int
+    #: why a member was removed (non-payment, other...), for a removal
+    cause: str | None = None
+
+    @property
+    def why(self) -> str:
+        """The reason, a removal named by its cause: "resigned", "voted off",
+        "acquired", "non-payment", "other"."""
+        return self.cause if self.reason == "removed" and self.cause else self.reason
 
 
 @attrs.frozen(kw_only=True)
@@ -187,6 +195,7 @@ def turnover(histories: Iterable[GroupHistory], period: Period, scope: str = NET
                     Departure(
                         **_whose(history, stay),
                         reason=stay.departure,
+                        cause=stay.cause,
                         at=stay.left_at,
                         position=stay.left_position,
                     )

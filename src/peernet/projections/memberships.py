@@ -59,6 +59,8 @@ class Stay:
     left_at: datetime | None = None
     left_position: int | None = None
     departure: str | None = None
+    #: why a member was removed (`RemovalCause` values: non-payment, other...; version 2)
+    cause: str | None = None
 
     def active_before(self, instant: datetime) -> bool:
         """An active member just before `instant` (joined before it, not yet left)."""
@@ -191,7 +193,14 @@ class GroupHistories(KeyedBy):
                 return view
             if fact.kind is MemberRemoved and data.get("cause") == "acquisition":
                 departure = ACQUIRED
-            left = attrs.evolve(stay, left_at=at, left_position=fact.position, departure=departure)
+            cause = data.get("cause") if fact.kind is MemberRemoved else None
+            left = attrs.evolve(
+                stay,
+                left_at=at,
+                left_position=fact.position,
+                departure=departure,
+                cause=cause if isinstance(cause, str) else None,
+            )
             return _with_stay(view, left)
         if fact.kind is CharterAmended:
             return attrs.evolve(view, capacities=(*view.capacities, _terms(at, data["charter"])))
