@@ -495,16 +495,6 @@ def goal_completion(
 
 # --- attendance -------------------------------------------------------------------------
 
-#: how much of a meeting each mark attends under the default charter (late or left early:
-#: half); a group's own charter may say otherwise (`attended`)
-ATTENDED = {
-    "present": Fraction(1),
-    "late": Fraction(1, 2),
-    "left early": Fraction(1, 2),
-    "absent with notice": Fraction(0),
-    "absent without notice": Fraction(0),
-}
-
 
 def attended(mark: str, partial_miss: Fraction) -> Fraction:
     """How much of a meeting a mark attends: 1 less the miss it counts as, arriving late
