@@ -73,6 +73,39 @@ class Seat:
 
 
 @attrs.frozen(kw_only=True)
+class NextMeeting:
+    """A group's next meeting, as its roster shows it: when and where."""
+
+    meeting_id: UUID
+    starts: date
+    ends: date
+    #: the venue ("" when a member hosts it)
+    venue: str
+    #: the member company hosting it, if one does
+    host: str | None = None
+
+    @classmethod
+    def among(
+        cls, meetings: Iterable[Meeting | None], group: Group, names: Mapping[UUID, str]
+    ) -> "NextMeeting | None":
+        """The earliest of `meetings` to start of those still to be held: scheduled, and
+        neither closed nor cancelled (a meeting whose days have passed stays next until
+        it is closed or cancelled)."""
+        pending = [m for m in meetings if m is not None and m.status is MeetingStatus.SCHEDULED]
+        if not pending:
+            return None
+        first = min(pending, key=lambda m: (m.starts, str(m.id)))
+        host = group.memberships.get(first.scheduled.host_id) if first.scheduled.host_id else None
+        return cls(
+            meeting_id=first.id,
+            starts=first.starts,
+            ends=first.ends,
+            venue=first.scheduled.venue,
+            host=None if host is None else names.get(host.company_id, str(host.company_id)),
+        )
+
+
+@attrs.frozen(kw_only=True)
 class Roster:
     group_id: UUID
     name: str
@@ -88,6 +121,8 @@ class Roster:
     #: wait-listed applicants in order of arrival: the first is offered the next seat
     #: it can take without competing with anyone inside
     waitlist: tuple[Seat, ...]
+    #: the group's next meeting: the earliest still to be held (None: none is scheduled)
+    next_meeting: NextMeeting | None = None
 
     @property
     def capacity(self) -> int:
@@ -98,7 +133,12 @@ class Roster:
         return max(0, self.capacity - len(self.members) - len(self.offers))
 
     @classmethod
-    def of(cls, group: Group, names: Mapping[UUID, str]) -> "Roster":
+    def of(
+        cls, group: Group, names: Mapping[UUID, str], meetings: Iterable[Meeting | None] = ()
+    ) -> "Roster":
+        """The roster of `group`; `meetings`, the group's meetings (as the roster's
+        moment knows them), give its next meeting."""
+
         def seat(m: Membership, since: datetime | None, note: str | None = None) -> Seat:
             return Seat(
                 membership_id=m.id,
@@ -127,6 +167,7 @@ class Roster:
                 seat(m, m.applied_at, _why_waiting(m, names))
                 for m in (group.memberships[i] for i in group.waitlist)
             ),
+            next_meeting=NextMeeting.among(meetings, group, names),
         )
 
 

@@ -77,7 +77,10 @@ def test_benchmarks_withhold_a_network_figure_from_four_companies(store: str) ->
     assert 0 == result.exit_code, result.output
     data = json.loads(result.output)
     assert [None] * 5 == [m["network_median"] for m in data["metrics"]]
-    assert "only 4 companies contribute (at least 5 needed)" == data["metrics"][0]["withheld"]
+    assert (
+        "too few reporting: only 4 companies contribute (at least 5 needed); "
+        "no quarter has figures from 5 companies yet"
+    ) == data["metrics"][0]["withheld"]
 
 
 def test_benchmarks_show_a_network_figure_when_the_threshold_is_lowered(store: str) -> None:
@@ -90,14 +93,16 @@ def test_benchmarks_show_a_network_figure_when_the_threshold_is_lowered(store: s
 
 
 def test_a_groups_quartiles_are_printed_for_its_facilitator(store: str) -> None:
-    """The facilitator sees each member's quartile, best first."""
+    """The facilitator sees each member's quartile, best first, named (never "Q4",
+    which reads as a quarter)."""
     result = run(
         "benchmarks", "--quarter", "2009Q4", "Dallas", "--as", "facilitator:Arlin", "--db", store
     )
 
     assert 0 == result.exit_code, result.output
-    assert "Dyna Q4" in result.output
+    assert "top quartile: Dyna" in " ".join(result.output.split())
     assert "withheld" in result.output
+    assert "Dyna Q4" not in result.output
 
 
 def test_a_reader_from_another_group_is_denied(store: str) -> None:
@@ -132,3 +137,27 @@ def test_staff_may_not_read_a_companys_financials(store: str) -> None:
 def test_a_malformed_quarter_is_bad_input(store: str) -> None:
     """Exit 2."""
     assert 2 == run("benchmarks", "--quarter", "2009-12", "--db", store).exit_code
+
+
+def test_a_quarter_without_figures_says_which_quarters_have_them(store: str) -> None:
+    """2010Q1 has no figures: each metric says too few reported, and names 2009Q4."""
+    result = run(
+        "benchmarks", "--quarter", "2010Q1", "--min-companies", "4", "--db", store, "--json"
+    )
+
+    data = json.loads(result.output)
+    assert ["2009Q4"] == data["reported"]
+    assert {
+        "too few reporting: only 0 companies contribute (at least 4 needed); "
+        "quarters with figures from 4 or more: 2009Q4"
+    } == {m["withheld"] for m in data["metrics"]}
+
+
+def test_a_review_names_each_quartile_in_words(store: str) -> None:
+    """Beside quarters like 2009Q4, a quartile reads "bottom quartile", not "(Q1)"."""
+    args = ["financials", "Acme", "--as", "member:Bolt", "--db", store]
+    result = CliRunner().invoke(cli, args, env={"COLUMNS": "200"})
+
+    assert 0 == result.exit_code, result.output
+    assert "(bottom quartile)" in result.output
+    assert "(Q1)" not in result.output

@@ -282,6 +282,9 @@ QUERIES: dict[str, Callable[[Network, Reader | None], str]] = {
     "group_p2p(group_id, period)": lambda n, r: _seen(n.group_p2p(GROUP, YEAR, reader=r)),
     "company_p2p(company_id, period)": lambda n, r: _seen(n.company_p2p(ACME, YEAR, reader=r)),
     "scorecard(company_id, quarter)": lambda n, r: _seen(n.scorecard(ACME, "2009Q4", reader=r)),
+    "figures(period)": lambda n, r: _seen(
+        next(g for g in n.figures(YEAR, reader=r).groups if g.history.group_id == str(GROUP)).goals
+    ),
     "trail_page(group_id)": lambda n, r: _seen(
         not any(e.redacted for e in n.trail_page(GROUP, reader=r).items)
     ),

@@ -35,7 +35,8 @@ def roster_of(records: list[Recorded], group_id: object) -> Roster | None:
     if group is None:
         return None
     names = {c: company.profile.name for c, company in situation.companies.items()}
-    return Roster.of(group, names)
+    meetings = (m for m in situation.meetings.values() if m.group_id == group_id)
+    return Roster.of(group, names, meetings)
 
 
 class AsOfMachine(NetworkMachine):

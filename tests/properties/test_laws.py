@@ -50,7 +50,8 @@ class ReplayMachine(NetworkMachine):
             situation = history(*(r.event for r in self.network.recorded()))
             names = {c: company.profile.name for c, company in situation.companies.items()}
             for group_id in self.model.groups:
-                replayed = Roster.of(situation.groups[group_id], names)
+                meetings = (m for m in situation.meetings.values() if m.group_id == group_id)
+                replayed = Roster.of(situation.groups[group_id], names, meetings)
                 assert self.network.roster(group_id) == replayed, f"roster of {group_id}"
         finally:
             super().teardown()

@@ -158,8 +158,8 @@ def test_annualised_turnover_scales_a_quarter_to_a_year() -> None:
     assert Fraction(91, 90) * 365 / 91 == found.annualised
 
 
-def test_retention_subtracts_joiners_from_the_members_at_the_end() -> None:
-    """Start with 10; 2 leave, 3 join: (11 - 3) / 10 = 80%."""
+def test_retention_counts_the_members_at_the_start_still_active_at_the_end() -> None:
+    """Start with 10; 2 leave, 3 join: 8 of the 10 remain, 80%."""
     log = Log()
     log.group("g")
     for m in range(10):
@@ -173,6 +173,21 @@ def test_retention_subtracts_joiners_from_the_members_at_the_end() -> None:
 
     assert (10, 11, 3) == (len(found.at_start), len(found.at_end), len(found.joined))
     assert Fraction(4, 5) == found.rate
+
+
+def test_a_joiner_who_leaves_within_the_period_does_not_lower_retention() -> None:
+    """10 at the start all stay; one joins in March and resigns in June: still 100%."""
+    log = Log()
+    log.group("g")
+    for m in range(10):
+        log.join("g", f"m{m}", "2007-01-01")
+    log.join("g", "n", "2008-03-01")
+    log.leave("MemberResigned", "g", "n", "2008-06-01")
+
+    found = retention(log.histories(), YEAR)
+
+    assert Fraction(1) == found.rate
+    assert ("n",) == found.joined
 
 
 def test_a_transfer_is_a_join_for_the_group_but_not_for_the_network() -> None:
@@ -194,6 +209,7 @@ def test_a_transfer_is_a_join_for_the_group_but_not_for_the_network() -> None:
 
     assert Fraction(1) == retention([g, h], YEAR).rate
     assert ("a2",) == retention([h], YEAR, scope="h").joined
+    assert Fraction(0) == retention([g], YEAR, scope="g").rate
 
 
 def test_fill_rate_wait_list_and_days_to_a_seat() -> None:
@@ -306,11 +322,68 @@ def test_attendance_counts_late_or_left_early_as_half_and_no_mark_as_absent() ->
     log.add("MeetingCancelled", "2008-07-01", meeting_id="m3", group_id="g", reason="storm")
     rolls = fold(MeetingRolls(), log.facts).values()
 
-    figure = attendance(rolls, YEAR)
+    figure = attendance(rolls, YEAR, histories={})
 
     assert Fraction(2, 3) == figure.rate
     assert (2, 6) == (figure.meetings, len(figure.expected))
     assert "absent without notice" == next(
         p.mark for p in figure.expected if p.membership_id == "c"
     )
-    assert None is attendance(rolls, Period.year(2007)).rate
+    assert None is attendance(rolls, Period.year(2007), histories={}).rate
+
+
+def test_late_or_left_early_earns_what_the_charters_partial_miss_leaves() -> None:
+    """A charter whose partial_miss is 1/4 counts late as 3/4; amended to 1 it counts 0."""
+    log = Log()
+    log.add(
+        "GroupFormed",
+        "2007-01-01",
+        group_id="g",
+        name="g",
+        format="in-person",
+        kind="core",
+        charter={"capacity": 12, "partial_miss": "1/4"},
+    )
+    meeting(log, "m1", "2008-01-10", ["a", "b"], a="present", b="late")
+    log.add(
+        "CharterAmended", "2008-02-01", group_id="g", charter={"capacity": 12, "partial_miss": "1"}
+    )
+    meeting(log, "m2", "2008-04-10", ["a", "b"], a="present", b="left_early")
+    histories = {h.group_id: h for h in log.histories()}
+    rolls = fold(MeetingRolls(), log.facts).values()
+
+    figure = attendance(rolls, YEAR, histories=histories)
+
+    assert [Fraction(1), Fraction(3, 4), Fraction(1), Fraction(0)] == [
+        p.attended for p in figure.expected
+    ]
+    assert Fraction(11, 16) == figure.rate
+
+
+def test_a_meeting_that_expected_nobody_was_still_held() -> None:
+    """Its only member left before it: held, and no expected attendance."""
+    log = Log()
+    meeting(log, "m1", "2008-01-10", ["a"], a="present")
+    meeting(log, "m2", "2008-04-10", [])
+    rolls = fold(MeetingRolls(), log.facts).values()
+
+    figure = attendance(rolls, YEAR, histories={})
+
+    assert (2, 1) == (figure.meetings, len(figure.expected))
+    assert ("m1", "m2") == figure.held
+
+
+def test_a_removal_keeps_its_cause() -> None:
+    """Removed for non-payment: the departure's reason is "removed", why "non-payment"."""
+    log = Log()
+    log.group("g")
+    log.join("g", "a", "2007-01-01")
+    log.leave("MemberRemoved", "g", "a", "2008-05-01", cause="non-payment")
+
+    (departure,) = turnover(log.histories(), YEAR).departures
+
+    assert ("removed", "non-payment", "non-payment") == (
+        departure.reason,
+        departure.cause,
+        departure.why,
+    )

@@ -1,6 +1,7 @@
-"""Queries on the figures of the partner economy: P2P revenue, share of income,
-referrals and the partner graph (for the network, a group or a company), and management
-scorecards.
+"""Queries on the figures of a network: every figure of a period (`figures`, the same
+`network_report` as `peernet report` and the demo read), and those of the partner
+economy: P2P revenue, share of income, referrals and the partner graph (for the network,
+a group or a company), and management scorecards.
 
 They are read from the read models kept in the network's own store
 (`peernet.adapters.readmodels`: `DealEntries`, `ReferralEntries`, `MemberMarks`,
@@ -13,6 +14,8 @@ eyes of the groups it belongs or belonged to.
 
 from typing import Any
 from uuid import UUID
+
+import attrs
 
 from peernet.adapters.readmodels import ReadModels
 from peernet.application.reading import ANONYMOUS, Reading, uuid_of
@@ -28,9 +31,11 @@ from peernet.projections import (
     GroupHistories,
     MeetingRolls,
     MemberMarks,
+    NetworkReport,
     ReferralEntries,
+    network_report,
 )
-from peernet.projections.figures import Period
+from peernet.projections.figures import Period, Target
 from peernet.projections.financials import FinancialBook, book_of
 from peernet.projections.p2p import (
     PartnerGraph,
@@ -89,6 +94,31 @@ class P2PFigures(Reading):
         if groups and not any(self._sees(reader, g) for g in groups):
             who = reader or ANONYMOUS
             raise AccessDenied(role=who.role, reader=who.name, what=what, group_id=groups[-1])
+
+    def figures(
+        self, period: Period, *, target: Target | None = None, reader: Reader | None = None
+    ) -> NetworkReport:
+        """Every figure of the period, for the network and each group open in it, as
+        `peernet report` shows them: turnover, retention, fill and wait-list, growth
+        against `target`, goal completion and attendance. A group's goals and attendance
+        are the group's own: left out (None) for a `reader` who does not see inside it;
+        the rest, counts of who is where and network-wide totals, for every reader."""
+        with self._current():
+            views = self._views()
+            found = network_report(
+                views[GroupHistories.name],
+                views[GoalEntries.name].values(),
+                views[MeetingRolls.name].values(),
+                period,
+                target,
+            )
+            groups = tuple(
+                g
+                if self._sees(reader, UUID(g.history.group_id))
+                else attrs.evolve(g, goals=None, attendance=None)
+                for g in found.groups
+            )
+            return attrs.evolve(found, groups=groups)
 
     def p2p_figures(self, period: Period) -> NetworkP2P:
         """The network's P2P figures over `period`: deals closed and their revenue, the

@@ -11,6 +11,7 @@ from peernet.domain.access import Reader, sees_inside
 from peernet.domain.companies import Company
 from peernet.domain.errors import UnknownMembership
 from peernet.domain.groups import Group
+from peernet.domain.meetings import Meeting
 from peernet.views import CompanyHistory, CompanyView, GroupSummary, MembershipView, Roster
 
 
@@ -29,18 +30,22 @@ class Rosters(Reading):
         known_at: replay.Moment | None = None,
         reader: Reader | None = None,
     ) -> Roster:
-        """Who is in the group now: members, open offers, the wait-list in order (the
-        same for every reader).
+        """Who is in the group now: members, open offers, the wait-list in order, and its
+        next meeting (the same for every reader).
 
         With `as_of` (a business date or aware datetime), who was in it then; with
         `known_at` (a recording time), as the records stood then, without events
         recorded later (see docs/replay.md)."""
         with self._current():
             bound = replay.Bound.of(as_of, known_at)
+            ids = self._replica.directory.meetings_of(uuid_of("group_id", group_id))
+            meetings = [m for m in (self._get(Meeting, i) for i in ids) if m is not None]
             if not bound.open:
-                return replay.roster(self._store, uuid_of("group_id", group_id), bound)
+                pending = [m.id for m in meetings if _may_be_pending(m, bound)]
+                return replay.roster(self._store, group_id, bound, pending)
             group = self._known_group(group_id)
-            return Roster.of(group, self._names(m.company_id for m in group.memberships.values()))
+            names = self._names(m.company_id for m in group.memberships.values())
+            return Roster.of(group, names, meetings)
 
     def history(
         self,
@@ -92,3 +97,13 @@ class Rosters(Reading):
                 views.append(MembershipView.of(m, reveal=sees_inside(reader, group)))
         names = self._names([company.acquirer_id] if company.acquirer_id else [])
         return CompanyView.of(company, tuple(views), names)
+
+
+def _may_be_pending(meeting: Meeting, bound: replay.Bound) -> bool:
+    """Whether `meeting` (as it is now) may have been still to hold inside `bound`: an
+    as-of roster folds only those meetings' streams. With a recording bound every one
+    may (its close may have been recorded later), so every one is folded."""
+    if bound.known_at is not None or bound.as_of is None:
+        return True
+    held = meeting.closed is not None and meeting.closed.at <= bound.as_of
+    return meeting.scheduled.at <= bound.as_of and not held

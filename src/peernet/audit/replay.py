@@ -9,18 +9,19 @@ events inside a bound are a prefix of the stream and reading stops at the first 
 past it.
 """
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, date, datetime, time
 from typing import Any, Protocol
 from uuid import UUID
 
 import attrs
 
-from peernet.domain import companies, groups
+from peernet.domain import companies, groups, meetings
 from peernet.domain.common import aware
 from peernet.domain.companies import Company, CompanyRegistered
 from peernet.domain.errors import InvalidValue, UnknownCompany, UnknownGroup
 from peernet.domain.groups import Group, GroupFormed
+from peernet.domain.meetings import Meeting, MeetingScheduled
 from peernet.records import Recorded
 from peernet.views import CompanyHistory, Roster, Tenure, acquirer_of
 
@@ -124,8 +125,19 @@ def company_as(source: Source, company_id: UUID, bound: Bound) -> Company | None
     return found
 
 
-def roster(source: Source, group_id: UUID, bound: Bound) -> Roster:
-    """The roster a group had inside `bound`; UnknownGroup if it was not formed yet."""
+def meeting_as(source: Source, meeting_id: UUID, bound: Bound) -> Meeting | None:
+    found: Meeting | None = _fold(
+        source, meeting_id, bound, kind="meeting", first=MeetingScheduled, evolve=meetings.evolve
+    )
+    return found
+
+
+def roster(
+    source: Source, group_id: UUID, bound: Bound, meeting_ids: Iterable[UUID] = ()
+) -> Roster:
+    """The roster a group had inside `bound`, its next meeting read from the meetings
+    `meeting_ids` (those of the group's meetings that may have been still to hold then)
+    as they stood then; UnknownGroup if it was not formed yet."""
     group = group_as(source, group_id, bound)
     if group is None:
         raise UnknownGroup(group_id=group_id)
@@ -134,7 +146,7 @@ def roster(source: Source, group_id: UUID, bound: Bound) -> Roster:
         company = company_as(source, company_id, bound)
         if company is not None:
             names[company_id] = company.profile.name
-    return Roster.of(group, names)
+    return Roster.of(group, names, (meeting_as(source, m, bound) for m in meeting_ids))
 
 
 def history(source: Source, company_id: UUID, bound: Bound) -> CompanyHistory:

@@ -117,11 +117,19 @@ class Verification:
     events rolled in log order, and the position of the last of them. Write it down, and
     a later `verify(expect_head=head)` proves the first COUNT events are still exactly
     those. `problems` names every fault found, in log order (at most `LIMIT`); `problem`
-    is the first."""
+    is the first. `ledger` counts the command-ledger entries among the `events` (one
+    `CommandHandled` for each command that recorded events): `events - ledger` are the
+    network's own events, those `Network.recorded()` reads and the demo counts."""
 
     events: int
     head: str
     problems: tuple[Tampering, ...] = ()
+    ledger: int = 0
+
+    @property
+    def recorded(self) -> int:
+        """The network's own events checked: every stored event but the ledger's."""
+        return self.events - self.ledger
 
     @property
     def problem(self) -> Tampering | None:
@@ -191,6 +199,9 @@ class _Walk:
     last: Notification | None = None
     rolling: bytes = bytes.fromhex(GENESIS)
     count: int = 0
+    #: command-ledger entries walked, and how many stood before the first fault
+    ledger: int = 0
+    clean_ledger: int = 0
     chained: bool = False
     problems: list[Tampering] = attrs.Factory(list)
     #: the head as it stood before the first fault
@@ -209,7 +220,10 @@ class _Walk:
         """What the walk found: the events it checked before the first fault, their
         head, and every fault, holes named by what the walk found missing inside them."""
         events = self.clean[0] if self.clean else self.count
-        return Verification(events=events, head=self.head(), problems=tuple(self.problems))
+        ledger = self.clean_ledger if self.clean else self.ledger
+        return Verification(
+            events=events, head=self.head(), problems=tuple(self.problems), ledger=ledger
+        )
 
     @property
     def full(self) -> bool:
@@ -218,6 +232,7 @@ class _Walk:
     def fault(self, kind: Fault, detail: str, event: Notification | None) -> None:
         if not self.problems:
             self.clean = (self.count, self.rolling, self._position())
+            self.clean_ledger = self.ledger
         if not self.full:
             self.problems.append(Tampering.at(kind, detail, event))
 
@@ -237,6 +252,7 @@ class _Walk:
         if known is None or n.originator_version > known.version:
             self.streams[stream_id] = _Stream(n.originator_version, n.id, chain)
         self.count += 1
+        self.ledger += n.topic == LEDGER_TOPIC
         self.last = n
 
     def _place(self, n: Notification) -> None:

@@ -181,7 +181,13 @@ def _tampering_json(found: Tampering) -> dict[str, Any]:
 
 
 def _verification_json(found: Verification) -> dict[str, Any]:
-    data: dict[str, Any] = {"ok": found.ok, "events": found.events, "head": found.head}
+    data: dict[str, Any] = {
+        "ok": found.ok,
+        "events": found.events,
+        "network_events": found.recorded,
+        "ledger_entries": found.ledger,
+        "head": found.head,
+    }
     if found.problem is not None:
         data["problem"] = _tampering_json(found.problem)
         data["problems"] = [_tampering_json(p) for p in found.problems]
@@ -213,7 +219,11 @@ def verify(expect: str | None, url: str | None, as_json: bool) -> None:
         fail(f"tampered: {found.problem}{also}", EXIT_REFUSED)
     if as_json:
         return
-    click.echo(f"verified {found.events:,} events in {redact(network.url)}; head {found.head}")
+    click.echo(
+        f"verified {found.events:,} events in {redact(network.url)}: {found.recorded:,} of the "
+        f"network and {found.ledger:,} command-ledger entries (one for each command that "
+        f"recorded events); head {found.head}"
+    )
 
 
 @click.command()

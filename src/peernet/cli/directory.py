@@ -13,13 +13,16 @@ from peernet import (
     CompanyView,
     GroupFormat,
     GroupSummary,
+    InvalidInput,
     MembershipStatus,
     Network,
     Roster,
     Seat,
+    UnknownGroup,
 )
 from peernet.adapters.codec import converter
 from peernet.adapters.storage import redact
+from peernet.audit import replay
 from peernet.cli.options import (
     as_of_option,
     company_named,
@@ -55,6 +58,7 @@ def print_roster(console: Console, network: Network, roster: Roster) -> None:
         f"{plural(len(roster.members), 'member')}, {plural(len(roster.offers), 'open offer')}, "
         f"{plural(roster.open_seats, 'open seat')}, {len(roster.waitlist)} wait-listed"
     )
+    console.print(_next_meeting(roster))
     profiles = {c.company_id: c for c in (network.company(s.company_id) for s in _seats(roster))}
 
     def where(seat: Seat) -> tuple[str, str]:
@@ -90,6 +94,44 @@ def print_roster(console: Console, network: Network, roster: Roster) -> None:
         for n, seat in enumerate(roster.waitlist, start=1):
             table.add_row(str(n), seat.company, *where(seat), day_of(seat.since), seat.note or "")
         console.print(table)
+
+
+def _next_meeting(roster: Roster) -> str:
+    nxt = roster.next_meeting
+    if nxt is None:
+        return "next meeting: none scheduled"
+    days = str(nxt.starts) if nxt.ends == nxt.starts else f"{nxt.starts} to {nxt.ends}"
+    where = [nxt.venue] if nxt.venue else []
+    where += [f"hosted by {nxt.host}"] if nxt.host else []
+    return f"next meeting: {days}, " + (", ".join(where) or "venue not set")
+
+
+def _not_formed_then(
+    network: Network,
+    summary: GroupSummary,
+    typed: str,
+    as_of: date | datetime | None,
+    known_at: date | datetime | None,
+) -> str:
+    """Why a group has no roster at the moment asked: it was formed, or its formation
+    recorded, after it; in the words the user typed."""
+    why = []
+    if as_of is not None and summary.formed_at > (
+        replay.moment("as_of", as_of) or summary.formed_at
+    ):
+        why.append(f"it was formed on {summary.formed_at.date()}, after --as-of {as_of}")
+    first = next(replay.bounded(network, summary.group_id, replay.Bound()), None)
+    asked = replay.moment("known_at", known_at)
+    if first is not None and asked is not None and first.recorded_at > asked:
+        why.append(
+            f"its formation was recorded on {first.recorded_at.date()}, after --known-at {known_at}"
+        )
+    named = (
+        summary.name
+        if typed.strip().casefold() == summary.name.casefold()
+        else (f"{typed.strip()} ({summary.name})")
+    )
+    return f"group {named} has no roster then: " + ("; ".join(why) or "it was not formed yet")
 
 
 def _seats(roster: Roster) -> list[Seat]:
@@ -149,14 +191,18 @@ def roster(
     url: str | None,
     as_json: bool,
 ) -> None:
-    """Show a group's roster: members, open offers, the wait-list in order.
+    """Show a group's roster: members, open offers, the wait-list in order, and the
+    next meeting.
 
     GROUP is the group's id or its name (case-insensitive). --as-of shows the roster at
     a past date, --known-at as the records stood at a past time.
     """
     network = read_network(url)
     summary = group_named(network, group)
-    found = network.roster(summary.group_id, as_of=as_of, known_at=known_at)
+    try:
+        found = network.roster(summary.group_id, as_of=as_of, known_at=known_at)
+    except UnknownGroup:
+        raise InvalidInput(_not_formed_then(network, summary, group, as_of, known_at)) from None
     if as_json:
         data = converter.unstructure(found)
         data.update(capacity=found.capacity, open_seats=found.open_seats)

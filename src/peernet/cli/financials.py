@@ -5,7 +5,7 @@ Both take ``--as`` (who reads) and ``--json``; a figure too thin
 to show prints as withheld, with the reason.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from fractions import Fraction
 from typing import Any
@@ -36,6 +36,7 @@ from peernet.projections.financials import (
     RECURRING,
     Benchmarks,
     FinancialReview,
+    quartile_name,
 )
 
 _LABELS = {
@@ -120,7 +121,8 @@ def financials(
     company: str, quarter: str | None, reader: tuple[Role, str], url: str | None, as_json: bool
 ) -> None:
     """A company's two-year financial review: eight quarters, its metrics, its quartile
-    in its group each quarter (4 = top) and the trend of each metric.
+    in its group each quarter (named: top quartile, above or below the median, bottom
+    quartile) and the trend of each metric.
 
     COMPANY is the company's id or its name (case-insensitive). Readable by the active
     members of its group, its facilitator and auditors.
@@ -146,7 +148,7 @@ def financials(
         for metric in METRICS:
             value = _show(metric, row.metrics.get(metric))
             place = row.quartiles.get(metric)
-            cells.append(f"{value} (Q{place})" if place else value)
+            cells.append(f"{value} ({quartile_name(place)})" if place else value)
         table.add_row(row.quarter, f"{row.figures.revenue:,.0f} {row.figures.currency}", *cells)
     trend = [
         f"{_LABELS[m]} {'+' if (v or 0) >= 0 else ''}{_show(m, v)}"
@@ -158,6 +160,17 @@ def financials(
     console.print("Trend over the review: " + ("; ".join(trend) if trend else "n/a"))
 
 
+def _by_quartile(quartiles: Mapping[str, int], names: Mapping[str, str]) -> str:
+    """The members by quartile, top first: "top quartile: Acme, Bolt; above the median:
+    ..." (a quartile named, never "Q2", which reads as a quarter)."""
+    parts = []
+    for place in (4, 3, 2, 1):
+        members = sorted(names.get(c, c) for c, q in quartiles.items() if q == place)
+        if members:
+            parts.append(f"{quartile_name(place)}: {', '.join(members)}")
+    return "; ".join(parts) or "n/a"
+
+
 def _benchmarks_json(result: Benchmarks, group: str | None) -> dict[str, Any]:
     return {
         "quarter": result.quarter,
@@ -166,6 +179,7 @@ def _benchmarks_json(result: Benchmarks, group: str | None) -> dict[str, Any]:
         "currency": result.currency,
         "min_companies": result.min_companies,
         "max_share": float(result.max_share),
+        "reported": list(result.reported),
         "metrics": [
             {
                 "metric": m.metric,
@@ -182,7 +196,7 @@ def _benchmarks_json(result: Benchmarks, group: str | None) -> dict[str, Any]:
 
 @click.command()
 @click.argument("group", required=False)
-@click.option("--quarter", required=True, callback=_quarter, help="The quarter, e.g. 2009Q4.")
+@click.option("--quarter", required=True, callback=_quarter, help="The quarter, e.g. 2009Q3.")
 @click.option("--min-companies", default=5, show_default=True, type=click.IntRange(min=1))
 @click.option(
     "--max-share",
@@ -207,7 +221,10 @@ def benchmarks(  # noqa: PLR0917 - click passes every option by position
     fewer than 5 companies contribute or one holds more than 25% of the sum behind it.
 
     With GROUP (id or name): also the group's median and each member's quartile
-    (4 = top), for readers who see inside the group.
+    (top quartile, above or below the median, bottom quartile), for readers who see
+    inside the group.
+
+    Example, on the demo: peernet benchmarks --quarter 2009Q3 "HTG 1" --as auditor:me
     """
     network = read_network(url)
     summary = group_named(network, group) if group else None
@@ -234,7 +251,7 @@ def benchmarks(  # noqa: PLR0917 - click passes every option by position
     table.add_column("network median", justify="right")
     if summary:
         table.add_column("group median", justify="right")
-        table.add_column("quartiles (4 = top)")
+        table.add_column("quartile in the group")
     for m in result.metrics:
         network_cell = (
             _show(m.metric, m.network.value)
@@ -243,12 +260,6 @@ def benchmarks(  # noqa: PLR0917 - click passes every option by position
         )
         row = [_LABELS[m.metric], network_cell]
         if summary:
-            places = sorted(
-                m.quartiles.items(), key=lambda item: (-item[1], names.get(item[0], ""))
-            )
-            row += [
-                _show(m.metric, m.group_median),
-                ", ".join(f"{names.get(c, c)} Q{q}" for c, q in places) or "n/a",
-            ]
+            row += [_show(m.metric, m.group_median), _by_quartile(m.quartiles, names)]
         table.add_row(*row)
     make_console().print(table)

@@ -37,8 +37,15 @@ from peernet.cli.options import (
 from peernet.domain.financials import normal_quarter, quarter_of
 from peernet.partnerviews import GroupP2P, NetworkP2P
 from peernet.projections import DealEntries, Period
+from peernet.projections.financials import quartile_name
 from peernet.projections.p2p import NetworkValue, p2p_revenue
 from peernet.projections.scorecards import Scorecard, quarter_period
+
+
+def _place(quartile: int | None) -> str:
+    """A quartile in words (never "Q2" beside a quarter such as "2009Q3")."""
+    return "-" if quartile is None else quartile_name(quartile)
+
 
 _LABELS = {
     "ebitda_pct": "EBITDA %",
@@ -204,14 +211,14 @@ def scorecard_rows(card: Scorecard) -> list[tuple[str, str, str | None]]:
     for r in card.ratios:
         show = _per_head if r.metric == "revenue_per_head" else _pct
         network_part = (
-            f"network Q{r.network_quartile} (median {show(r.network_median)})"
+            f"network {_place(r.network_quartile)} (median {show(r.network_median)})"
             if r.network_withheld is None
             else f"network withheld: {r.network_withheld}"
         )
         rows.append(
             (
                 _LABELS[r.metric],
-                f"{show(r.value)}: group Q{r.group_quartile or '-'} "
+                f"{show(r.value)}: group {_place(r.group_quartile)} "
                 f"(median {show(r.group_median)}), {network_part}",
                 r.colour,
             )

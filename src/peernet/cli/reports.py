@@ -5,6 +5,7 @@ store, with the events recorded since their last catch-up folded in memory: a re
 writes nothing, so it runs on a read-only copy of a store as well.
 """
 
+from collections import Counter
 from datetime import date, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
@@ -36,11 +37,13 @@ from peernet.cli.options import (
 from peernet.projections import (
     GoalEntries,
     GoalEntry,
+    GroupFigures,
     GroupHistories,
     GroupHistory,
     MeetingRoll,
     MeetingRolls,
     figures,
+    network_report,
 )
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
@@ -225,11 +228,13 @@ def _report_json(
     period: figures.Period,
     rows: list[_GroupRow],
     totals: _NetworkTotals,
+    formats: dict[str, int],
 ) -> dict[str, Any]:
     t, r, f, g, grow, seen = totals
     return {
         "period": _period_json(period),
         "network": {
+            "groups_open": formats,
             "turnover": _num(t.rate),
             "departures": len(t.departures),
             "average_members": _num(t.average_members),
@@ -244,7 +249,14 @@ def _report_json(
             "goals_met": g.met,
             "goal_completion": _num(g.rate),
             "meetings": seen.meetings,
+            "expected_attendances": len(seen.expected),
+            "attended": _num(seen.attended),
             "attendance": _num(seen.rate),
+            "retained": len(r.retained),
+            "members_at_start": len(r.at_start),
+            "seated": len(f.seated),
+            "waitlisted_in_period": len(f.listed),
+            "departures_by_reason": dict(sorted(Counter(d.why for d in t.departures).items())),
             "growth": {
                 "target": {"groups": grow.target.groups, "companies": grow.target.companies},
                 "quarters": [
@@ -330,39 +342,28 @@ def report(  # noqa: PLR0917 - click passes every option by position
     histories = _histories(models)
     goals: dict[str, GoalEntry] = models.views(GoalEntries.name)
     rolls: dict[str, MeetingRoll] = models.views(MeetingRolls.name)
-    rolls_of: dict[str, list[MeetingRoll]] = {}
-    for roll in rolls.values():
-        rolls_of.setdefault(roll.group_id, []).append(roll)
-    by_group: dict[str, list[GoalEntry]] = {}
-    for goal in goals.values():
-        by_group.setdefault(goal.group_id, []).append(goal)
-    rows = []
-    for h in sorted(histories.values(), key=lambda h: h.formed_at):
-        if h.closed_at is not None and h.closed_at < period.begins:
-            continue
-        group_goals = by_group.get(h.group_id, [])
-        rows.append(
-            (
-                h,
-                figures.turnover([h], period, h.group_id),
-                figures.fill([h], period, h.group_id),
-                figures.goal_completion(group_goals, period, h.group_id),
-                figures.attendance(rolls_of.get(h.group_id, []), period, h.group_id),
-            )
-        )
     target = figures.Target(groups=target_groups, companies=target_companies)
+    found = network_report(histories, goals.values(), rolls.values(), period, target)
+    rows = [_row(g) for g in found.groups]
     totals = (
-        figures.turnover(histories.values(), period),
-        figures.retention(histories.values(), period),
-        figures.fill(histories.values(), period),
-        figures.goal_completion(goals.values(), period),
-        figures.growth(histories.values(), period, target),
-        figures.attendance(rolls.values(), period),
+        found.turnover,
+        found.retention,
+        found.fill,
+        found.goals,
+        found.growth,
+        found.attendance,
     )
     if as_json:
-        echo_json(_report_json(period, rows, totals))
+        echo_json(_report_json(period, rows, totals, dict(found.formats)))
         return
     _print_report(make_console(), network, period, rows, totals)
+
+
+def _row(group: GroupFigures) -> _GroupRow:
+    """A group's line of the report (whoever holds the store reads every group's)."""
+    assert group.goals is not None
+    assert group.attendance is not None
+    return (group.history, group.turnover, group.fill, group.goals, group.attendance)
 
 
 def _print_report(
@@ -394,7 +395,7 @@ def _print_report(
         f"{float(t.average_members):.1f} average members); retention {_pct(r.rate)}",
         f"goals: {g.met} met of {len(g.due)} due ({_pct(g.rate)})",
         f"attendance: {_pct(seen.rate)} of {plural(len(seen.expected), 'expected attendance')} "
-        f"at {plural(seen.meetings, 'meeting')} (late or left early count half)",
+        f"at {plural(seen.meetings, 'meeting')} (late or left early as the charter says)",
     ]
     for line in lines:
         console.print(line)

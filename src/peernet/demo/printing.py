@@ -21,12 +21,15 @@ _RULES = {
     "GoalClosed": ("progress report", "on a goal already reviewed", "open goals only"),
     "SubjectCannotVote": ("ballot", "by the subject of a removal", "the subject does not vote"),
 }
+#: departures by the reason turnover reads (`peernet.projections.Departure.reason`), a
+#: removal by its cause
 _DEPARTURES = {
     "resigned": "resigned",
     "non-payment": "removed for non-payment",
-    "acquisition": "left on acquisition",
-    "voted off": "voted off the island",
     "other": "removed",
+    "removed": "removed",
+    "acquired": "left on acquisition",
+    "voted off": "voted off the island",
 }
 
 
@@ -50,6 +53,12 @@ def print_story(console: Console, summary: DemoSummary, url: str) -> None:
         f"Store {url}: {summary.commands:,} commands, {summary.events:,} events ({new}); "
         f"{summary.refused} commands refused by the rules, as expected."
     )
+    if summary.ledger:
+        console.print(
+            f"Beside the events, the store keeps {summary.ledger:,} command-ledger entries "
+            f"(one for each command that recorded events): `peernet audit verify` checks "
+            f"all {summary.events + summary.ledger:,}."
+        )
     console.print()
     table = Table(title="The network year by year", title_justify="left")
     headers = (
@@ -75,15 +84,16 @@ def print_story(console: Console, summary: DemoSummary, url: str) -> None:
             str(year.joined),
             str(year.waitlisted),
             str(year.departed),
-            f"{year.turnover:.1%}",
-            str(year.active_companies),
+            _pct(year.turnover),
+            str(year.active_members),
             str(year.waiting),
         )
     console.print(table)
     console.print(
         Text(
-            "members at year end: companies holding an active seat; turnover: resignations, "
-            "removals and acquisitions over the year's average active seats",
+            "members: memberships (a company in two groups counts in each); turnover: "
+            "resignations, removals and acquisitions over the year's time-weighted average "
+            "of active members; the same figures as `peernet report` for the year",
             style="dim",
         )
     )
@@ -93,8 +103,9 @@ def print_story(console: Console, summary: DemoSummary, url: str) -> None:
         console.print(_goals_table(accountable))
         console.print(
             Text(
-                "goals are set at a quarterly meeting and reviewed at the next; completion: "
-                "goals met over goals met or missed (withdrawn goals are not due)",
+                "goals are set at a quarterly meeting and reviewed at the next; due, met, not "
+                "met and completion count the goals due in the year (withdrawn goals are not "
+                "due); set and withdrawn, the goals set and withdrawn in it",
                 style="dim",
             )
         )
@@ -118,37 +129,44 @@ def print_story(console: Console, summary: DemoSummary, url: str) -> None:
     )
 
 
-def _rate(met: int, missed: int) -> str:
-    return f"{met / (met + missed):.1%}" if met + missed else ""
+def _rate(met: int, due: int) -> str:
+    return f"{met / due:.1%}" if due else ""
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
 
 
 def _goals_table(years: list[YearStory]) -> Table:
     table = Table(title="Goals year by year, by category", title_justify="left")
     table.add_column("year")
     table.add_column("category")
-    for header in ("set", "met", "missed", "withdrawn", "completion"):
+    for header in ("set", "due", "met", "not met", "withdrawn", "completion"):
         table.add_column(header, justify="right")
     for year in years:
-        for i, category in enumerate(year.goals_set):
-            met, missed = year.goals_met.get(category, 0), year.goals_missed.get(category, 0)
+        categories = list(year.goals_set) + [c for c in year.goals_due if c not in year.goals_set]
+        for i, category in enumerate(categories):
+            met, due = year.goals_met.get(category, 0), year.goals_due.get(category, 0)
             table.add_row(
                 str(year.year) if i == 0 else "",
                 category,
-                str(year.goals_set[category]),
+                str(year.goals_set.get(category, 0)),
+                str(due),
                 str(met),
-                str(missed),
+                str(year.goals_missed.get(category, 0)),
                 str(year.goals_withdrawn.get(category, 0)),
-                _rate(met, missed),
+                _rate(met, due),
             )
-        met, missed = sum(year.goals_met.values()), sum(year.goals_missed.values())
+        met, due = sum(year.goals_met.values()), sum(year.goals_due.values())
         table.add_row(
             "",
             "all categories",
             str(sum(year.goals_set.values())),
+            str(due),
             str(met),
-            str(missed),
+            str(sum(year.goals_missed.values())),
             str(sum(year.goals_withdrawn.values())),
-            _rate(met, missed),
+            _rate(met, due),
             style="bold",
             end_section=True,
         )
@@ -166,8 +184,9 @@ def _meeting_lines(year: YearStory) -> list[str]:
     away = expected - came
     lines = [
         f"{_plural(year.meetings, 'meeting')} held: {came:,} of {expected:,} expected attendances "
-        f"({came / expected:.0%}; {partial} late or left early, {away} absent, "
-        f"{marks.get(Attendance.EXCUSED.value, 0)} of them with notice); "
+        f"came ({partial} late or left early, {away} absent, "
+        f"{marks.get(Attendance.EXCUSED.value, 0)} of them with notice): attendance "
+        f"{_pct(year.attendance_rate)} (late or left early as the charter says); "
         f"{_plural(year.attendance_flags, 'member')} flagged at a close for missed meetings."
     ]
     for g in year.gatherings:
@@ -186,11 +205,12 @@ def _meeting_lines(year: YearStory) -> list[str]:
 def _accountability_lines(year: YearStory) -> list[str]:
     lines = []
     if year.goals_set:
-        met, missed = sum(year.goals_met.values()), sum(year.goals_missed.values())
+        met, due = sum(year.goals_met.values()), sum(year.goals_due.values())
         lines.append(
             f"Goals reviewed quarterly: {sum(year.goals_set.values()):,} set across "
-            f"{len(year.goals_set)} categories, {met:,} met, {missed:,} missed "
-            f"(completion {_rate(met, missed)}); {year.challenged} challenged by a peer, "
+            f"{len(year.goals_set)} categories; of {due:,} due in the year {met:,} met, "
+            f"{due - met:,} not met (completion {_rate(met, due)}); "
+            f"{year.challenged} challenged by a peer, "
             f"{year.revised} revised before they were due, "
             f"{sum(year.goals_withdrawn.values())} withdrawn."
         )
@@ -257,7 +277,7 @@ def _year_lines(year: YearStory) -> list[str]:
     )
     if year.departures:
         parts = [f"{n} {_DEPARTURES.get(why, why)}" for why, n in year.departures.items()]
-        lines.append(f"Departures: {', '.join(parts)} (turnover {year.turnover:.1%}).")
+        lines.append(f"Departures: {', '.join(parts)} (turnover {_pct(year.turnover)}).")
     for deal in year.acquisitions:
         where = {1: "its group", 2: "both its groups"}.get(
             deal.groups_left, f"all {deal.groups_left} of its groups"

@@ -10,10 +10,11 @@ from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from peernet import GroupFormat, InvalidValue, MembershipStatus, Network
+from peernet import GroupFormat, InvalidValue, Network
 from peernet.demo.accountability import AccountabilityScenes
 from peernet.demo.bodies import BodyScenes
 from peernet.demo.cast import ARRIVALS, LATER_ARRIVALS, group_plans
+from peernet.demo.figures import with_figures
 from peernet.demo.financials import FinancialScenes
 from peernet.demo.goals import GoalScenes
 from peernet.demo.meetings import SUMMIT_MONTH, MeetingScenes
@@ -171,9 +172,6 @@ class Simulation:
             for day, _, action in sorted(self._month_plan(year, month), key=lambda p: p[:2]):
                 world.day = day
                 action()
-            chronicle.tally.active_samples.append(
-                sum(1 for _ in world.replica.memberships(MembershipStatus.ACTIVE))
-            )
             if self.progress is not None:
                 self.progress(done, len(months))
         chronicle.close_year(world.replica)
@@ -192,11 +190,12 @@ class Simulation:
             seed=world.seed,
             first_year=FIRST_YEAR,
             last_year=world.last_year,
-            years=tuple(world.chronicle.stories),
+            years=with_figures(world.network, world.chronicle.stories),
             commands=world.commands,
             refused=world.refused,
             events=world.produced,
             new_events=stored - world.already,
+            ledger=world.ledger_entries,
             featured=tuple(featured),
         )
 

@@ -95,15 +95,20 @@ class YearStory:
     facilitators: int
     #: refused commands by the error that refused them (nothing was recorded for them)
     refusals: dict[str, int]
+    #: groups open at the year's end: in person (any kind), online, and not core groups
     in_person_groups: int
     virtual_groups: int
     companion_groups: int
+    #: memberships active at the year's end, and the companies holding them
     active_members: int
     active_companies: int
     waiting: int
-    average_active: float
-    #: goals by category: set, met and missed at a review, withdrawn (accountability years)
+    #: the year's turnover (None: nobody was active in the year)
+    turnover: float | None = None
+    #: goals by category: set and withdrawn in the year; due in the year, and of those met
+    #: and not met (missed, or still open after their due date)
     goals_set: dict[str, int] = attrs.field(factory=dict)
+    goals_due: dict[str, int] = attrs.field(factory=dict)
     goals_met: dict[str, int] = attrs.field(factory=dict)
     goals_missed: dict[str, int] = attrs.field(factory=dict)
     goals_withdrawn: dict[str, int] = attrs.field(factory=dict)
@@ -113,9 +118,11 @@ class YearStory:
     flagged: int = 0
     motions: tuple[MotionStory, ...] = ()
     vote_offs: tuple[VoteOff, ...] = ()
-    #: meetings held (closed) and cancelled; attendance marks of the members expected
+    #: meetings held (closed); the marks of the members each expected, and the rate
+    #: (late or left early earning 1 - the charter's `partial_miss`)
     meetings: int = 0
     attendance: dict[str, int] = attrs.field(factory=dict)
+    attendance_rate: float | None = None
     #: members flagged at a meeting's close for missed meetings
     attendance_flags: int = 0
     gatherings: tuple[GatheringStory, ...] = ()
@@ -127,18 +134,13 @@ class YearStory:
 
     @property
     def completion(self) -> float | None:
-        """Goals met over goals decided as met or missed (withdrawn goals are not due)."""
-        met, missed = sum(self.goals_met.values()), sum(self.goals_missed.values())
-        return met / (met + missed) if met + missed else None
+        """Goals met over goals due in the year (withdrawn goals are not due)."""
+        met, due = sum(self.goals_met.values()), sum(self.goals_due.values())
+        return met / due if due else None
 
     @property
     def departed(self) -> int:
         return sum(self.departures.values())
-
-    @property
-    def turnover(self) -> float:
-        """Departures over the year's average active memberships (0.0 for an empty year)."""
-        return self.departed / self.average_active if self.average_active else 0.0
 
 
 @attrs.frozen(kw_only=True)
@@ -153,5 +155,8 @@ class DemoSummary:
     #: events the story consists of, and how many of them this run recorded anew
     events: int
     new_events: int
+    #: the store's command-ledger entries beside the events (one for each command that
+    #: recorded events): `peernet audit verify` checks both, events + ledger in all
+    ledger: int = 0
     #: groups worth showing a roster of: the first, the Canadian and the first online group
     featured: tuple[UUID, ...]

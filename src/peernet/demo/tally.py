@@ -82,7 +82,6 @@ class YearTally:
     refusals: Counter[str] = attrs.Factory(Counter)
     acquisitions: list[Acquisition] = attrs.Factory(list)
     amendments: list[str] = attrs.Factory(list)
-    active_samples: list[int] = attrs.Factory(list)
     goals_set: Counter[str] = attrs.Factory(Counter)
     goals_met: Counter[str] = attrs.Factory(Counter)
     goals_missed: Counter[str] = attrs.Factory(Counter)
@@ -265,7 +264,6 @@ def _year_story(t: YearTally, replica: Replica, vote_offs: list[VoteOffDraft]) -
         active_members=len(active),
         active_companies=len({m.company_id for _, m in active}),
         waiting=sum(len(g.waitlist) for g in groups),
-        average_active=(sum(t.active_samples) / len(t.active_samples) if t.active_samples else 0.0),
         goals_set=_by_category(t.goals_set),
         goals_met=_by_category(t.goals_met),
         goals_missed=_by_category(t.goals_missed),

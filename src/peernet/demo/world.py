@@ -101,6 +101,8 @@ class World:
         self.chronicle = Chronicle(FIRST_YEAR)
         #: events the store held before this run, those this run produced, the commands
         #: it issued and those the rules refused
+        #: the store's command-ledger entries, at the last count of its events
+        self.ledger_entries = 0
         self.already = self.stored_events()
         self.produced = 0
         self.commands = 0
@@ -128,17 +130,18 @@ class World:
         self.at_gathering: list[Callable[[UUID], None]] = []
 
     def stored_events(self) -> int:
-        """Events the store holds, its command ledger aside, counted without decoding
-        them. The store must hold this story and nothing else: every event recorded by
-        one of the story's commands (ids `uuid5` of the seed, in the order the story
-        issues them, an operator's forgetting of one of its companies aside), and none
-        changed since (`verify`), else `NotTheDemoStore`,
-        before anything is recorded."""
-        count = 0
+        """Events the store holds, its command ledger aside (counted in
+        `ledger_entries`), counted without decoding them. The store must hold this story
+        and nothing else: every event recorded by one of the story's commands (ids
+        `uuid5` of the seed, in the order the story issues them, an operator's forgetting
+        of one of its companies aside), and none changed since (`verify`), else
+        `NotTheDemoStore`, before anything is recorded."""
+        count = ledger = 0
         story = _Story(self.ns)
         forgetting: set[str | None] = set()  # an operator may forget a story's company
         for n in self.network.notifications():
             command = self._command_of(n)
+            ledger += n.topic == _LEDGER_TOPIC
             if n.topic == _FORGOTTEN_TOPIC:
                 forgetting.add(command)
             elif command in forgetting:
@@ -149,6 +152,7 @@ class World:
         if count and (changed := self.network.verify().problem) is not None:
             # Changed since the demo wrote it: the story would not replay as it was told.
             raise self._not_the_story(changed.position or 0, changed.topic or "unknown")
+        self.ledger_entries = ledger
         return count
 
     def _not_the_story(self, position: int, topic: str) -> NotTheDemoStore:

@@ -50,6 +50,7 @@ from peernet.projections.partners import (
     ReferralEntries,
     ReferralEntry,
 )
+from peernet.projections.summary import GroupFigures, NetworkReport, network_report
 
 #: every projection peernet keeps in the store, by name. `FinancialBooks` is left out on
 #: purpose: a read model is stored in clear, and a company's figures are confidential (they
@@ -78,6 +79,7 @@ __all__ = [
     "GoalCompletion",
     "GoalEntries",
     "GoalEntry",
+    "GroupFigures",
     "GroupHistories",
     "GroupHistory",
     "Growth",
@@ -87,6 +89,7 @@ __all__ = [
     "MemberMarks",
     "MetricBenchmark",
     "NetworkFigure",
+    "NetworkReport",
     "Period",
     "Presence",
     "Projection",
@@ -103,6 +106,7 @@ __all__ = [
     "fold",
     "goal_completion",
     "growth",
+    "network_report",
     "retention",
     "review",
     "turnover",

@@ -8,7 +8,7 @@ on, each with the log position of the event behind it. Rates are exact `Fraction
 digit. Definitions: docs/projections.md and the domain's "Figures people read".
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 from statistics import median
@@ -17,11 +17,19 @@ from typing import TypedDict
 import attrs
 
 from peernet.domain.errors import InvalidValue
+from peernet.domain.meetings import Attendance
 from peernet.projections.attendance import CLOSED, MeetingRoll
 from peernet.projections.goals import MET, WITHDRAWN, GoalEntry
-from peernet.projections.memberships import TURNOVER_DEPARTURES, GroupHistory, Stay
+from peernet.projections.memberships import (
+    DEFAULT_PARTIAL_MISS,
+    TURNOVER_DEPARTURES,
+    GroupHistory,
+    Stay,
+)
 
 NETWORK = "network"
+#: the mark of a member the close found unmarked
+ABSENT = Attendance.ABSENT.value
 _DAY = 86_400
 
 
@@ -107,6 +115,14 @@ class Departure:
     reason: str
     at: datetime
     position: int
+    #: why a member was removed (non-payment, other...), for a removal
+    cause: str | None = None
+
+    @property
+    def why(self) -> str:
+        """The reason, a removal named by its cause: "resigned", "voted off",
+        "acquired", "non-payment", "other"."""
+        return self.cause if self.reason == "removed" and self.cause else self.reason
 
 
 @attrs.frozen(kw_only=True)
@@ -179,6 +195,7 @@ def turnover(histories: Iterable[GroupHistory], period: Period, scope: str = NET
                     Departure(
                         **_whose(history, stay),
                         reason=stay.departure,
+                        cause=stay.cause,
                         at=stay.left_at,
                         position=stay.left_position,
                     )
@@ -205,38 +222,54 @@ def turnover(histories: Iterable[GroupHistory], period: Period, scope: str = NET
 
 @attrs.frozen(kw_only=True)
 class Retention(Figure):
-    """(members at end - members who joined in the period) ÷ members at start.
+    """Members at the start of the period still active at its end ÷ members at the start.
 
-    Members are memberships. For the whole network a transfer between its groups is not
-    a join; for one group it is."""
+    Members are memberships. A joiner who leaves within the period does not lower it (it
+    was not a member at the start). For the whole network a member who transferred
+    between its groups is still active (its stay goes on in the other group); for one
+    group it left."""
 
     at_start: tuple[str, ...]
     at_end: tuple[str, ...]
     joined: tuple[str, ...]
+    #: the members at the start still active at the end (by the membership at the start)
+    retained: tuple[str, ...] = ()
 
     @property
     def rate(self) -> Fraction | None:
-        return _ratio(len(self.at_end) - len(self.joined), len(self.at_start))
+        return _ratio(len(self.retained), len(self.at_start))
 
 
 def retention(histories: Iterable[GroupHistory], period: Period, scope: str = NETWORK) -> Retention:
     at_start: list[str] = []
     at_end: list[str] = []
     joined: list[str] = []
-    for history in histories:
-        for stay in history.stays.values():
-            if stay.active_before(period.begins):
-                at_start.append(stay.membership_id)
-            if stay.active_before(period.ends):
-                at_end.append(stay.membership_id)
-            if period.holds(stay.joined_at) and not (scope == NETWORK and stay.transferred_in):
-                joined.append(stay.membership_id)
+    stays = [stay for history in histories for stay in history.stays.values()]
+    #: each stay that continues another by transfer, by the stay it continues
+    successor = {s.transferred_from: s for s in stays if s.transferred_from is not None}
+    retained: list[str] = []
+    for stay in stays:
+        if stay.active_before(period.ends):
+            at_end.append(stay.membership_id)
+        if period.holds(stay.joined_at) and not (scope == NETWORK and stay.transferred_in):
+            joined.append(stay.membership_id)
+        if stay.active_before(period.begins):
+            at_start.append(stay.membership_id)
+            last, seen = stay, {stay.membership_id}
+            while (following := successor.get(last.membership_id)) is not None:
+                if following.membership_id in seen:
+                    break
+                last = following
+                seen.add(last.membership_id)
+            if last.active_before(period.ends):
+                retained.append(stay.membership_id)
     return Retention(
         scope=scope,
         period=period,
         at_start=tuple(at_start),
         at_end=tuple(at_end),
         joined=tuple(joined),
+        retained=tuple(retained),
     )
 
 
@@ -273,6 +306,8 @@ class Fill(Figure):
     capacity: int
     waiting: tuple[Waiting, ...]
     seated: tuple[Seating, ...]
+    #: applicants wait-listed during the period (by membership), seated since or not
+    listed: tuple[str, ...] = ()
 
     @property
     def rate(self) -> Fraction | None:
@@ -296,12 +331,15 @@ def fill(histories: Iterable[GroupHistory], period: Period, scope: str = NETWORK
     active = capacity = 0
     waiting: list[Waiting] = []
     seated: list[Seating] = []
+    listed: list[str] = []
     for history in histories:
         if history.open_before(end):
             capacity += history.capacity_before(end)
         for stay in history.stays.values():
             if stay.active_before(end):
                 active += 1
+            if period.holds(stay.waitlisted_at):
+                listed.append(stay.membership_id)
             if stay.waiting_before(end):
                 assert stay.waitlisted_at is not None
                 waiting.append(
@@ -330,6 +368,7 @@ def fill(histories: Iterable[GroupHistory], period: Period, scope: str = NETWORK
         capacity=capacity,
         waiting=tuple(waiting),
         seated=tuple(seated),
+        listed=tuple(listed),
     )
 
 
@@ -413,6 +452,8 @@ class GoalDue:
     status: str
     set_position: int
     decided_position: int | None
+    #: the goal's category (`GoalEntry.category`)
+    category: str = ""
 
 
 @attrs.frozen(kw_only=True)
@@ -443,6 +484,7 @@ def goal_completion(
             status=goal.status,
             set_position=goal.set_position,
             decided_position=goal.decided_position,
+            category=goal.category,
         )
         for goal in goals
         if period.start <= goal.due <= period.end and goal.status != WITHDRAWN
@@ -453,15 +495,20 @@ def goal_completion(
 
 # --- attendance -------------------------------------------------------------------------
 
-#: how much of a meeting each mark attends (late or left early: half, as the default
-#: charter's `partial_miss` counts it)
-ATTENDED = {
-    "present": Fraction(1),
-    "late": Fraction(1, 2),
-    "left early": Fraction(1, 2),
-    "absent with notice": Fraction(0),
-    "absent without notice": Fraction(0),
-}
+
+def attended(mark: str, partial_miss: Fraction) -> Fraction:
+    """How much of a meeting a mark attends: 1 less the miss it counts as, arriving late
+    or leaving early counting as `partial_miss` of a miss (the group's charter's)."""
+    return 1 - Attendance(mark).miss(partial_miss)
+
+
+def partial_miss_on(histories: Mapping[str, GroupHistory], group_id: str, day: date) -> Fraction:
+    """The `partial_miss` of the group's charter in force on `day` (the default
+    charter's for a group the histories do not hold)."""
+    history = histories.get(group_id)
+    if history is None:
+        return DEFAULT_PARTIAL_MISS
+    return history.partial_miss_before(_instant(day + timedelta(days=1)))
 
 
 @attrs.frozen(kw_only=True)
@@ -479,11 +526,17 @@ class Presence:
 @attrs.frozen(kw_only=True)
 class AttendanceRate(Figure):
     """Meetings attended ÷ meetings the members were expected at, over the closed
-    meetings of the period (late or left early count half)."""
+    meetings of the period (late or left early count 1 - the charter's `partial_miss`).
+
+    A member is expected at a meeting when it was active in the group on the meeting's
+    day (the members its `MeetingClosed` counted). `held` are the closed meetings of the
+    period, those that expected nobody (every member had left) included."""
 
     expected: tuple[Presence, ...]
     #: the positions of the events behind the figure
     positions: tuple[int, ...]
+    #: the meetings held (closed) in the period, by id
+    held: tuple[str, ...] = ()
 
     @property
     def attended(self) -> Fraction:
@@ -495,20 +548,34 @@ class AttendanceRate(Figure):
 
     @property
     def meetings(self) -> int:
-        return len({p.meeting_id for p in self.expected})
+        """Meetings held in the period (closed), whether or not they expected anyone."""
+        return len(self.held)
+
+    def marked(self, *marks: str) -> int:
+        """How many of the expected attendances bear one of `marks`."""
+        return sum(1 for p in self.expected if p.mark in marks)
 
 
 def attendance(
-    rolls: Iterable[MeetingRoll], period: Period, scope: str = NETWORK
+    rolls: Iterable[MeetingRoll],
+    period: Period,
+    scope: str = NETWORK,
+    *,
+    histories: Mapping[str, GroupHistory],
 ) -> AttendanceRate:
+    """The attendance rate over the meetings of `rolls` closed in the period; each
+    group's charter, in `histories` (by group id), says what late or left early earns."""
     expected: list[Presence] = []
     positions: list[int] = []
+    held: list[tuple[date, str]] = []
     for roll in rolls:
         if roll.status != CLOSED or not period.start <= roll.starts <= period.end:
             continue
         positions += roll.positions
+        held.append((roll.starts, roll.meeting_id))
+        partial = partial_miss_on(histories, roll.group_id, roll.starts)
         for member in roll.counted:
-            mark = roll.marks.get(member, "absent without notice")
+            mark = roll.marks.get(member, ABSENT)
             expected.append(
                 Presence(
                     group_id=roll.group_id,
@@ -516,10 +583,14 @@ def attendance(
                     starts=roll.starts,
                     membership_id=member,
                     mark=mark,
-                    attended=ATTENDED[mark],
+                    attended=attended(mark, partial),
                 )
             )
     expected.sort(key=lambda p: (p.starts, p.meeting_id, p.membership_id))
     return AttendanceRate(
-        scope=scope, period=period, expected=tuple(expected), positions=tuple(sorted(positions))
+        scope=scope,
+        period=period,
+        expected=tuple(expected),
+        positions=tuple(sorted(positions)),
+        held=tuple(m for _, m in sorted(held)),
     )

@@ -199,6 +199,31 @@ def quartile(value: Fraction, values: Sequence[Fraction]) -> int:
     return min(4, 1 + 4 * below // len(values))
 
 
+#: a quartile in words, so it is never read as a quarter ("Q2" beside "2008Q1")
+QUARTILE_NAMES = {
+    4: "top quartile",
+    3: "above the median",
+    2: "below the median",
+    1: "bottom quartile",
+}
+
+
+def quartile_name(place: int) -> str:
+    """A quartile (4 = top) in words: "top quartile", "above the median"..."""
+    return QUARTILE_NAMES[place]
+
+
+def quarter_spans(quarters: Iterable[str]) -> str:
+    """Quarters as runs of consecutive ones: "2008Q1-2009Q3, 2010Q2"."""
+    spans: list[list[str]] = []
+    for quarter in sorted(set(quarters)):
+        if spans and quarter_after(spans[-1][-1], 1) == quarter:
+            spans[-1].append(quarter)
+        else:
+            spans.append([quarter])
+    return ", ".join(run[0] if len(run) == 1 else f"{run[0]}-{run[-1]}" for run in spans)
+
+
 # --- benchmarks -------------------------------------------------------------------------
 
 
@@ -232,6 +257,9 @@ class Benchmarks:
     min_companies: int
     max_share: Fraction
     metrics: tuple[MetricBenchmark, ...]
+    #: the quarters in which at least `min_companies` companies filed figures (those a
+    #: network median may be shown for)
+    reported: tuple[str, ...] = ()
 
     def metric(self, name: str) -> MetricBenchmark:
         return next(m for m in self.metrics if m.metric == name)
@@ -270,7 +298,10 @@ def network_figure(
         return NetworkFigure(
             value=None,
             contributors=count,
-            withheld=f"only {count} companies contribute (at least {min_companies} needed)",
+            withheld=(
+                f"too few reporting: only {count} companies contribute "
+                f"(at least {min_companies} needed)"
+            ),
         )
     whole = sum((base for _, base in entries.values()), Fraction(0))
     largest = max(base for _, base in entries.values())
@@ -316,6 +347,9 @@ def benchmarks(
                 continue
             entries[company_id] = (value, _base(metric, now, before))
         figure = network_figure(metric, entries, min_companies, max_share)
+        if figure.contributors < min_companies:
+            hint = _where_to_look(books, min_companies)
+            figure = attrs.evolve(figure, withheld=f"{figure.withheld}; {hint}")
         values = list(inside.values())
         results.append(
             MetricBenchmark(
@@ -333,7 +367,21 @@ def benchmarks(
         min_companies=min_companies,
         max_share=max_share,
         metrics=tuple(results),
+        reported=_reported(books, min_companies),
     )
+
+
+def _reported(books: Iterable[FinancialBook], min_companies: int) -> tuple[str, ...]:
+    filed = Counter(quarter for book in books for quarter in book.quarters)
+    return tuple(sorted(q for q, n in filed.items() if n >= min_companies))
+
+
+def _where_to_look(books: Sequence[FinancialBook], min_companies: int) -> str:
+    """Which quarters hold enough figures, for a figure withheld for want of them."""
+    reported = _reported(books, min_companies)
+    if not reported:
+        return f"no quarter has figures from {min_companies} companies yet"
+    return f"quarters with figures from {min_companies} or more: {quarter_spans(reported)}"
 
 
 # --- the two-year review ----------------------------------------------------------------

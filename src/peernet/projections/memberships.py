@@ -9,7 +9,8 @@ events a figure is made of.
 """
 
 from datetime import datetime
-from typing import ClassVar
+from fractions import Fraction
+from typing import Any, ClassVar
 
 import attrs
 
@@ -53,9 +54,13 @@ class Stay:
     joined_position: int | None = None
     #: joined by transfer from another group of the network
     transferred_in: bool = False
+    #: the membership it continues, when it joined by transfer (version 2)
+    transferred_from: str | None = None
     left_at: datetime | None = None
     left_position: int | None = None
     departure: str | None = None
+    #: why a member was removed (`RemovalCause` values: non-payment, other...; version 2)
+    cause: str | None = None
 
     def active_before(self, instant: datetime) -> bool:
         """An active member just before `instant` (joined before it, not yet left)."""
@@ -75,12 +80,18 @@ class Stay:
         )
 
 
+#: how much of a miss arriving late or leaving early counts, where a charter does not say
+DEFAULT_PARTIAL_MISS = Fraction(1, 2)
+
+
 @attrs.frozen(kw_only=True)
 class Capacity:
-    """The charter's capacity from `since` on."""
+    """The charter's terms a figure reads, from `since` on: its capacity and how much of a
+    miss arriving late or leaving early counts (`partial_miss`, version 2)."""
 
     since: datetime
     seats: int
+    partial_miss: Fraction = DEFAULT_PARTIAL_MISS
 
 
 @attrs.frozen(kw_only=True)
@@ -99,11 +110,27 @@ class GroupHistory:
         return self.formed_at < instant and (self.closed_at is None or self.closed_at >= instant)
 
     def capacity_before(self, instant: datetime) -> int:
-        seats = self.capacities[0].seats
+        return self._terms_before(instant).seats
+
+    def partial_miss_before(self, instant: datetime) -> Fraction:
+        """The charter's `partial_miss` in force just before `instant`."""
+        return self._terms_before(instant).partial_miss
+
+    def _terms_before(self, instant: datetime) -> Capacity:
+        terms = self.capacities[0]
         for capacity in self.capacities:
             if capacity.since < instant:
-                seats = capacity.seats
-        return seats
+                terms = capacity
+        return terms
+
+
+def _terms(at: datetime, charter: dict[str, Any]) -> Capacity:
+    partial = charter.get("partial_miss")
+    return Capacity(
+        since=at,
+        seats=charter["capacity"],
+        partial_miss=DEFAULT_PARTIAL_MISS if partial is None else Fraction(partial),
+    )
 
 
 def _at(fact: Fact) -> datetime:
@@ -133,6 +160,7 @@ def _answered(view: GroupHistory, fact: Fact, at: datetime) -> GroupHistory:
             joined_at=at,
             joined_position=fact.position,
             transferred_in=data.get("transferred_from") is not None,
+            transferred_from=data.get("transferred_from"),
         )
     return _with_stay(view, stay)
 
@@ -142,7 +170,7 @@ class GroupHistories(KeyedBy):
 
     name: ClassVar[str] = "group_histories"
     key_field: ClassVar[str] = "group_id"
-    version: ClassVar[int] = 1
+    version: ClassVar[int] = 2
     events: ClassVar[frozenset[type[Event]]] = _GROUP_EVENTS | _ANSWERS | frozenset(_LEAVING)
     view_type: ClassVar[type[GroupHistory]] = GroupHistory
 
@@ -153,7 +181,7 @@ class GroupHistories(KeyedBy):
             return GroupHistory(
                 **fact.as_stored("group_id", "name", "format", "kind"),
                 formed_at=at,
-                capacities=(Capacity(since=at, seats=data["charter"]["capacity"]),),
+                capacities=(_terms(at, data["charter"]),),
             )
         if view is None:
             return None  # a stream that does not begin with GroupFormed is none of ours
@@ -165,9 +193,15 @@ class GroupHistories(KeyedBy):
                 return view
             if fact.kind is MemberRemoved and data.get("cause") == "acquisition":
                 departure = ACQUIRED
-            left = attrs.evolve(stay, left_at=at, left_position=fact.position, departure=departure)
+            cause = data.get("cause") if fact.kind is MemberRemoved else None
+            left = attrs.evolve(
+                stay,
+                left_at=at,
+                left_position=fact.position,
+                departure=departure,
+                cause=cause if isinstance(cause, str) else None,
+            )
             return _with_stay(view, left)
         if fact.kind is CharterAmended:
-            capacity = Capacity(since=at, seats=data["charter"]["capacity"])
-            return attrs.evolve(view, capacities=(*view.capacities, capacity))
+            return attrs.evolve(view, capacities=(*view.capacities, _terms(at, data["charter"])))
         return attrs.evolve(view, closed_at=at)  # GroupClosed

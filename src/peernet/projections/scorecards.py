@@ -24,7 +24,7 @@ import attrs
 from peernet.domain.financials import quarter_end, quarter_start
 from peernet.domain.network_charter import Band, NetworkCharter
 from peernet.projections.attendance import CLOSED as ROLL_CLOSED, MeetingRoll
-from peernet.projections.figures import ATTENDED, Period
+from peernet.projections.figures import ABSENT, Period, attended as figure_attended, partial_miss_on
 from peernet.projections.financials import (
     METRICS,
     Benchmarks,
@@ -174,7 +174,9 @@ class Scorecards:
         self.books = books
         self.marks = marks
         self._stays: dict[str, list[tuple[str, str]]] = {}
+        self._histories: dict[str, GroupHistory] = {}
         for history in histories:
+            self._histories[history.group_id] = history
             for stay in history.stays.values():
                 active = stay.joined_at is not None and stay.joined_at < period.ends
                 if active and (stay.left_at is None or stay.left_at >= period.begins):
@@ -275,11 +277,12 @@ class Scorecards:
     ) -> tuple[AttendanceLine, PrepLine]:
         expected, attended, on_time, late = 0, Fraction(0), 0, 0
         for roll in self._rolls:
+            partial = partial_miss_on(self._histories, roll.group_id, roll.starts)
             for m in memberships:
                 if m not in roll.counted:
                     continue
                 expected += 1
-                attended += ATTENDED[roll.marks.get(m, "absent without notice")]
+                attended += figure_attended(roll.marks.get(m, ABSENT), partial)
                 positions.update(roll.positions)
                 if m in roll.prep:
                     late += roll.prep[m]
