@@ -39,6 +39,7 @@ class GroupFigures:
 
     history: GroupHistory
     turnover: Turnover
+    retention: Retention
     fill: Fill
     goals: GoalCompletion | None
     attendance: AttendanceRate | None
@@ -94,6 +95,7 @@ def network_report(
         GroupFigures(
             history=h,
             turnover=turnover([h], period, h.group_id),
+            retention=retention([h], period, h.group_id),
             fill=fill([h], period, h.group_id),
             goals=goal_completion(goals_of.get(h.group_id, []), period, h.group_id),
             attendance=attendance(

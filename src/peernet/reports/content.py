@@ -2,12 +2,11 @@
 report period for the network and each group (the terminal's `peernet report`), the
 same figures year by year, the roster timeline of one group, and its P2P activity.
 
-Every figure is read the way `peernet report` reads it: the read models kept in the
-store (`GroupHistories`, `GoalEntries`, `MeetingRolls`), folded by the functions of
-`peernet.projections.figures` over the period; the network's P2P figures come from
-`Network.p2p_figures` and a group's from `Network.group_p2p`, so that what a group keeps
-to itself reaches only the readers the access rules let in (docs/confidentiality.md).
-Nothing is written: a report runs on a store opened to read.
+Every figure is the one `peernet report` prints: `Network.figures` (the projections'
+`network_report`) for the network and each group, as the reader may see them;
+`Network.p2p_figures` for the network's P2P figures and `Network.group_p2p` for a
+group's, so that what a group keeps to itself reaches only the readers the access rules
+let in (docs/confidentiality.md). Nothing is written: a report runs on a store opened to read.
 """
 
 from collections.abc import Iterable
@@ -19,41 +18,26 @@ import attrs
 from peernet import AccessDenied, InvalidInput, Network, Reader
 from peernet.adapters.readmodels import ReadModels
 from peernet.partnerviews import GroupP2P, NetworkP2P
-from peernet.projections import (
-    GoalEntries,
-    GoalEntry,
-    GroupHistories,
-    GroupHistory,
-    MeetingRoll,
-    MeetingRolls,
-    figures,
-)
+from peernet.projections import GroupHistories, GroupHistory, figures
+from peernet.projections.summary import GroupFigures, NetworkReport, in_period
 
 
 @attrs.frozen(kw_only=True)
 class GroupLine:
-    """One group's figures over the report period: the terminal report's row, and its
-    P2P activity when the reader may see it (None otherwise)."""
+    """One group's line: its figures over the report period as `Network.figures` gives
+    them to the reader (the terminal report's row), and its P2P activity when the reader
+    may see it (None otherwise)."""
 
-    history: GroupHistory
-    turnover: figures.Turnover
-    retention: figures.Retention
-    fill: figures.Fill
-    goals: figures.GoalCompletion
-    attendance: figures.AttendanceRate
+    figures: GroupFigures
     p2p: GroupP2P | None
 
 
 @attrs.frozen(kw_only=True)
 class NetworkFigures:
-    """The network's figures over one period."""
+    """The network's figures over one period, as `Network.figures` gives them, and its
+    P2P figures."""
 
-    period: figures.Period
-    turnover: figures.Turnover
-    retention: figures.Retention
-    fill: figures.Fill
-    goals: figures.GoalCompletion
-    attendance: figures.AttendanceRate
+    report: NetworkReport
     p2p: NetworkP2P
 
 
@@ -107,7 +91,6 @@ class ReportContent:
     period: figures.Period
     target: figures.Target
     network: NetworkFigures
-    growth: figures.Growth
     groups: tuple[GroupLine, ...]
     years: tuple[NetworkFigures, ...]
     #: each group of the report, year by year
@@ -120,45 +103,11 @@ class ReportContent:
         return any(line.p2p is not None for line in self.groups)
 
 
-@attrs.frozen
-class _Views:
-    histories: dict[str, GroupHistory]
-    goals: dict[str, GoalEntry]
-    rolls: dict[str, MeetingRoll]
-
-    def goals_of(self) -> dict[str, list[GoalEntry]]:
-        found: dict[str, list[GoalEntry]] = {}
-        for goal in self.goals.values():
-            found.setdefault(goal.group_id, []).append(goal)
-        return found
-
-    def rolls_of(self) -> dict[str, list[MeetingRoll]]:
-        found: dict[str, list[MeetingRoll]] = {}
-        for roll in self.rolls.values():
-            found.setdefault(roll.group_id, []).append(roll)
-        return found
-
-
-def _read_views(network: Network) -> _Views:
-    models = ReadModels(network)
-    return _Views(
-        histories=models.views(GroupHistories.name),
-        goals=models.views(GoalEntries.name),
-        rolls=models.views(MeetingRolls.name),
-    )
-
-
-def _network_figures(network: Network, views: _Views, period: figures.Period) -> NetworkFigures:
-    histories = views.histories.values()
-    return NetworkFigures(
-        period=period,
-        turnover=figures.turnover(histories, period),
-        retention=figures.retention(histories, period),
-        fill=figures.fill(histories, period),
-        goals=figures.goal_completion(views.goals.values(), period),
-        attendance=figures.attendance(views.rolls.values(), period),
-        p2p=network.p2p_figures(period),
-    )
+def _network_figures(
+    network: Network, period: figures.Period, reader: Reader, target: figures.Target | None
+) -> NetworkFigures:
+    report = network.figures(period, target=target, reader=reader)
+    return NetworkFigures(report=report, p2p=network.p2p_figures(period))
 
 
 def _group_p2p(
@@ -170,34 +119,11 @@ def _group_p2p(
         return None
 
 
-def in_period(history: GroupHistory, period: figures.Period) -> bool:
-    """Whether the group was open at some time in the period (formed by its end, not
-    closed before its start): the groups the report has a line for."""
-    return history.formed_at < period.ends and (
-        history.closed_at is None or history.closed_at >= period.begins
+def _group_lines(network: Network, report: NetworkReport, reader: Reader) -> tuple[GroupLine, ...]:
+    return tuple(
+        GroupLine(figures=g, p2p=_group_p2p(network, g.history, report.period, reader))
+        for g in report.groups
     )
-
-
-def _group_lines(
-    network: Network, views: _Views, period: figures.Period, reader: Reader
-) -> tuple[GroupLine, ...]:
-    goals_of, rolls_of = views.goals_of(), views.rolls_of()
-    lines = []
-    for h in sorted(views.histories.values(), key=lambda h: h.formed_at):
-        if not in_period(h, period):
-            continue
-        lines.append(
-            GroupLine(
-                history=h,
-                turnover=figures.turnover([h], period, h.group_id),
-                retention=figures.retention([h], period, h.group_id),
-                fill=figures.fill([h], period, h.group_id),
-                goals=figures.goal_completion(goals_of.get(h.group_id, []), period, h.group_id),
-                attendance=figures.attendance(rolls_of.get(h.group_id, []), period, h.group_id),
-                p2p=_group_p2p(network, h, period, reader),
-            )
-        )
-    return tuple(lines)
 
 
 def _years(first: date, last: date) -> list[figures.Period]:
@@ -213,10 +139,10 @@ def _group_years(
 ) -> tuple[GroupYear, ...]:
     return tuple(
         GroupYear(
-            group=line.history.name,
+            group=line.figures.history.name,
             year=str(year.start.year),
-            fill=figures.fill([line.history], year, line.history.group_id)
-            if in_period(line.history, year)
+            fill=figures.fill([line.figures.history], year, line.figures.history.group_id)
+            if in_period(line.figures.history, year)
             else None,
         )
         for line in lines
@@ -273,23 +199,22 @@ def gather(  # noqa: PLR0917 - the report's parts, each named at the call
     each group over the period, the network year by year (from `first_year`, by default
     the year the first group was formed, to the period's end) and the roster timeline of
     the group `timeline_of` (by default the group with the most memberships)."""
-    views = _read_views(network)
-    histories = views.histories.values()
+    histories = ReadModels(network).views(GroupHistories.name).values()
     first = min((h.formed_at.date() for h in histories), default=period.start)
     if first_year is not None:
         first = date(first_year, 1, 1)
     years = _years(min(first, period.end), period.end)
     chosen = _chosen(histories, timeline_of)
-    groups = _group_lines(network, views, period, reader)
+    found = _network_figures(network, period, reader, target)
+    groups = _group_lines(network, found.report, reader)
     return ReportContent(
         store=network.url,
         reader=reader,
         period=period,
         target=target or figures.Target(),
-        network=_network_figures(network, views, period),
-        growth=figures.growth(histories, period, target or figures.Target()),
+        network=found,
         groups=groups,
-        years=tuple(_network_figures(network, views, year) for year in years),
+        years=tuple(_network_figures(network, year, reader, target) for year in years),
         group_years=_group_years(groups, years),
         timeline=None if chosen is None else _timeline(network, chosen, period.end, reader),
     )

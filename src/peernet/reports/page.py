@@ -18,6 +18,7 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from peernet.adapters.storage import redact
+from peernet.projections.figures import AttendanceRate, GoalCompletion
 from peernet.projections.p2p import NetworkValue
 from peernet.reports.content import GroupLine, NetworkFigures, ReportContent, Timeline
 
@@ -108,7 +109,7 @@ def _chart(chart_id: str, figure: go.Figure, title: str | None = None) -> str:
 
 
 def _year_label(found: NetworkFigures) -> str:
-    period = found.period
+    period = found.report.period
     if (period.end.month, period.end.day) == (12, 31):
         return str(period.start.year)
     return f"{period.start.year} (to {period.end:%d %b})"
@@ -118,14 +119,20 @@ def _membership_chart(years: Sequence[NetworkFigures]) -> str:
     labels = [_year_label(y) for y in years]
     figure = go.Figure()
     figure.add_bar(
-        x=labels, y=[y.fill.capacity for y in years], name="seats", marker_color=_COLOURS["seats"]
+        x=labels,
+        y=[y.report.fill.capacity for y in years],
+        name="seats",
+        marker_color=_COLOURS["seats"],
     )
     figure.add_bar(
-        x=labels, y=[y.fill.active for y in years], name="members", marker_color=_COLOURS["members"]
+        x=labels,
+        y=[y.report.fill.active for y in years],
+        name="members",
+        marker_color=_COLOURS["members"],
     )
     figure.add_scatter(
         x=labels,
-        y=[len(y.fill.waiting) for y in years],
+        y=[len(y.report.fill.waiting) for y in years],
         name="wait-listed",
         mode="lines+markers",
         line={"color": _COLOURS["waiting"]},
@@ -201,25 +208,25 @@ def _groups_height(count: int) -> int:
 
 
 def _groups_fill_chart(lines: Sequence[GroupLine]) -> str:
-    names = [line.history.name for line in lines]
+    names = [line.figures.history.name for line in lines]
     figure = go.Figure()
     figure.add_bar(
         y=names,
-        x=[line.fill.active for line in lines],
+        x=[line.figures.fill.active for line in lines],
         name="members",
         orientation="h",
         marker_color=_COLOURS["members"],
     )
     figure.add_bar(
         y=names,
-        x=[max(line.fill.capacity - line.fill.active, 0) for line in lines],
+        x=[max(line.figures.fill.capacity - line.figures.fill.active, 0) for line in lines],
         name="empty seats",
         orientation="h",
         marker_color=_COLOURS["seats"],
     )
     figure.add_bar(
         y=names,
-        x=[len(line.fill.waiting) for line in lines],
+        x=[len(line.figures.fill.waiting) for line in lines],
         name="wait-listed",
         orientation="h",
         marker_color=_COLOURS["waiting"],
@@ -234,16 +241,32 @@ def _groups_fill_chart(lines: Sequence[GroupLine]) -> str:
     return _chart("groups-fill", figure)
 
 
+def _attendance(seen: AttendanceRate | None) -> Fraction | None:
+    """A group's attendance rate; None for a group that expected nobody, or whose
+    attendance the reader may not see."""
+    return seen.rate if seen is not None and seen.expected else None
+
+
+def _goals(goals: GoalCompletion | None) -> Fraction | None:
+    return None if goals is None else goals.rate
+
+
+def _blank_or_pct(rate: Fraction | None) -> str:
+    return "" if rate is None else pct(rate)
+
+
+def _met(goals: GoalCompletion | None) -> str:
+    return f"{goals.met}/{len(goals.due)}" if goals is not None and goals.due else ""
+
+
 def _groups_rates_chart(lines: Sequence[GroupLine]) -> str:
-    names = [line.history.name for line in lines]
+    names = [line.figures.history.name for line in lines]
     figure = go.Figure()
     series = {
-        "turnover": [line.turnover.rate for line in lines],
-        "retention": [line.retention.rate for line in lines],
-        "attendance": [
-            line.attendance.rate if line.attendance.expected else None for line in lines
-        ],
-        "goals met": [line.goals.rate for line in lines],
+        "turnover": [line.figures.turnover.rate for line in lines],
+        "retention": [line.figures.retention.rate for line in lines],
+        "attendance": [_attendance(line.figures.attendance) for line in lines],
+        "goals met": [_goals(line.figures.goals) for line in lines],
     }
     for name, values in series.items():
         figure.add_bar(
@@ -267,7 +290,7 @@ def _groups_rates_chart(lines: Sequence[GroupLine]) -> str:
 def _groups_years_chart(content: ReportContent) -> str:
     """A cell per group and year: its members at the year's end, coloured by how full
     it was (hover: members of seats, and the wait-list)."""
-    names = [line.history.name for line in content.groups]
+    names = [line.figures.history.name for line in content.groups]
     years = sorted({cell.year for cell in content.group_years})
     cells = {(cell.group, cell.year): cell.fill for cell in content.group_years}
     fills = [[cells.get((name, year)) for year in years] for name in names]
@@ -306,7 +329,7 @@ def _groups_years_chart(content: ReportContent) -> str:
 
 def _groups_p2p_chart(lines: Sequence[GroupLine]) -> str:
     shown = [line for line in lines if line.p2p is not None]
-    names = [line.history.name for line in shown]
+    names = [line.figures.history.name for line in shown]
     figure = go.Figure()
     figure.add_bar(
         y=names,
@@ -406,8 +429,8 @@ def _timeline_chart(timeline: Timeline) -> str:
 
 def summary_lines(content: ReportContent) -> list[str]:
     """The lines above the terminal report's table, word for word."""
-    n, grow = content.network, content.growth
-    t, r, f, g, seen = n.turnover, n.retention, n.fill, n.goals, n.attendance
+    n = content.network.report
+    grow, t, r, f, g, seen = n.growth, n.turnover, n.retention, n.fill, n.goals, n.attendance
     last = grow.quarters[-1]
 
     def plural(count: int, noun: str) -> str:
@@ -442,13 +465,13 @@ def group_rows(lines: Sequence[GroupLine]) -> list[tuple[str, ...]]:
     """The rows of the table of groups, as the terminal prints them."""
     return [
         (
-            line.history.name,
-            f"{line.fill.active}/{line.fill.capacity}",
-            str(len(line.fill.waiting)),
-            pct(line.turnover.rate),
-            str(len(line.turnover.departures)),
-            f"{line.goals.met}/{len(line.goals.due)}" if line.goals.due else "",
-            pct(line.attendance.rate) if line.attendance.expected else "",
+            line.figures.history.name,
+            f"{line.figures.fill.active}/{line.figures.fill.capacity}",
+            str(len(line.figures.fill.waiting)),
+            pct(line.figures.turnover.rate),
+            str(len(line.figures.turnover.departures)),
+            _met(line.figures.goals),
+            _blank_or_pct(_attendance(line.figures.attendance)),
         )
         for line in lines
     ]
@@ -466,12 +489,12 @@ def _year_rows(years: Sequence[NetworkFigures]) -> list[tuple[str, ...]]:
     return [
         (
             _year_label(y),
-            f"{y.fill.active}/{y.fill.capacity}",
-            str(len(y.fill.waiting)),
-            pct(y.turnover.rate),
-            pct(y.retention.rate),
-            pct(y.attendance.rate),
-            f"{y.goals.met}/{len(y.goals.due)}",
+            f"{y.report.fill.active}/{y.report.fill.capacity}",
+            str(len(y.report.fill.waiting)),
+            pct(y.report.turnover.rate),
+            pct(y.report.retention.rate),
+            pct(y.report.attendance.rate),
+            f"{y.report.goals.met}/{len(y.report.goals.due)}",
             str(y.p2p.deals),
             _value(y.p2p.revenue),
         )
@@ -487,7 +510,7 @@ def _p2p_rows(lines: Sequence[GroupLine]) -> list[tuple[str, ...]]:
         totals = line.p2p.revenue.totals
         rows.append(
             (
-                line.history.name,
+                line.figures.history.name,
                 str(line.p2p.revenue.deals),
                 "; ".join(f"{a:,.2f} {c}" for c, a in totals.items()) or "0",
                 str(len(line.p2p.referrals.given)),
@@ -551,16 +574,16 @@ def render(content: ReportContent, generated: date | None = None) -> str:
             "turnover",
             content.years,
             {
-                "turnover": [y.turnover.rate for y in content.years],
-                "retention": [y.retention.rate for y in content.years],
+                "turnover": [y.report.turnover.rate for y in content.years],
+                "retention": [y.report.retention.rate for y in content.years],
             },
         ),
         _rates_chart(
             "attendance",
             content.years,
             {
-                "attendance": [y.attendance.rate for y in content.years],
-                "goals met": [y.goals.rate for y in content.years],
+                "attendance": [y.report.attendance.rate for y in content.years],
+                "goals met": [y.report.goals.rate for y in content.years],
             },
         ),
         _p2p_chart(content.years),
@@ -622,7 +645,10 @@ def render(content: ReportContent, generated: date | None = None) -> str:
         '<h2 id="growth-by-quarter">Growth per quarter</h2>',
         _table(
             ("quarter", "groups", "companies"),
-            [(q.label, str(q.groups), str(q.companies)) for q in content.growth.quarters],
+            [
+                (q.label, str(q.groups), str(q.companies))
+                for q in content.network.report.growth.quarters
+            ],
             "growth",
         ),
     ]
