@@ -34,6 +34,7 @@ from peernet.adapters.logrows import page as rows_of
 from peernet.adapters.opening import (
     Access,
     access_of,
+    durability,
     missing_tables,
     probe_postgres,
     read_only_sessions,
@@ -84,7 +85,7 @@ class Store:
         settings |= {f"{NAME.upper()}_{key}": value for key, value in settings.items()}
         environment = Environment(NAME, {**os.environ, **settings})
         self.lock = threading.RLock()
-        self.factory, self.recorder = _open(self.url, environment, self.access)
+        self.factory, self.recorder = _open(self.url, environment, self.access, settings)
         self.codec: PeerNetMapper = self.factory.mapper(mapper_class=PeerNetMapper)  # type: ignore[assignment]
         if access != "verify":
             with self.errors():
@@ -241,7 +242,7 @@ class ReadOnlyKeys(KeyTable):
 
 
 def _open(
-    url: str, environment: Environment, access: Access
+    url: str, environment: Environment, access: Access, settings: dict[str, str]
 ) -> tuple[InfrastructureFactory, ProcessRecorder]:
     """eventsourcing's factory and recorder for the store, tables created when it is
     opened to write; one clear line when it cannot be opened. The recorder is
@@ -253,6 +254,7 @@ def _open(
             factory = InfrastructureFactory.construct(environment)
             if access != "write":
                 read_only_sessions(factory)
+            durability(factory, settings)
             recorder = factory.process_recorder()
             recorder.max_notification_id()
         except PeerNetError:
