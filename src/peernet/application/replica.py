@@ -306,3 +306,65 @@ class Replica:
         last = self.store.last(stream_id)
         chain = self.codec.chain_of(last) if last else None
         return chain or GENESIS
+
+
+class Layered:
+    """The `Links` a batch's command is decided with: the replica's directory, and the
+    streams the commands before it in the batch added (not yet recorded)."""
+
+    def __init__(self, base: Directory, top: Directory) -> None:
+        self.base, self.top = base, top
+
+    def group_of(self, membership_id: UUID) -> UUID | None:
+        return self.top.group_of(membership_id) or self.base.group_of(membership_id)
+
+    def _both(self, base: list[UUID], top: list[UUID]) -> list[UUID]:
+        return list(dict.fromkeys((*base, *top))) if top else base
+
+    def goals_of(self, membership_id: UUID) -> list[UUID]:
+        return self._both(self.base.goals_of(membership_id), self.top.goals_of(membership_id))
+
+    def meetings_of(self, group_id: UUID) -> list[UUID]:
+        return self._both(self.base.meetings_of(group_id), self.top.meetings_of(group_id))
+
+    def every_group(self) -> list[UUID]:
+        return self._both(self.base.every_group(), self.top.every_group())
+
+    def deals_of(self, membership_id: UUID) -> list[UUID]:
+        return self._both(self.base.deals_of(membership_id), self.top.deals_of(membership_id))
+
+    def referrals_of(self, membership_id: UUID) -> list[UUID]:
+        return self._both(
+            self.base.referrals_of(membership_id), self.top.referrals_of(membership_id)
+        )
+
+
+class Overlay:
+    """What a batch's commands decided so far, over the replica: each command of a batch
+    is decided on the states and links the ones before it left, and nothing of it
+    reaches the replica until the batch is recorded (a refused batch leaves it as it was)."""
+
+    def __init__(self, replica: Replica) -> None:
+        self.replica = replica
+        self.states: dict[tuple[str, UUID], tuple[Any, int]] = {}
+        self.added = Directory()
+        self.links = Layered(replica.directory, self.added)
+
+    def load(self, kind: str, stream_id: UUID) -> tuple[Any, int]:
+        """A stream's state and version as the batch so far leaves it."""
+        found = self.states.get((kind, stream_id))
+        return found if found is not None else self.replica.load(kind, stream_id)
+
+    def get(self, state_type: type[S], stream_id: UUID) -> S | None:
+        found: S | None = self.load(_KINDS[state_type], stream_id)[0]
+        return found
+
+    def fold(self, records: list[Recorded]) -> None:
+        """Fold a command's records into the batch's states and links."""
+        for r in records:
+            self.added.add(r.event)
+            kind, _ = r.event.stream()
+            fold = FOLDS.get(kind)
+            if fold is not None:
+                state, _ = self.load(kind, r.stream_id)
+                self.states[(kind, r.stream_id)] = (fold.evolve(state, r.event), r.version)
