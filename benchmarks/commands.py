@@ -10,8 +10,11 @@ measured in the same run:
 - PostgreSQL ÷ psycopg one row per commit (skipped when no server answers). Goal >= 0.60x.
 
 The command mix is a membership's life: register a company, apply, sign, take a seat,
-resign (five commands, six events). Then a breakdown of where one command's time goes
-(each step timed on its own, so the parts add up to a little more than the whole), and
+resign (five commands, six events), in GROUPS groups in turn, as a network spreads its
+members over its groups (a group's state holds every membership it ever had, so one
+group taking every company would measure that group's growth, not the command path).
+Then a breakdown of where one command's time goes (each step timed on its own, so the
+parts add up to a little more than the whole), and
 `Network.execute_many` in batches of 1, 10, 100 and 1,000 commands.
 
     python benchmarks/commands.py [--n 1500] [--pg postgresql://postgres@127.0.0.1/test]
@@ -47,6 +50,7 @@ GOALS = {"full": 0.60, "normal": 0.15, "postgresql": 0.60}
 CHAIN_GOAL = 0.05
 PAYLOAD = b"x" * 224
 PG = "postgresql://postgres@127.0.0.1:5432/test"
+GROUPS = 50
 
 
 # --- floors ------------------------------------------------------------------------------
@@ -115,9 +119,9 @@ def postgres_up(server: str) -> bool:
 # --- peernet ----------------------------------------------------------------------------
 
 
-def cycle_commands(group: UUID, i: int) -> list[Command]:
+def cycle_commands(groups: list[UUID], i: int) -> list[Command]:
     """A membership's life: five commands whose ids are known before any is executed."""
-    at = T0 + timedelta(hours=i)
+    at, group = T0 + timedelta(hours=i), groups[i % len(groups)]
     company = RegisterCompany(profile=profile(f"Co {i}", region=f"r{i}"), actor="bench", at=at)
     applied = ApplyForMembership(company_id=company.company_id, group_id=group, actor="b", at=at)
     membership = applied.membership_id
@@ -130,17 +134,21 @@ def cycle_commands(group: UUID, i: int) -> list[Command]:
     ]
 
 
-def a_group(network: Network) -> UUID:
-    formed = FormGroup(name="Bench", charter=Charter(capacity=12), actor="bench", at=T0)
-    network.execute(formed)
-    return formed.group_id
+def some_groups(network: Network) -> list[UUID]:
+    formed = [
+        FormGroup(name=f"Bench {i}", charter=Charter(capacity=12), actor="bench", at=T0)
+        for i in range(GROUPS)
+    ]
+    for command in formed:
+        network.execute(command)
+    return [command.group_id for command in formed]
 
 
 def commands_per_second(url: str, n: int) -> float:
     """Commands per second, one `execute` each, for n commands of the mix."""
     with Network(url) as network:
-        group = a_group(network)
-        cycles = [cycle_commands(group, i) for i in range(max(1, n // 5))]
+        groups = some_groups(network)
+        cycles = [cycle_commands(groups, i) for i in range(max(1, n // 5))]
         started = time.perf_counter()
         for commands in cycles:
             for command in commands:
@@ -151,8 +159,8 @@ def commands_per_second(url: str, n: int) -> float:
 def batches_per_second(url: str, n: int, size: int) -> float:
     """Commands per second through `execute_many`, `size` commands a batch."""
     with Network(url) as network:
-        group = a_group(network)
-        commands = [c for i in range(max(1, n // 5)) for c in cycle_commands(group, i)]
+        groups = some_groups(network)
+        commands = [c for i in range(max(1, n // 5)) for c in cycle_commands(groups, i)]
         started = time.perf_counter()
         for start in range(0, len(commands), size):
             network.execute_many(commands[start : start + size])
@@ -167,9 +175,9 @@ STEPS = (
     ("ledger (was this command id handled?)", "peernet.application.commands.CommandSide._handled"),
     ("load + decide", "peernet.application.commands.CommandSide._decide"),
     ("  of which: load a stream from the store", "peernet.application.replica.Replica.load"),
-    ("encode (cattrs, orjson, seal)", "peernet.adapters.codec.PeerNetMapper.encode_chained"),
+    ("encode (cattrs, orjson, seal)", "peernet.adapters.codec.PeerNetMapper.encode_links"),
     ("  of which: hash chain", "peernet.adapters.codec.link"),
-    ("decode what was just encoded", "peernet.adapters.codec.PeerNetMapper.decode"),
+    ("decode (streams loaded from the store)", "peernet.adapters.codec.PeerNetMapper.decode"),
     ("append (insert, commit)", "eventsourcing.persistence.ProcessRecorder.insert_events"),
     ("fold into warm state", "peernet.application.replica.Replica.remember"),
 )
@@ -222,8 +230,8 @@ def breakdown(url: str, n: int) -> tuple[float, dict[str, float]]:
         return wrapper
 
     with Network(url) as network:
-        group = a_group(network)
-        cycles = [cycle_commands(group, i) for i in range(max(1, n // 5))]
+        groups = some_groups(network)
+        cycles = [cycle_commands(groups, i) for i in range(max(1, n // 5))]
         recorder_class = type(network.recorder)
         for label, dotted in STEPS:
             found = _place(dotted)

@@ -65,6 +65,10 @@ _KINDS = {fold.state: kind for kind, fold in FOLDS.items()}
 S = TypeVar("S")
 #: the topic every stream of a kind begins with
 _FIRST_TOPICS = {kind: topic_of(fold.first) for kind, fold in FOLDS.items()}
+#: the kinds whose streams begin with an event the directory reads, on every path (the
+#: log folded event by event, or only its directory topics after a long absence)
+_STARTS_SEEN = frozenset(k for k, topic in _FIRST_TOPICS.items() if topic in _DIRECTORY_TOPICS)
+_FIRSTS = {FOLDS[kind].first: kind for kind in _STARTS_SEEN}
 
 
 @attrs.define
@@ -96,6 +100,9 @@ class Directory:
     member_deals: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
     member_referrals: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
 
+    #: every stream whose first event the directory saw, and its kind
+    started: dict[UUID, str] = attrs.Factory(dict)
+
     def group_of(self, membership_id: UUID) -> UUID | None:
         return self.membership_groups.get(membership_id)
 
@@ -115,6 +122,7 @@ class Directory:
         return list(self.member_referrals.get(membership_id, ()))
 
     def add(self, event: Event) -> None:
+        self._add_start(event)
         self._add_partnering(event)
         match event:
             case MeetingScheduled():
@@ -140,6 +148,10 @@ class Directory:
                 self.vendor_streams.setdefault(event.vendor_id, {})[event.stream()] = None
             case SessionAdded() if event.speaker.vendor_id is not None:
                 self.vendor_streams.setdefault(event.speaker.vendor_id, {})[event.stream()] = None
+
+    def _add_start(self, event: Event) -> None:
+        if (kind := _FIRSTS.get(type(event))) is not None:
+            self.started.setdefault(event.stream()[1], kind)
 
     def _add_partnering(self, event: Event) -> None:
         match event:
@@ -180,6 +192,8 @@ class Replica:
         cache = self.states[kind]
         if stream_id in cache:
             return cache[stream_id]
+        if kind in _STARTS_SEEN and stream_id not in self.directory.started:
+            return None, 0  # the directory saw every such stream begin: there is none
         state, version = None, 0
         fold = FOLDS[kind].evolve
         for stored in self.store.stream(stream_id):
@@ -208,8 +222,12 @@ class Replica:
                 self.chains[r.stream_id] = (r.version, r.chain)
             kind, _ = r.event.stream()
             cache = self.states.get(kind)
-            if cache is None or r.stream_id not in cache:
-                continue  # not a state kept here, or loaded in full when first needed
+            if cache is None:
+                continue  # not a state kept here
+            if r.stream_id not in cache:
+                if r.version == 1:  # a new stream: its state is this event, kept warm
+                    cache[r.stream_id] = (FOLDS[kind].evolve(None, r.event), 1)
+                continue  # else loaded in full when first needed
             state, version = cache[r.stream_id]
             if r.version == version + 1:
                 cache[r.stream_id] = (FOLDS[kind].evolve(state, r.event), r.version)
