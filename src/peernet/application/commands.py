@@ -33,6 +33,7 @@ from peernet.adapters.errors import (
     EncryptionOff,
     UnreadableEvent,
 )
+from peernet.adapters.recorders import Stale
 from peernet.application.ledger import Stamped, in_batch, ledger_id, repeated, repeats, stamp
 from peernet.application.replica import Overlay, Replica
 from peernet.application.store import Store
@@ -92,7 +93,12 @@ class CommandSide:
         self._refuse_early(command, correlation_id)
         with self.store.lock, self.store.errors():
             for attempt in range(1, self.max_attempts + 1):
-                self.replica.catch_up()
+                # First, on a store whose writes check that the log has not moved
+                # (`peernet.adapters.recorders`), decide on the warm state without asking;
+                # a write, refusal or no-op found stale is decided again, caught up.
+                hopeful = attempt == 1 and self.store.checks_position
+                if not hopeful:
+                    self.replica.catch_up()
                 # The ledger is read after catching up: had another process recorded this
                 # command first, its events would be in the state decided on (and refused).
                 if (first := self._handled(command)) is not None:
@@ -108,12 +114,21 @@ class CommandSide:
                     if (first := self._handled(command)) is not None:
                         self.track(tracking)
                         return first
+                    if hopeful and self.replica.behind():
+                        continue
                     raise
                 if not events and command.command_id is None:
+                    if hopeful and self.replica.behind():
+                        continue
                     self.track(tracking)
                     return ()
+                after = self.replica.seen if hopeful else None
                 try:
-                    return self._write(command, events, versions, correlation_id, tracking)
+                    return self._write(
+                        command, events, versions, correlation_id, tracking=tracking, after=after
+                    )
+                except Stale:
+                    continue  # the log moved on: catch up and decide again, at once
                 except IntegrityError:
                     if tracking is not None and self._tracked(tracking):
                         raise AlreadyTracked(tracking) from None
@@ -233,13 +248,15 @@ class CommandSide:
         events: list[Event],
         versions: dict[UUID, int],
         correlation_id: UUID | None,
+        *,
         tracking: Tracking | None = None,
+        after: int | None = None,
     ) -> tuple[Recorded, ...]:
         stamped = stamp(command, events, versions, correlation_id, self.clock())
-        return self._append([stamped], tracking)[0]
+        return self._append([stamped], tracking, after)[0]
 
     def _append(
-        self, stamped: list[Stamped], tracking: Tracking | None = None
+        self, stamped: list[Stamped], tracking: Tracking | None = None, after: int | None = None
     ) -> tuple[tuple[Recorded, ...], ...]:
         """Encode and chain the records of one write, and append them, each command's
         events before its ledger entry, in one transaction; the replica folds what was
@@ -262,7 +279,10 @@ class CommandSide:
             written.append(mine)
         if not stored and tracking is None:
             return tuple(tuple(mine) for mine in written)  # every command was handled before
-        positions = list(self.store.recorder.insert_events(stored, tracking=tracking) or ())
+        where = {} if after is None else {"after": after}
+        positions = list(
+            self.store.recorder.insert_events(stored, tracking=tracking, **where) or ()
+        )
         subscriptions.wrote(self.store.recorder)
         if positions:
             at = iter(positions)

@@ -274,6 +274,13 @@ class Replica:
             fields=lambda: {"after": self.seen, "top": top},
         )
 
+    def behind(self) -> bool:
+        """Whether the log holds events this replica has not seen, caught up if so."""
+        if self.store.top() == self.seen:
+            return False
+        self.catch_up()
+        return True
+
     def _catch_up(self, top: int) -> None:
         if top - self.seen > _TAIL_LIMIT:
             self.drop()

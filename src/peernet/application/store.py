@@ -27,6 +27,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment
 
+from peernet.adapters import recorders
 from peernet.adapters.codec import PeerNetMapper
 from peernet.adapters.errors import KeyRequired, NotEncrypted, ReadOnlyStore
 from peernet.adapters.keys import KeyRing, KeyTable, Rewrap, key_table, master_key, parse_key
@@ -75,6 +76,8 @@ class Store:
         settings = settings_for(self.url)
         master = master_key(key, settings.pop("KEY_FILE", None)) if access != "verify" else None
         settings = settings_to(self.url, settings, self.access)
+        if settings["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
+            settings["PROCESS_RECORDER_TOPIC"] = recorders.TOPIC
         settings.update(env or {})
         if settings.get("PERSISTENCE_MODULE") == "eventsourcing.postgres" and not any(
             "POSTGRES_GET_PASSWORD_TOPIC" in where for where in (settings, os.environ)
@@ -98,6 +101,12 @@ class Store:
         an empty position is where events were removed. PostgreSQL may leave a hole where
         a refused write consumed a number."""
         return type(self.factory).__module__ in ("eventsourcing.sqlite", "eventsourcing.popo")
+
+    @property
+    def checks_position(self) -> bool:
+        """Whether a write can check that the log still ends where the writer last saw
+        it (`peernet.adapters.recorders`), so a command need not ask before deciding."""
+        return isinstance(self.recorder, recorders.SQLiteRecorder)
 
     @property
     def writable(self) -> bool:

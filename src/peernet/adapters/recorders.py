@@ -1,0 +1,39 @@
+"""eventsourcing's SQLite process recorder, with one check more in its write: that nobody
+wrote since the writer last looked at the log.
+
+A command is decided on the warm state of the replica. Asking the store before every
+command whether another process wrote (a transaction of its own, to read the last
+position) costs a command on SQLite as much as deciding it; instead, a command that
+believes the log ends at `after` writes with ``insert_events(events, after=after)``,
+and the write refuses itself (`Stale`, rolled back whole) when its first event does not
+land at position ``after + 1``: SQLite numbers rows one past the last, inside the
+write's own transaction, so a row written by anyone else in between shows here. The
+command side then catches up and decides again, as after a lost race.
+"""
+
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.sqlite import SQLiteCursor, SQLiteProcessRecorder
+
+#: the setting that makes eventsourcing's SQLite factory build this recorder
+TOPIC = "peernet.adapters.recorders:SQLiteRecorder"
+
+
+class Stale(IntegrityError):
+    """The log moved on since the writer last looked: decide again on what it holds."""
+
+
+class SQLiteRecorder(SQLiteProcessRecorder):
+    """eventsourcing's SQLite process recorder, whose write may say where the log ended
+    when the command was decided (``after``)."""
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        after: int | None = kwargs.get("after")
+        if after is not None and positions and positions[0] != after + 1:
+            raise Stale(f"the log moved past {after} before this write")
+        return positions
