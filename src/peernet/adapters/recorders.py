@@ -8,7 +8,8 @@ believes the log ends at `after` writes with ``insert_events(events, after=after
 and the write refuses itself (`Stale`, rolled back whole) when its first event does not
 land at position ``after + 1``: SQLite numbers rows one past the last, inside the
 write's own transaction, so a row written by anyone else in between shows here. The
-command side then catches up and decides again, as after a lost race.
+command side then catches up and decides again, as after a lost race. PostgreSQL does
+the same with a conditional insert (`peernet.adapters.recorders_postgres`).
 """
 
 from collections.abc import Sequence
@@ -17,8 +18,11 @@ from typing import Any
 from eventsourcing.persistence import IntegrityError, StoredEvent
 from eventsourcing.sqlite import SQLiteCursor, SQLiteProcessRecorder
 
-#: the setting that makes eventsourcing's SQLite factory build this recorder
-TOPIC = "peernet.adapters.recorders:SQLiteRecorder"
+#: the setting that makes eventsourcing's factory build peernet's recorder, by module
+TOPICS = {
+    "eventsourcing.sqlite": "peernet.adapters.recorders:SQLiteRecorder",
+    "eventsourcing.postgres": "peernet.adapters.recorders_postgres:PostgresRecorder",
+}
 
 
 class Stale(IntegrityError):
@@ -28,6 +32,9 @@ class Stale(IntegrityError):
 class SQLiteRecorder(SQLiteProcessRecorder):
     """eventsourcing's SQLite process recorder, whose write may say where the log ended
     when the command was decided (``after``)."""
+
+    #: a write can check that the log still ends where the writer last saw it
+    checks_position = True
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any

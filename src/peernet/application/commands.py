@@ -96,7 +96,7 @@ class CommandSide:
                 # First, on a store whose writes check that the log has not moved
                 # (`peernet.adapters.recorders`), decide on the warm state without asking;
                 # a write, refusal or no-op found stale is decided again, caught up.
-                hopeful = attempt == 1 and self.store.checks_position
+                hopeful = attempt == 1 and tracking is None and self.store.checks_position
                 if not hopeful:
                     self.replica.catch_up()
                 # The ledger is read after catching up: had another process recorded this

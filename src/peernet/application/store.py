@@ -76,8 +76,8 @@ class Store:
         settings = settings_for(self.url)
         master = master_key(key, settings.pop("KEY_FILE", None)) if access != "verify" else None
         settings = settings_to(self.url, settings, self.access)
-        if settings["PERSISTENCE_MODULE"] == "eventsourcing.sqlite":
-            settings["PROCESS_RECORDER_TOPIC"] = recorders.TOPIC
+        if (topic := recorders.TOPICS.get(settings["PERSISTENCE_MODULE"])) is not None:
+            settings["PROCESS_RECORDER_TOPIC"] = topic
         settings.update(env or {})
         if settings.get("PERSISTENCE_MODULE") == "eventsourcing.postgres" and not any(
             "POSTGRES_GET_PASSWORD_TOPIC" in where for where in (settings, os.environ)
@@ -106,7 +106,7 @@ class Store:
     def checks_position(self) -> bool:
         """Whether a write can check that the log still ends where the writer last saw
         it (`peernet.adapters.recorders`), so a command need not ask before deciding."""
-        return isinstance(self.recorder, recorders.SQLiteRecorder)
+        return bool(getattr(self.recorder, "checks_position", False))
 
     @property
     def writable(self) -> bool:
