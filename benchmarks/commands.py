@@ -345,7 +345,8 @@ def main() -> None:
 
         floors_and_ratios(options.n, pg, path)
         steps(options.n, path)
-        batches(options.n, path)
+        if hasattr(Network, "execute_many"):  # a peernet without batches has no figure
+            batches(options.n, path)
 
 
 if __name__ == "__main__":

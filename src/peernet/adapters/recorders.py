@@ -12,11 +12,17 @@ command side then catches up and decides again, as after a lost race. PostgreSQL
 the same with a conditional insert (`peernet.adapters.recorders_postgres`).
 """
 
+import threading
 from collections.abc import Sequence
 from typing import Any
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
-from eventsourcing.sqlite import SQLiteCursor, SQLiteProcessRecorder
+from eventsourcing.sqlite import (
+    SQLiteConnection,
+    SQLiteCursor,
+    SQLiteDatastore,
+    SQLiteProcessRecorder,
+)
 
 #: the setting that makes eventsourcing's factory build peernet's recorder, by module
 TOPICS = {
@@ -35,6 +41,31 @@ class SQLiteRecorder(SQLiteProcessRecorder):
 
     #: a write can check that the log still ends where the writer last saw it
     checks_position = True
+
+    def __init__(self, datastore: SQLiteDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self._writer: SQLiteConnection | None = None
+        self._writing = threading.Lock()
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Write through one connection kept for writing (a file store), rather than
+        taking one from the pool and giving it back at every command."""
+        if self.datastore.pool.is_sqlite_memory_mode:
+            return super().insert_events(stored_events, **kwargs)
+        with self._writing:
+            if self._writer is None:
+                self._writer = self.datastore.pool._create_connection()
+            with self._writer.transaction(commit=True) as c:
+                return self._insert_events(c, stored_events, **kwargs)
+
+    def close_writer(self) -> None:
+        """Close the connection kept for writing (the pool closes the others)."""
+        with self._writing:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any

@@ -263,40 +263,43 @@ class CommandSide:
         decided (with the chain and position it was stored with), nothing decoded back."""
         codec = self.store.codec
         new = [r for one in stamped if not one.done for r in one.records]
-        linked = codec.encode_links(new, self.replica.chain_before)
-        chained = iter(attrs.evolve(r, chain=c) for r, (_, c) in zip(new, linked, strict=True))
-        sealed = iter(stored for stored, _ in linked)
+        linked = iter(codec.encode_links(new, self.replica.chain_before))
         stored: list[StoredEvent] = []
-        written: list[list[Recorded]] = []
+        chains: list[list[str]] = []  # the chain of each new record, by command
         for one in stamped:
             if one.done:
-                written.append(one.records)
                 continue
-            mine = [next(chained) for _ in one.records]
-            stored.extend(next(sealed) for _ in one.records)
+            mine = [next(linked) for _ in one.records]
+            stored.extend(sealed for sealed, _ in mine)
+            chains.append([chain for _, chain in mine])
             if one.ledger is not None:
                 stored.append(codec.encode(one.ledger))
-            written.append(mine)
         if not stored and tracking is None:
-            return tuple(tuple(mine) for mine in written)  # every command was handled before
+            return tuple(tuple(one.records) for one in stamped)  # all handled before
         where = {} if after is None else {"after": after}
         positions = list(
             self.store.recorder.insert_events(stored, tracking=tracking, **where) or ()
         )
         subscriptions.wrote(self.store.recorder)
-        if positions:
-            at = iter(positions)
-            for one, mine in zip(stamped, written, strict=True):
-                if one.done:
-                    continue
-                mine[:] = [attrs.evolve(r, position=next(at)) for r in mine]
-                if one.ledger is not None:
-                    next(at)
+        at, by_command = iter(positions), iter(chains)
+        written: list[tuple[Recorded, ...]] = []
+        for one in stamped:
+            if one.done:
+                written.append(tuple(one.records))
+                continue
+            written.append(
+                tuple(
+                    attrs.evolve(r, chain=chain, position=next(at, None))
+                    for r, chain in zip(one.records, next(by_command), strict=True)
+                )
+            )
+            if one.ledger is not None:
+                next(at, None)
         self.replica.remember(
             [r for one, mine in zip(stamped, written, strict=True) if not one.done for r in mine]
         )
         self.replica.wrote(positions)
-        return tuple(tuple(mine) for mine in written)
+        return tuple(written)
 
     def _tracked(self, tracking: Tracking) -> bool:
         """Whether a follower's position has reached `tracking`'s already."""

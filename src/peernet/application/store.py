@@ -221,6 +221,8 @@ class Store:
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
+            if (close_writer := getattr(self.recorder, "close_writer", None)) is not None:
+                close_writer()
             self.factory.close()
 
 
