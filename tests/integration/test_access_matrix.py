@@ -298,6 +298,7 @@ QUERIES: dict[str, Callable[[Network, Reader | None], str]] = {
 #: what the store's holder reads whole (the raw log), and what is not a query
 NOT_QUERIES = {
     "execute",
+    "execute_many",
     "follow",
     "close",
     "rotate_key",

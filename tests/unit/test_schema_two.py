@@ -28,7 +28,7 @@ from peernet import (
 from peernet.adapters.codec import SEALED, CommandHandled, PeerNetMapper, StreamRef
 from peernet.adapters.errors import SealBroken, UnreadableEvent
 from peernet.adapters.keys import KeyRing, MemoryKeyTable, new_key, parse_key
-from peernet.application.commands import HIDDEN, digest, said, whole_digest
+from peernet.application.ledger import HIDDEN, digest, said, whole_digest
 from peernet.domain.goals import (
     Direction,
     GoalChallenged,

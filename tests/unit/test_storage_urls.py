@@ -53,6 +53,30 @@ def test_a_sqlite_url_takes_a_lock_timeout_option(tmp_path: Path) -> None:
     assert "30" == settings["SQLITE_LOCK_TIMEOUT"]
 
 
+@pytest.mark.parametrize(("given", "setting"), [("normal", "normal"), ("FULL", "full")])
+def test_a_sqlite_url_chooses_its_durability(tmp_path: Path, given: str, setting: str) -> None:
+    """?synchronous=normal (or full, the default) becomes peernet's setting, lower-case;
+    without the option nothing is set and SQLite's own default, FULL, holds."""
+    file = tmp_path / "peernet.db"
+
+    chosen = settings_for(f"sqlite:///{file}?synchronous={given}")
+
+    assert (setting, None) == (
+        chosen["SQLITE_SYNCHRONOUS"],
+        settings_for(f"sqlite:///{file}").get("SQLITE_SYNCHRONOUS"),
+    )
+
+
+def test_a_postgresql_url_chooses_its_durability() -> None:
+    """?synchronous_commit=off becomes peernet's setting; nothing is set without it."""
+    chosen = settings_for("postgresql://u@h/db?synchronous_commit=Off")
+
+    assert ("off", None) == (
+        chosen["POSTGRES_SYNCHRONOUS_COMMIT"],
+        settings_for("postgresql://u@h/db").get("POSTGRES_SYNCHRONOUS_COMMIT"),
+    )
+
+
 def test_a_sqlite_path_is_unquoted(tmp_path: Path) -> None:
     """Percent-escapes in the path are decoded: %20 is a space."""
     (tmp_path / "my data").mkdir()
@@ -162,6 +186,16 @@ def test_an_error_about_a_url_never_shows_its_password() -> None:
         pytest.param("postgresql://u@h", "names user, host and database", id="missing db"),
         pytest.param("postgresql://h/db", "names user, host and database", id="missing user"),
         pytest.param("postgresql://u@h/db?sslmode=require", "unknown option", id="pg option"),
+        pytest.param(
+            "sqlite:///x.db?synchronous=off", "'synchronous' is full or normal", id="sync off"
+        ),
+        pytest.param(
+            "postgresql://u@h/db?synchronous_commit=local", "is on or off", id="pg commit"
+        ),
+        pytest.param("memory://?synchronous=normal", "unknown option", id="memory sync"),
+        pytest.param(
+            "postgresql://u@h/db?synchronous=normal", "unknown option", id="sqlite's on pg"
+        ),
     ],
 )
 def test_a_malformed_url_is_refused_with_a_one_line_reason(url: str, why: str) -> None:

@@ -253,6 +253,13 @@ class PeerNetMapper(Mapper[UUID]):
     ) -> list[StoredEvent]:
         """Records of one write, in order, each chained over the one before it in its
         stream; `previous(stream_id, version)` gives the stored chain a stream ends with."""
+        return [stored for stored, _ in self.encode_links(records, previous)]
+
+    def encode_links(
+        self, records: Iterable[Recorded], previous: Callable[[UUID, int], str]
+    ) -> list[tuple[StoredEvent, str]]:
+        """As `encode_chained`, with the chain each record was sealed with: the writer
+        keeps it beside the record it decided rather than decoding what it just encoded."""
         heads: dict[UUID, str] = {}
         stored = []
         for r in records:
@@ -260,7 +267,7 @@ class PeerNetMapper(Mapper[UUID]):
             if before is None:
                 before = previous(r.stream_id, r.version - 1) if r.version > 1 else GENESIS
             sealed, heads[r.stream_id] = self._sealed(r, before)
-            stored.append(sealed)
+            stored.append((sealed, heads[r.stream_id]))
         return stored
 
     def seal(self, event: Event, data: dict[str, Any]) -> dict[str, Any]:

@@ -330,8 +330,10 @@ class PostgresKeyTable(KeyTable):
 
 
 def key_table(recorder: Any) -> KeyTable:
-    """The key table beside the events of the store `recorder` writes to."""
-    module = type(recorder).__module__
+    """The key table beside the events of the store `recorder` writes to (eventsourcing's
+    recorder, or peernet's own subclass of it)."""
+    modules = [cls.__module__ for cls in type(recorder).__mro__]
+    module = next((m for m in modules if m.startswith("eventsourcing.")), modules[0])
     if module == "eventsourcing.sqlite":
         return SQLiteKeyTable(recorder.datastore)
     if module == "eventsourcing.postgres":

@@ -83,9 +83,42 @@ def read_only_sessions(factory: Any) -> None:
     switch the file to WAL (a write, refused on a read-only file)."""
     module = type(factory).__module__
     if module == "eventsourcing.postgres":
-        factory.datastore.pool.kwargs["options"] = "-c default_transaction_read_only=on"
+        _postgres_option(factory, "default_transaction_read_only=on")
     elif module == "eventsourcing.sqlite":
         factory.datastore.pool.is_journal_mode_wal = True
+
+
+def durability(factory: Any, settings: dict[str, str]) -> None:
+    """Commit as the URL chose (`peernet.adapters.storage.DURABILITY`), before any
+    connection is made: SQLite ``synchronous=NORMAL`` on each connection the pool opens,
+    PostgreSQL ``synchronous_commit=off`` for each session. Nothing is set by default."""
+    module = type(factory).__module__
+    commit = settings.get("POSTGRES_SYNCHRONOUS_COMMIT")
+    synchronous = settings.get("SQLITE_SYNCHRONOUS")
+    if module == "eventsourcing.postgres" and commit is not None:
+        _postgres_option(factory, f"synchronous_commit={commit}")
+    elif module == "eventsourcing.sqlite" and synchronous is not None:
+        _sqlite_pragma(factory, f"PRAGMA synchronous={synchronous.upper()}")
+
+
+def _postgres_option(factory: Any, option: str) -> None:
+    """Set a server option for every session of eventsourcing's PostgreSQL pool."""
+    kwargs = factory.datastore.pool.kwargs
+    kwargs["options"] = " ".join(filter(None, (kwargs.get("options"), f"-c {option}")))
+
+
+def _sqlite_pragma(factory: Any, pragma: str) -> None:
+    """Run `pragma` on every connection eventsourcing's SQLite pool opens (a pragma such
+    as ``synchronous`` belongs to one connection)."""
+    pool = factory.datastore.pool
+    create = pool._create_connection
+
+    def created() -> Any:
+        connection = create()
+        connection._sqlite_conn.execute(pragma)
+        return connection
+
+    pool._create_connection = created
 
 
 def probe_postgres(url: str, settings: dict[str, str]) -> None:

@@ -2,11 +2,13 @@
 
 - ``memory://``: eventsourcing.popo, for tests and trials; gone when the process ends.
 - ``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db``: eventsourcing.sqlite,
-  the embedded default, in WAL mode. ``?lock_timeout=SECONDS`` waits for a busy writer.
+  the embedded default, in WAL mode. ``?lock_timeout=SECONDS`` waits for a busy writer;
+  ``?synchronous=normal`` trades a power loss's last commits for speed (`DURABILITY`).
 - ``postgresql://user[:password]@host[:port]/database``: eventsourcing.postgres, for many
   processes and machines. ``?schema=NAME`` keeps several networks in one database,
   ``?connect_timeout=SECONDS`` (default 5), ``?pool_size=N``, ``?lock_timeout=SECONDS``
-  (how long a writer waits for the table lock; default 0, no limit).
+  (how long a writer waits for the table lock; default 0, no limit),
+  ``?synchronous_commit=off`` (as ``synchronous=normal`` on SQLite: `DURABILITY`).
 
 Every URL takes ``?key_file=PATH``: the file holding the master key that confidential
 fields are encrypted under (else the ``PEERNET_KEY`` environment variable; see
@@ -28,6 +30,13 @@ DEFAULT_URL = "sqlite:///peernet.db"
 #: the URL option naming the master key's file, and the setting it becomes
 _KEY = {"key_file": "KEY_FILE"}
 ENV_VAR = "PEERNET_DB"
+#: the durability a URL may choose, by option: the values it takes (the first is the
+#: default, durable on power loss) and the peernet setting it becomes. A crash of the
+#: process loses nothing either way; a power loss may lose the last commits at the second.
+DURABILITY = {
+    "synchronous": (("full", "normal"), "SQLITE_SYNCHRONOUS"),
+    "synchronous_commit": (("on", "off"), "POSTGRES_SYNCHRONOUS_COMMIT"),
+}
 
 
 def bad_url(url: str, why: str) -> InvalidStoreURL:
@@ -74,8 +83,16 @@ def _options(url: str, query: str, allowed: dict[str, str]) -> dict[str, str]:
             raise bad_url(url, f"unknown option {key!r} (known: {known})")
         if not value.strip():
             raise bad_url(url, f"option {key!r} has no value")
-        settings[allowed[key]] = value
+        settings[allowed[key]] = _durability(url, key, value) if key in DURABILITY else value
     return settings
+
+
+def _durability(url: str, key: str, value: str) -> str:
+    """A durability option's value, lower-case, or the refusal naming the ones it takes."""
+    chosen, choices = value.strip().lower(), DURABILITY[key][0]
+    if chosen not in choices:
+        raise bad_url(url, f"option {key!r} is {' or '.join(choices)}, not {chosen!r}")
+    return chosen
 
 
 def settings_for(url: str) -> dict[str, str]:
@@ -112,7 +129,8 @@ def _sqlite(url: str, netloc: str, path: str, query: str) -> dict[str, str]:
         "SQLITE_DBNAME": str(Path(file).expanduser()),
         "SQLITE_LOCK_TIMEOUT": "10",
     }
-    settings.update(_options(url, query, {"lock_timeout": "SQLITE_LOCK_TIMEOUT", **_KEY}))
+    options = {"lock_timeout": "SQLITE_LOCK_TIMEOUT", "synchronous": "SQLITE_SYNCHRONOUS", **_KEY}
+    settings.update(_options(url, query, options))
     return settings
 
 
@@ -143,6 +161,7 @@ def _postgres(url: str) -> dict[str, str]:
                 "connect_timeout": "POSTGRES_CONNECT_TIMEOUT",
                 "pool_size": "POSTGRES_POOL_SIZE",
                 "lock_timeout": "POSTGRES_LOCK_TIMEOUT",
+                "synchronous_commit": "POSTGRES_SYNCHRONOUS_COMMIT",
                 **_KEY,
             },
         )

@@ -139,6 +139,7 @@ class AsyncNetwork:
 
     # the commands
     execute = _Offloaded(Network.execute)
+    execute_many = _Offloaded(Network.execute_many)
     # who is where
     groups = _Offloaded(Network.groups)
     roster = _Offloaded(Network.roster)

@@ -10,44 +10,35 @@ written in the same transaction as the command's events (eventsourcing's process
 recorder), or alone when the command records nothing; a position another process has
 already written raises `AlreadyTracked`, and nothing is recorded.
 
-The ledger compares what it can still compare once a company is forgotten. Its
-`digest` covers what a command says in the clear: its type and every value but its
-confidential ones (a profile's name, free text) and an actor acting for a company,
-which are replaced by a marker. What was left out is covered by a second digest,
-`private`, sealed under the key of the company the command acted for or is about. While
-that key exists, a retry must repeat the confidential values too; once the company is
-forgotten, a retry (whose client may now read "forgotten" where a name was) is matched on
-what it says in the clear alone. No digest of a name is ever stored in the clear, where
-a guess could be checked against it.
+How the ledger tells a retry from another command reusing its id:
+`peernet.application.ledger`.
 """
 
-import functools
-import hashlib
 import logging
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+from uuid import UUID
 
 import attrs
-import orjson
-from eventsourcing.persistence import IntegrityError, Tracking
+from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 
 from peernet.adapters import subscriptions, telemetry
-from peernet.adapters.codec import CommandHandled, StreamRef, confidential_paths, converter
+from peernet.adapters.codec import CommandHandled, StreamRef
 from peernet.adapters.errors import (
     CommandIdReused,
     ConcurrencyConflict,
     EncryptionOff,
     UnreadableEvent,
 )
-from peernet.adapters.sealing import rewrite
-from peernet.application.replica import Replica
+from peernet.adapters.recorders import Stale
+from peernet.application.ledger import Stamped, in_batch, ledger_id, repeated, repeats, stamp
+from peernet.application.replica import Overlay, Replica
 from peernet.application.store import Store
 from peernet.domain import network
-from peernet.domain.common import Command, Event, is_forgotten
+from peernet.domain.common import Command, Event
 from peernet.domain.companies import Company, ForgetCompany, RegisterCompany
 from peernet.domain.errors import (
     ActingForUnknownCompany,
@@ -55,75 +46,10 @@ from peernet.domain.errors import (
     InvalidValue,
     PeerNetError,
 )
-from peernet.domain.situation import Ref
+from peernet.domain.situation import Links, Ref
 from peernet.records import Recorded
 
 log = logging.getLogger(__name__)
-
-_LEDGER = uuid5(NAMESPACE_URL, "https://peernet.invalid/command-ledger")
-
-
-#: what stands in a command's digest for a value it says in confidence
-HIDDEN = "$confidential"
-
-
-def _sha(data: object) -> str:
-    return hashlib.sha256(orjson.dumps(data, option=orjson.OPT_SORT_KEYS)).hexdigest()
-
-
-def said(command: Command) -> tuple[dict[str, Any], dict[str, Any]]:
-    """What a command says in the clear (its confidential values, and the actor when it
-    acts for a company, replaced by `HIDDEN`), and what it says in confidence, by place."""
-    private: dict[str, Any] = {}
-
-    def hide(value: Any, walked: tuple[str, ...]) -> str:
-        private[".".join(walked)] = value
-        return HIDDEN
-
-    public = converter.unstructure(command, type(command))
-    for path in confidential_paths(type(command)):
-        public = rewrite(public, path, hide)
-    if command.acting_for is not None:
-        private["actor"] = public["actor"]
-        public["actor"] = HIDDEN
-    return public, private
-
-
-def digest(command: Command) -> tuple[str, str | None]:
-    """The fingerprints of what a command says in the clear and in confidence (None when
-    it says nothing in confidence), to tell a retry from another command reusing its id."""
-    public, private = said(command)
-    return _sha(public), (_sha(private) if private else None)
-
-
-def whole_digest(command: Command) -> str:
-    """The fingerprint a schema 1 ledger entry keeps: everything the command said, as
-    commands were written before they could act for a company."""
-    payload = converter.unstructure(command, type(command))
-    if payload.get("acting_for") is None:
-        payload.pop("acting_for", None)
-    return _sha(payload)
-
-
-def owner(command: Command, events: Iterable[Event]) -> UUID | None:
-    """The company whose key seals what a command says in confidence: the one it acts
-    for, else the one it names, else the company of the first event it records that
-    holds a confidential value."""
-    if command.acting_for is not None:
-        return command.acting_for
-    named = getattr(command, "company_id", None)
-    if isinstance(named, UUID):
-        return named
-    for event in events:
-        company = getattr(event, "company_id", None)
-        if isinstance(company, UUID) and confidential_paths(type(event)):
-            return company
-    return None
-
-
-def ledger_id(command_id: UUID) -> UUID:
-    """The stream that remembers what a command with this id recorded."""
-    return uuid5(_LEDGER, str(command_id))
 
 
 class AlreadyTracked(Exception):
@@ -164,33 +90,45 @@ class CommandSide:
     def _execute(
         self, command: Command, correlation_id: UUID | None, tracking: Tracking | None
     ) -> tuple[Recorded, ...]:
-        network.decider(command)  # refuses what is not a peernet command, before anything
-        if isinstance(command, ForgetCompany) and self.store.codec.keys is None:
-            raise EncryptionOff(company_id=command.company_id)
-        if correlation_id is not None and not isinstance(correlation_id, UUID):
-            raise InvalidValue(f"correlation_id must be a UUID, got {correlation_id!r}")
+        self._refuse_early(command, correlation_id)
         with self.store.lock, self.store.errors():
             for attempt in range(1, self.max_attempts + 1):
-                self.replica.catch_up()
+                # First, on a store whose writes check that the log has not moved
+                # (`peernet.adapters.recorders`), decide on the warm state without asking;
+                # a write, refusal or no-op found stale is decided again, caught up.
+                hopeful = attempt == 1 and tracking is None and self.store.checks_position
+                if not hopeful:
+                    self.replica.catch_up()
                 # The ledger is read after catching up: had another process recorded this
                 # command first, its events would be in the state decided on (and refused).
                 if (first := self._handled(command)) is not None:
                     self.track(tracking)
                     return first
                 try:
-                    self._check_acting_for(command)
-                    events, versions = self._decide(command)
+                    self._check_acting_for(command, self.replica.get)
+                    events, versions = self._decide(
+                        command, self.replica.load, self.replica.directory
+                    )
                 except PeerNetError:
                     # Another process may have recorded this very command meanwhile.
                     if (first := self._handled(command)) is not None:
                         self.track(tracking)
                         return first
+                    if hopeful and self.replica.behind():
+                        continue
                     raise
                 if not events and command.command_id is None:
+                    if hopeful and self.replica.behind():
+                        continue
                     self.track(tracking)
                     return ()
+                after = self.replica.seen if hopeful else None
                 try:
-                    return self._write(command, events, versions, correlation_id, tracking)
+                    return self._write(
+                        command, events, versions, correlation_id, tracking=tracking, after=after
+                    )
+                except Stale:
+                    continue  # the log moved on: catch up and decide again, at once
                 except IntegrityError:
                     if tracking is not None and self._tracked(tracking):
                         raise AlreadyTracked(tracking) from None
@@ -201,7 +139,82 @@ class CommandSide:
                     time.sleep(random.uniform(0, 0.002 * 2**attempt))  # noqa: S311 - jitter
             raise ConcurrencyConflict(command=type(command).__name__, attempts=self.max_attempts)
 
-    def _check_acting_for(self, command: Command) -> None:
+    def execute_many(
+        self, commands: Sequence[Command], correlation_id: UUID | None
+    ) -> tuple[tuple[Recorded, ...], ...]:
+        """Decide `commands` in order, each on what the ones before it decided, and record
+        them all in one write (or none), logged and traced as one batch."""
+        return telemetry.observe(
+            log,
+            "batch",
+            f"{len(commands)} commands",
+            lambda: self._execute_many(commands, correlation_id),
+            fields=lambda: {"commands": len(commands)},
+            after=lambda done: {"events": sum(len(r) for r in done)},
+            level=logging.INFO,
+        )
+
+    def _execute_many(
+        self, commands: Sequence[Command], correlation_id: UUID | None
+    ) -> tuple[tuple[Recorded, ...], ...]:
+        for index, command in enumerate(commands):
+            try:
+                self._refuse_early(command, correlation_id)
+            except PeerNetError as error:
+                raise in_batch(error, index, commands) from None
+        if not commands:
+            return ()
+        with self.store.lock, self.store.errors():
+            for attempt in range(1, self.max_attempts + 1):
+                self.replica.catch_up()
+                overlay = Overlay(self.replica)
+                stamped = self._decide_batch(commands, overlay, correlation_id)
+                try:
+                    return self._append(stamped)
+                except IntegrityError:
+                    log.info("a batch of %d lost a race (attempt %d)", len(commands), attempt)
+                    time.sleep(random.uniform(0, 0.002 * 2**attempt))  # noqa: S311 - jitter
+            raise ConcurrencyConflict(command="a batch", attempts=self.max_attempts)
+
+    def _decide_batch(
+        self, commands: Sequence[Command], overlay: Overlay, correlation_id: UUID | None
+    ) -> list[Stamped]:
+        """Each command of a batch decided in turn on the overlay; the first refusal
+        refuses the batch, naming the command. A command whose id was handled (before
+        the batch, or earlier in it) records nothing and answers what was recorded then."""
+        stamped: list[Stamped] = []
+        earlier: dict[UUID, Stamped] = {}
+        for index, command in enumerate(commands):
+            try:
+                first: Sequence[Recorded] | None = self._handled(command)
+                if first is None and command.command_id in earlier:
+                    first = repeated(command, earlier[command.command_id])
+                if first is not None:
+                    stamped.append(Stamped(records=list(first), ledger=None, done=True))
+                    continue
+                self._check_acting_for(command, overlay.get)
+                events, versions = self._decide(command, overlay.load, overlay.links)
+            except PeerNetError as error:
+                raise in_batch(error, index, commands) from None
+            one = stamp(command, events, versions, correlation_id, self.clock())
+            overlay.fold(one.records)
+            stamped.append(one)
+            if command.command_id is not None:
+                earlier[command.command_id] = one
+        return stamped
+
+    def _refuse_early(self, command: Command, correlation_id: UUID | None) -> None:
+        """What is refused before anything is read: not a peernet command, a forgetting
+        without encryption, a correlation id that is not a UUID."""
+        network.decider(command)
+        if isinstance(command, ForgetCompany) and self.store.codec.keys is None:
+            raise EncryptionOff(company_id=command.company_id)
+        if correlation_id is not None and not isinstance(correlation_id, UUID):
+            raise InvalidValue(f"correlation_id must be a UUID, got {correlation_id!r}")
+
+    def _check_acting_for(
+        self, command: Command, get: Callable[[type[Company], UUID], Company | None]
+    ) -> None:
         """A command acts for a company that was registered (or that it registers) and
         not forgotten: a forgotten company's key is never made again."""
         company_id = command.acting_for
@@ -209,22 +222,24 @@ class CommandSide:
             return
         if isinstance(command, RegisterCompany) and command.company_id == company_id:
             return
-        company = self.replica.get(Company, company_id)
+        company = get(Company, company_id)
         if company is None:
             raise ActingForUnknownCompany(company_id=company_id)
         if company.forgotten:
             raise CompanyWasForgotten(company_id=company_id)
 
-    def _decide(self, command: Command) -> tuple[list[Event], dict[UUID, int]]:
+    def _decide(
+        self, command: Command, load: Callable[[str, UUID], tuple[Any, int]], links: Links
+    ) -> tuple[list[Event], dict[UUID, int]]:
         """The events `command` records, decided on what its needs load, and the version
         each stream read was at."""
         versions: dict[UUID, int] = {}
 
-        def load(ref: Ref) -> object:
-            state, versions[ref.id] = self.replica.load(ref.kind, ref.id)
+        def state_of(ref: Ref) -> object:
+            state, versions[ref.id] = load(ref.kind, ref.id)
             return state
 
-        situation = network.situate(command, load, self.replica.directory)
+        situation = network.situate(command, state_of, links)
         return network.decide(situation, command), versions
 
     def _write(
@@ -233,52 +248,58 @@ class CommandSide:
         events: list[Event],
         versions: dict[UUID, int],
         correlation_id: UUID | None,
+        *,
         tracking: Tracking | None = None,
+        after: int | None = None,
     ) -> tuple[Recorded, ...]:
-        command_id = command.command_id or uuid4()
-        stamp = functools.partial(
-            Recorded,
-            actor=command.actor,
-            acting_for=command.acting_for,
-            recorded_at=self.clock(),
-            command_id=command_id,
-            correlation_id=correlation_id or command_id,
-        )
-        next_version = dict(versions)
-        records: list[Recorded] = []
-        for event in events:
-            _, stream_id = event.stream()
-            next_version[stream_id] = next_version.get(stream_id, 0) + 1
-            records.append(stamp(event=event, stream_id=stream_id, version=next_version[stream_id]))
+        stamped = stamp(command, events, versions, correlation_id, self.clock())
+        return self._append([stamped], tracking, after)[0]
+
+    def _append(
+        self, stamped: list[Stamped], tracking: Tracking | None = None, after: int | None = None
+    ) -> tuple[tuple[Recorded, ...], ...]:
+        """Encode and chain the records of one write, and append them, each command's
+        events before its ledger entry, in one transaction; the replica folds what was
+        decided (with the chain and position it was stored with), nothing decoded back."""
         codec = self.store.codec
-        stored = codec.encode_chained(records, self.replica.chain_before)
-        # Fold what the store will hold, not what decide returned: they are the same
-        # unless a value does not survive the wire format, and then the write fails here.
-        records = [codec.decode(s) for s in stored]
-        if command.command_id is not None:
-            public, private = digest(command)
-            company = owner(command, events) if private else None
-            entry = CommandHandled(
-                ledger_id=ledger_id(command_id),
-                command_id=command_id,
-                command=type(command).__name__,
-                digest=public,
-                events=tuple(StreamRef(stream_id=r.stream_id, version=r.version) for r in records),
-                company_id=company,
-                private=private if company else None,
-                at=command.at,
-            )
-            ledger = stamp(event=entry, stream_id=entry.ledger_id, version=1)
-            stored.append(codec.encode(ledger))
-        positions = list(self.store.recorder.insert_events(stored, tracking=tracking) or ())
+        new = [r for one in stamped if not one.done for r in one.records]
+        linked = iter(codec.encode_links(new, self.replica.chain_before))
+        stored: list[StoredEvent] = []
+        chains: list[list[str]] = []  # the chain of each new record, by command
+        for one in stamped:
+            if one.done:
+                continue
+            mine = [next(linked) for _ in one.records]
+            stored.extend(sealed for sealed, _ in mine)
+            chains.append([chain for _, chain in mine])
+            if one.ledger is not None:
+                stored.append(codec.encode(one.ledger))
+        if not stored and tracking is None:
+            return tuple(tuple(one.records) for one in stamped)  # all handled before
+        where = {} if after is None else {"after": after}
+        positions = list(
+            self.store.recorder.insert_events(stored, tracking=tracking, **where) or ()
+        )
         subscriptions.wrote(self.store.recorder)
-        if positions:
-            records = [
-                attrs.evolve(r, position=p) for r, p in zip(records, positions, strict=False)
-            ]
-        self.replica.remember(records)
+        at, by_command = iter(positions), iter(chains)
+        written: list[tuple[Recorded, ...]] = []
+        for one in stamped:
+            if one.done:
+                written.append(tuple(one.records))
+                continue
+            written.append(
+                tuple(
+                    attrs.evolve(r, chain=chain, position=next(at, None))
+                    for r, chain in zip(one.records, next(by_command), strict=True)
+                )
+            )
+            if one.ledger is not None:
+                next(at, None)
+        self.replica.remember(
+            [r for one, mine in zip(stamped, written, strict=True) if not one.done for r in mine]
+        )
         self.replica.wrote(positions)
-        return tuple(records)
+        return tuple(written)
 
     def _tracked(self, tracking: Tracking) -> bool:
         """Whether a follower's position has reached `tracking`'s already."""
@@ -304,7 +325,7 @@ class CommandSide:
             return None
         entry = codec.decode(found[0]).event
         assert isinstance(entry, CommandHandled)
-        if entry.command != type(command).__name__ or not _repeats(entry, command):
+        if entry.command != type(command).__name__ or not repeats(entry, command):
             raise CommandIdReused(
                 command_id=command.command_id, first=entry.command, second=type(command).__name__
             )
@@ -334,14 +355,3 @@ def _written(records: tuple[Recorded, ...]) -> dict[str, object]:
         "correlation_id": str(first.correlation_id) if first else "",
         "positions": [r.position for r in records if r.position is not None],
     }
-
-
-def _repeats(entry: CommandHandled, command: Command) -> bool:
-    """Whether `command` repeats the one `entry` remembers: the same in the clear, and the
-    same in confidence unless the company whose key sealed that digest was forgotten."""
-    if entry.scheme == 1:
-        return entry.digest == whole_digest(command)
-    public, private = digest(command)
-    if entry.digest != public:
-        return False
-    return entry.private is None or is_forgotten(entry.private) or entry.private == private

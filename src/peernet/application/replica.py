@@ -65,6 +65,10 @@ _KINDS = {fold.state: kind for kind, fold in FOLDS.items()}
 S = TypeVar("S")
 #: the topic every stream of a kind begins with
 _FIRST_TOPICS = {kind: topic_of(fold.first) for kind, fold in FOLDS.items()}
+#: the kinds whose streams begin with an event the directory reads, on every path (the
+#: log folded event by event, or only its directory topics after a long absence)
+_STARTS_SEEN = frozenset(k for k, topic in _FIRST_TOPICS.items() if topic in _DIRECTORY_TOPICS)
+_FIRSTS = {FOLDS[kind].first: kind for kind in _STARTS_SEEN}
 
 
 @attrs.define
@@ -96,6 +100,9 @@ class Directory:
     member_deals: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
     member_referrals: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
 
+    #: every stream whose first event the directory saw, and its kind
+    started: dict[UUID, str] = attrs.Factory(dict)
+
     def group_of(self, membership_id: UUID) -> UUID | None:
         return self.membership_groups.get(membership_id)
 
@@ -115,6 +122,7 @@ class Directory:
         return list(self.member_referrals.get(membership_id, ()))
 
     def add(self, event: Event) -> None:
+        self._add_start(event)
         self._add_partnering(event)
         match event:
             case MeetingScheduled():
@@ -140,6 +148,10 @@ class Directory:
                 self.vendor_streams.setdefault(event.vendor_id, {})[event.stream()] = None
             case SessionAdded() if event.speaker.vendor_id is not None:
                 self.vendor_streams.setdefault(event.speaker.vendor_id, {})[event.stream()] = None
+
+    def _add_start(self, event: Event) -> None:
+        if (kind := _FIRSTS.get(type(event))) is not None:
+            self.started.setdefault(event.stream()[1], kind)
 
     def _add_partnering(self, event: Event) -> None:
         match event:
@@ -180,6 +192,8 @@ class Replica:
         cache = self.states[kind]
         if stream_id in cache:
             return cache[stream_id]
+        if kind in _STARTS_SEEN and stream_id not in self.directory.started:
+            return None, 0  # the directory saw every such stream begin: there is none
         state, version = None, 0
         fold = FOLDS[kind].evolve
         for stored in self.store.stream(stream_id):
@@ -208,8 +222,12 @@ class Replica:
                 self.chains[r.stream_id] = (r.version, r.chain)
             kind, _ = r.event.stream()
             cache = self.states.get(kind)
-            if cache is None or r.stream_id not in cache:
-                continue  # not a state kept here, or loaded in full when first needed
+            if cache is None:
+                continue  # not a state kept here
+            if r.stream_id not in cache:
+                if r.version == 1:  # a new stream: its state is this event, kept warm
+                    cache[r.stream_id] = (FOLDS[kind].evolve(None, r.event), 1)
+                continue  # else loaded in full when first needed
             state, version = cache[r.stream_id]
             if r.version == version + 1:
                 cache[r.stream_id] = (FOLDS[kind].evolve(state, r.event), r.version)
@@ -255,6 +273,13 @@ class Replica:
             lambda: self._catch_up(top),
             fields=lambda: {"after": self.seen, "top": top},
         )
+
+    def behind(self) -> bool:
+        """Whether the log holds events this replica has not seen, caught up if so."""
+        if self.store.top() == self.seen:
+            return False
+        self.catch_up()
+        return True
 
     def _catch_up(self, top: int) -> None:
         if top - self.seen > _TAIL_LIMIT:
@@ -306,3 +331,65 @@ class Replica:
         last = self.store.last(stream_id)
         chain = self.codec.chain_of(last) if last else None
         return chain or GENESIS
+
+
+class Layered:
+    """The `Links` a batch's command is decided with: the replica's directory, and the
+    streams the commands before it in the batch added (not yet recorded)."""
+
+    def __init__(self, base: Directory, top: Directory) -> None:
+        self.base, self.top = base, top
+
+    def group_of(self, membership_id: UUID) -> UUID | None:
+        return self.top.group_of(membership_id) or self.base.group_of(membership_id)
+
+    def _both(self, base: list[UUID], top: list[UUID]) -> list[UUID]:
+        return list(dict.fromkeys((*base, *top))) if top else base
+
+    def goals_of(self, membership_id: UUID) -> list[UUID]:
+        return self._both(self.base.goals_of(membership_id), self.top.goals_of(membership_id))
+
+    def meetings_of(self, group_id: UUID) -> list[UUID]:
+        return self._both(self.base.meetings_of(group_id), self.top.meetings_of(group_id))
+
+    def every_group(self) -> list[UUID]:
+        return self._both(self.base.every_group(), self.top.every_group())
+
+    def deals_of(self, membership_id: UUID) -> list[UUID]:
+        return self._both(self.base.deals_of(membership_id), self.top.deals_of(membership_id))
+
+    def referrals_of(self, membership_id: UUID) -> list[UUID]:
+        return self._both(
+            self.base.referrals_of(membership_id), self.top.referrals_of(membership_id)
+        )
+
+
+class Overlay:
+    """What a batch's commands decided so far, over the replica: each command of a batch
+    is decided on the states and links the ones before it left, and nothing of it
+    reaches the replica until the batch is recorded (a refused batch leaves it as it was)."""
+
+    def __init__(self, replica: Replica) -> None:
+        self.replica = replica
+        self.states: dict[tuple[str, UUID], tuple[Any, int]] = {}
+        self.added = Directory()
+        self.links = Layered(replica.directory, self.added)
+
+    def load(self, kind: str, stream_id: UUID) -> tuple[Any, int]:
+        """A stream's state and version as the batch so far leaves it."""
+        found = self.states.get((kind, stream_id))
+        return found if found is not None else self.replica.load(kind, stream_id)
+
+    def get(self, state_type: type[S], stream_id: UUID) -> S | None:
+        found: S | None = self.load(_KINDS[state_type], stream_id)[0]
+        return found
+
+    def fold(self, records: list[Recorded]) -> None:
+        """Fold a command's records into the batch's states and links."""
+        for r in records:
+            self.added.add(r.event)
+            kind, _ = r.event.stream()
+            fold = FOLDS.get(kind)
+            if fold is not None:
+                state, _ = self.load(kind, r.stream_id)
+                self.states[(kind, r.stream_id)] = (fold.evolve(state, r.event), r.version)

@@ -27,6 +27,7 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.utils import Environment
 
+from peernet.adapters import recorders
 from peernet.adapters.codec import PeerNetMapper
 from peernet.adapters.errors import KeyRequired, NotEncrypted, ReadOnlyStore
 from peernet.adapters.keys import KeyRing, KeyTable, Rewrap, key_table, master_key, parse_key
@@ -34,6 +35,7 @@ from peernet.adapters.logrows import page as rows_of
 from peernet.adapters.opening import (
     Access,
     access_of,
+    durability,
     missing_tables,
     probe_postgres,
     read_only_sessions,
@@ -74,6 +76,8 @@ class Store:
         settings = settings_for(self.url)
         master = master_key(key, settings.pop("KEY_FILE", None)) if access != "verify" else None
         settings = settings_to(self.url, settings, self.access)
+        if (topic := recorders.TOPICS.get(settings["PERSISTENCE_MODULE"])) is not None:
+            settings["PROCESS_RECORDER_TOPIC"] = topic
         settings.update(env or {})
         if settings.get("PERSISTENCE_MODULE") == "eventsourcing.postgres" and not any(
             "POSTGRES_GET_PASSWORD_TOPIC" in where for where in (settings, os.environ)
@@ -84,7 +88,7 @@ class Store:
         settings |= {f"{NAME.upper()}_{key}": value for key, value in settings.items()}
         environment = Environment(NAME, {**os.environ, **settings})
         self.lock = threading.RLock()
-        self.factory, self.recorder = _open(self.url, environment, self.access)
+        self.factory, self.recorder = _open(self.url, environment, self.access, settings)
         self.codec: PeerNetMapper = self.factory.mapper(mapper_class=PeerNetMapper)  # type: ignore[assignment]
         if access != "verify":
             with self.errors():
@@ -97,6 +101,12 @@ class Store:
         an empty position is where events were removed. PostgreSQL may leave a hole where
         a refused write consumed a number."""
         return type(self.factory).__module__ in ("eventsourcing.sqlite", "eventsourcing.popo")
+
+    @property
+    def checks_position(self) -> bool:
+        """Whether a write can check that the log still ends where the writer last saw
+        it (`peernet.adapters.recorders`), so a command need not ask before deciding."""
+        return bool(getattr(self.recorder, "checks_position", False))
 
     @property
     def writable(self) -> bool:
@@ -211,6 +221,8 @@ class Store:
 
     def close(self) -> None:
         with contextlib.suppress(Exception):
+            if (close_writer := getattr(self.recorder, "close_writer", None)) is not None:
+                close_writer()
             self.factory.close()
 
 
@@ -241,7 +253,7 @@ class ReadOnlyKeys(KeyTable):
 
 
 def _open(
-    url: str, environment: Environment, access: Access
+    url: str, environment: Environment, access: Access, settings: dict[str, str]
 ) -> tuple[InfrastructureFactory, ProcessRecorder]:
     """eventsourcing's factory and recorder for the store, tables created when it is
     opened to write; one clear line when it cannot be opened. The recorder is
@@ -253,6 +265,7 @@ def _open(
             factory = InfrastructureFactory.construct(environment)
             if access != "write":
                 read_only_sessions(factory)
+            durability(factory, settings)
             recorder = factory.process_recorder()
             recorder.max_notification_id()
         except PeerNetError:

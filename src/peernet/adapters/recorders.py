@@ -1,0 +1,77 @@
+"""eventsourcing's SQLite process recorder, with one check more in its write: that nobody
+wrote since the writer last looked at the log.
+
+A command is decided on the warm state of the replica. Asking the store before every
+command whether another process wrote (a transaction of its own, to read the last
+position) costs a command on SQLite as much as deciding it; instead, a command that
+believes the log ends at `after` writes with ``insert_events(events, after=after)``,
+and the write refuses itself (`Stale`, rolled back whole) when its first event does not
+land at position ``after + 1``: SQLite numbers rows one past the last, inside the
+write's own transaction, so a row written by anyone else in between shows here. The
+command side then catches up and decides again, as after a lost race. PostgreSQL does
+the same with a conditional insert (`peernet.adapters.recorders_postgres`).
+"""
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.sqlite import (
+    SQLiteConnection,
+    SQLiteCursor,
+    SQLiteDatastore,
+    SQLiteProcessRecorder,
+)
+
+#: the setting that makes eventsourcing's factory build peernet's recorder, by module
+TOPICS = {
+    "eventsourcing.sqlite": "peernet.adapters.recorders:SQLiteRecorder",
+    "eventsourcing.postgres": "peernet.adapters.recorders_postgres:PostgresRecorder",
+}
+
+
+class Stale(IntegrityError):
+    """The log moved on since the writer last looked: decide again on what it holds."""
+
+
+class SQLiteRecorder(SQLiteProcessRecorder):
+    """eventsourcing's SQLite process recorder, whose write may say where the log ended
+    when the command was decided (``after``)."""
+
+    #: a write can check that the log still ends where the writer last saw it
+    checks_position = True
+
+    def __init__(self, datastore: SQLiteDatastore, **kwargs: Any) -> None:
+        super().__init__(datastore, **kwargs)
+        self._writer: SQLiteConnection | None = None
+        self._writing = threading.Lock()
+
+    def insert_events(
+        self, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        """Write through one connection kept for writing (a file store), rather than
+        taking one from the pool and giving it back at every command."""
+        if self.datastore.pool.is_sqlite_memory_mode:
+            return super().insert_events(stored_events, **kwargs)
+        with self._writing:
+            if self._writer is None:
+                self._writer = self.datastore.pool._create_connection()
+            with self._writer.transaction(commit=True) as c:
+                return self._insert_events(c, stored_events, **kwargs)
+
+    def close_writer(self) -> None:
+        """Close the connection kept for writing (the pool closes the others)."""
+        with self._writing:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
+
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
+        positions = super()._insert_events(c, stored_events, **kwargs)
+        after: int | None = kwargs.get("after")
+        if after is not None and positions and positions[0] != after + 1:
+            raise Stale(f"the log moved past {after} before this write")
+        return positions
