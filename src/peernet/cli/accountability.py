@@ -39,6 +39,7 @@ from peernet.cli.options import (
     db_option,
     echo_json,
     json_option,
+    leave_out_first,
     make_console,
     member_names,
     open_group,
@@ -347,6 +348,7 @@ def motions(group: str, reader: tuple[Role, str], url: str | None, as_json: bool
     for header in ("for", "against", "voters", "quorum"):
         table.add_column(header, justify="right")
     table.add_column("outcome")
+    leave_out_first(table, "quorum", "voters", "cause", "raised deadline", "against", "for")
     for v in views:
         table.add_row(
             str(v.motion_id)[:SHORT_ID],

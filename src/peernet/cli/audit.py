@@ -34,6 +34,7 @@ from peernet.cli.options import (
     group_named,
     json_option,
     known_at_option,
+    leave_out_first,
     make_console,
     open_network,
     plural,
@@ -158,6 +159,7 @@ def _print_trail(network: Network, entries: list[AuditEntry]) -> None:
     table = Table(title=f"{len(entries)} events in {redact(network.url)}", title_justify="left")
     for header in ("#", "recorded", "happened", "event", "in", "v", "actor", "command", "why"):
         table.add_column(header, no_wrap=header not in ("actor", "why"))
+    leave_out_first(table, "v", "command", "recorded", "why", "in")
     for e in entries:
         table.add_row(
             str(e.position),

@@ -17,6 +17,7 @@ from peernet.cli.options import (
     echo_json,
     find_named,
     json_option,
+    leave_out_first,
     make_console,
     open_network,
     plural,
@@ -91,6 +92,7 @@ def resolutions(url: str | None, as_json: bool) -> None:
     table = Table(title=plural(len(found), "resolution"), title_justify="left")
     for header in ("on", "kind", "what", "for", "against", "seated", "outcome"):
         table.add_column(header)
+    leave_out_first(table, "seated", "kind", "against", "for")
     for r in found:
         table.add_row(
             str(r.on),

@@ -28,6 +28,7 @@ from peernet.cli.options import (
     echo_json,
     find_named,
     json_option,
+    leave_out_first,
     make_console,
     open_network,
     plural,
@@ -116,6 +117,7 @@ def deals_command(
     table = Table(title=f"{title}, as {reader_label(who)}", title_justify="left")
     for header in ("deal", "proposed", "by", "line", "partners", "status", "customer", "value"):
         table.add_column(header, justify="right" if header == "value" else "left")
+    leave_out_first(table, "line", "partners", "customer", "proposed")
     for d in found:
         table.add_row(
             str(d.deal_id)[:SHORT_ID],
@@ -224,6 +226,7 @@ def referrals_command(
     )
     for header in ("made", "from", "to", "line", "status", "deal", "customer"):
         table.add_column(header)
+    leave_out_first(table, "line", "customer", "deal")
     for r in found:
         table.add_row(
             day_of(r.made_at),
@@ -263,6 +266,7 @@ def competitions_command(reader: tuple[Role, str], url: str | None, as_json: boo
         table = Table()
         for header in ("entry", "company", "partners", "for", "against", "outcome", "award"):
             table.add_column(header)
+        leave_out_first(table, "partners", "against", "for")
         for e in c.entries:
             table.add_row(
                 e.title,

@@ -29,6 +29,7 @@ from peernet.cli.options import (
     group_named,
     json_option,
     known_at_option,
+    leave_out_first,
     make_console,
     plural,
     read_network,
@@ -122,6 +123,7 @@ def groups(url: str | None, as_json: bool) -> None:
         "closed",
     ):
         table.add_column(header, no_wrap=header == "group")
+    leave_out_first(table, "closed", "format", "offers", "kind")
     for g in summaries:
         table.add_row(
             g.name,

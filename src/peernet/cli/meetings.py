@@ -19,6 +19,7 @@ from peernet.cli.options import (
     db_option,
     echo_json,
     json_option,
+    leave_out_first,
     make_console,
     member_names,
     open_group,
@@ -87,6 +88,7 @@ def meetings(group: str, reader: tuple[Role, str], url: str | None, as_json: boo
         table.add_column(header)
     for header in ("expected", "came", "absent", "net cost"):
         table.add_column(header, justify="right")
+    leave_out_first(table, "where", "expected", "absent", "net cost")
     for v in views:
         came, absent = _came(v)
         dates = v.starts.isoformat() + ("" if v.ends == v.starts else f" to {v.ends:%m-%d}")

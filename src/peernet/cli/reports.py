@@ -23,6 +23,7 @@ from peernet.cli.options import (
     echo_json,
     find_named,
     json_option,
+    leave_out_first,
     make_console,
     plural,
     read_network,
@@ -368,6 +369,7 @@ def _print_report(
     table = Table(title=f"{len(rows)} groups", title_justify="left")
     for header in ("group", "fill", "waiting", "turnover", "left", "goals met", "attendance"):
         table.add_column(header, no_wrap=header == "group")
+    leave_out_first(table, "left", "waiting")
     for h, gt, gf, gg, ga in rows:
         table.add_row(
             h.name,
