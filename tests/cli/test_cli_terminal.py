@@ -4,6 +4,7 @@ piped), and every example in a command's --help answers with data on the demo st
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -210,3 +211,71 @@ def test_verbose_says_what_a_read_command_read_and_how_long_it_took(demo_url: st
     assert "catch_up" in said
     assert "" == quiet.stderr
     assert "HTG 3" in out.decode()
+
+
+#: what opens an example block in a command's help; its lines start `peernet `
+EXAMPLES = "Examples (on the demo's store):"
+
+
+def examples(command: click.Command) -> list[str]:
+    """The example lines of a command's help."""
+    text = command.help or ""
+    if EXAMPLES not in text:
+        return []
+    block = text.split(EXAMPLES, 1)[1].split("\n\n", 1)[0]
+    return [line.strip() for line in block.splitlines() if line.strip().startswith("peernet ")]
+
+
+def every_example() -> list[str]:
+    """The examples of every command's help."""
+    return [line for words in all_commands() for line in examples(_command(words))]
+
+
+#: the commands that write (or only print a key): no example of theirs runs on the demo
+WRITERS = {"demo", "forget", "key new", "key rotate", "projections rebuild"}
+#: the commands whose one argument is an id the demo draws: `peernet motions` lists them
+BY_ID = {"motion", "meeting", "deal"}
+
+
+def test_every_command_that_reads_has_examples() -> None:
+    """Each read command's --help shows how to call it, in lines a user can paste."""
+    without = {
+        " ".join(words)
+        for words in all_commands()
+        if " ".join(words) not in WRITERS | BY_ID and not examples(_command(words))
+    }
+
+    assert set() == without
+
+
+def _command(words: tuple[str, ...]) -> click.Command:
+    command: click.Command = cli
+    for word in words:
+        assert isinstance(command, click.Group)
+        command = command.commands[word]
+    return command
+
+
+def answers_with_data(output: str) -> bool:
+    """Whether `output` holds data: a table with a row not all withheld, or (without a
+    table) a line that does not say there is nothing."""
+    lines = [line for line in output.splitlines() if line.strip()]
+    if any(line.startswith("No ") for line in lines):
+        return False
+    rows = [line for line in lines if line.startswith("│")]
+    if any(line.startswith(("┏", "┌")) for line in lines):
+        return any("withheld" not in row for row in rows)
+    return bool(lines)
+
+
+@pytest.mark.parametrize("example", every_example())
+def test_each_example_of_the_help_answers_with_data(demo_url: str, example: str) -> None:
+    """Pasted on the demo's store, each example of a command's --help answers (exit 0)
+    with data: not an error, not an empty table, not figures all withheld."""
+    words = shlex.split(example)
+    assert "peernet" == words[0]
+
+    result = run(demo_url, words[1:], 100)
+
+    assert 0 == result.exit_code, result.output
+    assert answers_with_data(result.stdout), result.stdout

@@ -41,7 +41,13 @@ def _day(network: Network, on: date | datetime | None) -> date:
 @db_option
 @json_option
 def committee(on: date | datetime | None, url: str | None, as_json: bool) -> None:
-    """Who acts for the network, and the leadership committee's seats on a day."""
+    """Who acts for the network, and the leadership committee's seats on a day.
+
+    \b
+    Examples (on the demo's store):
+      peernet committee
+      peernet committee --on 2009-06-30
+    """
     network = open_network(url, create=False)
     day = _day(network, on)
     view = network.committee(on=day)
@@ -79,7 +85,12 @@ def committee(on: date | datetime | None, url: str | None, as_json: bool) -> Non
 @db_option
 @json_option
 def resolutions(url: str | None, as_json: bool) -> None:
-    """Every resolution put to the committee: what it decided, the votes, the outcome."""
+    """Every resolution put to the committee: what it decided, the votes, the outcome.
+
+    \b
+    Examples (on the demo's store):
+      peernet resolutions
+    """
     network = open_network(url, create=False)
     found = network.resolutions()
     if as_json:
@@ -112,7 +123,12 @@ def resolutions(url: str | None, as_json: bool) -> None:
 @json_option
 def vendors(on: date | datetime | None, url: str | None, as_json: bool) -> None:
     """The vendor partner programme: each vendor's tier, term, sponsorship and talks, and
-    how many are in it against the target."""
+    how many are in it against the target.
+
+    \b
+    Examples (on the demo's store):
+      peernet vendors
+    """
     network = open_network(url, create=False)
     view = network.vendors(on=_day(network, on))
     if as_json:
@@ -147,7 +163,12 @@ def vendors(on: date | datetime | None, url: str | None, as_json: bool) -> None:
 @json_option
 def vendor(name: str, on: date | datetime | None, url: str | None, as_json: bool) -> None:
     """One vendor partner: its term, sponsorship per year, talks and the cost offset of
-    each meeting or gathering it sponsored. NAME is its id or name."""
+    each meeting or gathering it sponsored. NAME is its id or name.
+
+    \b
+    Examples (on the demo's store):
+      peernet vendor Microsoft
+    """
     network = open_network(url, create=False)
     day = _day(network, on)
     chosen = find_named(
@@ -187,7 +208,12 @@ def vendor(name: str, on: date | datetime | None, url: str | None, as_json: bool
 @db_option
 @json_option
 def people(company: str, url: str | None, as_json: bool) -> None:
-    """The people a company named: role, since when, and who no longer attends."""
+    """The people a company named: role, since when, and who no longer attends.
+
+    \b
+    Examples (on the demo's store):
+      peernet people "Landmark Systems"
+    """
     network = open_network(url, create=False)
     found = company_named(network, company)
     named = network.people(found.company_id)
@@ -207,7 +233,12 @@ def people(company: str, url: str | None, as_json: bool) -> None:
 @db_option
 @json_option
 def programme(url: str | None, as_json: bool) -> None:
-    """The virtual programme: each virtual group's cohort, ceremonies and steps up."""
+    """The virtual programme: each virtual group's cohort, ceremonies and steps up.
+
+    \b
+    Examples (on the demo's store):
+      peernet programme
+    """
     network = open_network(url, create=False)
     found = network.programme()
     if as_json:

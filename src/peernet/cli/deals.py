@@ -104,7 +104,13 @@ def deals_command(
 ) -> None:
     """P2P deals in the order proposed: of a COMPANY (proposed or joined) or taken part
     in through a GROUP (id or name), or every deal. A deal's customer and value show only
-    to its parties, their groups' facilitators and auditors."""
+    to its parties, their groups' facilitators and auditors.
+
+    \b
+    Examples (on the demo's store):
+      peernet deals "Landmark Systems"
+      peernet deals "HTG 3"
+    """
     network = open_network(url, create=False)
     company_id, group_id, label = scope_of(network, scope) if scope else (None, None, "")
     who = member_reader(network, reader, company_id)
@@ -211,7 +217,12 @@ def referrals_command(
 ) -> None:
     """Referrals in the order made: given or received by a COMPANY or through a GROUP,
     or every referral; what became of each (accepted, declined, converted into a deal,
-    lapsed). The customer shows only to the two companies' readers and auditors."""
+    lapsed). The customer shows only to the two companies' readers and auditors.
+
+    \b
+    Examples (on the demo's store):
+      peernet referrals "HTG 3"
+    """
     network = open_network(url, create=False)
     company_id, group_id, label = scope_of(network, scope) if scope else (None, None, "")
     who = member_reader(network, reader, company_id)
@@ -246,7 +257,12 @@ def referrals_command(
 @json_option
 def competitions_command(reader: tuple[Role, str], url: str | None, as_json: bool) -> None:
     """The network's best-practices competitions: theme, deadlines, jury, each entry's
-    count and award. The network's own: every reader sees the same."""
+    count and award. The network's own: every reader sees the same.
+
+    \b
+    Examples (on the demo's store):
+      peernet competitions
+    """
     network = open_network(url, create=False)
     found = network.competitions()
     if as_json:
@@ -289,7 +305,12 @@ def awards_command(
     company: str | None, reader: tuple[Role, str], url: str | None, as_json: bool
 ) -> None:
     """Every best-practices award, or those on one COMPANY's record: the competition,
-    the project, the rank, and where the winner presented it."""
+    the project, the rank, and where the winner presented it.
+
+    \b
+    Examples (on the demo's store):
+      peernet awards
+    """
     network = open_network(url, create=False)
     company_id = company_named(network, company).company_id if company else None
     found = network.awards(company_id=company_id)

@@ -101,7 +101,12 @@ def _seats(roster: Roster) -> list[Seat]:
 @db_option
 @json_option
 def groups(url: str | None, as_json: bool) -> None:
-    """List every group: format, kind, seats, offers, wait-list, facilitator."""
+    """List every group: format, kind, seats, offers, wait-list, facilitator.
+
+    \b
+    Examples (on the demo's store):
+      peernet groups
+    """
     network = read_network(url)
     summaries = network.groups()
     if as_json:
@@ -155,6 +160,11 @@ def roster(
 
     GROUP is the group's id or its name (case-insensitive). --as-of shows the roster at
     a past date, --known-at as the records stood at a past time.
+
+    \b
+    Examples (on the demo's store):
+      peernet roster "HTG 3"
+      peernet roster "HTG 3" --as-of 2005-01-01
     """
     network = read_network(url)
     summary = group_named(network, group)
@@ -171,7 +181,12 @@ def roster(
 @db_option
 @json_option
 def companies(url: str | None, as_json: bool) -> None:
-    """List every company: kind, territory, business lines and current groups."""
+    """List every company: kind, territory, business lines and current groups.
+
+    \b
+    Examples (on the demo's store):
+      peernet companies
+    """
     network = read_network(url)
     views = network.companies()
     if as_json:
@@ -216,6 +231,10 @@ def company(company: str, url: str | None, as_json: bool) -> None:
     """Show a company's profile and every membership it applied for.
 
     COMPANY is the company's id or its name (case-insensitive).
+
+    \b
+    Examples (on the demo's store):
+      peernet company "Landmark Systems"
     """
     network = read_network(url)
     found = company_named(network, company)

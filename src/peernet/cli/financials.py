@@ -124,6 +124,10 @@ def financials(
 
     COMPANY is the company's id or its name (case-insensitive). Readable by the active
     members of its group, its facilitator and auditors.
+
+    \b
+    Examples (on the demo's store):
+      peernet financials "Landmark Systems" --quarter 2009Q3
     """
     network = read_network(url)
     found = company_named(network, company)
@@ -182,7 +186,7 @@ def _benchmarks_json(result: Benchmarks, group: str | None) -> dict[str, Any]:
 
 @click.command()
 @click.argument("group", required=False)
-@click.option("--quarter", required=True, callback=_quarter, help="The quarter, e.g. 2009Q4.")
+@click.option("--quarter", required=True, callback=_quarter, help="The quarter, e.g. 2009Q3.")
 @click.option("--min-companies", default=5, show_default=True, type=click.IntRange(min=1))
 @click.option(
     "--max-share",
@@ -208,6 +212,11 @@ def benchmarks(  # noqa: PLR0917 - click passes every option by position
 
     With GROUP (id or name): also the group's median and each member's quartile
     (4 = top), for readers who see inside the group.
+
+    \b
+    Examples (on the demo's store):
+      peernet benchmarks --quarter 2009Q3
+      peernet benchmarks --quarter 2009Q3 "HTG 3"
     """
     network = read_network(url)
     summary = group_named(network, group) if group else None

@@ -159,6 +159,11 @@ def turnover_command(  # noqa: PLR0917 - click passes every option by position
 
     Departures (resigned, voted off, removed, acquired; not transfers or graduations)
     divided by the time-weighted average of active members.
+
+    \b
+    Examples (on the demo's store):
+      peernet turnover
+      peernet turnover "HTG 1" --explain
     """
     network = read_network(url)
     period = _period(network, start, end)
@@ -291,7 +296,13 @@ def report(  # noqa: PLR0917 - click passes every option by position
     as_json: bool,
 ) -> None:
     """One page for a network leader: groups, fill, wait-list, turnover, goals,
-    attendance, growth."""
+    attendance, growth.
+
+    \b
+    Examples (on the demo's store):
+      peernet report
+      peernet report --from 2008-01-01 --to 2008-12-31
+    """
     network = read_network(url)
     period = _period(network, start, end)
     models = _models(network)
