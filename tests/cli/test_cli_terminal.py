@@ -279,3 +279,22 @@ def test_each_example_of_the_help_answers_with_data(demo_url: str, example: str)
 
     assert 0 == result.exit_code, result.output
     assert answers_with_data(result.stdout), result.stdout
+
+
+@pytest.mark.parametrize(
+    ("moment", "says"),
+    [
+        (["--as-of", "1900-01-01"], "'HTG 3' was formed on 2003-03-02, after --as-of 1900-01-01"),
+        (["--known-at", "2005-01-01"], "'HTG 3' (formed 2003-03-02) was not recorded yet"),
+    ],
+)
+def test_a_roster_before_its_group_names_the_group(
+    demo_url: str, moment: list[str], says: str
+) -> None:
+    """A roster asked for before the group existed names the group the user typed and
+    when it was formed, not its id (exit 2)."""
+    result = run(demo_url, ["roster", "HTG 3", *moment])
+
+    assert 2 == result.exit_code
+    assert says in result.stderr
+    assert re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", result.stderr) is None

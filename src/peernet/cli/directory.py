@@ -13,10 +13,12 @@ from peernet import (
     CompanyView,
     GroupFormat,
     GroupSummary,
+    InvalidInput,
     MembershipStatus,
     Network,
     Roster,
     Seat,
+    UnknownGroup,
 )
 from peernet.adapters.codec import converter
 from peernet.adapters.storage import redact
@@ -168,13 +170,31 @@ def roster(
     """
     network = read_network(url)
     summary = group_named(network, group)
-    found = network.roster(summary.group_id, as_of=as_of, known_at=known_at)
+    try:
+        found = network.roster(summary.group_id, as_of=as_of, known_at=known_at)
+    except UnknownGroup:
+        raise InvalidInput(_not_yet(summary, as_of, known_at)) from None
     if as_json:
         data = converter.unstructure(found)
         data.update(capacity=found.capacity, open_seats=found.open_seats)
         echo_json(data)
         return
     print_roster(make_console(), network, found)
+
+
+def _not_yet(
+    summary: GroupSummary, as_of: date | datetime | None, known_at: date | datetime | None
+) -> str:
+    """Why a group named by the user has no roster at the moment asked for, in the
+    user's words: formed later, or not recorded yet at that recording time."""
+    formed = summary.formed_at.date().isoformat()
+    day = as_of.date() if isinstance(as_of, datetime) else as_of
+    if day is not None and day.isoformat() < formed:
+        return f"{summary.name!r} was formed on {formed}, after --as-of {as_of}"
+    return (
+        f"{summary.name!r} (formed {formed}) was not recorded yet at --known-at {known_at}; "
+        "--known-at is when records were written, --as-of a business date"
+    )
 
 
 @click.command()
