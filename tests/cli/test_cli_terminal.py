@@ -81,6 +81,7 @@ def table_commands(url: str) -> dict[str, list[str]]:
         "p2p of a group": ["p2p", "HTG 3"],
         "competitions": ["competitions"],
         "awards": ["awards"],
+        "demo": ["demo"],
     }
 
 
@@ -116,6 +117,17 @@ def test_a_narrow_terminal_names_the_columns_it_left_out(demo_url: str) -> None:
     assert "left out" not in wide
     assert "left out to fit 80 columns: closed" in narrow
     assert "facilitator" in wide.splitlines()[2]
+
+
+def test_the_demo_at_80_columns_keeps_its_turnover(demo_url: str) -> None:
+    """The demo's year table leaves out its counts of groups and applicants first, and
+    keeps turnover and members at year end."""
+    told = run(demo_url, ["demo"], 80).stdout
+    year_table = told.split("The network year by year", 1)[1].split("members at year end:")[0]
+
+    assert "turnover" in year_table
+    assert "at year end" in year_table
+    assert "left out to fit 80 columns: groups online" in year_table
 
 
 def test_ids_in_tables_are_shortened_and_the_short_id_is_accepted(demo_url: str) -> None:

@@ -10,7 +10,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -51,14 +51,16 @@ def fail(message: str, code: int) -> NoReturn:
 # --- printing -------------------------------------------------------------------------
 
 
-def make_console() -> Console:
+def make_console(leave_out: Mapping[str, tuple[str, ...]] | None = None) -> Console:
     """The console the commands print to: every table fitted to its width (`fit_table`),
-    no line ending in spaces."""
+    no line ending in spaces. `leave_out` names, by a table's title, the columns a
+    narrow console leaves out first, for tables printed by code that cannot name them
+    itself (`leave_out_first`): the demo's story."""
     # markup off: company names are data, never rich markup
     console = Console(markup=False, emoji=False, highlight=False)
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = 120  # piped or captured: wide enough that names do not wrap
-    console.push_render_hook(_FitAndTrim())
+    console.push_render_hook(_FitAndTrim(leave_out or {}))
     return console
 
 
@@ -108,7 +110,9 @@ def _wants(narrowest: int, natural: int, comfortable: bool) -> int:
     return max(narrowest, min(natural, _COMFORTABLE)) if comfortable else narrowest
 
 
-def fit_table(table: Table, console: Console, width: int) -> None:
+def fit_table(
+    table: Table, console: Console, width: int, leave_out: Mapping[str, tuple[str, ...]]
+) -> None:
     """Fit `table` into `width` columns: columns of low priority left out (and named in
     the caption) while the rest would not fit without wrapping values shorter than
     `_COMFORTABLE` or splitting a word; then the room shared so the columns nearest their
@@ -129,7 +133,7 @@ def fit_table(table: Table, console: Console, width: int) -> None:
 
     if sum(natural for _, natural in sizes()) <= room():
         return
-    named = _LEAVE_OUT.get(table)
+    named = _LEAVE_OUT.get(table, leave_out.get(str(table.title)))
     empty = [_header(c) for c in table.columns[1:] if not any(_shows(v) for v in c.cells)]
     later = named if named is not None else [_header(c) for c in reversed(table.columns[1:])]
     order = empty + [h for h in later if h not in empty]
@@ -162,19 +166,23 @@ class _FitAndTrim(RenderHook):
     """Fits each table printed to the console's width and cuts the spaces that end
     each line (rich pads titles and plain lines to the full width)."""
 
+    def __init__(self, leave_out: Mapping[str, tuple[str, ...]]) -> None:
+        self.leave_out = leave_out
+
     def process_renderables(self, renderables: list[ConsoleRenderable]) -> list[ConsoleRenderable]:
-        return [_Trimmed(r) for r in renderables]
+        return [_Trimmed(r, self.leave_out) for r in renderables]
 
 
 class _Trimmed:
     """`inner`, fitted when a table, rendered without the spaces ending its lines."""
 
-    def __init__(self, inner: ConsoleRenderable) -> None:
+    def __init__(self, inner: ConsoleRenderable, leave_out: Mapping[str, tuple[str, ...]]) -> None:
         self.inner = inner
+        self.leave_out = leave_out
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         if isinstance(self.inner, Table):
-            fit_table(self.inner, console, options.max_width)
+            fit_table(self.inner, console, options.max_width, self.leave_out)
         ends_line = not isinstance(self.inner, Text) or self.inner.end.endswith("\n")
         lines = console.render_lines(self.inner, options, pad=False, new_lines=False)
         for number, line in enumerate(lines, 1):
