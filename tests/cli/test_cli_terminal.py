@@ -310,3 +310,13 @@ def test_a_roster_before_its_group_names_the_group(
     assert 2 == result.exit_code
     assert says in result.stderr
     assert re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", result.stderr) is None
+
+
+def test_the_audit_trail_gives_its_room_to_the_actor_not_an_empty_why(demo_url: str) -> None:
+    """A trail whose events give no reason leaves the empty 'why' out at 80 columns, and
+    the actor's name stays on one line."""
+    args = ["audit", "trail", "--company", MEMBER, "--from", "2009-06-01", "--to", "2009-07-01"]
+    lines = run(demo_url, args, 80).stdout.splitlines()
+
+    assert any(line.startswith("left out to fit 80 columns: why") for line in lines)
+    assert any(f"│ {MEMBER}" in line for line in lines if "Reported" in line)

@@ -113,8 +113,9 @@ def _wants(narrowest: int, natural: int, comfortable: bool) -> int:
 def fit_table(
     table: Table, console: Console, width: int, leave_out: Mapping[str, tuple[str, ...]]
 ) -> None:
-    """Fit `table` into `width` columns: columns of low priority left out (and named in
-    the caption) while the rest would not fit without wrapping values shorter than
+    """Fit `table` into `width` columns: when it does not fit whole, the columns no row
+    fills are left out, then columns of low priority (all named in the caption) while
+    the rest would not fit without wrapping values shorter than
     `_COMFORTABLE` or splitting a word; then the room shared so the columns nearest their
     natural width are made whole first. A header is never cut: a column is at least as
     wide as the longest word of its header."""
@@ -136,7 +137,10 @@ def fit_table(
     named = _LEAVE_OUT.get(table, leave_out.get(str(table.title)))
     empty = [_header(c) for c in table.columns[1:] if not any(_shows(v) for v in c.cells)]
     later = named if named is not None else [_header(c) for c in reversed(table.columns[1:])]
-    order = empty + [h for h in later if h not in empty]
+    order = [h for h in later if h not in empty]
+    for header in empty:  # a column no row fills says nothing: it goes first, whatever
+        table.columns[:] = [c for c in table.columns if _header(c) != header]
+        cut.append(header)
     for comfortable in (True, False):
         while order and sum(_wants(n, s, comfortable) for n, s in sizes()) > room():
             header = order.pop(0)
