@@ -23,12 +23,17 @@ MEMBER = "Landmark Systems"
 
 
 @pytest.fixture(scope="module")
-def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The whole demo (seed 2001, 2001-2009) in a SQLite file."""
+def demo_built(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Any]:
+    """The whole demo (seed 2001, 2001-2009) in a SQLite file, and what it said."""
     url = f"sqlite:///{tmp_path_factory.mktemp('terminal') / 'demo.db'}"
     built = CliRunner().invoke(cli, ["demo", "--db", url, "--json"])
     assert 0 == built.exit_code, built.output
-    return url
+    return url, orjson.loads(built.stdout)
+
+
+@pytest.fixture(scope="module")
+def demo_url(demo_built: tuple[str, Any]) -> str:
+    return demo_built[0]
 
 
 def run(url: str, args: list[str], columns: int = 80) -> Result:
@@ -320,3 +325,15 @@ def test_the_audit_trail_gives_its_room_to_the_actor_not_an_empty_why(demo_url: 
 
     assert any(line.startswith("left out to fit 80 columns: why") for line in lines)
     assert any(f"│ {MEMBER}" in line for line in lines if "Reported" in line)
+
+
+def test_verify_counts_the_events_and_the_command_ledger(demo_built: tuple[str, Any]) -> None:
+    """The demo speaks of its events, `audit verify` of every entry of the log: the
+    events and one ledger entry per command recorded (refused ones record nothing),
+    and says so."""
+    url, story = demo_built
+    entries = story["events"] + story["commands"] - story["refused"]
+
+    said = run(url, ["audit", "verify"], 200).stdout
+
+    assert said.startswith(f"verified {entries:,} log entries (events and the command ledger)")
