@@ -337,3 +337,13 @@ def test_verify_counts_the_events_and_the_command_ledger(demo_built: tuple[str, 
     said = run(url, ["audit", "verify"], 200).stdout
 
     assert said.startswith(f"verified {entries:,} log entries (events and the command ledger)")
+
+
+def test_financials_write_quartiles_apart_from_quarters(demo_url: str) -> None:
+    """A quartile beside a metric reads '(2nd)', explained under the table, never 'Q2'
+    beside quarters such as 2008Q2."""
+    said = run(demo_url, ["financials", MEMBER, "--quarter", "2009Q3"], 120).stdout
+
+    assert re.search(r"\d% \((1st|2nd|3rd|4th)\)", said), said
+    assert "(Q" not in said
+    assert "its quartile in its group that quarter; 4th is the top" in said

@@ -137,7 +137,11 @@ def financials(
     if as_json:
         echo_json({"company": found.name, **_review_json(review)})
         return
-    table = Table(title=f"{found.name}: financial review, as {reader_label(who)}")
+    table = Table(
+        title=f"{found.name}: financial review, as {reader_label(who)}",
+        caption="(1st to 4th): its quartile in its group that quarter; 4th is the top",
+        caption_justify="left",
+    )
     table.add_column("quarter")
     table.add_column("revenue", justify="right")
     for metric in METRICS:
@@ -150,7 +154,7 @@ def financials(
         for metric in METRICS:
             value = _show(metric, row.metrics.get(metric))
             place = row.quartiles.get(metric)
-            cells.append(f"{value} (Q{place})" if place else value)
+            cells.append(f"{value} ({_ORDINALS[place]})" if place else value)
         table.add_row(row.quarter, f"{row.figures.revenue:,.0f} {row.figures.currency}", *cells)
     trend = [
         f"{_LABELS[m]} {'+' if (v or 0) >= 0 else ''}{_show(m, v)}"
@@ -160,6 +164,10 @@ def financials(
     console = make_console()
     console.print(table)
     console.print("Trend over the review: " + ("; ".join(trend) if trend else "n/a"))
+
+
+#: a quartile in words, beside a metric (a "Q2" there read as a quarter, as in 2008Q2)
+_ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th"}
 
 
 def _benchmarks_json(result: Benchmarks, group: str | None) -> dict[str, Any]:

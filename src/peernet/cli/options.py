@@ -148,7 +148,7 @@ def fit_table(
             cut.append(header)
     if cut:
         left_out = f"left out to fit {width} columns: {', '.join(cut)}"
-        table.caption = f"{table.caption}; {left_out}" if table.caption else left_out
+        table.caption = f"{table.caption}\n{left_out}" if table.caption else left_out
         table.caption_justify = "left"
     measured = sizes()
     spare = room() - sum(n for n, _ in measured)
