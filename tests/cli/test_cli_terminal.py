@@ -347,3 +347,22 @@ def test_financials_write_quartiles_apart_from_quarters(demo_url: str) -> None:
     assert re.search(r"\d% \((1st|2nd|3rd|4th)\)", said), said
     assert "(Q" not in said
     assert "its quartile in its group that quarter; 4th is the top" in said
+
+
+@pytest.mark.parametrize(
+    ("args", "names_of"),
+    [
+        (["roster", "HTG 3"], lambda data: [s["company"] for s in data["members"]]),
+        (["deals"], lambda data: [d["company"] for d in data["deals"]]),
+    ],
+)
+def test_names_stay_on_one_line_at_80_columns(
+    demo_url: str, args: list[str], names_of: Any
+) -> None:
+    """Every company a roster or the deals list names is whole on a line at 80
+    columns: another column is left out before a name is wrapped."""
+    names = set(names_of(read_json(demo_url, *args)))
+    printed = run(demo_url, args, 80).stdout
+
+    assert names
+    assert set() == {name for name in names if f"│ {name} " not in printed}

@@ -237,7 +237,7 @@ def referrals_command(
     )
     for header in ("made", "from", "to", "line", "status", "deal", "customer"):
         table.add_column(header)
-    leave_out_first(table, "line", "customer", "deal")
+    leave_out_first(table, "line", "customer", "deal", "made")
     for r in found:
         table.add_row(
             day_of(r.made_at),

@@ -68,6 +68,7 @@ def print_roster(console: Console, network: Network, roster: Roster) -> None:
         table = Table(title="members", title_justify="left")
         for header in ("#", "company", "territory", "business lines", "since", "signed"):
             table.add_column(header)
+        leave_out_first(table, "territory", "business lines", "signed")
         for n, seat in enumerate(roster.members, start=1):
             table.add_row(
                 str(n),
@@ -81,6 +82,7 @@ def print_roster(console: Console, network: Network, roster: Roster) -> None:
         table = Table(title="open offers", title_justify="left")
         for header in ("company", "territory", "business lines", "offered", "signed"):
             table.add_column(header)
+        leave_out_first(table, "territory", "business lines")
         for seat in roster.offers:
             table.add_row(
                 seat.company, *where(seat), day_of(seat.since), "yes" if seat.signed else "no"
@@ -90,6 +92,7 @@ def print_roster(console: Console, network: Network, roster: Roster) -> None:
         table = Table(title="wait-list, in order", title_justify="left")
         for header in ("#", "company", "territory", "business lines", "since", "reason"):
             table.add_column(header)
+        leave_out_first(table, "territory", "business lines")
         for n, seat in enumerate(roster.waitlist, start=1):
             table.add_row(str(n), seat.company, *where(seat), day_of(seat.since), seat.note or "")
         console.print(table)
@@ -220,6 +223,7 @@ def companies(url: str | None, as_json: bool) -> None:
     table = Table(title=f"{len(views)} companies in {redact(network.url)}", title_justify="left")
     for header in ("company", "kind", "territory", "business lines", "groups"):
         table.add_column(header)
+    leave_out_first(table, "territory", "kind", "business lines")
     for c in views:
         table.add_row(
             c.name,

@@ -72,14 +72,20 @@ _COMFORTABLE = 14
 
 
 def leave_out_first(table: Table, *headers: str) -> Table:
-    """Name the columns of `table` a narrow console leaves out, the first named first
-    (without this, the rightmost columns go first; the first column always stays)."""
+    """Name the columns of `table` a narrow console leaves out, the first named first;
+    when they are all gone and it is still too narrow (or none are named), any other
+    column but the first and the names, rightmost first."""
     _LEAVE_OUT[table] = headers
     return table
 
 
+#: a name up to this long is never wrapped (longer ones may be, at their spaces)
+_LONG_NAME = 32
+
 #: the columns made whole first: what a reader looks a row up by
-_NAMES = frozenset({"company", "group", "name", "member", "vendor", "person", "partner"})
+_NAMES = frozenset(
+    {"company", "group", "name", "member", "vendor", "person", "partner", "by", "from", "to"}
+)
 
 
 def _shows(value: object) -> bool:
@@ -101,7 +107,11 @@ def _measure(console: Console, options: ConsoleOptions, column: Column) -> tuple
     found += [Measurement.get(console, options, cell) for cell in column.cells]
     narrowest = max(m.minimum for m in found)
     natural = max(m.maximum for m in found)
-    return (natural if column.no_wrap else narrowest), natural
+    if column.no_wrap:
+        return natural, natural
+    if _header(column).casefold() in _NAMES:  # a name is kept on one line
+        return max(narrowest, min(natural, _LONG_NAME)), natural
+    return narrowest, natural
 
 
 def _wants(narrowest: int, natural: int, comfortable: bool) -> int:
@@ -136,8 +146,10 @@ def fit_table(
         return
     named = _LEAVE_OUT.get(table, leave_out.get(str(table.title)))
     empty = [_header(c) for c in table.columns[1:] if not any(_shows(v) for v in c.cells)]
-    later = named if named is not None else [_header(c) for c in reversed(table.columns[1:])]
-    order = [h for h in later if h not in empty]
+    rightmost = [_header(c) for c in reversed(table.columns[1:])]
+    # the columns named go first; then, if need be, any other but a name, rightmost first
+    later = [*(named or ()), *(h for h in rightmost if h.casefold() not in _NAMES)]
+    order = list(dict.fromkeys(h for h in later if h not in empty))
     for header in empty:  # a column no row fills says nothing: it goes first, whatever
         table.columns[:] = [c for c in table.columns if _header(c) != header]
         cut.append(header)
