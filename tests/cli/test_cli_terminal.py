@@ -239,8 +239,13 @@ def examples(command: click.Command) -> list[str]:
     text = command.help or ""
     if EXAMPLES not in text:
         return []
-    block = text.split(EXAMPLES, 1)[1].split("\n\n", 1)[0]
-    return [line.strip() for line in block.splitlines() if line.strip().startswith("peernet ")]
+    found = []
+    for line in (each.strip() for each in text.split(EXAMPLES, 1)[1].splitlines()):
+        if line.startswith("peernet "):
+            found.append(line)
+        elif found and line:  # the block ends at the first line that is no example
+            break
+    return found
 
 
 def every_example() -> list[str]:

@@ -101,10 +101,11 @@ def goals(group: str, reader: tuple[Role, str], url: str | None, as_json: bool) 
     active members, its facilitator and auditors read them; anyone else is refused
     (exit 1).
 
-    \b
     Examples (on the demo's store):
-      peernet goals "HTG 3"
-      peernet goals "HTG 3" --as member:"Landmark Systems"
+
+    \b
+        peernet goals "HTG 3"
+        peernet goals "HTG 3" --as member:"Landmark Systems"
     """
     network, summary, who = open_group(url, group, reader)
     try:
@@ -330,9 +331,10 @@ def motions(group: str, reader: tuple[Role, str], url: str | None, as_json: bool
     GROUP is the group's id or its name. Who voted how is shown only to readers who
     may see inside the group; others get the counts.
 
-    \b
     Examples (on the demo's store):
-      peernet motions "HTG 3"
+
+    \b
+        peernet motions "HTG 3"
     """
     network, summary, who = open_group(url, group, reader)
     views = network.group_motions(summary.group_id, reader=who)

@@ -121,10 +121,11 @@ def trail(  # click passes every option by name
     shows its reason and details only to a reader inside that group (--as); for others
     its row is marked redacted. --json is --format jsonl.
 
-    \b
     Examples (on the demo's store):
-      peernet audit trail --company "Landmark Systems" --from 2009-01-01
-      peernet audit trail --group "HTG 3" --format csv
+
+    \b
+        peernet audit trail --company "Landmark Systems" --from 2009-01-01
+        peernet audit trail --group "HTG 3" --format csv
     """
     network = read_network(url)
     subjects = _subjects(network, groups, companies, others)
@@ -207,9 +208,10 @@ def verify(expect: str | None, url: str | None, as_json: bool) -> None:
     proves those events are unchanged); exit 1 listing every event that was changed,
     moved, added or removed, and where (the first also on stderr).
 
-    \b
     Examples (on the demo's store):
-      peernet audit verify
+
+    \b
+        peernet audit verify
     """
     network = open_network(url, create=False, access="verify")
     found = network.verify(expect_head=expect)
@@ -250,9 +252,10 @@ def history(
     COMPANY is the company's id or its name (case-insensitive). --as-of shows them at a
     past date, --known-at as the records stood at a past time.
 
-    \b
     Examples (on the demo's store):
-      peernet history "Landmark Systems"
+
+    \b
+        peernet history "Landmark Systems"
     """
     network = read_network(url)
     found = company_named(network, company)

@@ -43,10 +43,11 @@ def _day(network: Network, on: date | datetime | None) -> date:
 def committee(on: date | datetime | None, url: str | None, as_json: bool) -> None:
     """Who acts for the network, and the leadership committee's seats on a day.
 
-    \b
     Examples (on the demo's store):
-      peernet committee
-      peernet committee --on 2009-06-30
+
+    \b
+        peernet committee
+        peernet committee --on 2009-06-30
     """
     network = open_network(url, create=False)
     day = _day(network, on)
@@ -87,9 +88,10 @@ def committee(on: date | datetime | None, url: str | None, as_json: bool) -> Non
 def resolutions(url: str | None, as_json: bool) -> None:
     """Every resolution put to the committee: what it decided, the votes, the outcome.
 
-    \b
     Examples (on the demo's store):
-      peernet resolutions
+
+    \b
+        peernet resolutions
     """
     network = open_network(url, create=False)
     found = network.resolutions()
@@ -125,9 +127,10 @@ def vendors(on: date | datetime | None, url: str | None, as_json: bool) -> None:
     """The vendor partner programme: each vendor's tier, term, sponsorship and talks, and
     how many are in it against the target.
 
-    \b
     Examples (on the demo's store):
-      peernet vendors
+
+    \b
+        peernet vendors
     """
     network = open_network(url, create=False)
     view = network.vendors(on=_day(network, on))
@@ -165,9 +168,10 @@ def vendor(name: str, on: date | datetime | None, url: str | None, as_json: bool
     """One vendor partner: its term, sponsorship per year, talks and the cost offset of
     each meeting or gathering it sponsored. NAME is its id or name.
 
-    \b
     Examples (on the demo's store):
-      peernet vendor Microsoft
+
+    \b
+        peernet vendor Microsoft
     """
     network = open_network(url, create=False)
     day = _day(network, on)
@@ -210,9 +214,10 @@ def vendor(name: str, on: date | datetime | None, url: str | None, as_json: bool
 def people(company: str, url: str | None, as_json: bool) -> None:
     """The people a company named: role, since when, and who no longer attends.
 
-    \b
     Examples (on the demo's store):
-      peernet people "Landmark Systems"
+
+    \b
+        peernet people "Landmark Systems"
     """
     network = open_network(url, create=False)
     found = company_named(network, company)
@@ -235,9 +240,10 @@ def people(company: str, url: str | None, as_json: bool) -> None:
 def programme(url: str | None, as_json: bool) -> None:
     """The virtual programme: each virtual group's cohort, ceremonies and steps up.
 
-    \b
     Examples (on the demo's store):
-      peernet programme
+
+    \b
+        peernet programme
     """
     network = open_network(url, create=False)
     found = network.programme()

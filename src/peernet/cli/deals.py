@@ -106,10 +106,11 @@ def deals_command(
     in through a GROUP (id or name), or every deal. A deal's customer and value show only
     to its parties, their groups' facilitators and auditors.
 
-    \b
     Examples (on the demo's store):
-      peernet deals "Landmark Systems"
-      peernet deals "HTG 3"
+
+    \b
+        peernet deals "Landmark Systems"
+        peernet deals "HTG 3"
     """
     network = open_network(url, create=False)
     company_id, group_id, label = scope_of(network, scope) if scope else (None, None, "")
@@ -219,9 +220,10 @@ def referrals_command(
     or every referral; what became of each (accepted, declined, converted into a deal,
     lapsed). The customer shows only to the two companies' readers and auditors.
 
-    \b
     Examples (on the demo's store):
-      peernet referrals "HTG 3"
+
+    \b
+        peernet referrals "HTG 3"
     """
     network = open_network(url, create=False)
     company_id, group_id, label = scope_of(network, scope) if scope else (None, None, "")
@@ -259,9 +261,10 @@ def competitions_command(reader: tuple[Role, str], url: str | None, as_json: boo
     """The network's best-practices competitions: theme, deadlines, jury, each entry's
     count and award. The network's own: every reader sees the same.
 
-    \b
     Examples (on the demo's store):
-      peernet competitions
+
+    \b
+        peernet competitions
     """
     network = open_network(url, create=False)
     found = network.competitions()
@@ -307,9 +310,10 @@ def awards_command(
     """Every best-practices award, or those on one COMPANY's record: the competition,
     the project, the rank, and where the winner presented it.
 
-    \b
     Examples (on the demo's store):
-      peernet awards
+
+    \b
+        peernet awards
     """
     network = open_network(url, create=False)
     company_id = company_named(network, company).company_id if company else None

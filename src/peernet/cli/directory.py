@@ -108,9 +108,10 @@ def _seats(roster: Roster) -> list[Seat]:
 def groups(url: str | None, as_json: bool) -> None:
     """List every group: format, kind, seats, offers, wait-list, facilitator.
 
-    \b
     Examples (on the demo's store):
-      peernet groups
+
+    \b
+        peernet groups
     """
     network = read_network(url)
     summaries = network.groups()
@@ -166,10 +167,11 @@ def roster(
     GROUP is the group's id or its name (case-insensitive). --as-of shows the roster at
     a past date, --known-at as the records stood at a past time.
 
-    \b
     Examples (on the demo's store):
-      peernet roster "HTG 3"
-      peernet roster "HTG 3" --as-of 2005-01-01
+
+    \b
+        peernet roster "HTG 3"
+        peernet roster "HTG 3" --as-of 2005-01-01
     """
     network = read_network(url)
     summary = group_named(network, group)
@@ -206,9 +208,10 @@ def _not_yet(
 def companies(url: str | None, as_json: bool) -> None:
     """List every company: kind, territory, business lines and current groups.
 
-    \b
     Examples (on the demo's store):
-      peernet companies
+
+    \b
+        peernet companies
     """
     network = read_network(url)
     views = network.companies()
@@ -256,9 +259,10 @@ def company(company: str, url: str | None, as_json: bool) -> None:
 
     COMPANY is the company's id or its name (case-insensitive).
 
-    \b
     Examples (on the demo's store):
-      peernet company "Landmark Systems"
+
+    \b
+        peernet company "Landmark Systems"
     """
     network = read_network(url)
     found = company_named(network, company)

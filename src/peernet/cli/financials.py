@@ -125,9 +125,10 @@ def financials(
     COMPANY is the company's id or its name (case-insensitive). Readable by the active
     members of its group, its facilitator and auditors.
 
-    \b
     Examples (on the demo's store):
-      peernet financials "Landmark Systems" --quarter 2009Q3
+
+    \b
+        peernet financials "Landmark Systems" --quarter 2009Q3
     """
     network = read_network(url)
     found = company_named(network, company)
@@ -221,10 +222,11 @@ def benchmarks(  # noqa: PLR0917 - click passes every option by position
     With GROUP (id or name): also the group's median and each member's quartile
     (4 = top), for readers who see inside the group.
 
-    \b
     Examples (on the demo's store):
-      peernet benchmarks --quarter 2009Q3
-      peernet benchmarks --quarter 2009Q3 "HTG 3"
+
+    \b
+        peernet benchmarks --quarter 2009Q3
+        peernet benchmarks --quarter 2009Q3 "HTG 3"
     """
     network = read_network(url)
     summary = group_named(network, group) if group else None

@@ -67,9 +67,10 @@ def meetings(group: str, reader: tuple[Role, str], url: str | None, as_json: boo
 
     GROUP is the group's id or its name (case-insensitive).
 
-    \b
     Examples (on the demo's store):
-      peernet meetings "HTG 3"
+
+    \b
+        peernet meetings "HTG 3"
     """
     network, summary, who = open_group(url, group, reader)
     views = network.group_meetings(summary.group_id, reader=who)
@@ -269,9 +270,10 @@ def account(company: str, url: str | None, as_json: bool) -> None:
 
     COMPANY is the company's id or its name (case-insensitive).
 
-    \b
     Examples (on the demo's store):
-      peernet account "Landmark Systems"
+
+    \b
+        peernet account "Landmark Systems"
     """
     network = read_network(url)
     found = company_named(network, company)

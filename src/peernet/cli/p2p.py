@@ -111,10 +111,11 @@ def partners_command(  # noqa: PLR0917 - click passes every option by position
     for how much, with its P2P revenue, its share of income beside the benchmark and its
     referrals. For the eyes of its groups (its members, facilitators) and auditors.
 
-    \b
     Examples (on the demo's store):
-      peernet partners "Landmark Systems" --year 2009
-      peernet partners "Landmark Systems" --format dot
+
+    \b
+        peernet partners "Landmark Systems" --year 2009
+        peernet partners "Landmark Systems" --format dot
     """
     network = open_network(url, create=False)
     found = company_named(network, company)
@@ -265,9 +266,10 @@ def scorecard_command(
     referrals, flags; each line green, amber or red by the network charter. Confidential
     to its groups: their members, facilitators and auditors read it.
 
-    \b
     Examples (on the demo's store):
-      peernet scorecard "Landmark Systems" --quarter 2009Q3
+
+    \b
+        peernet scorecard "Landmark Systems" --quarter 2009Q3
     """
     network = open_network(url, create=False)
     found = company_named(network, company)
@@ -429,10 +431,11 @@ def p2p_command(  # noqa: PLR0917 - click passes every option by position
     With GROUP (id or name): its members' P2P revenue, the referrals given and received
     through it and how knit its members are, for the readers inside the group (--as).
 
-    \b
     Examples (on the demo's store):
-      peernet p2p
-      peernet p2p "HTG 3" --by quarter
+
+    \b
+        peernet p2p
+        peernet p2p "HTG 3" --by quarter
     """
     network = open_network(url, create=False)
     last = year or last_year(network)

@@ -45,9 +45,10 @@ def _status_json(status: Status) -> dict[str, Any]:
 def projections_status(url: str | None, as_json: bool) -> None:
     """Each projection's version, position and how far behind the log it is.
 
-    \b
     Examples (on the demo's store):
-      peernet projections status
+
+    \b
+        peernet projections status
     """
     network = read_network(url)
     found = ReadModels(network).status()

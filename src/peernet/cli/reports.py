@@ -160,10 +160,11 @@ def turnover_command(  # noqa: PLR0917 - click passes every option by position
     Departures (resigned, voted off, removed, acquired; not transfers or graduations)
     divided by the time-weighted average of active members.
 
-    \b
     Examples (on the demo's store):
-      peernet turnover
-      peernet turnover "HTG 1" --explain
+
+    \b
+        peernet turnover
+        peernet turnover "HTG 1" --explain
     """
     network = read_network(url)
     period = _period(network, start, end)
@@ -298,10 +299,11 @@ def report(  # noqa: PLR0917 - click passes every option by position
     """One page for a network leader: groups, fill, wait-list, turnover, goals,
     attendance, growth.
 
-    \b
     Examples (on the demo's store):
-      peernet report
-      peernet report --from 2008-01-01 --to 2008-12-31
+
+    \b
+        peernet report
+        peernet report --from 2008-01-01 --to 2008-12-31
     """
     network = read_network(url)
     period = _period(network, start, end)
