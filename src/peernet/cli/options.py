@@ -139,8 +139,10 @@ def fit_table(
         borders = len(table.columns) + 1 if table.show_edge else len(table.columns) - 1
         return width - borders - len(table.columns) * (pad_left + pad_right)
 
+    measured_once = {id(column): _measure(console, options, column) for column in table.columns}
+
     def sizes() -> list[tuple[int, int]]:
-        return [_measure(console, options, column) for column in table.columns]
+        return [measured_once[id(column)] for column in table.columns]
 
     if sum(natural for _, natural in sizes()) <= room():
         return
