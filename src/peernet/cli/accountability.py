@@ -39,6 +39,7 @@ from peernet.cli.options import (
     db_option,
     echo_json,
     json_option,
+    leave_out_first,
     make_console,
     member_names,
     open_group,
@@ -99,6 +100,12 @@ def goals(group: str, reader: tuple[Role, str], url: str | None, as_json: bool) 
     GROUP is the group's id or its name. Goals are confidential to the group: its
     active members, its facilitator and auditors read them; anyone else is refused
     (exit 1).
+
+    Examples (on the demo's store):
+
+    \b
+        peernet goals "HTG 3"
+        peernet goals "HTG 3" --as member:"Landmark Systems"
     """
     network, summary, who = open_group(url, group, reader)
     try:
@@ -323,6 +330,11 @@ def motions(group: str, reader: tuple[Role, str], url: str | None, as_json: bool
 
     GROUP is the group's id or its name. Who voted how is shown only to readers who
     may see inside the group; others get the counts.
+
+    Examples (on the demo's store):
+
+    \b
+        peernet motions "HTG 3"
     """
     network, summary, who = open_group(url, group, reader)
     views = network.group_motions(summary.group_id, reader=who)
@@ -347,6 +359,7 @@ def motions(group: str, reader: tuple[Role, str], url: str | None, as_json: bool
     for header in ("for", "against", "voters", "quorum"):
         table.add_column(header, justify="right")
     table.add_column("outcome")
+    leave_out_first(table, "quorum", "voters", "cause", "raised deadline", "against", "for")
     for v in views:
         table.add_row(
             str(v.motion_id)[:SHORT_ID],

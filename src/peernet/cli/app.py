@@ -3,6 +3,8 @@ console script `main`. This is the one module that knows every area of the comma
 it imports each area's commands and adds them to the group; no area module imports it.
 """
 
+import contextlib
+import errno
 import logging
 import os
 import sys
@@ -50,6 +52,10 @@ class PeerNetGroup(click.Group):
             result = super().main(
                 args, prog_name or "peernet", complete_var, standalone_mode=False, **extra
             )
+        except click.exceptions.NoArgsIsHelpError as error:
+            if error.ctx is not None:  # a bare `peernet`: its help, as --help prints it
+                click.echo(error.ctx.get_help())
+            sys.exit(0)
         except click.UsageError as error:
             hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
             fail(error.format_message() + hint, EXIT_BAD_INPUT)
@@ -75,6 +81,24 @@ class PeerNetGroup(click.Group):
             return result
         sys.exit(result if isinstance(result, int) else 0)
 
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; a reader who stopped reading (`peernet audit trail | head -1`)
+        is no failure: what was left unwritten is dropped and the exit is 0."""
+        try:
+            return super().invoke(ctx)
+        except OSError as error:
+            if error.errno != errno.EPIPE:
+                raise
+            _drop_stdout()
+            raise click.exceptions.Exit(0) from None
+
+
+def _drop_stdout() -> None:
+    """Point stdout at the null device, so the output still buffered is not flushed
+    into a closed pipe at exit."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
 
 @click.group(cls=PeerNetGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="peernet", prog_name="peernet")
@@ -87,7 +111,26 @@ def cli(verbose: bool) -> None:
     3 an unexpected failure (PEERNET_DEBUG=1 shows the traceback).
     """
     if verbose:
-        logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(name)s: %(message)s")
+        said = logging.StreamHandler(sys.stderr)
+        said.setFormatter(_WithFields("%(name)s: %(message)s"))
+        logging.basicConfig(level=logging.INFO, handlers=[said])
+        # a read command catches up with the log: say how many events that read, how fast
+        logging.getLogger("peernet.application.replica").setLevel(logging.DEBUG)
+
+
+#: what every log record holds; anything else on a record is a field peernet added
+_STANDARD = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+
+
+class _WithFields(logging.Formatter):
+    """A log line followed by the fields peernet put on it (`events=120, duration_ms=4.2`)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        fields = {k: v for k, v in vars(record).items() if k not in _STANDARD}
+        if not fields:
+            return line
+        return f"{line} ({', '.join(f'{k}={v}' for k, v in fields.items())})"
 
 
 COMMANDS: tuple[click.Command, ...] = (

@@ -34,6 +34,7 @@ from peernet.cli.options import (
     group_named,
     json_option,
     known_at_option,
+    leave_out_first,
     make_console,
     open_network,
     plural,
@@ -119,6 +120,12 @@ def trail(  # click passes every option by name
     An event confidential to a group (goals, prep work, figures, flags, motions, ballots)
     shows its reason and details only to a reader inside that group (--as); for others
     its row is marked redacted. --json is --format jsonl.
+
+    Examples (on the demo's store):
+
+    \b
+        peernet audit trail --company "Landmark Systems" --from 2009-01-01
+        peernet audit trail --group "HTG 3" --format csv
     """
     network = read_network(url)
     subjects = _subjects(network, groups, companies, others)
@@ -158,6 +165,7 @@ def _print_trail(network: Network, entries: list[AuditEntry]) -> None:
     table = Table(title=f"{len(entries)} events in {redact(network.url)}", title_justify="left")
     for header in ("#", "recorded", "happened", "event", "in", "v", "actor", "command", "why"):
         table.add_column(header, no_wrap=header not in ("actor", "why"))
+    leave_out_first(table, "v", "command", "recorded", "why", "in")
     for e in entries:
         table.add_row(
             str(e.position),
@@ -205,6 +213,11 @@ def verify(expect: str | None, url: str | None, as_json: bool) -> None:
     Exit 0 with the count and the head hash (write it down: a later --expect HEAD
     proves those events are unchanged); exit 1 listing every event that was changed,
     moved, added or removed, and where (the first also on stderr).
+
+    Examples (on the demo's store):
+
+    \b
+        peernet audit verify
     """
     network = open_network(url, create=False, access="verify")
     found = network.verify(expect_head=expect)
@@ -243,6 +256,11 @@ def history(
 
     COMPANY is the company's id or its name (case-insensitive). --as-of shows them at a
     past date, --known-at as the records stood at a past time.
+
+    Examples (on the demo's store):
+
+    \b
+        peernet history "Landmark Systems"
     """
     network = read_network(url)
     found = company_named(network, company)

@@ -17,6 +17,7 @@ from peernet.cli.options import (
     echo_json,
     find_named,
     json_option,
+    leave_out_first,
     make_console,
     open_network,
     plural,
@@ -40,7 +41,14 @@ def _day(network: Network, on: date | datetime | None) -> date:
 @db_option
 @json_option
 def committee(on: date | datetime | None, url: str | None, as_json: bool) -> None:
-    """Who acts for the network, and the leadership committee's seats on a day."""
+    """Who acts for the network, and the leadership committee's seats on a day.
+
+    Examples (on the demo's store):
+
+    \b
+        peernet committee
+        peernet committee --on 2009-06-30
+    """
     network = open_network(url, create=False)
     day = _day(network, on)
     view = network.committee(on=day)
@@ -78,7 +86,13 @@ def committee(on: date | datetime | None, url: str | None, as_json: bool) -> Non
 @db_option
 @json_option
 def resolutions(url: str | None, as_json: bool) -> None:
-    """Every resolution put to the committee: what it decided, the votes, the outcome."""
+    """Every resolution put to the committee: what it decided, the votes, the outcome.
+
+    Examples (on the demo's store):
+
+    \b
+        peernet resolutions
+    """
     network = open_network(url, create=False)
     found = network.resolutions()
     if as_json:
@@ -91,6 +105,7 @@ def resolutions(url: str | None, as_json: bool) -> None:
     table = Table(title=plural(len(found), "resolution"), title_justify="left")
     for header in ("on", "kind", "what", "for", "against", "seated", "outcome"):
         table.add_column(header)
+    leave_out_first(table, "seated", "kind", "against", "for")
     for r in found:
         table.add_row(
             str(r.on),
@@ -110,7 +125,13 @@ def resolutions(url: str | None, as_json: bool) -> None:
 @json_option
 def vendors(on: date | datetime | None, url: str | None, as_json: bool) -> None:
     """The vendor partner programme: each vendor's tier, term, sponsorship and talks, and
-    how many are in it against the target."""
+    how many are in it against the target.
+
+    Examples (on the demo's store):
+
+    \b
+        peernet vendors
+    """
     network = open_network(url, create=False)
     view = network.vendors(on=_day(network, on))
     if as_json:
@@ -145,7 +166,13 @@ def vendors(on: date | datetime | None, url: str | None, as_json: bool) -> None:
 @json_option
 def vendor(name: str, on: date | datetime | None, url: str | None, as_json: bool) -> None:
     """One vendor partner: its term, sponsorship per year, talks and the cost offset of
-    each meeting or gathering it sponsored. NAME is its id or name."""
+    each meeting or gathering it sponsored. NAME is its id or name.
+
+    Examples (on the demo's store):
+
+    \b
+        peernet vendor Microsoft
+    """
     network = open_network(url, create=False)
     day = _day(network, on)
     chosen = find_named(
@@ -185,7 +212,13 @@ def vendor(name: str, on: date | datetime | None, url: str | None, as_json: bool
 @db_option
 @json_option
 def people(company: str, url: str | None, as_json: bool) -> None:
-    """The people a company named: role, since when, and who no longer attends."""
+    """The people a company named: role, since when, and who no longer attends.
+
+    Examples (on the demo's store):
+
+    \b
+        peernet people "Landmark Systems"
+    """
     network = open_network(url, create=False)
     found = company_named(network, company)
     named = network.people(found.company_id)
@@ -205,7 +238,13 @@ def people(company: str, url: str | None, as_json: bool) -> None:
 @db_option
 @json_option
 def programme(url: str | None, as_json: bool) -> None:
-    """The virtual programme: each virtual group's cohort, ceremonies and steps up."""
+    """The virtual programme: each virtual group's cohort, ceremonies and steps up.
+
+    Examples (on the demo's store):
+
+    \b
+        peernet programme
+    """
     network = open_network(url, create=False)
     found = network.programme()
     if as_json:

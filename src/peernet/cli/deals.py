@@ -28,6 +28,7 @@ from peernet.cli.options import (
     echo_json,
     find_named,
     json_option,
+    leave_out_first,
     make_console,
     open_network,
     plural,
@@ -103,7 +104,14 @@ def deals_command(
 ) -> None:
     """P2P deals in the order proposed: of a COMPANY (proposed or joined) or taken part
     in through a GROUP (id or name), or every deal. A deal's customer and value show only
-    to its parties, their groups' facilitators and auditors."""
+    to its parties, their groups' facilitators and auditors.
+
+    Examples (on the demo's store):
+
+    \b
+        peernet deals "Landmark Systems"
+        peernet deals "HTG 3"
+    """
     network = open_network(url, create=False)
     company_id, group_id, label = scope_of(network, scope) if scope else (None, None, "")
     who = member_reader(network, reader, company_id)
@@ -116,6 +124,7 @@ def deals_command(
     table = Table(title=f"{title}, as {reader_label(who)}", title_justify="left")
     for header in ("deal", "proposed", "by", "line", "partners", "status", "customer", "value"):
         table.add_column(header, justify="right" if header == "value" else "left")
+    leave_out_first(table, "line", "partners", "customer", "proposed")
     for d in found:
         table.add_row(
             str(d.deal_id)[:SHORT_ID],
@@ -209,7 +218,13 @@ def referrals_command(
 ) -> None:
     """Referrals in the order made: given or received by a COMPANY or through a GROUP,
     or every referral; what became of each (accepted, declined, converted into a deal,
-    lapsed). The customer shows only to the two companies' readers and auditors."""
+    lapsed). The customer shows only to the two companies' readers and auditors.
+
+    Examples (on the demo's store):
+
+    \b
+        peernet referrals "HTG 3"
+    """
     network = open_network(url, create=False)
     company_id, group_id, label = scope_of(network, scope) if scope else (None, None, "")
     who = member_reader(network, reader, company_id)
@@ -224,6 +239,7 @@ def referrals_command(
     )
     for header in ("made", "from", "to", "line", "status", "deal", "customer"):
         table.add_column(header)
+    leave_out_first(table, "line", "customer", "deal", "made")
     for r in found:
         table.add_row(
             day_of(r.made_at),
@@ -243,7 +259,13 @@ def referrals_command(
 @json_option
 def competitions_command(reader: tuple[Role, str], url: str | None, as_json: bool) -> None:
     """The network's best-practices competitions: theme, deadlines, jury, each entry's
-    count and award. The network's own: every reader sees the same."""
+    count and award. The network's own: every reader sees the same.
+
+    Examples (on the demo's store):
+
+    \b
+        peernet competitions
+    """
     network = open_network(url, create=False)
     found = network.competitions()
     if as_json:
@@ -263,6 +285,7 @@ def competitions_command(reader: tuple[Role, str], url: str | None, as_json: boo
         table = Table()
         for header in ("entry", "company", "partners", "for", "against", "outcome", "award"):
             table.add_column(header)
+        leave_out_first(table, "partners", "against", "for")
         for e in c.entries:
             table.add_row(
                 e.title,
@@ -285,7 +308,13 @@ def awards_command(
     company: str | None, reader: tuple[Role, str], url: str | None, as_json: bool
 ) -> None:
     """Every best-practices award, or those on one COMPANY's record: the competition,
-    the project, the rank, and where the winner presented it."""
+    the project, the rank, and where the winner presented it.
+
+    Examples (on the demo's store):
+
+    \b
+        peernet awards
+    """
     network = open_network(url, create=False)
     company_id = company_named(network, company).company_id if company else None
     found = network.awards(company_id=company_id)

@@ -32,6 +32,7 @@ from peernet.cli.options import (
     group_named,
     json_option,
     known_at_option,
+    leave_out_first,
     make_console,
     plural,
     read_network,
@@ -69,6 +70,7 @@ def print_roster(console: Console, network: Network, roster: Roster) -> None:
         table = Table(title="members", title_justify="left")
         for header in ("#", "company", "territory", "business lines", "since", "signed"):
             table.add_column(header)
+        leave_out_first(table, "territory", "business lines", "signed")
         for n, seat in enumerate(roster.members, start=1):
             table.add_row(
                 str(n),
@@ -82,6 +84,7 @@ def print_roster(console: Console, network: Network, roster: Roster) -> None:
         table = Table(title="open offers", title_justify="left")
         for header in ("company", "territory", "business lines", "offered", "signed"):
             table.add_column(header)
+        leave_out_first(table, "territory", "business lines")
         for seat in roster.offers:
             table.add_row(
                 seat.company, *where(seat), day_of(seat.since), "yes" if seat.signed else "no"
@@ -91,6 +94,7 @@ def print_roster(console: Console, network: Network, roster: Roster) -> None:
         table = Table(title="wait-list, in order", title_justify="left")
         for header in ("#", "company", "territory", "business lines", "since", "reason"):
             table.add_column(header)
+        leave_out_first(table, "territory", "business lines")
         for n, seat in enumerate(roster.waitlist, start=1):
             table.add_row(str(n), seat.company, *where(seat), day_of(seat.since), seat.note or "")
         console.print(table)
@@ -142,7 +146,13 @@ def _seats(roster: Roster) -> list[Seat]:
 @db_option
 @json_option
 def groups(url: str | None, as_json: bool) -> None:
-    """List every group: format, kind, seats, offers, wait-list, facilitator."""
+    """List every group: format, kind, seats, offers, wait-list, facilitator.
+
+    Examples (on the demo's store):
+
+    \b
+        peernet groups
+    """
     network = read_network(url)
     summaries = network.groups()
     if as_json:
@@ -164,6 +174,7 @@ def groups(url: str | None, as_json: bool) -> None:
         "closed",
     ):
         table.add_column(header, no_wrap=header == "group")
+    leave_out_first(table, "closed", "format", "offers", "kind")
     for g in summaries:
         table.add_row(
             g.name,
@@ -196,6 +207,12 @@ def roster(
 
     GROUP is the group's id or its name (case-insensitive). --as-of shows the roster at
     a past date, --known-at as the records stood at a past time.
+
+    Examples (on the demo's store):
+
+    \b
+        peernet roster "HTG 3"
+        peernet roster "HTG 3" --as-of 2005-01-01
     """
     network = read_network(url)
     summary = group_named(network, group)
@@ -215,7 +232,13 @@ def roster(
 @db_option
 @json_option
 def companies(url: str | None, as_json: bool) -> None:
-    """List every company: kind, territory, business lines and current groups."""
+    """List every company: kind, territory, business lines and current groups.
+
+    Examples (on the demo's store):
+
+    \b
+        peernet companies
+    """
     network = read_network(url)
     views = network.companies()
     if as_json:
@@ -229,6 +252,7 @@ def companies(url: str | None, as_json: bool) -> None:
     table = Table(title=f"{len(views)} companies in {redact(network.url)}", title_justify="left")
     for header in ("company", "kind", "territory", "business lines", "groups"):
         table.add_column(header)
+    leave_out_first(table, "territory", "kind", "business lines")
     for c in views:
         table.add_row(
             c.name,
@@ -260,6 +284,11 @@ def company(company: str, url: str | None, as_json: bool) -> None:
     """Show a company's profile and every membership it applied for.
 
     COMPANY is the company's id or its name (case-insensitive).
+
+    Examples (on the demo's store):
+
+    \b
+        peernet company "Landmark Systems"
     """
     network = read_network(url)
     found = company_named(network, company)

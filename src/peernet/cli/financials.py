@@ -126,6 +126,11 @@ def financials(
 
     COMPANY is the company's id or its name (case-insensitive). Readable by the active
     members of its group, its facilitator and auditors.
+
+    Examples (on the demo's store):
+
+    \b
+        peernet financials "Landmark Systems" --quarter 2009Q3
     """
     network = read_network(url)
     found = company_named(network, company)
@@ -135,7 +140,11 @@ def financials(
     if as_json:
         echo_json({"company": found.name, **_review_json(review)})
         return
-    table = Table(title=f"{found.name}: financial review, as {reader_label(who)}")
+    table = Table(
+        title=f"{found.name}: financial review, as {reader_label(who)}",
+        caption="(1st to 4th): its quartile in its group that quarter; 4th is the top",
+        caption_justify="left",
+    )
     table.add_column("quarter")
     table.add_column("revenue", justify="right")
     for metric in METRICS:
@@ -148,7 +157,7 @@ def financials(
         for metric in METRICS:
             value = _show(metric, row.metrics.get(metric))
             place = row.quartiles.get(metric)
-            cells.append(f"{value} ({quartile_name(place)})" if place else value)
+            cells.append(f"{value} ({_ORDINALS[place]})" if place else value)
         table.add_row(row.quarter, f"{row.figures.revenue:,.0f} {row.figures.currency}", *cells)
     trend = [
         f"{_LABELS[m]} {'+' if (v or 0) >= 0 else ''}{_show(m, v)}"
@@ -158,6 +167,11 @@ def financials(
     console = make_console()
     console.print(table)
     console.print("Trend over the review: " + ("; ".join(trend) if trend else "n/a"))
+
+
+#: a quartile beside a metric, short enough for a table cell and explained in its
+#: caption (a "Q2" there read as a quarter, as in 2008Q2)
+_ORDINALS = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th"}
 
 
 def _by_quartile(quartiles: Mapping[str, int], names: Mapping[str, str]) -> str:
@@ -224,7 +238,11 @@ def benchmarks(  # noqa: PLR0917 - click passes every option by position
     (top quartile, above or below the median, bottom quartile), for readers who see
     inside the group.
 
-    Example, on the demo: peernet benchmarks --quarter 2009Q3 "HTG 1" --as auditor:me
+    Examples (on the demo's store):
+
+    \b
+        peernet benchmarks --quarter 2009Q3
+        peernet benchmarks --quarter 2009Q3 "HTG 3"
     """
     network = read_network(url)
     summary = group_named(network, group) if group else None

@@ -19,6 +19,7 @@ from peernet.cli.options import (
     db_option,
     echo_json,
     json_option,
+    leave_out_first,
     make_console,
     member_names,
     open_group,
@@ -65,6 +66,11 @@ def meetings(group: str, reader: tuple[Role, str], url: str | None, as_json: boo
     """List a group's meetings: dates, place, status, attendance and net cost.
 
     GROUP is the group's id or its name (case-insensitive).
+
+    Examples (on the demo's store):
+
+    \b
+        peernet meetings "HTG 3"
     """
     network, summary, who = open_group(url, group, reader)
     views = network.group_meetings(summary.group_id, reader=who)
@@ -87,6 +93,7 @@ def meetings(group: str, reader: tuple[Role, str], url: str | None, as_json: boo
         table.add_column(header)
     for header in ("expected", "came", "absent", "net cost"):
         table.add_column(header, justify="right")
+    leave_out_first(table, "where", "expected", "absent", "net cost")
     for v in views:
         came, absent = _came(v)
         dates = v.starts.isoformat() + ("" if v.ends == v.starts else f" to {v.ends:%m-%d}")
@@ -262,6 +269,11 @@ def account(company: str, url: str | None, as_json: bool) -> None:
     """Show a company's account: dues, shares of meeting costs, payments, balance.
 
     COMPANY is the company's id or its name (case-insensitive).
+
+    Examples (on the demo's store):
+
+    \b
+        peernet account "Landmark Systems"
     """
     network = read_network(url)
     found = company_named(network, company)

@@ -6,19 +6,26 @@ Every module of `peernet.cli` imports its helpers from here, and nothing else fr
 siblings' privates; this module imports no other module of `peernet.cli`.
 """
 
+import logging
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 from uuid import UUID
+from weakref import WeakKeyDictionary
 
 import click
 import orjson
-from rich.console import Console
+from rich.console import Console, ConsoleOptions, ConsoleRenderable, RenderHook, RenderResult
+from rich.measure import Measurement
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.segment import Segment
+from rich.table import Column, Table
+from rich.text import Text
 
 from peernet import CompanyView, GroupSummary, InvalidInput, Network, Reader, Role
 from peernet.adapters.opening import Access
@@ -31,6 +38,8 @@ EXIT_INTERRUPTED = 130
 
 T = TypeVar("T")
 
+log = logging.getLogger("peernet.cli")
+
 
 def fail(message: str, code: int) -> NoReturn:
     """Print one error line on stderr and exit with `code`."""
@@ -42,13 +51,180 @@ def fail(message: str, code: int) -> NoReturn:
 # --- printing -------------------------------------------------------------------------
 
 
-def make_console() -> Console:
-    """The console the commands print to."""
+def make_console(leave_out: Mapping[str, tuple[str, ...]] | None = None) -> Console:
+    """The console the commands print to: every table fitted to its width (`fit_table`),
+    no line ending in spaces. `leave_out` names, by a table's title, the columns a
+    narrow console leaves out first, for tables printed by code that cannot name them
+    itself (`leave_out_first`): the demo's story."""
     # markup off: company names are data, never rich markup
     console = Console(markup=False, emoji=False, highlight=False)
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = 120  # piped or captured: wide enough that names do not wrap
+    console.push_render_hook(_FitAndTrim(leave_out or {}))
     return console
+
+
+#: the columns a table leaves out first when the console is too narrow for it
+_LEAVE_OUT: "WeakKeyDictionary[Table, tuple[str, ...]]" = WeakKeyDictionary()
+
+#: a column this wide or narrower is not wrapped while a column may be left out instead
+_COMFORTABLE = 14
+
+
+def leave_out_first(table: Table, *headers: str) -> Table:
+    """Name the columns of `table` a narrow console leaves out, the first named first;
+    when they are all gone and it is still too narrow (or none are named), any other
+    column but the first and the names, rightmost first."""
+    _LEAVE_OUT[table] = headers
+    return table
+
+
+#: a name up to this long is never wrapped (longer ones may be, at their spaces)
+_LONG_NAME = 32
+
+#: the columns made whole first: what a reader looks a row up by
+_NAMES = frozenset(
+    {"company", "group", "name", "member", "vendor", "person", "partner", "by", "from", "to"}
+)
+
+
+def _shows(value: object) -> bool:
+    """Whether a cell shows something (a cell holding spaces only does not)."""
+    return bool((value.plain if isinstance(value, Text) else str(value)).strip())
+
+
+def _header(column: Column) -> str:
+    header = column.header
+    return " ".join((header.plain if isinstance(header, Text) else str(header)).split())
+
+
+def _measure(console: Console, options: ConsoleOptions, column: Column) -> tuple[int, int]:
+    """The narrowest width (its longest word) and the natural width of `column`,
+    its header included, padding excluded."""
+    if column.width is not None:
+        return column.width, column.width
+    found = [Measurement.get(console, options, column.header)]
+    found += [Measurement.get(console, options, cell) for cell in column.cells]
+    narrowest = max(m.minimum for m in found)
+    natural = max(m.maximum for m in found)
+    if column.no_wrap:
+        return natural, natural
+    if _header(column).casefold() in _NAMES:  # a name is kept on one line
+        return max(narrowest, min(natural, _LONG_NAME)), natural
+    return narrowest, natural
+
+
+def _wants(narrowest: int, natural: int, comfortable: bool) -> int:
+    """The width a column asks for: its narrowest, or when `comfortable` at least its
+    natural width up to `_COMFORTABLE` (short values unwrapped)."""
+    return max(narrowest, min(natural, _COMFORTABLE)) if comfortable else narrowest
+
+
+def fit_table(
+    table: Table, console: Console, width: int, leave_out: Mapping[str, tuple[str, ...]]
+) -> None:
+    """Fit `table` into `width` columns: when it does not fit whole, the columns no row
+    fills are left out, then columns of low priority (all named in the caption) while
+    the rest would not fit without wrapping values shorter than
+    `_COMFORTABLE` or splitting a word; then the room shared so the columns nearest their
+    natural width are made whole first. A header is never cut: a column is at least as
+    wide as the longest word of its header."""
+    if table.box is None or not table.columns:
+        return
+    options = console.options.update_width(width)
+    pad_left, pad_right = table.padding[3], table.padding[1]
+    cut: list[str] = []
+
+    def room() -> int:
+        borders = len(table.columns) + 1 if table.show_edge else len(table.columns) - 1
+        return width - borders - len(table.columns) * (pad_left + pad_right)
+
+    measured_once = {id(column): _measure(console, options, column) for column in table.columns}
+
+    def sizes() -> list[tuple[int, int]]:
+        return [measured_once[id(column)] for column in table.columns]
+
+    if sum(natural for _, natural in sizes()) <= room():
+        return
+    named = _LEAVE_OUT.get(table, leave_out.get(str(table.title)))
+    empty = [_header(c) for c in table.columns[1:] if not any(_shows(v) for v in c.cells)]
+    rightmost = [_header(c) for c in reversed(table.columns[1:])]
+    # the columns named go first; then, if need be, any other but a name, rightmost first
+    later = [*(named or ()), *(h for h in rightmost if h.casefold() not in _NAMES)]
+    order = list(dict.fromkeys(h for h in later if h not in empty))
+    for header in empty:  # a column no row fills says nothing: it goes first, whatever
+        table.columns[:] = [c for c in table.columns if _header(c) != header]
+        cut.append(header)
+    for comfortable in (True, False):
+        while order and sum(_wants(n, s, comfortable) for n, s in sizes()) > room():
+            header = order.pop(0)
+            table.columns[:] = [c for c in table.columns if _header(c) != header]
+            cut.append(header)
+    if cut:
+        left_out = f"left out to fit {width} columns: {', '.join(cut)}"
+        table.caption = f"{table.caption}\n{left_out}" if table.caption else left_out
+        table.caption_justify = "left"
+    measured = sizes()
+    spare = room() - sum(n for n, _ in measured)
+    if spare < 0:
+        return  # even the narrowest does not fit: rich squeezes it as it can
+    widths = [n for n, _ in measured]
+    names = [_header(c).casefold() in _NAMES for c in table.columns]
+    for index in sorted(
+        range(len(measured)), key=lambda i: (not names[i], measured[i][1] - measured[i][0])
+    ):
+        grow = min(spare, measured[index][1] - widths[index])
+        widths[index] += grow
+        spare -= grow
+    for column, fitted in zip(table.columns, widths, strict=True):
+        column.width = fitted
+
+
+class _FitAndTrim(RenderHook):
+    """Fits each table printed to the console's width and cuts the spaces that end
+    each line (rich pads titles and plain lines to the full width)."""
+
+    def __init__(self, leave_out: Mapping[str, tuple[str, ...]]) -> None:
+        self.leave_out = leave_out
+
+    def process_renderables(self, renderables: list[ConsoleRenderable]) -> list[ConsoleRenderable]:
+        return [_Trimmed(r, self.leave_out) for r in renderables]
+
+
+class _Trimmed:
+    """`inner`, fitted when a table, rendered without the spaces ending its lines."""
+
+    def __init__(self, inner: ConsoleRenderable, leave_out: Mapping[str, tuple[str, ...]]) -> None:
+        self.inner = inner
+        self.leave_out = leave_out
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if isinstance(self.inner, Table):
+            fit_table(self.inner, console, options.max_width, self.leave_out)
+        ends_line = not isinstance(self.inner, Text) or self.inner.end.endswith("\n")
+        lines = console.render_lines(self.inner, options, pad=False, new_lines=False)
+        for number, line in enumerate(lines, 1):
+            yield from _rstrip(line)
+            if ends_line or number < len(lines):
+                yield Segment.line()
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.inner)
+
+
+def _rstrip(line: list[Segment]) -> list[Segment]:
+    """`line` without the unstyled spaces that end it."""
+    kept = list(line)
+    while kept and not kept[-1].control:
+        last = kept[-1]
+        if last.style is not None and last.style.bgcolor is not None:
+            break
+        text = last.text.rstrip(" ")
+        if text:
+            kept[-1] = Segment(text, last.style, last.control)
+            break
+        kept.pop()
+    return kept
 
 
 def plural(count: int, noun: str, many: str | None = None) -> str:
@@ -192,11 +368,44 @@ def open_network(url: str | None, *, create: bool, access: Access = "write") -> 
                 f"no store at {path} ({redact(url)}); `peernet demo` builds one, "
                 f"--db or {ENV_VAR} names another"
             )
+    started = time.perf_counter()
     network = Network(url, access=access)
     context = click.get_current_context(silent=True)
     if context is not None:  # closed when the command is done: its log checkpointed
         context.call_on_close(network.close)
+        if log.isEnabledFor(logging.INFO):
+            _tally_reads(network, context, started)
     return network
+
+
+def _tally_reads(network: Network, context: click.Context, started: float) -> None:
+    """Count the streams and events `network` reads by stream, and log them with the
+    store and the time the command took when it is done (`peernet -v`)."""
+    recorder = network.recorder
+    select = recorder.select_events
+    streams: set[UUID] = set()
+    events = [0]
+
+    def counted(originator_id: UUID, *args: Any, **kwargs: Any) -> Any:
+        found = select(originator_id, *args, **kwargs)
+        streams.add(originator_id)
+        events[0] += len(found)
+        return found
+
+    setattr(recorder, "select_events", counted)  # noqa: B010 - an instance's method, counted
+
+    def done() -> None:
+        log.info(
+            "%s read %s (its log holds %s events): %s streams, %s events, in %.2f s",
+            context.command_path,
+            redact(network.url),
+            f"{recorder.max_notification_id() or 0:,}",
+            f"{len(streams):,}",
+            f"{events[0]:,}",
+            time.perf_counter() - started,
+        )
+
+    context.call_on_close(done)
 
 
 def read_network(url: str | None) -> Network:

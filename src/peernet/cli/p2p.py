@@ -116,7 +116,14 @@ def partners_command(  # noqa: PLR0917 - click passes every option by position
 ) -> None:
     """A COMPANY's partner graph over a year: who it closed deals with, how often and
     for how much, with its P2P revenue, its share of income beside the benchmark and its
-    referrals. For the eyes of its groups (its members, facilitators) and auditors."""
+    referrals. For the eyes of its groups (its members, facilitators) and auditors.
+
+    Examples (on the demo's store):
+
+    \b
+        peernet partners "Landmark Systems" --year 2009
+        peernet partners "Landmark Systems" --format dot
+    """
     network = open_network(url, create=False)
     found = company_named(network, company)
     who = member_reader(network, reader, found.company_id)
@@ -264,7 +271,13 @@ def scorecard_command(
     """A COMPANY's management scorecard for a quarter: goals, attendance, prep on time,
     financial ratios beside its group's and the network's quartiles, P2P deals and
     referrals, flags; each line green, amber or red by the network charter. Confidential
-    to its groups: their members, facilitators and auditors read it."""
+    to its groups: their members, facilitators and auditors read it.
+
+    Examples (on the demo's store):
+
+    \b
+        peernet scorecard "Landmark Systems" --quarter 2009Q3
+    """
     network = open_network(url, create=False)
     found = company_named(network, company)
     who = member_reader(network, reader, found.company_id)
@@ -423,7 +436,14 @@ def p2p_command(  # noqa: PLR0917 - click passes every option by position
     (5 companies, none above 25% of the sum behind it).
 
     With GROUP (id or name): its members' P2P revenue, the referrals given and received
-    through it and how knit its members are, for the readers inside the group (--as)."""
+    through it and how knit its members are, for the readers inside the group (--as).
+
+    Examples (on the demo's store):
+
+    \b
+        peernet p2p
+        peernet p2p "HTG 3" --by quarter
+    """
     network = open_network(url, create=False)
     last = year or last_year(network)
     first = from_year or last

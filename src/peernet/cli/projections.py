@@ -43,7 +43,13 @@ def _status_json(status: Status) -> dict[str, Any]:
 @db_option
 @json_option
 def projections_status(url: str | None, as_json: bool) -> None:
-    """Each projection's version, position and how far behind the log it is."""
+    """Each projection's version, position and how far behind the log it is.
+
+    Examples (on the demo's store):
+
+    \b
+        peernet projections status
+    """
     network = read_network(url)
     found = ReadModels(network).status()
     if as_json:

@@ -28,6 +28,7 @@ from peernet.cli.options import (
     find_named,
     group_named,
     json_option,
+    leave_out_first,
     make_console,
     plural,
     read_network,
@@ -167,6 +168,12 @@ def turnover_command(  # noqa: PLR0917 - click passes every option by position
 
     Departures (resigned, voted off, removed, acquired; not transfers or graduations)
     divided by the time-weighted average of active members.
+
+    Examples (on the demo's store):
+
+    \b
+        peernet turnover
+        peernet turnover "HTG 1" --explain
     """
     network = read_network(url)
     period = _period(network, start, end)
@@ -329,7 +336,14 @@ def report(  # noqa: PLR0917 - click passes every option by position
 
     With --html FILE, a web page with charts of them year by year and group by group,
     a group's roster timeline and the groups' P2P activity (which only a reader --as
-    inside a group reads)."""
+    inside a group reads).
+
+    Examples (on the demo's store):
+
+    \b
+        peernet report
+        peernet report --from 2008-01-01 --to 2008-12-31
+    """
     if page is not None and as_json:
         raise InvalidInput("--html writes a page and --json prints JSON: give one of them")
     network = read_network(url)
@@ -402,6 +416,7 @@ def _print_report(
     table = Table(title=f"{len(rows)} groups", title_justify="left")
     for header in ("group", "fill", "waiting", "turnover", "left", "goals met", "attendance"):
         table.add_column(header, no_wrap=header == "group")
+    leave_out_first(table, "left", "waiting")
     for h, gt, gf, gg, ga in rows:
         table.add_row(
             h.name,
