@@ -5,6 +5,7 @@ when piped; a file cut short, a line of bad JSON, a broken chain, a store not em
 a read-only store are each one line on stderr, exit 2, and leave the store as it was."""
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -107,11 +108,15 @@ def test_an_export_to_stdout_is_the_file_and_nothing_else(demo: str, history: Pa
 
 
 def test_a_range_exports_from_and_to_positions(demo: str) -> None:
-    """--from 10 --to 19: ten events, the header and the closing line."""
+    """--from 10 --to 19: ten events between the header, the key and follower lines,
+    and the closing line."""
     result = run("export", "--db", demo, "--from", "10", "--to", "19")
 
     assert 0 == result.exit_code, result.output
-    assert 12 == len(result.stdout.splitlines())
+    lines = result.stdout.splitlines()
+    closing = json.loads(lines[-1])
+    assert 10 == closing["events"]
+    assert 2 + closing["keys"] + closing["followers"] + 10 == len(lines)
 
 
 def spoil(history: Path, tmp_path: Path, change: str) -> Path:

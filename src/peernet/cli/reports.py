@@ -38,7 +38,6 @@ from peernet.cli.options import (
 from peernet.projections import (
     GoalEntries,
     GoalEntry,
-    GroupFigures,
     GroupHistories,
     GroupHistory,
     MeetingRoll,
@@ -46,20 +45,10 @@ from peernet.projections import (
     figures,
     network_report,
 )
+from peernet.projections.summary import NetworkReport
+from peernet.reports.lines import GROUP_HEADERS, group_rows, summary_lines
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
-#: the report's line for one group, and its lines for the whole network
-_GroupRow = tuple[
-    GroupHistory, figures.Turnover, figures.Fill, figures.GoalCompletion, figures.AttendanceRate
-]
-_NetworkTotals = tuple[
-    figures.Turnover,
-    figures.Retention,
-    figures.Fill,
-    figures.GoalCompletion,
-    figures.Growth,
-    figures.AttendanceRate,
-]
 
 
 def _pct(value: Fraction | None) -> str:
@@ -231,17 +220,19 @@ def turnover_command(  # noqa: PLR0917 - click passes every option by position
 # --- the one-page report -------------------------------------------------------------------
 
 
-def _report_json(
-    period: figures.Period,
-    rows: list[_GroupRow],
-    totals: _NetworkTotals,
-    formats: dict[str, int],
-) -> dict[str, Any]:
-    t, r, f, g, grow, seen = totals
+def _report_json(found: NetworkReport) -> dict[str, Any]:
+    t, r, f, g, grow, seen = (
+        found.turnover,
+        found.retention,
+        found.fill,
+        found.goals,
+        found.growth,
+        found.attendance,
+    )
     return {
-        "period": _period_json(period),
+        "period": _period_json(found.period),
         "network": {
-            "groups_open": formats,
+            "groups_open": dict(found.formats),
             "turnover": _num(t.rate),
             "departures": len(t.departures),
             "average_members": _num(t.average_members),
@@ -274,20 +265,21 @@ def _report_json(
         },
         "groups": [
             {
-                "group_id": h.group_id,
-                "name": h.name,
-                "active": gf.active,
-                "capacity": gf.capacity,
-                "fill": _num(gf.rate),
-                "waitlisted": len(gf.waiting),
-                "turnover": _num(gt.rate),
-                "departures": len(gt.departures),
-                "goals_due": len(gg.due),
-                "goal_completion": _num(gg.rate),
-                "meetings": ga.meetings,
-                "attendance": _num(ga.rate),
+                "group_id": x.history.group_id,
+                "name": x.history.name,
+                "active": x.fill.active,
+                "capacity": x.fill.capacity,
+                "fill": _num(x.fill.rate),
+                "waitlisted": len(x.fill.waiting),
+                "turnover": _num(x.turnover.rate),
+                "departures": len(x.turnover.departures),
+                "goals_due": len(x.goals.due),
+                "goal_completion": _num(x.goals.rate),
+                "meetings": x.attendance.meetings,
+                "attendance": _num(x.attendance.rate),
             }
-            for h, gt, gf, gg, ga in rows
+            for x in found.groups
+            if x.goals is not None and x.attendance is not None
         ],
     }
 
@@ -358,80 +350,30 @@ def report(  # noqa: PLR0917 - click passes every option by position
     rolls: dict[str, MeetingRoll] = models.views(MeetingRolls.name)
     target = figures.Target(groups=target_groups, companies=target_companies)
     found = network_report(histories, goals.values(), rolls.values(), period, target)
-    rows = [_row(g) for g in found.groups]
-    totals = (
-        found.turnover,
-        found.retention,
-        found.fill,
-        found.goals,
-        found.growth,
-        found.attendance,
-    )
     if as_json:
-        echo_json(_report_json(period, rows, totals, dict(found.formats)))
+        echo_json(_report_json(found))
         return
-    _print_report(make_console(), network, period, rows, totals)
+    _print_report(make_console(), network, found)
 
 
-def _row(group: GroupFigures) -> _GroupRow:
-    """A group's line of the report (whoever holds the store reads every group's)."""
-    assert group.goals is not None
-    assert group.attendance is not None
-    return (group.history, group.turnover, group.fill, group.goals, group.attendance)
-
-
-def _print_report(
-    console: Console,
-    network: Network,
-    period: figures.Period,
-    rows: list[_GroupRow],
-    totals: _NetworkTotals,
-) -> None:
-    t, r, f, g, grow, seen = totals
+def _print_report(console: Console, network: Network, found: NetworkReport) -> None:
+    period = found.period
     console.print(
         Text(f"The network, {period.start} to {period.end} ({redact(network.url)})", "bold")
     )
-    last = grow.quarters[-1]
-    lines = [
-        f"groups: {last.groups} of a target of {grow.target.groups}; "
-        f"companies active: {last.companies} of {grow.target.companies}",
-        f"seats: {f.active} of {f.capacity} filled ({_pct(f.rate)}); "
-        f"{plural(len(f.waiting), 'applicant')} waiting"
-        + (f", the longest for {f.oldest_wait} days" if f.oldest_wait is not None else ""),
-        "days from application to seat: "
-        + (
-            f"median {f.median_days_to_seat:g}"
-            if f.median_days_to_seat is not None
-            else "none seated"
-        )
-        + f" ({plural(len(f.seated), 'member')} seated in the period)",
-        f"turnover: {_pct(t.rate)} ({plural(len(t.departures), 'departure')} of "
-        f"{float(t.average_members):.1f} average members); retention {_pct(r.rate)}",
-        f"goals: {g.met} met of {len(g.due)} due ({_pct(g.rate)})",
-        f"attendance: {_pct(seen.rate)} of {plural(len(seen.expected), 'expected attendance')} "
-        f"at {plural(seen.meetings, 'meeting')} (late or left early as the charter says)",
-    ]
-    for line in lines:
+    for line in summary_lines(found):
         console.print(line)
-    table = Table(title=f"{len(rows)} groups", title_justify="left")
-    for header in ("group", "fill", "waiting", "turnover", "left", "goals met", "attendance"):
+    table = Table(title=f"{len(found.groups)} groups", title_justify="left")
+    for header in GROUP_HEADERS:
         table.add_column(header, no_wrap=header == "group")
     leave_out_first(table, "left", "waiting")
-    for h, gt, gf, gg, ga in rows:
-        table.add_row(
-            h.name,
-            f"{gf.active}/{gf.capacity}",
-            str(len(gf.waiting)),
-            _pct(gt.rate),
-            str(len(gt.departures)),
-            f"{gg.met}/{len(gg.due)}" if gg.due else "",
-            _pct(ga.rate) if ga.expected else "",
-        )
+    for row in group_rows(found.groups):
+        table.add_row(*row)
     console.print(table)
     growth_table = Table(title="growth per quarter", title_justify="left")
     for header in ("quarter", "groups", "companies"):
         growth_table.add_column(header)
-    for q in grow.quarters:
+    for q in found.growth.quarters:
         growth_table.add_row(q.label, str(q.groups), str(q.companies))
     console.print(growth_table)
 

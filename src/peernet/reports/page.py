@@ -18,9 +18,16 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from peernet.adapters.storage import redact
-from peernet.projections.figures import AttendanceRate, GoalCompletion
 from peernet.projections.p2p import NetworkValue
 from peernet.reports.content import GroupLine, NetworkFigures, ReportContent, Timeline
+from peernet.reports.lines import (
+    GROUP_HEADERS,
+    attendance_rate,
+    goal_rate,
+    group_rows,
+    pct,
+    summary_lines,
+)
 
 #: what each chart is, by the id of its element on the page (tests look for each one)
 CHARTS = {
@@ -67,11 +74,6 @@ _LAYOUT: dict[str, Any] = {
 #: the height of a chart that sets none of its own, in pixels
 _HEIGHT = 380
 _CONFIG = {"displaylogo": False, "responsive": True}
-
-
-def pct(value: Fraction | None) -> str:
-    """A rate as the terminal prints it: `7.8%`, or `n/a`."""
-    return "n/a" if value is None else f"{float(value):.1%}"
 
 
 def _share(value: Fraction | None) -> float | None:
@@ -241,32 +243,14 @@ def _groups_fill_chart(lines: Sequence[GroupLine]) -> str:
     return _chart("groups-fill", figure)
 
 
-def _attendance(seen: AttendanceRate | None) -> Fraction | None:
-    """A group's attendance rate; None for a group that expected nobody, or whose
-    attendance the reader may not see."""
-    return seen.rate if seen is not None and seen.expected else None
-
-
-def _goals(goals: GoalCompletion | None) -> Fraction | None:
-    return None if goals is None else goals.rate
-
-
-def _blank_or_pct(rate: Fraction | None) -> str:
-    return "" if rate is None else pct(rate)
-
-
-def _met(goals: GoalCompletion | None) -> str:
-    return f"{goals.met}/{len(goals.due)}" if goals is not None and goals.due else ""
-
-
 def _groups_rates_chart(lines: Sequence[GroupLine]) -> str:
     names = [line.figures.history.name for line in lines]
     figure = go.Figure()
     series = {
         "turnover": [line.figures.turnover.rate for line in lines],
         "retention": [line.figures.retention.rate for line in lines],
-        "attendance": [_attendance(line.figures.attendance) for line in lines],
-        "goals met": [_goals(line.figures.goals) for line in lines],
+        "attendance": [attendance_rate(line.figures.attendance) for line in lines],
+        "goals met": [goal_rate(line.figures.goals) for line in lines],
     }
     for name, values in series.items():
         figure.add_bar(
@@ -427,56 +411,6 @@ def _timeline_chart(timeline: Timeline) -> str:
 # --- the tables --------------------------------------------------------------------------
 
 
-def summary_lines(content: ReportContent) -> list[str]:
-    """The lines above the terminal report's table, word for word."""
-    n = content.network.report
-    grow, t, r, f, g, seen = n.growth, n.turnover, n.retention, n.fill, n.goals, n.attendance
-    last = grow.quarters[-1]
-
-    def plural(count: int, noun: str) -> str:
-        return f"{count} {noun if count == 1 else noun + 's'}"
-
-    return [
-        f"groups: {last.groups} of a target of {grow.target.groups}; "
-        f"companies active: {last.companies} of {grow.target.companies}",
-        f"seats: {f.active} of {f.capacity} filled ({pct(f.rate)}); "
-        f"{plural(len(f.waiting), 'applicant')} waiting"
-        + (f", the longest for {f.oldest_wait} days" if f.oldest_wait is not None else ""),
-        "days from application to seat: "
-        + (
-            f"median {f.median_days_to_seat:g}"
-            if f.median_days_to_seat is not None
-            else "none seated"
-        )
-        + f" ({plural(len(f.seated), 'member')} seated in the period)",
-        f"turnover: {pct(t.rate)} ({plural(len(t.departures), 'departure')} of "
-        f"{float(t.average_members):.1f} average members); retention {pct(r.rate)}",
-        f"goals: {g.met} met of {len(g.due)} due ({pct(g.rate)})",
-        f"attendance: {pct(seen.rate)} of {plural(len(seen.expected), 'expected attendance')} "
-        f"at {plural(seen.meetings, 'meeting')}",
-    ]
-
-
-#: the columns of the table of groups, as the terminal prints them
-GROUP_HEADERS = ("group", "fill", "waiting", "turnover", "left", "goals met", "attendance")
-
-
-def group_rows(lines: Sequence[GroupLine]) -> list[tuple[str, ...]]:
-    """The rows of the table of groups, as the terminal prints them."""
-    return [
-        (
-            line.figures.history.name,
-            f"{line.figures.fill.active}/{line.figures.fill.capacity}",
-            str(len(line.figures.fill.waiting)),
-            pct(line.figures.turnover.rate),
-            str(len(line.figures.turnover.departures)),
-            _met(line.figures.goals),
-            _blank_or_pct(_attendance(line.figures.attendance)),
-        )
-        for line in lines
-    ]
-
-
 def _value(value: NetworkValue) -> str:
     if value.value is None:
         return "withheld"
@@ -565,7 +499,7 @@ def render(content: ReportContent, generated: date | None = None) -> str:
         + "</p>",
         _contents(content),
         '<ul class="summary">'
-        + "".join(f"<li>{_e(line)}</li>" for line in summary_lines(content))
+        + "".join(f"<li>{_e(line)}</li>" for line in summary_lines(content.network.report))
         + "</ul>",
         '<h2 id="years-by-year">Year by year</h2>',
         '<div class="pair">',
@@ -606,7 +540,7 @@ def render(content: ReportContent, generated: date | None = None) -> str:
         '<p class="note">P2P revenue is withheld in a year with too few companies behind it, '
         "or one company above the network charter's share of it.</p>",
         f'<h2 id="by-group">{len(content.groups)} groups, {period.start} to {period.end}</h2>',
-        _table(GROUP_HEADERS, group_rows(content.groups), "groups"),
+        _table(GROUP_HEADERS, group_rows([line.figures for line in content.groups]), "groups"),
     ]
     if content.groups:
         parts += [
