@@ -7,6 +7,7 @@ stored event checks out, printing the count and the head to write down, and 1 li
 every event that was changed, moved, added or removed (stdout), the first on stderr.
 """
 
+import re
 import sys
 from collections.abc import Iterable
 from datetime import date, datetime
@@ -133,7 +134,7 @@ def trail(  # click passes every option by name
     if fmt == "csv":
         write_csv(entries, sys.stdout)
         return
-    _print_trail(network, list(entries))
+    _print_trail(network, entries)
 
 
 def _trail_reader(network: Network, spec: tuple[Role, str], groups: list[UUID]) -> Reader:
@@ -149,30 +150,65 @@ def _trail_reader(network: Network, spec: tuple[Role, str], groups: list[UUID]) 
     return resolve_reader(network, spec, current[0].group_id)
 
 
-def _print_trail(network: Network, entries: list[AuditEntry]) -> None:
-    console = make_console()
-    if not entries:
-        console.print("No events match.")
-        return
+#: the trail's columns as printed, with their widths (the last takes what is left): fixed,
+#: so that each row is printed as soon as it is read, never after the whole trail
+_COLUMNS = (
+    ("#", 7),
+    ("recorded", 16),
+    ("happened", 10),
+    ("event", 26),
+    ("in", 24),
+    ("v", 4),
+    ("actor", 20),
+    ("command", _SHORT),
+)
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _cell(text: str, width: int) -> str:
+    """`text` in exactly `width` characters: padded, or cut with an ellipsis."""
+    return text.ljust(width) if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+def _line(cells: Iterable[str]) -> str:
+    *fixed, why = cells
+    padded = [_cell(c, w) for c, (_, w) in zip(fixed, _COLUMNS, strict=True)]
+    return " ".join((*padded, why)).rstrip()
+
+
+def _print_trail(network: Network, entries: Iterable[AuditEntry]) -> None:
+    """Print the trail as a table, a row as soon as each entry is read (the whole demo's
+    trail starts printing at once instead of after every event was read)."""
     names = _names(network)
-    table = Table(title=f"{len(entries)} events in {redact(network.url)}", title_justify="left")
-    for header in ("#", "recorded", "happened", "event", "in", "v", "actor", "command", "why"):
-        table.add_column(header, no_wrap=header not in ("actor", "why"))
+    by_text = {str(i): name for i, name in names.items()}
+    count = 0
     for e in entries:
-        table.add_row(
-            str(e.position),
-            e.recorded_at.strftime("%Y-%m-%d %H:%M"),
-            day_of(e.at),
-            e.name,
-            names.get(e.stream_id, str(e.stream_id)[:_SHORT]),
-            str(e.version),
-            e.actor,
-            str(e.command_id)[:_SHORT],
-            "(confidential to its group)"
-            if e.redacted
-            else with_group_names(e.reason or "", names),
+        if not count:
+            click.echo(_line((*(h for h, _ in _COLUMNS), "why")))
+            click.echo(_line((*("-" * w for _, w in _COLUMNS), "-" * 3)))
+        count += 1
+        why = (
+            _REDACTED if e.redacted else _ID.sub(lambda m: by_text.get(m[0], m[0]), e.reason or "")
         )
-    console.print(table)
+        click.echo(
+            _line(
+                (
+                    str(e.position),
+                    e.recorded_at.strftime("%Y-%m-%d %H:%M"),
+                    day_of(e.at),
+                    e.name,
+                    names.get(e.stream_id, str(e.stream_id)[:_SHORT]),
+                    str(e.version),
+                    e.actor,
+                    str(e.command_id)[:_SHORT],
+                    why,
+                )
+            )
+        )
+    if not count:
+        click.echo("No events match.")
+        return
+    click.echo(f"{plural(count, 'event')} in {redact(network.url)}")
 
 
 def _tampering_json(found: Tampering) -> dict[str, Any]:
