@@ -194,7 +194,7 @@ def unseal_data(
             return value  # written before a key was set (or before the field was sealed)
         if keys is None:
             raise InvalidInput(NO_KEY)
-        plain = keys.open(UUID(company), value[SEALED], _context(topic, str(company), walked))
+        plain = keys.open(as_uuid(company), value[SEALED], _context(topic, str(company), walked))
         if plain is None:
             forgotten.add(walked)
             return converter.unstructure(forgotten_value(kind))
