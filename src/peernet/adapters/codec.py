@@ -205,6 +205,8 @@ def upcast(
     schema than `event_type`'s is refused (ValueError), never read as an older one."""
     schema = payload.get("schema", 1)
     current = schema_of(event_type)
+    if schema == current and type(schema) is int:
+        return data  # stored under the schema it is read with: the usual case
     if not isinstance(schema, int) or isinstance(schema, bool) or schema < 1:
         raise ValueError(f"its schema is {schema!r}, not a number from 1")
     if schema > current:
@@ -336,7 +338,8 @@ class PeerNetMapper(Mapper[UUID]):
         payload = orjson.loads(plain)
         if not isinstance(payload, dict) or not isinstance(payload.get("event"), dict):
             raise ValueError("its state is not an event as peernet stores one")
-        data, forgotten = payload["event"], set[FieldPath]()
+        data = payload["event"]
+        forgotten: set[FieldPath] = set()
         # without a key, only a state holding a sealed value has anything to open (or to
         # refuse for want of a key): the rest skip the walk over confidential fields
         if self.keys is not None or _SEALED_MARK in plain:
