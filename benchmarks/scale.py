@@ -64,7 +64,7 @@ FIGURES = (
     ("as_of_ms", "as-of roster", "ms", False),
     ("verify_us", "verify", "µs/event", True),
     ("recorded_us", "read as records", "µs/event", True),
-    ("floor_us", "read floor (sqlite3 + json)", "µs/event", True),
+    ("floor_us", "read floor (driver + json)", "µs/event", True),
 )
 
 
@@ -78,21 +78,58 @@ def median_spread(values: list[float]) -> tuple[float, float, float]:
     return statistics.median(values), min(values), max(values)
 
 
-def measure(size: int, folder: Path, rounds: int) -> dict[str, Any]:
-    """Every figure for a store of about `size` events (built, or reused from `folder`)."""
+def postgres_floor(url: str) -> float:
+    """Rows per second: plain psycopg reading every stored event of the schema and
+    json-decoding it (the read floor of PostgreSQL)."""
+    import psycopg  # noqa: PLC0415 - the `postgres` extra, for --postgres only
+
+    base, schema = url.split("?schema=")
+    with psycopg.connect(base.replace("postgresql://", "postgres://")) as db:
+        started = time.perf_counter()
+        count = 0
+        with db.cursor(name="floor") as rows:  # a server-side cursor: rows stream
+            rows.itersize = 5000
+            rows.execute(f"SELECT state FROM {schema}.peernet_events ORDER BY notification_id")
+            for (state,) in rows:
+                json.loads(bytes(state))
+                count += 1
+        return count / (time.perf_counter() - started)
+
+
+def fresh_schema(url: str) -> None:
+    """Drop and create the schema `url` names: a store built from nothing."""
+    import psycopg  # noqa: PLC0415 - the `postgres` extra, for --postgres only
+
+    base, schema = url.split("?schema=")
+    with psycopg.connect(base.replace("postgresql://", "postgres://"), autocommit=True) as db:
+        db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        db.execute(f"CREATE SCHEMA {schema}")
+
+
+def measure(size: int, folder: Path, rounds: int, postgres: str | None) -> dict[str, Any]:
+    """Every figure for a store of about `size` events (built, or reused from `folder`,
+    or from the schema ``peernet_scale_SIZE`` of the `postgres` database)."""
     path = folder / f"scale-{size}.db"
     url = f"sqlite:///{path}"
-    network = Network(url)
-    events = network.recorder.max_notification_id() or 0
+    floor: Callable[[], float] = lambda: read_floor(str(path))  # noqa: E731
+    if postgres:
+        url = f"{postgres}?schema=peernet_scale_{size}"
+        floor = lambda: postgres_floor(url)  # noqa: E731
+    network = Network(url) if not postgres else None
+    events = network.recorder.max_notification_id() or 0 if network else 0
     if events < size:
-        network.close()
+        if network:
+            network.close()
         path.unlink(missing_ok=True)
+        if postgres:
+            fresh_schema(url)
         network = Network(url)
         events = build(network, size)
+    assert network is not None
     figures: dict[str, list[float]] = {key: [] for key, *_ in FIGURES}
     models = ReadModels(network)
     for _ in range(rounds):
-        figures["floor_us"].append(1e6 / read_floor(str(path)))
+        figures["floor_us"].append(1e6 / floor())
         figures["recorded_us"].append(timed(lambda: sum(1 for _ in network.recorded())))
         figures["rebuild_us"].append(timed(models.rebuild))
         figures["verify_us"].append(timed(network.verify))
@@ -127,12 +164,18 @@ def main() -> None:
     parser.add_argument("--huge", action="store_true", help=f"also {HUGE:,} events")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--dir", help="where the stores are kept (default: a temporary one)")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        help="measure on PostgreSQL (postgresql://USER@HOST/DB; one schema a size, "
+        "peernet_scale_SIZE, dropped and built afresh) instead of SQLite",
+    )
     parser.add_argument("--one", type=int, help=argparse.SUPPRESS)  # a child's size
     args = parser.parse_args()
     folder = Path(args.dir or tempfile.mkdtemp(prefix="peernet-scale-"))
     folder.mkdir(parents=True, exist_ok=True)
     if args.one:
-        print(json.dumps(measure(args.one, folder, args.rounds)))
+        print(json.dumps(measure(args.one, folder, args.rounds, args.postgres)))
         return
     sizes = [int(s) for s in args.sizes.split(",")] + ([HUGE] if args.huge else [])
     results = []
@@ -146,20 +189,21 @@ def main() -> None:
                 str(size),
                 *("--rounds", str(args.rounds)),
                 *("--dir", str(folder)),
+                *(("--postgres", args.postgres) if args.postgres else ()),
             ],
             check=True,
-            capture_output=True,
+            stdout=subprocess.PIPE,
             text=True,
             env=os.environ,
         )
         results.append(json.loads(child.stdout.splitlines()[-1]))
         print(f"measured {size:,} events in {time.perf_counter() - started:.0f}s", file=sys.stderr)
-    report(results, args.rounds)
+    report(results, args.rounds, "PostgreSQL" if args.postgres else "SQLite, synchronous=FULL")
 
 
-def report(results: list[dict[str, Any]], rounds: int) -> None:
+def report(results: list[dict[str, Any]], rounds: int, backend: str) -> None:
     sizes = [r["events"] for r in results]
-    print(f"medians of {rounds} runs, spread (min-max) in brackets; SQLite, synchronous=FULL")
+    print(f"medians of {rounds} runs, spread (min-max) in brackets; {backend}")
     head = f"{'figure':30} {'unit':9}" + "".join(f"{n:>26,}" for n in sizes)
     print(head + f"  {'growth':>7}  goal <= {GROWTH_GOAL:.2f}x")
     for key, label, unit, _ in FIGURES:
