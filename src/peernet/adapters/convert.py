@@ -49,7 +49,9 @@ def as_uuid(value: Any) -> UUID:
 converter = make_converter()
 converter.register_unstructure_hook(Decimal, str)
 converter.register_structure_hook(Decimal, lambda value, _: Decimal(value))
-converter.register_structure_hook(UUID, lambda value, _: as_uuid(value))
+converter.register_structure_hook(
+    UUID, lambda value, _: uuid_of_text(value) if type(value) is str else UUID(value)
+)
 converter.register_structure_hook(datetime, lambda value, _: datetime.fromisoformat(value))
 converter.register_structure_hook(date, lambda value, _: date.fromisoformat(value))
 converter.register_unstructure_hook(Fraction, str)
