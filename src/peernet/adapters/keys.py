@@ -115,8 +115,9 @@ class KeyTable:
 
     def read_all(self) -> dict[UUID, bytes]:
         """Every row at once: what a reader of many companies' values reads in one query
-        instead of one query a company."""
-        raise NotImplementedError
+        instead of one query a company (a table that cannot returns none: each row is
+        then read by itself)."""
+        return {}
 
     def add(self, company_id: UUID, sealed: bytes, check: bytes) -> bytes | None:
         """Keep `sealed` for the company unless a row is kept already (another process
