@@ -72,7 +72,7 @@ class Synthetic:
         self.rng = random.Random(seed)  # noqa: S311 - a reproducible story, not a secret
         self.versions: dict[UUID, int] = {}
         self.serial = 0
-        self.command = UUID(int=0)
+        self.commands = 0
 
     def _id(self) -> UUID:
         self.serial += 1
@@ -81,14 +81,18 @@ class Synthetic:
     def record(self, event: Event) -> Recorded:
         stream: UUID = getattr(event, event.home)
         self.versions[stream] = self.versions.get(stream, 0) + 1
+        # a command of its own for each event, as most commands record one: verify walks
+        # commands, and a log of one command throughout is no log a network writes
+        self.commands += 1
+        command = UUID(int=(1 << 64) + self.commands)
         return Recorded(
             event=event,
             stream_id=stream,
             version=self.versions[stream],
             actor="bench",
             recorded_at=event.at,
-            command_id=self.command,
-            correlation_id=self.command,
+            command_id=command,
+            correlation_id=command,
         )
 
     def join(self, group: UUID, at: datetime) -> Iterator[Recorded]:
