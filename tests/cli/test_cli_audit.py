@@ -6,11 +6,14 @@ import io
 import json
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
+from peernet import InvalidInput, Network
+from peernet.audit import AuditEntry
 from peernet.cli import cli
 
 
@@ -210,3 +213,24 @@ def test_the_trail_as_staff_redacts_what_is_confidential_to_the_group(url: str) 
     assert {("yes", "")} == {(r["redacted"], r["details"]) for r in hidden}
     assert {""} == {r["redacted"] for r in whole}
     assert [r["actor"] for r in hidden] == [r["actor"] for r in whole]
+
+
+def test_the_trail_table_prints_each_row_as_it_is_read(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row is printed as soon as its entry is read, before the next is: a trail that
+    fails after its first entry has printed that entry's row (a table laid out once all
+    rows are known would print none)."""
+    first = next(iter(Network(url, access="read").trail()))
+
+    def failing_after_one(self: Network, *_: object, **__: object) -> Iterator[AuditEntry]:
+        yield first
+        raise InvalidInput("the store went away")
+
+    monkeypatch.setattr(Network, "trail", failing_after_one)
+
+    result = run("audit", "trail", "--db", url)
+
+    assert 2 == result.exit_code
+    assert first.name in result.stdout
+    assert "the store went away" in result.stderr
