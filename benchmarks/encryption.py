@@ -8,7 +8,10 @@ the company's data key in a transaction of its own. Then decodes the whole log i
 fresh network, where each company's key is read and unwrapped once.
 
 One run (1,500 commands, 3 rounds): 1,942 commands/s without a key, 1,058 with one
-(0.54x); reading 36,107 events/s against 9,567 (0.26x), one key per event here.
+(0.54x); reading 36,107 events/s against 9,567 (0.26x), one key per event here. Since
+a reader reads every wrapped key in one query and unwraps each once, the same read runs
+at 0.43x [0.32-0.94] in a run on a busy machine (goal >= 0.70x: printed as "meets" or
+"misses").
 
     python benchmarks/encryption.py [--n 2000] [--rounds 4]
 """
@@ -27,6 +30,7 @@ from peernet.adapters.keys import new_key
 from peernet.testing import profile
 
 AT = datetime(2009, 1, 5, tzinfo=UTC)
+READ_GOAL = 0.70
 
 
 def register(network: Network, n: int) -> float:
@@ -69,7 +73,12 @@ def main() -> None:
     print(f"register, no key:  {p:8.0f} commands/s")
     print(f"register, sealed:  {s:8.0f} commands/s  ratio {s / p:.2f}")
     print(f"read all, no key:  {rp:8.0f} events/s")
-    print(f"read all, sealed:  {rs:8.0f} events/s  ratio {rs / rp:.2f}")
+    ratios = [s / p for s, p in zip(reads["sealed"], reads["plain"], strict=True)]
+    verdict = "meets" if statistics.median(ratios) >= READ_GOAL else "misses"
+    print(
+        f"read all, sealed:  {rs:8.0f} events/s  ratio {statistics.median(ratios):.2f} "
+        f"[{min(ratios):.2f}-{max(ratios):.2f}] (goal >= {READ_GOAL:.2f}x: {verdict})"
+    )
 
 
 if __name__ == "__main__":

@@ -6,11 +6,14 @@ import io
 import json
 import shutil
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
 
+from peernet import InvalidInput, Network
+from peernet.audit import AuditEntry
 from peernet.cli import cli
 
 
@@ -129,6 +132,32 @@ def test_the_trail_as_a_table(url: str) -> None:
     assert "CompanyRegistered" in result.stdout
 
 
+def test_the_trail_table_has_a_row_per_event_in_fixed_columns(url: str) -> None:
+    """The table is printed as the trail is read, so its columns have fixed widths: each
+    row's event name starts where the header's does, a long name is cut with an
+    ellipsis, and the last line counts the rows (as many as the JSON Lines export)."""
+    table = run("audit", "trail", "--group", "HTG 2", "--db", url)
+    lines = run("audit", "trail", "--group", "HTG 2", "--db", url, "--format", "jsonl")
+
+    assert 0 == table.exit_code, table.output
+    header, _rule, *rows, total = table.stdout.splitlines()
+    events = [json.loads(line) for line in lines.stdout.splitlines()]
+    column = header.index("event")
+    assert len(rows) == len(events)
+    assert total.startswith(f"{len(events)} events in ")
+    assert [r[column:].split(" ")[0] for r in rows] == [e["event"] for e in events]
+    why = header.index("why")
+    assert all(r[why - 1] == " " and r[why] != " " for r in rows if len(r) > why)
+    assert any("\u2026" in r for r in rows)  # some company name is longer than its column
+
+
+def test_the_trail_table_of_nothing_says_so(url: str) -> None:
+    result = run("audit", "trail", "--actor", "nobody at all", "--db", url)
+
+    assert 0 == result.exit_code, result.output
+    assert "No events match." == result.stdout.strip()
+
+
 def test_history_shows_a_company_and_its_memberships(url: str) -> None:
     """`peernet history NAME --json` lists the memberships with their dates."""
     result = run("history", "Cedar Managed IT", "--db", url, "--json")
@@ -184,3 +213,24 @@ def test_the_trail_as_staff_redacts_what_is_confidential_to_the_group(url: str) 
     assert {("yes", "")} == {(r["redacted"], r["details"]) for r in hidden}
     assert {""} == {r["redacted"] for r in whole}
     assert [r["actor"] for r in hidden] == [r["actor"] for r in whole]
+
+
+def test_the_trail_table_prints_each_row_as_it_is_read(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A row is printed as soon as its entry is read, before the next is: a trail that
+    fails after its first entry has printed that entry's row (a table laid out once all
+    rows are known would print none)."""
+    first = next(iter(Network(url, access="read").trail()))
+
+    def failing_after_one(self: Network, *_: object, **__: object) -> Iterator[AuditEntry]:
+        yield first
+        raise InvalidInput("the store went away")
+
+    monkeypatch.setattr(Network, "trail", failing_after_one)
+
+    result = run("audit", "trail", "--db", url)
+
+    assert 2 == result.exit_code
+    assert first.name in result.stdout
+    assert "the store went away" in result.stderr

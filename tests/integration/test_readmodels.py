@@ -1,6 +1,7 @@
 """Persisted read models on memory, SQLite and PostgreSQL: kept equals rebuilt, every
 backend gives the same views, a crash between rows and position loses nothing."""
 
+import tracemalloc
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, ClassVar
@@ -342,3 +343,26 @@ def test_slots_no_copy_uses_are_reclaimed_by_the_next_catch_up(
     models.catch_up()
 
     assert live == models.recorder.slots()
+
+
+def test_a_rebuild_keeps_each_view_in_bytes_of_its_own_size() -> None:
+    """A flush holds every view it writes at once: each is kept in as many bytes as its
+    JSON has, not in a serialiser's working buffer (4 KB or more however short)."""
+    network = Network("memory://")
+    for command in script():
+        network.execute(command)
+    models = ReadModels(network)
+
+    tracemalloc.start()
+    try:
+        models.rebuild()
+        kept = tracemalloc.take_snapshot().filter_traces(
+            [tracemalloc.Filter(True, readmodels.__file__)]
+        )
+    finally:
+        tracemalloc.stop()
+
+    written = [b for name in PROJECTIONS for b in models.recorder.live_rows(name).values()]
+    held = sum(stat.size for stat in kept.statistics("filename"))
+    assert written
+    assert held < 2 * sum(len(body) for body in written) + 1024

@@ -3,12 +3,13 @@ orjson's conventions), and `parse`, which turns text and JSON values into comman
 edge. `peernet.adapters.codec` writes events with it; the command line prints with it."""
 
 import enum
+import functools
 from collections.abc import Callable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, TypeVar, get_origin
-from uuid import UUID
+from uuid import UUID, SafeUUID
 
 import attrs
 from cattrs import transform_error
@@ -18,10 +19,39 @@ from cattrs.preconf.orjson import make_converter
 from peernet.domain.common import Forgotten
 from peernet.domain.errors import InvalidValue, PeerNetError
 
+_DASHES = (8, 13, 18, 23)
+
+
+def _uuid(text: str) -> UUID:
+    """`UUID(text)`, made without `UUID.__init__`'s general parsing for the two forms a
+    store holds (32 hex digits, or 36 characters dashed); other text goes through `UUID`."""
+    digits = text.replace("-", "")
+    if len(digits) == 32 and (
+        len(text) == 32 or (len(text) == 36 and all(text[i] == "-" for i in _DASHES))
+    ):
+        made = object.__new__(UUID)
+        object.__setattr__(made, "int", int(digits, 16))  # ValueError, as UUID says
+        object.__setattr__(made, "is_safe", SafeUUID.unknown)
+        return made
+    return UUID(text)
+
+
+#: a UUID from its text, the last few thousand kept: a log names the same groups,
+#: companies and streams over and over, and making a UUID costs more than finding it
+uuid_of_text = functools.lru_cache(maxsize=8192)(_uuid)
+
+
+def as_uuid(value: Any) -> UUID:
+    """The UUID `value` stands for (text, as stored), refused as `UUID` refuses it."""
+    return uuid_of_text(value) if type(value) is str else UUID(value)
+
+
 converter = make_converter()
 converter.register_unstructure_hook(Decimal, str)
 converter.register_structure_hook(Decimal, lambda value, _: Decimal(value))
-converter.register_structure_hook(UUID, lambda value, _: UUID(value))
+converter.register_structure_hook(
+    UUID, lambda value, _: uuid_of_text(value) if type(value) is str else UUID(value)
+)
 converter.register_structure_hook(datetime, lambda value, _: datetime.fromisoformat(value))
 converter.register_structure_hook(date, lambda value, _: date.fromisoformat(value))
 converter.register_unstructure_hook(Fraction, str)
@@ -117,3 +147,9 @@ def _first_fault(cls: type[Any], data: Mapping[str, Any], error: Exception) -> t
         return field, f"{field} must be one of {allowed}, got {data.get(field)!r}"
     expected = what.removeprefix("invalid value for type, expected ")
     return field, f"{field} must be a {expected}, got {data.get(field)!r}"
+
+
+#: the converter that reads stored events back (`peernet.adapters.codec`): the store's,
+#: without cattrs' detailed validation, which gathers every fault of a value at a cost
+#: to every value read; a stored event that does not structure is refused whole anyway
+reading = converter.copy(detailed_validation=False)

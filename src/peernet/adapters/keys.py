@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
+from peernet.adapters.convert import as_uuid
 from peernet.adapters.errors import (
     EncryptionUnavailable,
     InvalidKey,
@@ -112,6 +113,12 @@ class KeyTable:
         """The company's row: its sealed key, `TOMBSTONE`, or None when it has none."""
         raise NotImplementedError
 
+    def read_all(self) -> dict[UUID, bytes]:
+        """Every row at once: what a reader of many companies' values reads in one query
+        instead of one query a company (a table that cannot returns none: each row is
+        then read by itself)."""
+        return {}
+
     def add(self, company_id: UUID, sealed: bytes, check: bytes) -> bytes | None:
         """Keep `sealed` for the company unless a row is kept already (another process
         was first, or the company was forgotten); return the row kept. Nothing is added,
@@ -148,6 +155,9 @@ class MemoryKeyTable(KeyTable):
         if company_id != CHECK_ID and self.rows.get(CHECK_ID) != check:
             return None
         return self.rows.setdefault(company_id, sealed)
+
+    def read_all(self) -> dict[UUID, bytes]:
+        return dict(self.rows)
 
     def forget(self, company_id: UUID) -> None:
         self.rows[company_id] = TOMBSTONE
@@ -189,6 +199,11 @@ class SQLiteKeyTable(KeyTable):
             c.execute("SELECT sealed FROM peernet_keys WHERE company_id=?", (str(company_id),))
             row = c.fetchone()
         return None if row is None else bytes(row[0])
+
+    def read_all(self) -> dict[UUID, bytes]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute("SELECT company_id, sealed FROM peernet_keys")
+            return {as_uuid(r[0]): bytes(r[1]) for r in c.fetchall()}
 
     def add(self, company_id: UUID, sealed: bytes, check: bytes) -> bytes | None:
         with self.datastore.transaction(commit=True) as c:
@@ -284,6 +299,11 @@ class PostgresKeyTable(KeyTable):
             row = c.fetchone()
         return None if row is None else bytes(row["sealed"])
 
+    def read_all(self) -> dict[UUID, bytes]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.sql("SELECT company_id, sealed FROM {}").format(self.table))
+            return {r["company_id"]: bytes(r["sealed"]) for r in c.fetchall()}
+
     def add(self, company_id: UUID, sealed: bytes, check: bytes) -> bytes | None:
         select = self.sql("SELECT sealed FROM {} WHERE company_id=%s").format(self.table)
         with self.datastore.transaction(commit=True) as c:
@@ -354,15 +374,21 @@ class KeyRing:
 
     def __init__(self, master: bytes, table: KeyTable, store: str) -> None:
         try:
+            from cryptography.exceptions import InvalidTag  # noqa: PLC0415
             from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # noqa: PLC0415
         except ImportError:  # the `encryption` extra is not installed
             raise EncryptionUnavailable() from None
 
         self._aead = AESGCM
+        #: what a value that does not open under its key raises
+        self._broken = InvalidTag
         self.master = AESGCM(master)
         self.table = table
         self.store = store
         self._keys: dict[UUID, Any] = {}
+        #: every row of the key table as one query read it, for readers: None until a
+        #: value is first opened (a row added since is read by itself)
+        self._rows: dict[UUID, bytes] | None = None
         #: the check row as this ring found it: a key is added only while it is unchanged
         self._check = b""
 
@@ -391,7 +417,15 @@ class KeyRing:
     def _key(self, company_id: UUID, *, create: bool) -> Any:
         if (found := self._keys.get(company_id)) is not None:
             return found
-        sealed = self.table.get(company_id)
+        sealed = None
+        if not create:
+            # A reader opens many companies' values: every row in one query, the first
+            # time, rather than one query a company; each key is unwrapped once.
+            if self._rows is None:
+                self._rows = self.table.read_all()
+            sealed = self._rows.get(company_id)
+        if sealed is None:
+            sealed = self.table.get(company_id)
         if sealed is None and create:
             sealed = self.table.add(company_id, self._wrap(company_id, os.urandom(32)), self._check)
             if sealed is None:
@@ -417,12 +451,10 @@ class KeyRing:
         key = self._key(company_id, create=False)
         if key is None:
             return None
-        from cryptography.exceptions import InvalidTag  # noqa: PLC0415 - extra
-
-        raw = base64.b64decode(sealed)
+        raw = binascii.a2b_base64(sealed)
         try:
             return bytes(key.decrypt(raw[:_NONCE], raw[_NONCE:], context))
-        except InvalidTag:
+        except self._broken:
             raise SealBroken(company_id=company_id) from None
 
     def forgotten(self, company_id: UUID) -> bool:
@@ -434,6 +466,8 @@ class KeyRing:
         tombstone so that no key is ever made for it again (another process, or an
         earlier attempt, may have done it already)."""
         self._keys.pop(company_id, None)
+        if self._rows is not None:
+            self._rows[company_id] = TOMBSTONE
         if self.table.get(company_id) != TOMBSTONE:
             self.table.forget(company_id)
 
@@ -455,6 +489,7 @@ class KeyRing:
         if count is None:
             raise MasterKeyRotated(store=self.store)
         self.master = new
+        self._rows = None
         sealed = self.table.get(CHECK_ID)
         assert sealed is not None
         self._check = sealed
@@ -476,3 +511,4 @@ class KeyRing:
     def drop_cache(self) -> None:
         """Forget every cached key (another process may have forgotten a company)."""
         self._keys.clear()
+        self._rows = None

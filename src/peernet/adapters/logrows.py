@@ -23,6 +23,8 @@ from uuid import UUID
 
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from peernet.adapters.convert import uuid_of_text
+
 
 class Row(NamedTuple):
     """One stored event as a page reads it."""
@@ -40,7 +42,7 @@ class Row(NamedTuple):
         if isinstance(found, UUID):
             return found
         try:
-            return UUID(str(found))
+            return uuid_of_text(str(found))
         except ValueError:
             return str(found)
 

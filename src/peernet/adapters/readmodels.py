@@ -197,7 +197,9 @@ class Status:
 
 
 def _dump(projection: Projection[Any], view: Any) -> bytes:
-    return orjson.dumps(converter.unstructure(view, projection.view_type))
+    # orjson hands back its whole working buffer (4 KB at least), however short the JSON:
+    # a flush holds tens of thousands of views, so each is kept as a copy of its own size
+    return memoryview(orjson.dumps(converter.unstructure(view, projection.view_type))).tobytes()
 
 
 def _load(projection: Projection[Any], body: bytes) -> Any:

@@ -25,7 +25,7 @@ from uuid import UUID
 import attrs
 import orjson
 
-from peernet.adapters.convert import converter
+from peernet.adapters.convert import as_uuid, converter
 from peernet.domain.common import FORGOTTEN, Event, forgotten_value, is_confidential
 from peernet.domain.errors import InvalidInput, InvalidValue
 from peernet.records import topic_of
@@ -194,7 +194,7 @@ def unseal_data(
             return value  # written before a key was set (or before the field was sealed)
         if keys is None:
             raise InvalidInput(NO_KEY)
-        plain = keys.open(UUID(company), value[SEALED], _context(topic, str(company), walked))
+        plain = keys.open(as_uuid(company), value[SEALED], _context(topic, str(company), walked))
         if plain is None:
             forgotten.add(walked)
             return converter.unstructure(forgotten_value(kind))
@@ -237,7 +237,7 @@ def open_actor(
     """The actor of a stored envelope and the company it acted for: opened when sealed,
     `FORGOTTEN` once that company's key is gone."""
     found = payload.get(ACTING_FOR)
-    acting_for = None if found is None else UUID(found)
+    acting_for = None if found is None else as_uuid(found)
     actor = payload["actor"]
     if not is_sealed(actor):
         return actor, acting_for

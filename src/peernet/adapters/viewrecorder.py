@@ -227,7 +227,14 @@ class SQLiteViewRecorder(SQLiteTrackingRecorder, ViewRecorder):
 
     def slots(self) -> set[str]:
         with self.datastore.transaction(commit=False) as c:
-            c.execute("SELECT DISTINCT slot FROM peernet_view_rows")
+            # hop from one slot to the next through the primary key: a few reads a slot,
+            # where DISTINCT would scan every view (a catch-up of one event runs this)
+            c.execute(
+                "WITH RECURSIVE s(slot) AS ("
+                "SELECT (SELECT MIN(slot) FROM peernet_view_rows) UNION ALL "
+                "SELECT (SELECT MIN(slot) FROM peernet_view_rows WHERE slot > s.slot) "
+                "FROM s WHERE s.slot IS NOT NULL) SELECT slot FROM s WHERE slot IS NOT NULL"
+            )
             found = {r[0] for r in c.fetchall()}
             c.execute(
                 "SELECT application_name FROM tracking WHERE substr(application_name, 1, ?) = ?",

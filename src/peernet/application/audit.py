@@ -22,7 +22,9 @@ class Audit(Reading):
         """Every recorded event of the network in the order it was written, streamed
         page by page (never the whole log in memory)."""
         codec = self._store.codec
-        for n in self._store.log(after, page):
+        # the ledger's entries (one a command) are left in the store, not read and passed over
+        topics = tuple(t for t in codec.types if t != LEDGER_TOPIC)
+        for n in self._store.log(after, page, topics=topics):
             if n.topic != LEDGER_TOPIC:
                 yield codec.decode(n, position=n.id)
 

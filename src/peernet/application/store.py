@@ -242,6 +242,9 @@ class ReadOnlyKeys(KeyTable):
     def get(self, company_id: UUID) -> bytes | None:
         return self.table.get(company_id)
 
+    def read_all(self) -> dict[UUID, bytes]:
+        return self.table.read_all()
+
     def add(self, company_id: UUID, sealed: bytes, check: bytes) -> bytes | None:
         raise ReadOnlyStore(url="the key table", access="read", doing="keep a new key")
 

@@ -366,7 +366,17 @@ class _Walk:
             self._finish(self.command)
             self.command = _Command(None)
         else:
-            self.command.events.append(n)
+            # kept to name it, not to read it again: without its bytes, so that a command
+            # of many events (or a store with one command id throughout) stays small
+            self.command.events.append(
+                Notification(
+                    id=n.id,
+                    originator_id=n.originator_id,
+                    originator_version=n.originator_version,
+                    topic=n.topic,
+                    state=b"",
+                )
+            )
 
     def _finish(self, command: _Command) -> None:
         if command.command_id is None or not command.events:

@@ -7,12 +7,14 @@ stored event checks out, printing the count and the head to write down, and 1 li
 every event that was changed, moved, added or removed (stdout), the first on stderr.
 """
 
+import re
 import sys
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
+import attrs
 import click
 from rich.table import Table
 from rich.text import Text
@@ -34,7 +36,6 @@ from peernet.cli.options import (
     group_named,
     json_option,
     known_at_option,
-    leave_out_first,
     make_console,
     open_network,
     plural,
@@ -140,7 +141,7 @@ def trail(  # click passes every option by name
     if fmt == "csv":
         write_csv(entries, sys.stdout)
         return
-    _print_trail(network, list(entries))
+    _print_trail(network, entries)
 
 
 def _trail_reader(network: Network, spec: tuple[Role, str], groups: list[UUID]) -> Reader:
@@ -156,31 +157,114 @@ def _trail_reader(network: Network, spec: tuple[Role, str], groups: list[UUID]) 
     return resolve_reader(network, spec, current[0].group_id)
 
 
-def _print_trail(network: Network, entries: list[AuditEntry]) -> None:
+#: the trail's columns before its last, why: the width each takes when there is room,
+#: and the narrowest it is worth keeping at
+_COLUMNS = {
+    "#": (7, 6),
+    "recorded": (16, 16),
+    "happened": (10, 10),
+    "event": (26, 20),
+    "in": (24, 14),
+    "v": (4, 3),
+    "actor": (20, 16),
+    "command": (_SHORT, _SHORT),
+}
+#: the columns a narrow terminal leaves out, the first named first
+_LEAVE_OUT = ("v", "command", "recorded", "why", "in")
+#: the narrowest a why column is worth keeping at
+_WHY = 12
+#: who is given the room left over, up to the width it takes, the first named first
+_GROWS = ("event", "in", "actor", "#")
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+@attrs.frozen
+class _Layout:
+    """The trail's columns fitted to a width: fixed, so that each row is printed as soon
+    as it is read, never after the whole trail."""
+
+    widths: dict[str, int]
+    #: the room why has (None when it was left out)
+    why: int | None
+    left_out: tuple[str, ...]
+
+    @classmethod
+    def fit(cls, width: int) -> "_Layout":
+        kept = {name: least for name, (_, least) in _COLUMNS.items()}
+        why, left_out = True, []
+
+        def needed() -> int:
+            return sum(kept.values()) + len(kept) - 1 + (1 + _WHY if why else 0)
+
+        for name in _LEAVE_OUT:
+            if needed() <= width:
+                break
+            left_out.append(name)
+            if name == "why":
+                why = False
+            else:
+                del kept[name]
+        for name in _GROWS:
+            if name in kept:
+                room = max(width - needed(), 0)
+                kept[name] += min(room, _COLUMNS[name][0] - kept[name])
+        return cls(kept, max(width - needed() + _WHY, _WHY) if why else None, tuple(left_out))
+
+    def rule(self) -> str:
+        """The line under the headers."""
+        dashes = ["-" * w for w in self.widths.values()]
+        return " ".join(dashes if self.why is None else [*dashes, "---"])
+
+    def line(self, cells: dict[str, str]) -> str:
+        shown = [_cell(cells[name], w) for name, w in self.widths.items()]
+        if self.why is not None:
+            shown.append(_cell(cells["why"], self.why))
+        return " ".join(shown).rstrip()
+
+
+def _cell(text: str, width: int) -> str:
+    """`text` in exactly `width` characters: padded, or cut with an ellipsis."""
+    return text.ljust(width) if len(text) <= width else text[: width - 1] + "\u2026"
+
+
+def _print_trail(network: Network, entries: Iterable[AuditEntry]) -> None:
+    """Print the trail as a table fitted to the terminal, a row as soon as each entry is
+    read (the whole demo's trail starts printing at once instead of after every event
+    was read); the columns left out to fit are named under it."""
+    names = _names(network)
+    by_text = {str(i): name for i, name in names.items()}
     console = make_console()
-    if not entries:
+    layout = _Layout.fit(console.width)
+    count = 0
+    for e in entries:
+        if not count:
+            click.echo(layout.line({h: h for h in (*_COLUMNS, "why")}))
+            click.echo(layout.rule())
+        count += 1
+        why = (
+            _REDACTED if e.redacted else _ID.sub(lambda m: by_text.get(m[0], m[0]), e.reason or "")
+        )
+        click.echo(
+            layout.line(
+                {
+                    "#": str(e.position),
+                    "recorded": e.recorded_at.strftime("%Y-%m-%d %H:%M"),
+                    "happened": day_of(e.at),
+                    "event": e.name,
+                    "in": names.get(e.stream_id, str(e.stream_id)[:_SHORT]),
+                    "v": str(e.version),
+                    "actor": e.actor,
+                    "command": str(e.command_id)[:_SHORT],
+                    "why": why,
+                }
+            )
+        )
+    if not count:
         console.print("No events match.")
         return
-    names = _names(network)
-    table = Table(title=f"{len(entries)} events in {redact(network.url)}", title_justify="left")
-    for header in ("#", "recorded", "happened", "event", "in", "v", "actor", "command", "why"):
-        table.add_column(header, no_wrap=header not in ("actor", "why"))
-    leave_out_first(table, "v", "command", "recorded", "why", "in")
-    for e in entries:
-        table.add_row(
-            str(e.position),
-            e.recorded_at.strftime("%Y-%m-%d %H:%M"),
-            day_of(e.at),
-            e.name,
-            names.get(e.stream_id, str(e.stream_id)[:_SHORT]),
-            str(e.version),
-            e.actor,
-            str(e.command_id)[:_SHORT],
-            "(confidential to its group)"
-            if e.redacted
-            else with_group_names(e.reason or "", names),
-        )
-    console.print(table)
+    if layout.left_out:
+        console.print(f"left out to fit {console.width} columns: {', '.join(layout.left_out)}")
+    console.print(f"{plural(count, 'event')} in {redact(network.url)}")
 
 
 def _tampering_json(found: Tampering) -> dict[str, Any]:
