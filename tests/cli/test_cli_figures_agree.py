@@ -168,7 +168,7 @@ def test_the_benchmarks_example_in_its_help_returns_data_on_the_demo(
     """The example `peernet benchmarks --help` gives shows every network median."""
     url, _ = demo
     help_text = " ".join(run("benchmarks", "--help").stdout.split())
-    example = re.search(r"Example, on the demo: peernet (benchmarks .*?--as \S+)", help_text)
+    example = re.search(r'peernet (benchmarks --quarter \S+ "[^"]+")', help_text)
     assert example is not None
     args = re.findall(r'"[^"]*"|\S+', example.group(1))
     result = run(*(a.strip('"') for a in args), "--db", url, "--json")

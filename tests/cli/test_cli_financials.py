@@ -154,10 +154,12 @@ def test_a_quarter_without_figures_says_which_quarters_have_them(store: str) -> 
 
 
 def test_a_review_names_each_quartile_in_words(store: str) -> None:
-    """Beside quarters like 2009Q4, a quartile reads "bottom quartile", not "(Q1)"."""
+    """Beside quarters like 2009Q4, a quartile reads "(1st)", explained under the table,
+    not "(Q1)"."""
     args = ["financials", "Acme", "--as", "member:Bolt", "--db", store]
     result = CliRunner().invoke(cli, args, env={"COLUMNS": "200"})
 
     assert 0 == result.exit_code, result.output
-    assert "(bottom quartile)" in result.output
+    assert "(1st)" in result.output
+    assert "(1st to 4th): its quartile in its group that quarter; 4th is the top" in result.output
     assert "(Q1)" not in result.output

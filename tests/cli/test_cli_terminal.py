@@ -253,8 +253,9 @@ def every_example() -> list[str]:
     return [line for words in all_commands() for line in examples(_command(words))]
 
 
-#: the commands that write (or only print a key): no example of theirs runs on the demo
-WRITERS = {"demo", "forget", "key new", "key rotate", "projections rebuild"}
+#: the commands that write (a store or a history's file, or only print a key): no example
+#: of theirs runs on the demo
+WRITERS = {"demo", "export", "forget", "import", "key new", "key rotate", "projections rebuild"}
 #: the commands whose one argument is an id the demo draws: `peernet motions` lists them
 BY_ID = {"motion", "meeting", "deal"}
 

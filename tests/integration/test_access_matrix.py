@@ -299,6 +299,8 @@ QUERIES: dict[str, Callable[[Network, Reader | None], str]] = {
 NOT_QUERIES = {
     "execute",
     "execute_many",
+    "export_history",
+    "import_history",
     "follow",
     "close",
     "rotate_key",

@@ -13,14 +13,21 @@ from peernet.adapters.errors import UnreadableEvent
 from peernet.adapters.readmodels import ReadModels
 from peernet.application import replica
 from peernet.demo import build_demo
+from peernet.demo.world import OFFICE
+from peernet.testing import founding, some_id
 from peernet.testing.tampering import Intruder, StoredRow
 
 
 @pytest.fixture
 def store(durable_url: str) -> tuple[str, Intruder]:
-    """Two years of the demo, and a hand on its rows."""
+    """Two years of the demo (its figures leave the read models caught up), then a group
+    founded after them that no read model has folded yet, and a hand on its rows."""
     with Network(durable_url) as network:
         build_demo(network, years=2)
+        for command in founding(
+            some_id("late"), some_id("acme"), actor=OFFICE, at=datetime(2003, 2, 1, tzinfo=UTC)
+        ):
+            network.execute(command)
     return durable_url, Intruder(durable_url)
 
 
@@ -48,7 +55,7 @@ def test_garbage_bytes_are_refused_alike_on_small_and_large_stores(
 ) -> None:
     """A group's event of garbage: named, by stream and version, on both paths."""
     url, hand = store
-    position = hand.positions(topic="peernet.MemberJoined")[0]
+    position = hand.positions(topic="peernet.MemberJoined")[-1]
     hand.change(position, lambda _: b"\x00\xff garbage")
     before = hand.rows()
 
@@ -84,7 +91,7 @@ def test_a_newer_schema_is_refused_on_every_path(
     """An event stored under schema 9: neither the facade nor a read model reads it as
     schema 1."""
     url, hand = store
-    position = hand.positions(topic="peernet.MemberJoined")[0]
+    position = hand.positions(topic="peernet.MemberJoined")[-1]
     hand.change(position, lambda state: state.replace(b'"actor":', b'"schema":9,"actor":', 1))
 
     said = {refusal(url, read, large=False, monkeypatch=monkeypatch) for read in READS}
