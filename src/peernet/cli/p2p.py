@@ -40,6 +40,7 @@ from peernet.projections import DealEntries, Period
 from peernet.projections.financials import quartile_name
 from peernet.projections.p2p import NetworkValue, p2p_revenue
 from peernet.projections.scorecards import Scorecard, quarter_period
+from peernet.reports.lines import pct
 
 
 def _place(quartile: int | None) -> str:
@@ -54,10 +55,6 @@ _LABELS = {
     "revenue_per_head": "revenue per head",
     "recurring_share": "recurring share",
 }
-
-
-def _pct(value: Fraction | None) -> str:
-    return "n/a" if value is None else f"{float(value):.1%}"
 
 
 def _per_head(value: Fraction | None) -> str:
@@ -174,8 +171,8 @@ def partners_command(  # noqa: PLR0917 - click passes every option by position
     )
     console.print(
         f"P2P revenue {_amounts(figures.revenue.totals)} from "
-        f"{plural(figures.revenue.deals, 'deal')}; {_pct(share.rate)} of its income "
-        f"(benchmark {_pct(share.benchmark)}); referrals given {len(figures.referrals.given)}, "
+        f"{plural(figures.revenue.deals, 'deal')}; {pct(share.rate)} of its income "
+        f"(benchmark {pct(share.benchmark)}); referrals given {len(figures.referrals.given)}, "
         f"received {len(figures.referrals.received)}."
     )
     table = Table(title="who it worked with", title_justify="left")
@@ -201,22 +198,22 @@ def scorecard_rows(card: Scorecard) -> list[tuple[str, str, str | None]]:
         (
             "goals",
             f"set {goals.set}, met {goals.met}, missed {goals.missed} "
-            f"(completion {_pct(goals.completion)})",
+            f"(completion {pct(goals.completion)})",
             goals.colour,
         ),
         (
             "attendance",
-            f"{float(seen.attended):g} of {seen.expected} meetings ({_pct(seen.rate)})",
+            f"{float(seen.attended):g} of {seen.expected} meetings ({pct(seen.rate)})",
             seen.colour,
         ),
         (
             "prep on time",
-            f"{prep.on_time} of {prep.expected}, {prep.late} late ({_pct(prep.rate)})",
+            f"{prep.on_time} of {prep.expected}, {prep.late} late ({pct(prep.rate)})",
             prep.colour,
         ),
     ]
     for r in card.ratios:
-        show = _per_head if r.metric == "revenue_per_head" else _pct
+        show = _per_head if r.metric == "revenue_per_head" else pct
         network_part = (
             f"network {_place(r.network_quartile)} (median {show(r.network_median)})"
             if r.network_withheld is None
@@ -234,8 +231,8 @@ def scorecard_rows(card: Scorecard) -> list[tuple[str, str, str | None]]:
         (
             "P2P deals",
             f"proposed {p2p.given}, invited into {p2p.received}, closed {p2p.closed} for "
-            f"{_amounts(p2p.revenue)}; {_pct(p2p.share_of_income)} of income (benchmark "
-            f"{_pct(p2p.benchmark)}); referrals given {p2p.referrals_given}, received "
+            f"{_amounts(p2p.revenue)}; {pct(p2p.share_of_income)} of income (benchmark "
+            f"{pct(p2p.benchmark)}); referrals given {p2p.referrals_given}, received "
             f"{p2p.referrals_received}",
             p2p.colour,
         )
@@ -303,11 +300,11 @@ def scorecard_command(
 # --- the network's figures, year by year -------------------------------------------------
 
 
-def _shown(value: NetworkValue, pct: bool = True) -> str:
+def _shown(value: NetworkValue, rate: bool = True) -> str:
     if value.value is None:
         return "withheld"
-    if pct:
-        return _pct(Fraction(value.value))
+    if rate:
+        return pct(Fraction(value.value))
     return f"{value.value:,.2f} {value.currency}"
 
 
@@ -359,7 +356,7 @@ def p2p_table(years: list[NetworkP2P], by: str = "year") -> Table:
         table.add_row(
             _label(y.period),
             str(y.deals),
-            _shown(y.revenue, pct=False),
+            _shown(y.revenue, rate=False),
             _shown(y.income_share),
             str(y.referrals),
             _shown(y.conversion),
@@ -382,8 +379,8 @@ def _group_table(name: str, rows: list[GroupP2P], by: str, who: str) -> Table:
             _amounts(row.revenue.totals),
             str(len(row.referrals.given)),
             str(len(row.referrals.received)),
-            _pct(row.referrals.conversion_rate),
-            _pct(row.density.rate),
+            pct(row.referrals.conversion_rate),
+            pct(row.density.rate),
         )
     return table
 
@@ -471,7 +468,7 @@ def p2p_command(  # noqa: PLR0917 - click passes every option by position
     console.print(
         Text(
             f"share of income: P2P revenue over the revenue in the members' financials, "
-            f"beside the benchmark of {_pct(found[-1].benchmark)} (IDC, seed 000)",
+            f"beside the benchmark of {pct(found[-1].benchmark)} (IDC, seed 000)",
             style="dim",
         )
     )
@@ -500,12 +497,12 @@ def print_partner_story(console: Console, network: Network, first: int, last: in
     if rates:
         mean = sum(rates, Fraction(0)) / len(rates)
         console.print(
-            f"The {len(leaders)} most active members in {last} drew {_pct(mean)} of their "
-            f"income from P2P deals on average (IDC's survey: {_pct(years[-1].benchmark)})."
+            f"The {len(leaders)} most active members in {last} drew {pct(mean)} of their "
+            f"income from P2P deals on average (IDC's survey: {pct(years[-1].benchmark)})."
         )
     console.print(
         f"The most active, {name}: {_amounts(figures[0].revenue.totals)} from "
-        f"{plural(figures[0].revenue.deals, 'deal')}, {_pct(figures[0].income_share.rate)} of "
+        f"{plural(figures[0].revenue.deals, 'deal')}, {pct(figures[0].income_share.rate)} of "
         f"its income, {plural(len(figures[0].graph.edges), 'partner')}."
     )
     deals = [

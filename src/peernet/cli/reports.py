@@ -35,24 +35,11 @@ from peernet.cli.options import (
     reader_label,
     resolve_reader,
 )
-from peernet.projections import (
-    GoalEntries,
-    GoalEntry,
-    GroupHistories,
-    GroupHistory,
-    MeetingRoll,
-    MeetingRolls,
-    figures,
-    network_report,
-)
+from peernet.projections import GroupHistories, GroupHistory, figures
 from peernet.projections.summary import NetworkReport
-from peernet.reports.lines import GROUP_HEADERS, group_rows, summary_lines
+from peernet.reports.lines import GROUP_HEADERS, group_rows, pct, summary_lines
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
-
-
-def _pct(value: Fraction | None) -> str:
-    return "n/a" if value is None else f"{float(value):.1%}"
 
 
 def _num(value: Fraction | None) -> float | None:
@@ -180,11 +167,11 @@ def turnover_command(  # noqa: PLR0917 - click passes every option by position
         return
     console = make_console()
     console.print(
-        Text(f"Turnover of {label}, {period.start} to {period.end}: {_pct(found.rate)}", "bold")
+        Text(f"Turnover of {label}, {period.start} to {period.end}: {pct(found.rate)}", "bold")
     )
     console.print(
         f"{plural(len(found.departures), 'departure')} ÷ {float(found.average_members):.2f} "
-        f"average active members ({_pct(found.annualised)} a year)"
+        f"average active members ({pct(found.annualised)} a year)"
     )
     if not explain:
         return
@@ -273,14 +260,24 @@ def _report_json(found: NetworkReport) -> dict[str, Any]:
                 "waitlisted": len(x.fill.waiting),
                 "turnover": _num(x.turnover.rate),
                 "departures": len(x.turnover.departures),
-                "goals_due": len(x.goals.due),
-                "goal_completion": _num(x.goals.rate),
-                "meetings": x.attendance.meetings,
-                "attendance": _num(x.attendance.rate),
             }
+            # a group's goals and attendance only for a reader inside it
+            | _inside_json(x.goals, x.attendance)
             for x in found.groups
-            if x.goals is not None and x.attendance is not None
         ],
+    }
+
+
+def _inside_json(
+    goals: figures.GoalCompletion | None, seen: figures.AttendanceRate | None
+) -> dict[str, Any]:
+    if goals is None or seen is None:
+        return {}
+    return {
+        "goals_due": len(goals.due),
+        "goal_completion": _num(goals.rate),
+        "meetings": seen.meetings,
+        "attendance": _num(seen.rate),
     }
 
 
@@ -344,12 +341,9 @@ def report(  # noqa: PLR0917 - click passes every option by position
         target = figures.Target(groups=target_groups, companies=target_companies)
         _write_page(network, period, target, page, roster, reader)
         return
-    models = _models(network)
-    histories = _histories(models)
-    goals: dict[str, GoalEntry] = models.views(GoalEntries.name)
-    rolls: dict[str, MeetingRoll] = models.views(MeetingRolls.name)
     target = figures.Target(groups=target_groups, companies=target_companies)
-    found = network_report(histories, goals.values(), rolls.values(), period, target)
+    # the figures the page shows, as the reader --as may see them
+    found = network.figures(period, target=target, reader=_page_reader(network, reader, None))
     if as_json:
         echo_json(_report_json(found))
         return
