@@ -107,6 +107,16 @@ def test_an_export_to_stdout_is_the_file_and_nothing_else(demo: str, history: Pa
     assert result.stderr.startswith("exported ")
 
 
+def test_an_export_to_a_file_says_so_on_stdout(demo: str, tmp_path: Path) -> None:
+    """Written to a file: the summary is the command's output, stderr stays empty."""
+    result = run("export", "--db", demo, str(tmp_path / "history.jsonl"))
+
+    assert 0 == result.exit_code, result.output
+    assert result.stdout.startswith("exported ")
+    assert f"to {tmp_path / 'history.jsonl'}; head " in result.stdout
+    assert "" == result.stderr
+
+
 def test_a_range_exports_from_and_to_positions(demo: str) -> None:
     """--from 10 --to 19: ten events between the header, the key and follower lines,
     and the closing line."""

@@ -59,9 +59,10 @@ def export_command(url: str | None, first: int | None, last: int | None, file: s
             finally:
                 partial.unlink(missing_ok=True)
             where = str(target)
+    # on stderr when stdout carries the history itself
     click.echo(
         f"exported {_counted(done)} from {redact(network.url)} to {where}; head {done.head}",
-        err=True,
+        err=where == "stdout",
     )
 
 
