@@ -22,6 +22,7 @@ from peernet.cli.options import (
     group_named,
     json_option,
     make_console,
+    number,
     read_network,
     reader_label,
     resolve_reader,
@@ -54,10 +55,6 @@ def _show(metric: str, value: Fraction | None) -> str:
     if metric == PER_HEAD:
         return f"{float(value):,.0f}"
     return f"{float(value):.1%}"
-
-
-def _num(value: Fraction | None) -> float | None:
-    return None if value is None else round(float(value), 6)
 
 
 def _quarter(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -102,12 +99,12 @@ def _review_json(review: FinancialReview) -> dict[str, Any]:
                 "revenue": str(q.figures.revenue) if q.figures else None,
                 "ebitda": str(q.figures.ebitda) if q.figures else None,
                 "head_count": q.figures.head_count if q.figures else None,
-                "metrics": {m: _num(q.metrics.get(m)) for m in METRICS},
+                "metrics": {m: number(q.metrics.get(m)) for m in METRICS},
                 "quartiles": dict(q.quartiles),
             }
             for q in review.quarters
         ],
-        "trends": {m: _num(v) for m, v in review.trends.items()},
+        "trends": {m: number(v) for m, v in review.trends.items()},
     }
 
 
@@ -197,10 +194,10 @@ def _benchmarks_json(result: Benchmarks, group: str | None) -> dict[str, Any]:
         "metrics": [
             {
                 "metric": m.metric,
-                "network_median": _num(m.network.value),
+                "network_median": number(m.network.value),
                 "contributors": m.network.contributors,
                 "withheld": m.network.withheld,
-                "group_median": _num(m.group_median),
+                "group_median": number(m.group_median),
                 "quartiles": dict(m.quartiles),
             }
             for m in result.metrics

@@ -13,6 +13,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 from uuid import UUID
@@ -235,6 +237,11 @@ def plural(count: int, noun: str, many: str | None = None) -> str:
 def echo_json(data: Any) -> None:
     """Print `data` as indented JSON."""
     click.echo(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode())
+
+
+def number(value: Fraction | Decimal | None) -> float | None:
+    """A figure as JSON gives it: a float rounded to six places, or null."""
+    return None if value is None else round(float(value), 6)
 
 
 def day_of(value: datetime | None) -> str:

@@ -29,6 +29,7 @@ from peernet.cli.options import (
     group_named,
     json_option,
     make_console,
+    number,
     open_network,
     plural,
     reader_label,
@@ -59,10 +60,6 @@ _LABELS = {
 
 def _per_head(value: Fraction | None) -> str:
     return "n/a" if value is None else f"{float(value):,.0f}"
-
-
-def _num(value: Fraction | Decimal | None) -> float | None:
-    return None if value is None else round(float(value), 6)
 
 
 def _amounts(totals: dict[str, Decimal] | Any) -> str:
@@ -137,8 +134,8 @@ def partners_command(  # noqa: PLR0917 - click passes every option by position
                 "company": found.name,
                 "period": {"from": str(period.start), "to": str(period.end)},
                 "revenue": {c: str(a) for c, a in figures.revenue.totals.items()},
-                "share_of_income": _num(figures.income_share.rate),
-                "benchmark": _num(figures.income_share.benchmark),
+                "share_of_income": number(figures.income_share.rate),
+                "benchmark": number(figures.income_share.benchmark),
                 "referrals_given": len(figures.referrals.given),
                 "referrals_received": len(figures.referrals.received),
                 "partners": [
@@ -311,7 +308,7 @@ def _shown(value: NetworkValue, rate: bool = True) -> str:
 def p2p_json(found: NetworkP2P) -> dict[str, Any]:
     def value(v: NetworkValue) -> dict[str, Any]:
         return {
-            "value": _num(v.value),
+            "value": number(v.value),
             "currency": v.currency,
             "contributors": v.contributors,
             "withheld": v.withheld,
@@ -323,7 +320,7 @@ def p2p_json(found: NetworkP2P) -> dict[str, Any]:
         "deals": found.deals,
         "revenue": value(found.revenue),
         "income_share": value(found.income_share),
-        "benchmark": _num(found.benchmark),
+        "benchmark": number(found.benchmark),
         "referrals": found.referrals,
         "conversion": value(found.conversion),
         "density": value(found.density),
@@ -393,8 +390,8 @@ def _group_json(row: GroupP2P) -> dict[str, Any]:
         "revenue": {c: str(a) for c, a in row.revenue.totals.items()},
         "referrals_given": len(row.referrals.given),
         "referrals_received": len(row.referrals.received),
-        "conversion": _num(row.referrals.conversion_rate),
-        "density": _num(row.density.rate),
+        "conversion": number(row.referrals.conversion_rate),
+        "density": number(row.density.rate),
         "positions": list(row.revenue.positions),
     }
 

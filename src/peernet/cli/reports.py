@@ -7,7 +7,6 @@ writes nothing, so it runs on a read-only copy of a store as well.
 
 from collections import Counter
 from datetime import date, datetime, timedelta
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 from uuid import UUID
@@ -30,6 +29,7 @@ from peernet.cli.options import (
     json_option,
     leave_out_first,
     make_console,
+    number,
     plural,
     read_network,
     reader_label,
@@ -40,10 +40,6 @@ from peernet.projections.summary import NetworkReport
 from peernet.reports.lines import GROUP_HEADERS, group_rows, pct, summary_lines
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
-
-
-def _num(value: Fraction | None) -> float | None:
-    return None if value is None else round(float(value), 6)
 
 
 def _models(network: Network) -> ReadModels:
@@ -95,9 +91,9 @@ def _turnover_json(found: figures.Turnover, names: dict[str, str], explain: bool
         "scope": found.scope,
         "period": _period_json(found.period),
         "departures": len(found.departures),
-        "average_members": _num(found.average_members),
-        "rate": _num(found.rate),
-        "annualised": _num(found.annualised),
+        "average_members": number(found.average_members),
+        "rate": number(found.rate),
+        "annualised": number(found.annualised),
     }
     if explain:
         data["departure_events"] = [
@@ -116,7 +112,7 @@ def _turnover_json(found: figures.Turnover, names: dict[str, str], explain: bool
                 "group_id": m.group_id,
                 "membership_id": m.membership_id,
                 "company": names.get(m.company_id, m.company_id),
-                "days": _num(m.days),
+                "days": number(m.days),
                 "joined_position": m.joined_position,
                 "left_position": m.left_position,
             }
@@ -220,23 +216,23 @@ def _report_json(found: NetworkReport) -> dict[str, Any]:
         "period": _period_json(found.period),
         "network": {
             "groups_open": dict(found.formats),
-            "turnover": _num(t.rate),
+            "turnover": number(t.rate),
             "departures": len(t.departures),
-            "average_members": _num(t.average_members),
-            "retention": _num(r.rate),
+            "average_members": number(t.average_members),
+            "retention": number(r.rate),
             "active": f.active,
             "capacity": f.capacity,
-            "fill": _num(f.rate),
+            "fill": number(f.rate),
             "waitlisted": len(f.waiting),
             "oldest_wait_days": f.oldest_wait,
             "median_days_to_seat": f.median_days_to_seat,
             "goals_due": len(g.due),
             "goals_met": g.met,
-            "goal_completion": _num(g.rate),
+            "goal_completion": number(g.rate),
             "meetings": seen.meetings,
             "expected_attendances": len(seen.expected),
-            "attended": _num(seen.attended),
-            "attendance": _num(seen.rate),
+            "attended": number(seen.attended),
+            "attendance": number(seen.rate),
             "retained": len(r.retained),
             "members_at_start": len(r.at_start),
             "seated": len(f.seated),
@@ -256,9 +252,9 @@ def _report_json(found: NetworkReport) -> dict[str, Any]:
                 "name": x.history.name,
                 "active": x.fill.active,
                 "capacity": x.fill.capacity,
-                "fill": _num(x.fill.rate),
+                "fill": number(x.fill.rate),
                 "waitlisted": len(x.fill.waiting),
-                "turnover": _num(x.turnover.rate),
+                "turnover": number(x.turnover.rate),
                 "departures": len(x.turnover.departures),
             }
             # a group's goals and attendance only for a reader inside it
@@ -275,9 +271,9 @@ def _inside_json(
         return {}
     return {
         "goals_due": len(goals.due),
-        "goal_completion": _num(goals.rate),
+        "goal_completion": number(goals.rate),
         "meetings": seen.meetings,
-        "attendance": _num(seen.rate),
+        "attendance": number(seen.rate),
     }
 
 
