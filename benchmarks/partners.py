@@ -22,10 +22,9 @@ Then, three times each, it measures:
 """
 
 import argparse
-import json
 import random
-import sqlite3
 import statistics
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -79,11 +78,15 @@ from peernet.projections.p2p import cross_group_density, members_by_group, partn
 from peernet.projections.scorecards import Scorecards
 from peernet.testing import profile
 
+# the other benchmarks, as modules of the repository's root (run as a script, this file's
+# own folder is on the path, not the root)
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks.projections import read_floor, write_chained
+
 GROUPS = 100
 YEARS = 10
 START = datetime(2000, 1, 1, tzinfo=UTC)
 GOAL = 0.50
-BATCH = 10_000
 ROUNDS = 3
 READ = (DealEntries, ReferralEntries, MemberMarks, GroupHistories, GoalEntries, MeetingRolls)
 LINES = ("voip", "backup", "storage", "security", "erp", "hosting")
@@ -254,40 +257,8 @@ class Synthetic:
 
 
 def build(network: Network, deals: int) -> int:
-    """Record the synthetic network in batches, each chained as the facade would."""
-    written = 0
-    heads: dict[UUID, str] = {}
-    batch: list[Recorded] = []
-
-    def flush() -> None:
-        stored = network.codec.encode_chained(batch, lambda stream_id, _: heads[stream_id])
-        for record, sealed in zip(batch, stored, strict=True):
-            heads[record.stream_id] = network.codec.chain_of(sealed) or ""
-        network.recorder.insert_events(stored)
-        batch.clear()
-
-    for recorded in Synthetic(deals).events():
-        batch.append(recorded)
-        if len(batch) == BATCH:
-            written += BATCH
-            flush()
-    written += len(batch)
-    if batch:
-        flush()
-    return written
-
-
-def read_floor(path: str) -> float:
-    """Rows per second: plain sqlite3 reading every stored event and json-decoding it."""
-    db = sqlite3.connect(path)
-    started = time.perf_counter()
-    count = 0
-    for (state,) in db.execute("SELECT state FROM stored_events ORDER BY rowid"):
-        json.loads(state)
-        count += 1
-    seconds = time.perf_counter() - started
-    db.close()
-    return count / seconds
+    """Record the synthetic network; return how many events."""
+    return write_chained(network, Synthetic(deals).events())
 
 
 def rebuild(models: ReadModels) -> float:

@@ -27,7 +27,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -159,9 +159,10 @@ class Synthetic:
                     yield self.record(outcome(value=value, at=at + timedelta(days=90), **ids))
 
 
-def build(network: Network, events: int) -> int:
-    """Record about `events` synthetic events in batches, each sealed with its stream's
-    hash chain as the facade would; return how many."""
+def write_chained(network: Network, records: Iterable[Recorded], limit: int | None = None) -> int:
+    """Write `records` through the store's private bulk path, in batches, each sealed with
+    its stream's hash chain as the facade would (stopping at the first batch that reaches
+    `limit`, when given); return how many were written."""
     written = 0
     heads: dict[UUID, str] = {}
     batch: list[Recorded] = []
@@ -173,17 +174,22 @@ def build(network: Network, events: int) -> int:
         network.recorder.insert_events(stored)
         batch.clear()
 
-    for recorded in Synthetic().events():
+    for recorded in records:
         batch.append(recorded)
         if len(batch) == BATCH:
             written += BATCH
             flush()
-            if written >= events:
+            if limit is not None and written >= limit:
                 return written
     written += len(batch)
     if batch:
         flush()
     return written
+
+
+def build(network: Network, events: int) -> int:
+    """Record about `events` synthetic events; return how many."""
+    return write_chained(network, Synthetic().events(), limit=events)
 
 
 def read_floor(path: str) -> float:

@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -47,6 +46,7 @@ from peernet.testing import T0, profile
 # own folder is on the path, not the root)
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from benchmarks.audit import commands_per_second
+from benchmarks.bulk import median_spread
 from benchmarks.projections import as_of_roster_ms, build, read_floor
 
 SIZES = (10_000, 100_000, 1_000_000)
@@ -72,10 +72,6 @@ def timed(step: Callable[[], object]) -> float:
     started = time.perf_counter()
     step()
     return time.perf_counter() - started
-
-
-def median_spread(values: list[float]) -> tuple[float, float, float]:
-    return statistics.median(values), min(values), max(values)
 
 
 def postgres_floor(url: str) -> float:
