@@ -13,15 +13,18 @@ The command mix is a membership's life: register a company, apply, sign, take a 
 resign (five commands, six events), in GROUPS groups in turn, as a network spreads its
 members over its groups (a group's state holds every membership it ever had, so one
 group taking every company would measure that group's growth, not the command path).
-Then a breakdown of where one command's time goes (each step timed on its own, so the
-parts add up to a little more than the whole), and
-`Network.execute_many` in batches of 1, 10, 100 and 1,000 commands.
+Then the round trips one command makes to PostgreSQL (counted in libpq's trace of the
+session: each time the server answers after the client spoke, the client waited once), a
+breakdown of where one command's time goes (each step timed on its own, so the parts add
+up to a little more than the whole), and `Network.execute_many` in batches of 1, 10, 100
+and 1,000 commands.
 
     python benchmarks/commands.py [--n 1500] [--pg postgresql://postgres@127.0.0.1/test]
 """
 
 import argparse
 import contextlib
+import itertools
 import os
 import statistics
 import tempfile
@@ -167,6 +170,44 @@ def batches_per_second(url: str, n: int, size: int) -> float:
         return len(commands) / (time.perf_counter() - started)
 
 
+# --- round trips -----------------------------------------------------------------------
+
+
+def round_trips(server: str, n: int) -> tuple[float, float]:
+    """Per command on PostgreSQL: the times the client waited for the server (a turn
+    from the client's messages to the server's in libpq's trace) and the server's
+    ReadyForQuery messages (one a transaction's end or a sync), over n commands of the
+    mix, on one pooled connection, after warming up (statements prepared)."""
+    from psycopg import pq  # noqa: PLC0415
+
+    with (
+        postgres_schema(server) as schema,
+        Network(
+            f"{server}?schema={schema}&pool_size=1", env={"POSTGRES_MAX_OVERFLOW": "0"}
+        ) as network,
+    ):
+        groups = some_groups(network)
+        cycles = [cycle_commands(groups, i) for i in range(max(2, n // 5))]
+        for command in cycles.pop(0):  # statements prepared, states warm
+            network.execute(command)
+        with tempfile.TemporaryFile("w+") as trace:
+            with network.recorder.datastore.pool.connection() as connection:
+                connection.pgconn.trace(trace.fileno())
+                connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
+            for commands in cycles:
+                for command in commands:
+                    network.execute(command)
+            with network.recorder.datastore.pool.connection() as connection:
+                connection.pgconn.untrace()
+            trace.seek(0)
+            lines = [line.split("\t") for line in trace if "\t" in line]
+    sides = [fields[0] for fields in lines]
+    waits = sum(1 for before, now in itertools.pairwise(sides) if (before, now) == ("F", "B"))
+    ready = sum(1 for fields in lines if fields[0] == "B" and fields[2] == "ReadyForQuery")
+    count = 5 * len(cycles)
+    return waits / count, ready / count
+
+
 # --- the breakdown ----------------------------------------------------------------------
 
 #: the steps of one command: label, the dotted place of the function timed
@@ -306,6 +347,13 @@ def floors_and_ratios(n: int, pg: str | None, path: Callable[[str], str]) -> Non
         print("PostgreSQL: no server answered; skipped")
 
 
+def trips(n: int, pg: str | None) -> None:
+    if pg is None:
+        return
+    waits, ready = round_trips(pg, n)
+    print(f"\nPostgreSQL round trips a command: {waits:.2f} waits ({ready:.2f} ReadyForQuery)")
+
+
 def steps(n: int, path: Callable[[str], str]) -> None:
     print("\nwhere one command's time goes (SQLite, FULL; microseconds, median of runs)")
     runs = [breakdown(f"sqlite:///{path('steps')}", n) for _ in range(RUNS)]
@@ -344,6 +392,7 @@ def main() -> None:
             return os.path.join(folder, f"{name}-{uuid4().hex[:8]}.db")
 
         floors_and_ratios(options.n, pg, path)
+        trips(options.n, pg)
         steps(options.n, path)
         if hasattr(Network, "execute_many"):  # a peernet without batches has no figure
             batches(options.n, path)
