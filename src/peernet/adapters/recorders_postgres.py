@@ -43,8 +43,9 @@ log = logging.getLogger(__name__)
 APPEND_VERSION = 1
 
 #: the append function: every row of one write, in one statement. Rows of another table
-#: that belong to the same write come as more array parameters (with a default, so older
-#: callers still match) and are inserted beside the events, where the comment says.
+#: that belong to the same write come as more array parameters (named in
+#: `PostgresRecorder.append_arguments` and in `APPEND`) and are inserted after the
+#: events, where the comment says, knowing each event's position.
 CREATE_APPEND_FUNCTION = SQL("""
 CREATE OR REPLACE FUNCTION {schema}.{function}(
     new_events {schema}.{event_type}[],
@@ -54,6 +55,8 @@ CREATE OR REPLACE FUNCTION {schema}.{function}(
     tracking_position bigint
 ) RETURNS SETOF bigint
 LANGUAGE plpgsql AS $$
+DECLARE
+    positions bigint[];
 BEGIN
     -- Writers take turns, so that positions commit in their order: a reader that has
     -- seen position N never later finds an event below N (eventsourcing's _lock_table).
@@ -79,14 +82,18 @@ BEGIN
         END IF;
     END IF;
 
-    RETURN QUERY
-    INSERT INTO {schema}.{events} (originator_id, originator_version, topic, state)
-    SELECT originator_id, originator_version, topic, state FROM unnest(new_events)
-    RETURNING notification_id;
+    WITH inserted AS (
+        INSERT INTO {schema}.{events} (originator_id, originator_version, topic, state)
+        SELECT originator_id, originator_version, topic, state FROM unnest(new_events)
+        RETURNING notification_id
+    )
+    SELECT array_agg(notification_id ORDER BY notification_id) INTO positions FROM inserted;
 
-    -- Rows of other tables written with these events go here.
+    -- Rows of other tables written with these events go here (positions[i] is where
+    -- new_events[i] landed).
 
     NOTIFY {channel};
+    RETURN QUERY SELECT unnest(positions);
 END
 $$
 """)
