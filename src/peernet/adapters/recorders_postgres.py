@@ -132,7 +132,8 @@ class PostgresRecorder(PostgresProcessRecorder):
             "channel": Identifier(self.channel_name),
         }
         self.create_append_function_statement: Composed = CREATE_APPEND_FUNCTION.format(**names)
-        self.append_statement: Composed = APPEND.format(**names)
+        # rendered once: psycopg would compose a `Composed` into bytes at every call
+        self.append_statement: bytes = APPEND.format(**names).as_bytes(None)
         self.sql_create_statements.append(self.create_append_function_statement)
         self.creating_key = f"peernet create {datastore.schema}.{self.events_table_name}"
 
