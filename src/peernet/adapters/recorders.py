@@ -8,8 +8,9 @@ believes the log ends at `after` writes with ``insert_events(events, after=after
 and the write refuses itself (`Stale`, rolled back whole) when its first event does not
 land at position ``after + 1``: SQLite numbers rows one past the last, inside the
 write's own transaction, so a row written by anyone else in between shows here. The
-command side then catches up and decides again, as after a lost race. PostgreSQL does
-the same with a conditional insert (`peernet.adapters.recorders_postgres`).
+command side then catches up and decides again, as after a lost race. PostgreSQL checks
+the last position under the table lock, in the one statement that writes
+(`peernet.adapters.recorders_postgres`).
 """
 
 import threading
