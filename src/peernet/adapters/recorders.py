@@ -10,6 +10,9 @@ land at position ``after + 1``: SQLite numbers rows one past the last, inside th
 write's own transaction, so a row written by anyone else in between shows here. The
 command side then catches up and decides again, as after a lost race. PostgreSQL does
 the same with a conditional insert (`peernet.adapters.recorders_postgres`).
+
+A write may also carry the links its events add (``links=[(index, Link), ...]``): they
+go into the links table in the same transaction (`peernet.adapters.links`).
 """
 
 import threading
@@ -23,6 +26,12 @@ from eventsourcing.sqlite import (
     SQLiteDatastore,
     SQLiteProcessRecorder,
 )
+
+from peernet.adapters import links
+from peernet.domain.links import Link
+
+#: the links a write adds, each with the index of its event among the write's events
+Indexed = tuple[int, Link]
 
 #: the setting that makes eventsourcing's factory build peernet's recorder, by module
 TOPICS = {
@@ -60,6 +69,10 @@ class SQLiteRecorder(SQLiteProcessRecorder):
             with self._writer.transaction(commit=True) as c:
                 return self._insert_events(c, stored_events, **kwargs)
 
+    def construct_create_table_statements(self) -> list[str]:
+        """eventsourcing's tables, and the links table beside them (`peernet.adapters.links`)."""
+        return [*super().construct_create_table_statements(), *links.SQLITE_CREATE]
+
     def close_writer(self) -> None:
         """Close the connection kept for writing (the pool closes the others)."""
         with self._writing:
@@ -74,4 +87,8 @@ class SQLiteRecorder(SQLiteProcessRecorder):
         after: int | None = kwargs.get("after")
         if after is not None and positions and positions[0] != after + 1:
             raise Stale(f"the log moved past {after} before this write")
+        added: Sequence[Indexed] | None = kwargs.get("links")
+        if added is not None and positions:
+            placed = [(positions[i], link) for i, link in added]
+            links.write_sqlite(c, self.events_table_name, placed, positions[0], positions[-1])
         return positions

@@ -13,7 +13,8 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
-from peernet.adapters.recorders import Stale
+from peernet.adapters import links
+from peernet.adapters.recorders import Indexed, Stale
 
 
 class PostgresRecorder(PostgresProcessRecorder):
@@ -36,6 +37,7 @@ class PostgresRecorder(PostgresProcessRecorder):
             table=Identifier(self.events_table_name),
             stored_event_type=Identifier(self.stored_event_type_name),
         )
+        self.sql_create_statements.extend(links.postgres_create(datastore.schema or "public"))
 
     def _insert_stored_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -59,4 +61,21 @@ class PostgresRecorder(PostgresProcessRecorder):
         after: int | None = kwargs.get("after")
         if after is not None and stored_events and not found:
             raise Stale(f"the log moved past {after} before this write")
+        self._insert_links(curs, found, kwargs.get("links"))
         return found
+
+    def _insert_links(
+        self,
+        curs: Cursor[DictRow],
+        positions: Sequence[int] | None,
+        added: Sequence[Indexed] | None,
+    ) -> None:
+        """Insert the links a write's events add, in its transaction (see
+        `peernet.adapters.links`), once their positions are known."""
+        if added is None or not positions:
+            return
+        placed = [(positions[i], link) for i, link in added]
+        schema = self.datastore.schema or "public"
+        links.write_postgres(
+            curs, schema, self.events_table_name, placed, positions[0], positions[-1]
+        )

@@ -33,7 +33,7 @@ from peernet.adapters.errors import (
     EncryptionOff,
     UnreadableEvent,
 )
-from peernet.adapters.recorders import Stale
+from peernet.adapters.recorders import Indexed, Stale
 from peernet.application.ledger import Stamped, in_batch, ledger_id, repeated, repeats, stamp
 from peernet.application.replica import Overlay, Replica
 from peernet.application.store import Store
@@ -46,6 +46,7 @@ from peernet.domain.errors import (
     InvalidValue,
     PeerNetError,
 )
+from peernet.domain.links import links_of
 from peernet.domain.situation import Links, Ref
 from peernet.records import Recorded
 
@@ -265,11 +266,15 @@ class CommandSide:
         new = [r for one in stamped if not one.done for r in one.records]
         linked = iter(codec.encode_links(new, self.replica.chain_before))
         stored: list[StoredEvent] = []
+        links: list[Indexed] = []  # written with the events (`peernet.adapters.links`)
         chains: list[list[str]] = []  # the chain of each new record, by command
         for one in stamped:
             if one.done:
                 continue
             mine = [next(linked) for _ in one.records]
+            links.extend(
+                (len(stored) + i, k) for i, r in enumerate(one.records) for k in links_of(r.event)
+            )
             stored.extend(sealed for sealed, _ in mine)
             chains.append([chain for _, chain in mine])
             if one.ledger is not None:
@@ -278,7 +283,7 @@ class CommandSide:
             return tuple(tuple(one.records) for one in stamped)  # all handled before
         where = {} if after is None else {"after": after}
         positions = list(
-            self.store.recorder.insert_events(stored, tracking=tracking, **where) or ()
+            self.store.recorder.insert_events(stored, tracking=tracking, links=links, **where) or ()
         )
         subscriptions.wrote(self.store.recorder)
         at, by_command = iter(positions), iter(chains)
