@@ -35,14 +35,19 @@ from peernet.domain.links import (
     MEMBERSHIP_GROUP,
     NIL,
     REFERRALS,
+    RULES,
     STARTED,
     VENDOR_STREAMS,
     VENDORS,
     Link,
     links_of,
 )
+from peernet.records import topic_of
 
 log = logging.getLogger(__name__)
+
+#: the topics of the events that add links
+LINKED_TOPICS = tuple(topic_of(cls) for cls in RULES)
 
 V = TypeVar("V")
 M = TypeVar("M")

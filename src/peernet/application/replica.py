@@ -13,12 +13,12 @@ from peernet.adapters import telemetry
 from peernet.adapters.codec import GENESIS, CommandHandled
 from peernet.adapters.errors import UnreadableEvent
 from peernet.adapters.links import link_table
-from peernet.application.directory import Directory, fill
+from peernet.application.directory import LINKED_TOPICS, Directory, fill
 from peernet.application.store import Store
 from peernet.domain.common import Event
 from peernet.domain.companies import CompanyForgotten
 from peernet.domain.errors import InvalidValue
-from peernet.domain.links import FIRSTS, RULES
+from peernet.domain.links import FIRSTS
 from peernet.domain.network import FOLDS
 from peernet.records import Recorded, topic_of
 
@@ -27,8 +27,6 @@ log = logging.getLogger(__name__)
 _TAIL_LIMIT = 10_000  # past this many unseen events, reload streams lazily instead
 _CHAINS_KEPT = 100_000  # streams whose last chain is cached for the next write
 LEDGER_TOPIC = topic_of(CommandHandled)
-#: the topics of the events that add links (`peernet.domain.links`)
-_DIRECTORY_TOPICS = tuple(topic_of(cls) for cls in RULES)
 #: the kind of stream each state class is folded from
 _KINDS = {fold.state: kind for kind, fold in FOLDS.items()}
 S = TypeVar("S")
@@ -179,7 +177,7 @@ class Replica:
                 self._shred_keys(list(self.directory.forgotten))
             return
         forgotten = []
-        for n in self.store.log(self.seen, stop=top, topics=_DIRECTORY_TOPICS):
+        for n in self.store.log(self.seen, stop=top, topics=LINKED_TOPICS):
             event = self.codec.decode(n).event
             self.directory.add(event)
             if isinstance(event, CompanyForgotten):
@@ -207,7 +205,7 @@ class Replica:
 
     def _linking(self, after: int, upto: int) -> Iterator[tuple[int, Event]]:
         """The events with links between two positions of the log, and their positions."""
-        for n in self.store.log(after, stop=upto, topics=_DIRECTORY_TOPICS):
+        for n in self.store.log(after, stop=upto, topics=LINKED_TOPICS):
             yield n.id, self.codec.decode(n).event
 
     def _fold(self, n: Notification) -> None:
@@ -216,7 +214,7 @@ class Replica:
         try:
             recorded = self.codec.decode(n)
         except UnreadableEvent:
-            if n.topic in _DIRECTORY_TOPICS or n.topic not in self.codec.types:
+            if n.topic in LINKED_TOPICS or n.topic not in self.codec.types:
                 raise
             stream_id = n.originator_id
             if isinstance(stream_id, UUID):
