@@ -16,7 +16,7 @@ eventsourcing has no table of this kind (its projections are followers with a tr
 position, read after the write, not in its transaction): hence this module.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 from uuid import UUID
 
@@ -82,6 +82,10 @@ class SQLiteLinks:
     def __init__(self, recorder: Any) -> None:
         self.datastore = recorder.datastore
         self.events = recorder.events_table_name
+        #: peernet's recorder reads on a connection it keeps (`SQLiteRecorder.read`)
+        self.read: Callable[[str, Sequence[Any]], list[Any]] = getattr(
+            recorder, "read", self._pooled
+        )
 
     def position(self) -> int | None:
         with self.datastore.transaction(commit=False) as c:
@@ -96,9 +100,13 @@ class SQLiteLinks:
         return None if row is None else int(row[0])
 
     def members(self, relation: str, owner: UUID) -> list[tuple[UUID, str]]:
+        rows = self.read(_SQLITE_MEMBERS, (relation, owner.bytes))
+        return [(UUID(bytes=bytes(r[0])), str(r[1])) for r in rows]
+
+    def _pooled(self, statement: str, parameters: Sequence[Any]) -> list[Any]:
         with self.datastore.transaction(commit=False) as c:
-            c.execute(_SQLITE_MEMBERS, (relation, owner.bytes))
-            return [(UUID(bytes=bytes(r[0])), str(r[1])) for r in c.fetchall()]
+            c.execute(statement, parameters)
+            return list(c.fetchall())
 
     def fill(self, links: Sequence[Placed], after: int, upto: int) -> None:
         with self.datastore.transaction(commit=True) as c:
@@ -184,7 +192,8 @@ class PostgresLinks:
         return None if row is None else int(row["position"])
 
     def members(self, relation: str, owner: UUID) -> list[tuple[UUID, str]]:
-        with self.datastore.transaction(commit=False) as c:
+        """One statement on an autocommit connection: one round trip, no transaction."""
+        with self.datastore.get_connection() as connection, connection.cursor() as c:
             c.execute(
                 _sql(
                     "SELECT member, kind FROM {links} WHERE relation=%s AND owner=%s "

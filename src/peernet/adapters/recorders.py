@@ -55,6 +55,8 @@ class SQLiteRecorder(SQLiteProcessRecorder):
         super().__init__(datastore, **kwargs)
         self._writer: SQLiteConnection | None = None
         self._writing = threading.Lock()
+        self._reader: SQLiteConnection | None = None
+        self._reading = threading.Lock()
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -73,12 +75,29 @@ class SQLiteRecorder(SQLiteProcessRecorder):
         """eventsourcing's tables, and the links table beside them (`peernet.adapters.links`)."""
         return [*super().construct_create_table_statements(), *links.SQLITE_CREATE]
 
+    def read(self, statement: str, parameters: Sequence[Any]) -> list[Any]:
+        """The rows of one statement, read on a connection kept for it with no
+        transaction around it (a lookup in the links table on the command path costs
+        the statement alone, not a pooled connection's begin and end)."""
+        if self.datastore.pool.is_sqlite_memory_mode:
+            with self.datastore.transaction(commit=False) as c:
+                c.execute(statement, parameters)
+                return list(c.fetchall())
+        with self._reading:
+            if self._reader is None:
+                self._reader = self.datastore.pool._create_connection()
+            return self._reader._sqlite_conn.execute(statement, parameters).fetchall()
+
     def close_writer(self) -> None:
-        """Close the connection kept for writing (the pool closes the others)."""
+        """Close the connections kept for writing and reading (the pool closes the others)."""
         with self._writing:
             if self._writer is not None:
                 self._writer.close()
                 self._writer = None
+        with self._reading:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
