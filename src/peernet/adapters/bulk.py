@@ -208,7 +208,7 @@ class BulkWriter:
         progress: Progress,
         *,
         done: bool,
-        linked: Sequence[links.Placed] = (),
+        linked: Sequence[links.Placed],
     ) -> None:
         """Write a page of events (each a `SQLiteRow` or a `PostgresRow`), the links they
         add, keys, and the import's progress (removed when `done`), in one transaction."""
