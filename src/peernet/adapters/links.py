@@ -29,9 +29,10 @@ SQLITE_CREATE = [
     "CREATE TABLE IF NOT EXISTS peernet_links (relation TEXT NOT NULL, owner BLOB NOT NULL, "
     "member BLOB NOT NULL, kind TEXT NOT NULL, position INTEGER NOT NULL, "
     "PRIMARY KEY (relation, owner, member)) WITHOUT ROWID",
-    "CREATE TABLE IF NOT EXISTS peernet_links_position "
-    "(one INTEGER PRIMARY KEY CHECK (one = 1), position INTEGER NOT NULL)",
-    "INSERT OR IGNORE INTO peernet_links_position VALUES (1, 0)",
+    # made with its one row in one statement, which writes nothing when the table is
+    # there: processes opening a store at once must not queue for SQLite's write lock
+    "CREATE TABLE IF NOT EXISTS peernet_links_position AS "
+    "SELECT CAST(0 AS INTEGER) AS position",
 ]
 _SQLITE_INSERT = "INSERT OR IGNORE INTO peernet_links VALUES (?, ?, ?, ?, ?)"
 #: advance the position when the table held every link up to the write's first event

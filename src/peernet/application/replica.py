@@ -129,10 +129,11 @@ class Replica:
         the new events are read once, in order, and folded in; after a long absence the
         caches are dropped and streams reload when next needed.
 
-        A store answers alike whatever its size: on both paths an event that names
-        streams (a directory topic) or whose topic peernet does not know is refused
-        (`UnreadableEvent`) if it cannot be read; any other unreadable event is refused
-        by the query that loads its stream, and by no other.
+        A store answers alike whatever its size: on both paths an event whose topic
+        peernet does not know is refused (`UnreadableEvent`), and so is an event that
+        names streams (a directory topic) when the directory is read from the log (the
+        memory store, or a reader of a store without a current links table); any other
+        unreadable event is refused by the query that loads its stream, and by no other.
         """
         top = self.store.top()
         if top == self.seen:
@@ -214,8 +215,9 @@ class Replica:
         try:
             recorded = self.codec.decode(n)
         except UnreadableEvent:
-            if n.topic in LINKED_TOPICS or n.topic not in self.codec.types:
-                raise
+            names_streams = n.topic in LINKED_TOPICS and self.directory.table is None
+            if names_streams or n.topic not in self.codec.types:
+                raise  # the links table holds what a readable one named
             stream_id = n.originator_id
             if isinstance(stream_id, UUID):
                 for cache in self.states.values():
