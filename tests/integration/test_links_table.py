@@ -29,7 +29,9 @@ from peernet import (
     SignAgreement,
     TakeSeat,
 )
+from peernet.adapters.links import link_table
 from peernet.application import replica
+from peernet.application.directory import LINKED_TOPICS, Directory
 from peernet.demo import build_demo
 from peernet.domain.links import links_of
 from peernet.testing import T0, membership_of, profile, some_id
@@ -300,3 +302,33 @@ def test_a_writer_killed_in_the_middle_leaves_table_and_log_agreeing(
     reader = open_network(url, access="read")
     assert -signal.SIGKILL == writing.returncode
     assert_the_law(reader, url)
+
+
+def test_the_table_read_through_answers_as_the_directory_folded_from_the_log(
+    durable_url: str, open_network: Open
+) -> None:
+    """Every list and link a fresh process reads through to the table is the one the
+    in-memory directory folds from the log, in the same order."""
+    network = open_network(durable_url)
+    build_demo(network, years=2)
+    store = network._store
+    folded, stored = Directory(), Directory(link_table(store.recorder))
+    for n in store.log(topics=LINKED_TOPICS):
+        folded.add(store.codec.decode(n).event)
+
+    def answers(directory: Directory) -> object:
+        groups = directory.every_group()
+        memberships = list(folded.membership_groups.found)
+        return (
+            groups,
+            list(directory.companies),
+            [directory.meetings_of(g) for g in groups],
+            [list(directory.group_motions.get(g)) for g in groups],
+            [
+                (directory.group_of(m), directory.goals_of(m), directory.deals_of(m))
+                for m in memberships
+            ],
+            [directory.started.get(m) for m in memberships],
+        )
+
+    assert answers(folded) == answers(stored)
