@@ -31,8 +31,7 @@ SQLITE_CREATE = [
     "PRIMARY KEY (relation, owner, member)) WITHOUT ROWID",
     # made with its one row in one statement, which writes nothing when the table is
     # there: processes opening a store at once must not queue for SQLite's write lock
-    "CREATE TABLE IF NOT EXISTS peernet_links_position AS "
-    "SELECT CAST(0 AS INTEGER) AS position",
+    "CREATE TABLE IF NOT EXISTS peernet_links_position AS SELECT CAST(0 AS INTEGER) AS position",
 ]
 _SQLITE_INSERT = "INSERT OR IGNORE INTO peernet_links VALUES (?, ?, ?, ?, ?)"
 #: advance the position when the table held every link up to the write's first event
