@@ -3,9 +3,10 @@
 A store of `--events` events (companies registered, written in batches) is closed; then,
 RUNS times: open it, run one command (the first), run 99 more, and time the first and the
 hundredth. The goal: opening a 1,000,000-event store and running one command in < 0.5 s.
-The first command catches the new process up on the log's directory of streams (every
-group, company, membership... ever begun): with no snapshot of it kept, that read grows
-with the store, which is what this script shows.
+The first command asks the store's links table for the links it follows (does this
+company exist? which group is this membership in?) instead of reading the log's
+directory of streams (every group, company, membership... ever begun), which made the
+first command grow with the store (docs/storage.md, "The links table").
 
     python benchmarks/opening.py [--events 1000000]
 """

@@ -54,6 +54,7 @@ from peernet import (
 from peernet.adapters.readmodels import ReadModels
 from peernet.domain.common import Event
 from peernet.domain.goals import Target
+from peernet.domain.links import links_of
 from peernet.testing import profile
 
 GROUPS = 500
@@ -171,7 +172,8 @@ def write_chained(network: Network, records: Iterable[Recorded], limit: int | No
         stored = network.codec.encode_chained(batch, lambda stream_id, _: heads[stream_id])
         for record, sealed in zip(batch, stored, strict=True):
             heads[record.stream_id] = network.codec.chain_of(sealed) or ""
-        network.recorder.insert_events(stored)
+        linked = [(i, link) for i, r in enumerate(batch) for link in links_of(r.event)]
+        network.recorder.insert_events(stored, links=linked)  # as a command writes them
         batch.clear()
 
     for recorded in records:

@@ -24,6 +24,7 @@ from uuid import UUID
 from eventsourcing.persistence import Tracking
 from eventsourcing.sqlite import SQLiteApplicationRecorder
 
+from peernet.adapters import links
 from peernet.adapters.keys import CHECK_ID
 from peernet.domain.errors import InvalidInput
 
@@ -207,13 +208,14 @@ class BulkWriter:
         progress: Progress,
         *,
         done: bool,
+        linked: Sequence[links.Placed],
     ) -> None:
-        """Write a page of events (each a `SQLiteRow` or a `PostgresRow`) and keys, and
-        the import's progress (removed when `done`), in one transaction."""
+        """Write a page of events (each a `SQLiteRow` or a `PostgresRow`), the links they
+        add, keys, and the import's progress (removed when `done`), in one transaction."""
         if self.kind == "sqlite":
-            self._sqlite(events, keys, progress, done=done)
+            self._sqlite(events, keys, progress, done=done, linked=linked)
         else:
-            self._postgres(events, keys, progress, done=done)
+            self._postgres(events, keys, progress, done=done, linked=linked)
 
     def _sqlite(
         self,
@@ -222,6 +224,7 @@ class BulkWriter:
         progress: Progress,
         *,
         done: bool,
+        linked: Sequence[links.Placed],
     ) -> None:
         insert = (  # the recorder's own table name
             f"INSERT INTO {self.table} "  # noqa: S608
@@ -237,6 +240,8 @@ class BulkWriter:
             try:
                 with connection.transaction(commit=True) as c:
                     c.executemany(insert, events)
+                    if events:
+                        links.write_sqlite(c, self.table, linked, events[0][0], events[-1][0])
                     c.executemany(
                         "INSERT INTO peernet_keys (company_id, sealed) VALUES (?, ?)",
                         [(str(company_id), sealed) for company_id, sealed in keys],
@@ -258,6 +263,7 @@ class BulkWriter:
         progress: Progress,
         *,
         done: bool,
+        linked: Sequence[links.Placed],
     ) -> None:
         copy = _pg(
             "COPY {} (originator_id, originator_version, topic, state, notification_id) "
@@ -278,6 +284,8 @@ class BulkWriter:
                     "SELECT setval(pg_get_serial_sequence(%s, 'notification_id'), %s)",
                     (sequence, events[-1][-1]),
                 )
+                first, last = events[0][-1], events[-1][-1]
+                links.write_postgres(c, self.schema, self.table, linked, first, last)
             if keys:
                 c.executemany(
                     _pg("INSERT INTO {} (company_id, sealed) VALUES (%s, %s)", self.schema),
@@ -312,6 +320,8 @@ class BulkWriter:
                     (str(CHECK_ID),) if keep_check else (1, 1),
                 )
                 c.execute("DELETE FROM peernet_import")
+                c.execute("DELETE FROM peernet_links")
+                c.execute("UPDATE peernet_links_position SET position = 0")
             else:
                 for statement in self.recorder.lock_table_statements:
                     c.execute(statement)
@@ -321,3 +331,5 @@ class BulkWriter:
                     (CHECK_ID, keep_check),
                 )
                 c.execute(_pg("DELETE FROM {}", self.schema, "peernet_import"))
+                c.execute(_pg("DELETE FROM {}", self.schema, "peernet_links"))
+                c.execute(_pg("UPDATE {} SET position = 0", self.schema, "peernet_links_position"))

@@ -11,6 +11,9 @@ write's own transaction, so a row written by anyone else in between shows here. 
 command side then catches up and decides again, as after a lost race. PostgreSQL checks
 the last position under the table lock, in the one statement that writes
 (`peernet.adapters.recorders_postgres`).
+
+A write may also carry the links its events add (``links=[(index, Link), ...]``): they
+go into the links table in the same transaction (`peernet.adapters.links`).
 """
 
 import threading
@@ -24,6 +27,12 @@ from eventsourcing.sqlite import (
     SQLiteDatastore,
     SQLiteProcessRecorder,
 )
+
+from peernet.adapters import links
+from peernet.domain.links import Link
+
+#: the links a write adds, each with the index of its event among the write's events
+Indexed = tuple[int, Link]
 
 #: the setting that makes eventsourcing's factory build peernet's recorder, by module
 TOPICS = {
@@ -47,6 +56,8 @@ class SQLiteRecorder(SQLiteProcessRecorder):
         super().__init__(datastore, **kwargs)
         self._writer: SQLiteConnection | None = None
         self._writing = threading.Lock()
+        self._reader: SQLiteConnection | None = None
+        self._reading = threading.Lock()
 
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -61,12 +72,33 @@ class SQLiteRecorder(SQLiteProcessRecorder):
             with self._writer.transaction(commit=True) as c:
                 return self._insert_events(c, stored_events, **kwargs)
 
+    def construct_create_table_statements(self) -> list[str]:
+        """eventsourcing's tables, and the links table beside them (`peernet.adapters.links`)."""
+        return [*super().construct_create_table_statements(), *links.SQLITE_CREATE]
+
+    def read(self, statement: str, parameters: Sequence[Any]) -> list[Any]:
+        """The rows of one statement, read on a connection kept for it with no
+        transaction around it (a lookup in the links table on the command path costs
+        the statement alone, not a pooled connection's begin and end)."""
+        if self.datastore.pool.is_sqlite_memory_mode:
+            with self.datastore.transaction(commit=False) as c:
+                c.execute(statement, parameters)
+                return list(c.fetchall())
+        with self._reading:
+            if self._reader is None:
+                self._reader = self.datastore.pool._create_connection()
+            return self._reader._sqlite_conn.execute(statement, parameters).fetchall()
+
     def close_writer(self) -> None:
-        """Close the connection kept for writing (the pool closes the others)."""
+        """Close the connections kept for writing and reading (the pool closes the others)."""
         with self._writing:
             if self._writer is not None:
                 self._writer.close()
                 self._writer = None
+        with self._reading:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
 
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
@@ -75,4 +107,8 @@ class SQLiteRecorder(SQLiteProcessRecorder):
         after: int | None = kwargs.get("after")
         if after is not None and positions and positions[0] != after + 1:
             raise Stale(f"the log moved past {after} before this write")
+        added: Sequence[Indexed] | None = kwargs.get("links")
+        if added is not None and positions:
+            placed = [(positions[i], link) for i, link in added]
+            links.write_sqlite(c, self.events_table_name, placed, positions[0], positions[-1])
         return positions

@@ -35,24 +35,30 @@ from psycopg.errors import UndefinedFunction
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
-from peernet.adapters.recorders import Stale
+from peernet.adapters import links
+from peernet.adapters.recorders import Indexed, Stale
 
 log = logging.getLogger(__name__)
 
 #: the version of the append function; a change to its signature or body takes a new one
 APPEND_VERSION = 1
 
-#: the append function: every row of one write, in one statement. Rows of another table
-#: that belong to the same write come as more array parameters (named in
-#: `PostgresRecorder.append_arguments` and in `APPEND`) and are inserted after the
-#: events, where the comment says, knowing each event's position.
+#: the append function: every row of one write, in one statement: the events, a
+#: follower's position, and the links the events add (`peernet.adapters.links`), each
+#: link naming its event by index in `new_events` (NULL arrays: a write that knows no
+#: links, which leaves the links table's position behind for the next writer to fill).
 CREATE_APPEND_FUNCTION = SQL("""
 CREATE OR REPLACE FUNCTION {schema}.{function}(
     new_events {schema}.{event_type}[],
     after_position bigint,
     lock_timeout_seconds integer,
     tracking_name text,
-    tracking_position bigint
+    tracking_position bigint,
+    link_index integer[],
+    link_relation text[],
+    link_owner uuid[],
+    link_member uuid[],
+    link_kind text[]
 ) RETURNS SETOF bigint
 LANGUAGE plpgsql AS $$
 DECLARE
@@ -89,8 +95,19 @@ BEGIN
     )
     SELECT array_agg(notification_id ORDER BY notification_id) INTO positions FROM inserted;
 
-    -- Rows of other tables written with these events go here (positions[i] is where
-    -- new_events[i] landed).
+    -- The links these events add, at the positions their events landed; the table is
+    -- complete up to this write's last event if it was up to the event before its first.
+    IF link_index IS NOT NULL THEN
+        INSERT INTO {schema}.peernet_links (relation, owner, member, kind, position)
+        SELECT l.relation, l.owner, l.member, l.kind, positions[l.i]
+        FROM unnest(link_index, link_relation, link_owner, link_member, link_kind)
+            AS l(i, relation, owner, member, kind)
+        ON CONFLICT DO NOTHING;
+        UPDATE {schema}.peernet_links_position
+        SET position = greatest(position, positions[cardinality(positions)])
+        WHERE position >= (SELECT coalesce(max(notification_id), 0) FROM {schema}.{events}
+                           WHERE notification_id < positions[1]);
+    END IF;
 
     NOTIFY {channel};
     RETURN QUERY SELECT unnest(positions);
@@ -104,7 +121,10 @@ APPEND = SQL(
     " after_position => %(after)s,"
     " lock_timeout_seconds => %(lock_timeout)s,"
     " tracking_name => %(tracking_name)s,"
-    " tracking_position => %(tracking_position)s"
+    " tracking_position => %(tracking_position)s,"
+    " link_index => %(link_index)s, link_relation => %(link_relation)s,"
+    " link_owner => %(link_owner)s, link_member => %(link_member)s,"
+    " link_kind => %(link_kind)s"
     ") AS appended(notification_id)"
 )
 
@@ -134,6 +154,7 @@ class PostgresRecorder(PostgresProcessRecorder):
         self.create_append_function_statement: Composed = CREATE_APPEND_FUNCTION.format(**names)
         # rendered once: psycopg would compose a `Composed` into bytes at every call
         self.append_statement: bytes = APPEND.format(**names).as_bytes(None)
+        self.sql_create_statements.extend(links.postgres_create(datastore.schema or "public"))
         self.sql_create_statements.append(self.create_append_function_statement)
         self.creating_key = f"peernet create {datastore.schema}.{self.events_table_name}"
 
@@ -158,16 +179,22 @@ class PostgresRecorder(PostgresProcessRecorder):
         if not stored_events or (multi_row and after is None):
             found: Sequence[int] | None = super().insert_events(stored_events, **kwargs)
             return found
-        positions: list[int] = self._append(self.append_arguments(stored_events, after, tracking))
+        arguments = self.append_arguments(stored_events, after, tracking, kwargs.get("links"))
+        positions: list[int] = self._append(arguments)
         if after is not None and not positions:
             raise Stale(f"the log moved past {after} before this write")
         return positions
 
     def append_arguments(
-        self, stored_events: Sequence[StoredEvent], after: int | None, tracking: Tracking | None
+        self,
+        stored_events: Sequence[StoredEvent],
+        after: int | None,
+        tracking: Tracking | None,
+        added: Sequence[Indexed] | None,
     ) -> dict[str, Any]:
-        """The append function's arguments, by name: another table's rows written in the
-        same transaction are more entries here (and parameters of the function)."""
+        """The append function's arguments, by name."""
+        known = added is not None
+        added = added or ()
         return {
             "events": [
                 self.construct_pg_stored_event(
@@ -179,6 +206,12 @@ class PostgresRecorder(PostgresProcessRecorder):
             "lock_timeout": self.datastore.lock_timeout,
             "tracking_name": None if tracking is None else tracking.application_name,
             "tracking_position": None if tracking is None else tracking.notification_id,
+            # PostgreSQL arrays count from 1
+            "link_index": [i + 1 for i, _ in added] if known else None,
+            "link_relation": [k.relation for _, k in added] if known else None,
+            "link_owner": [k.owner for _, k in added] if known else None,
+            "link_member": [k.member for _, k in added] if known else None,
+            "link_kind": [k.kind for _, k in added] if known else None,
         }
 
     @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)

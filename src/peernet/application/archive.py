@@ -176,6 +176,7 @@ class Archive(Reading):
                 resumed=resumed,
                 page=page,
                 progress=progress,
+                in_clear=store.codec.in_clear,
             )
             try:
                 transfer = run.run()

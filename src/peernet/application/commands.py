@@ -14,6 +14,7 @@ How the ledger tells a retry from another command reusing its id:
 `peernet.application.ledger`.
 """
 
+import functools
 import logging
 import random
 import time
@@ -33,9 +34,9 @@ from peernet.adapters.errors import (
     EncryptionOff,
     UnreadableEvent,
 )
-from peernet.adapters.recorders import Stale
+from peernet.adapters.recorders import Indexed, Stale
 from peernet.application.ledger import Stamped, in_batch, ledger_id, repeated, repeats, stamp
-from peernet.application.replica import Overlay, Replica
+from peernet.application.replica import Assumptions, Overlay, Replica
 from peernet.application.store import Store
 from peernet.domain import network
 from peernet.domain.common import Command, Event
@@ -46,7 +47,8 @@ from peernet.domain.errors import (
     InvalidValue,
     PeerNetError,
 )
-from peernet.domain.situation import Links, Ref
+from peernet.domain.links import links_of
+from peernet.domain.situation import Links, NotLoaded, Ref
 from peernet.records import Recorded
 
 log = logging.getLogger(__name__)
@@ -87,7 +89,7 @@ class CommandSide:
             level=logging.INFO,
         )
 
-    def _execute(
+    def _execute(  # noqa: PLR0912 - one attempt loop, each way out named
         self, command: Command, correlation_id: UUID | None, tracking: Tracking | None
     ) -> tuple[Recorded, ...]:
         self._refuse_early(command, correlation_id)
@@ -104,19 +106,30 @@ class CommandSide:
                 if (first := self._handled(command)) is not None:
                     self.track(tracking)
                     return first
+                # Hopeful, a stream the command names that was never seen begin is taken
+                # to be absent unasked; the decision stands only if it begins every such
+                # stream, which its write confirms, else it is decided again, asking.
+                assume = Assumptions.of(command)
+                load = functools.partial(self.replica.load, assume=assume)
                 try:
                     self._check_acting_for(command, self.replica.get)
                     events, versions = self._decide(
-                        command, self.replica.load, self.replica.directory
+                        command, load if hopeful else self.replica.load, self.replica.directory
                     )
                 except PeerNetError:
                     # Another process may have recorded this very command meanwhile.
                     if (first := self._handled(command)) is not None:
                         self.track(tracking)
                         return first
-                    if hopeful and self.replica.behind():
+                    if hopeful and (assume.absent or self.replica.behind()):
                         continue
                     raise
+                except NotLoaded:
+                    if assume.absent:
+                        continue  # a stream assumed absent was there: ask
+                    raise
+                if not assume.confirmed_by(events):
+                    continue
                 if not events and command.command_id is None:
                     if hopeful and self.replica.behind():
                         continue
@@ -265,11 +278,15 @@ class CommandSide:
         new = [r for one in stamped if not one.done for r in one.records]
         linked = iter(codec.encode_links(new, self.replica.chain_before))
         stored: list[StoredEvent] = []
+        links: list[Indexed] = []  # written with the events (`peernet.adapters.links`)
         chains: list[list[str]] = []  # the chain of each new record, by command
         for one in stamped:
             if one.done:
                 continue
             mine = [next(linked) for _ in one.records]
+            links.extend(
+                (len(stored) + i, k) for i, r in enumerate(one.records) for k in links_of(r.event)
+            )
             stored.extend(sealed for sealed, _ in mine)
             chains.append([chain for _, chain in mine])
             if one.ledger is not None:
@@ -278,7 +295,7 @@ class CommandSide:
             return tuple(tuple(one.records) for one in stamped)  # all handled before
         where = {} if after is None else {"after": after}
         positions = list(
-            self.store.recorder.insert_events(stored, tracking=tracking, **where) or ()
+            self.store.recorder.insert_events(stored, tracking=tracking, links=links, **where) or ()
         )
         subscriptions.wrote(self.store.recorder)
         at, by_command = iter(positions), iter(chains)

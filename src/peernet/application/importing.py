@@ -14,10 +14,15 @@ from typing import Any
 
 import attrs
 import orjson
+from eventsourcing.persistence import StoredEvent
 
 from peernet.adapters.bulk import BulkWriter, Progress, StoreNotEmpty, UnreadableExport
 from peernet.adapters.codec import GENESIS, unchain
 from peernet.adapters.keys import CHECK_ID
+from peernet.adapters.links import Placed
+from peernet.application.directory import LINKED_TOPICS
+from peernet.domain.common import Event
+from peernet.domain.links import links_of
 
 FORMAT = 1
 END = "peernet export"
@@ -28,6 +33,7 @@ _BATCH = 1 << 22
 
 #: told how many events are done, of how many
 Advance = Callable[[int, int], None]
+_LINKED = frozenset(LINKED_TOPICS)
 
 
 @attrs.frozen
@@ -97,8 +103,11 @@ class HistoryImport:
         resumed: Progress | None,
         page: int,
         progress: Advance | None,
+        in_clear: Callable[[StoredEvent], Event],
     ) -> None:
         self.writer, self.file, self.url, self.opens_check = writer, file, url, opens_check
+        #: an event read without a key, for the links it adds (`PeerNetMapper.in_clear`)
+        self.in_clear = in_clear
         self.closing, self.resumed = closing, resumed
         events = closing.get("events")
         self.total = events if isinstance(events, int) else 0
@@ -213,13 +222,30 @@ class HistoryImport:
         self, events: list[tuple[Any, ...]], keys: list[tuple[uuid.UUID, bytes]], *, final: bool
     ) -> None:
         progress = Progress(self.export_id, self.line, self.own_check)
+        linked = [placed for row in events for placed in self._links(row)]
         self._settle()
         if final:
-            self.writer.write(events, keys, progress, done=True)
+            self.writer.write(events, keys, progress, done=True, linked=linked)
         else:
-            self._flight = self._pool.submit(self.writer.write, events, keys, progress, done=False)
+            self._flight = self._pool.submit(
+                self.writer.write, events, keys, progress, done=False, linked=linked
+            )
         if self.progress is not None:
             self.progress(self.count, self.total)
+
+    def _links(self, row: tuple[Any, ...]) -> list[Placed]:
+        """The links the event of a row adds, at its position in the new store: written
+        with its page (`peernet.adapters.links`). Read without a key: the companies' keys
+        may be in the same page, not committed yet, and links are ids only."""
+        if self.writer.kind == "sqlite":
+            at, stream, version, topic, state = row
+            stream = uuid.UUID(hex=stream)
+        else:
+            stream, version, topic, state, at = row
+        if topic not in _LINKED:
+            return []
+        event = self.in_clear(StoredEvent(stream, version, topic, state))
+        return [(at, link) for link in links_of(event)]
 
     def _header(self, data: dict[str, Any]) -> None:
         if data.get("peernet") != "export":

@@ -3,6 +3,7 @@ directory of which streams exist and belong together, and the chain each stream 
 with; all kept current with the log by `catch_up`, one query when nobody else wrote."""
 
 import logging
+from collections.abc import Iterator
 from typing import Any, TypeVar
 from uuid import UUID
 
@@ -12,25 +13,14 @@ from eventsourcing.persistence import Notification
 from peernet.adapters import telemetry
 from peernet.adapters.codec import GENESIS, CommandHandled
 from peernet.adapters.errors import UnreadableEvent
+from peernet.adapters.links import link_table
+from peernet.application.directory import LINKED_TOPICS, Directory, fill
 from peernet.application.store import Store
 from peernet.domain.common import Event
-from peernet.domain.companies import CompanyForgotten, CompanyRegistered, MembershipApplied
-from peernet.domain.competitions import CompetitionOpened
-from peernet.domain.deals import DealProposed, PartnerInvited
+from peernet.domain.companies import CompanyForgotten
 from peernet.domain.errors import InvalidValue
-from peernet.domain.goals import GoalSet
-from peernet.domain.groups import GroupFormed
-from peernet.domain.meetings import (
-    CostsShared,
-    GatheringScheduled,
-    MeetingScheduled,
-    SessionAdded,
-    SponsorshipRecorded,
-)
-from peernet.domain.motions import MotionRaised
+from peernet.domain.links import FIRSTS
 from peernet.domain.network import FOLDS
-from peernet.domain.referrals import ReferralMade
-from peernet.domain.vendors import VendorAdmitted
 from peernet.records import Recorded, topic_of
 
 log = logging.getLogger(__name__)
@@ -38,138 +28,34 @@ log = logging.getLogger(__name__)
 _TAIL_LIMIT = 10_000  # past this many unseen events, reload streams lazily instead
 _CHAINS_KEPT = 100_000  # streams whose last chain is cached for the next write
 LEDGER_TOPIC = topic_of(CommandHandled)
-_DIRECTORY_TOPICS = tuple(
-    topic_of(cls)
-    for cls in (
-        GroupFormed,
-        CompanyRegistered,
-        MembershipApplied,
-        GoalSet,
-        MotionRaised,
-        MeetingScheduled,
-        GatheringScheduled,
-        CostsShared,
-        CompanyForgotten,
-        VendorAdmitted,
-        SponsorshipRecorded,
-        SessionAdded,
-        # the partner economy
-        DealProposed,
-        PartnerInvited,
-        ReferralMade,
-        CompetitionOpened,
-    )
-)
 #: the kind of stream each state class is folded from
 _KINDS = {fold.state: kind for kind, fold in FOLDS.items()}
 S = TypeVar("S")
 #: the topic every stream of a kind begins with
 _FIRST_TOPICS = {kind: topic_of(fold.first) for kind, fold in FOLDS.items()}
 #: the kinds whose streams begin with an event the directory reads, on every path (the
-#: log folded event by event, or only its directory topics after a long absence)
-_STARTS_SEEN = frozenset(k for k, topic in _FIRST_TOPICS.items() if topic in _DIRECTORY_TOPICS)
-_FIRSTS = {FOLDS[kind].first: kind for kind in _STARTS_SEEN}
+#: log folded event by event, the links table, or only the log's directory topics after a
+#: long absence)
+_STARTS_SEEN = frozenset(FIRSTS.values())
 
 
 @attrs.define
-class Directory:
-    """Which groups, companies and gatherings exist (in order of registration), and
-    which streams belong together: the `Links` a decision's needs follow, and the lists
-    queries read. Adding the same event twice changes nothing."""
+class Assumptions:
+    """The streams a hopeful decision may take to be absent unasked (`named`, the ids its
+    command names), and those it did (`absent`)."""
 
-    groups: dict[UUID, None] = attrs.Factory(dict)
-    companies: dict[UUID, None] = attrs.Factory(dict)
-    gatherings: dict[UUID, None] = attrs.Factory(dict)
-    membership_groups: dict[UUID, UUID] = attrs.Factory(dict)
-    member_goals: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
-    group_motions: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
-    group_meetings: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
-    #: the meetings and gatherings whose costs were shared with each company
-    company_costs: dict[UUID, dict[tuple[str, UUID], None]] = attrs.Factory(dict)
-    #: vendor partners, in order of admission, and the meetings and gatherings each
-    #: sponsored or spoke at
-    vendors: dict[UUID, None] = attrs.Factory(dict)
-    vendor_streams: dict[UUID, dict[tuple[str, UUID], None]] = attrs.Factory(dict)
-    # the partner economy: every deal, referral and competition in order, the deals and
-    # referrals each company is part of, and those each membership was invited to
-    deals: dict[UUID, None] = attrs.Factory(dict)
-    referrals: dict[UUID, None] = attrs.Factory(dict)
-    competitions: dict[UUID, None] = attrs.Factory(dict)
-    company_deals: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
-    company_referrals: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
-    member_deals: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
-    member_referrals: dict[UUID, dict[UUID, None]] = attrs.Factory(dict)
+    named: frozenset[UUID]
+    absent: set[UUID] = attrs.Factory(set)
 
-    #: every stream whose first event the directory saw, and its kind
-    started: dict[UUID, str] = attrs.Factory(dict)
+    @classmethod
+    def of(cls, command: attrs.AttrsInstance) -> "Assumptions":
+        fields = attrs.astuple(command, recurse=False)
+        return cls(frozenset(v for v in fields if isinstance(v, UUID)))
 
-    def group_of(self, membership_id: UUID) -> UUID | None:
-        return self.membership_groups.get(membership_id)
-
-    def goals_of(self, membership_id: UUID) -> list[UUID]:
-        return list(self.member_goals.get(membership_id, ()))
-
-    def meetings_of(self, group_id: UUID) -> list[UUID]:
-        return list(self.group_meetings.get(group_id, ()))
-
-    def every_group(self) -> list[UUID]:
-        return list(self.groups)
-
-    def deals_of(self, membership_id: UUID) -> list[UUID]:
-        return list(self.member_deals.get(membership_id, ()))
-
-    def referrals_of(self, membership_id: UUID) -> list[UUID]:
-        return list(self.member_referrals.get(membership_id, ()))
-
-    def add(self, event: Event) -> None:
-        self._add_start(event)
-        self._add_partnering(event)
-        match event:
-            case MeetingScheduled():
-                self.group_meetings.setdefault(event.group_id, {})[event.meeting_id] = None
-            case GatheringScheduled():
-                self.gatherings[event.gathering_id] = None
-            case CostsShared():
-                for share in event.shares:
-                    self.company_costs.setdefault(share.company_id, {})[event.stream()] = None
-            case GoalSet():
-                self.member_goals.setdefault(event.membership_id, {})[event.goal_id] = None
-            case MotionRaised():
-                self.group_motions.setdefault(event.group_id, {})[event.motion_id] = None
-            case GroupFormed():
-                self.groups[event.group_id] = None
-            case CompanyRegistered():
-                self.companies[event.company_id] = None
-            case MembershipApplied():
-                self.membership_groups[event.membership_id] = event.group_id
-            case VendorAdmitted():
-                self.vendors[event.vendor_id] = None
-            case SponsorshipRecorded() if event.vendor_id is not None:
-                self.vendor_streams.setdefault(event.vendor_id, {})[event.stream()] = None
-            case SessionAdded() if event.speaker.vendor_id is not None:
-                self.vendor_streams.setdefault(event.speaker.vendor_id, {})[event.stream()] = None
-
-    def _add_start(self, event: Event) -> None:
-        if (kind := _FIRSTS.get(type(event))) is not None:
-            self.started.setdefault(event.stream()[1], kind)
-
-    def _add_partnering(self, event: Event) -> None:
-        match event:
-            case DealProposed():
-                self.deals[event.deal_id] = None
-                self.company_deals.setdefault(event.company_id, {})[event.deal_id] = None
-            case PartnerInvited():
-                self.member_deals.setdefault(event.membership_id, {})[event.deal_id] = None
-                self.company_deals.setdefault(event.partner_id, {})[event.deal_id] = None
-            case ReferralMade():
-                self.referrals[event.referral_id] = None
-                self.member_referrals.setdefault(event.to_membership_id, {})[event.referral_id] = (
-                    None
-                )
-                for company_id in (event.company_id, event.to_company_id):
-                    self.company_referrals.setdefault(company_id, {})[event.referral_id] = None
-            case CompetitionOpened():
-                self.competitions[event.competition_id] = None
+    def confirmed_by(self, events: list[Event]) -> bool:
+        """Whether the write of `events` confirms every absence assumed: it begins each
+        such stream, and the store refuses a stream's first event twice."""
+        return self.absent <= {e.stream()[1] for e in events}
 
 
 class Replica:
@@ -181,19 +67,36 @@ class Replica:
         self.codec = store.codec
         #: cached state and version of every stream loaded, by kind (`Event.home`)
         self.states: dict[str, dict[UUID, tuple[Any, int]]] = {kind: {} for kind in FOLDS}
-        self.directory = Directory()
+        #: read through to the store's links table; kept whole in memory on the memory
+        #: store, or when a reader finds the table behind the log (`_linked`)
+        self.directory = Directory(link_table(store.recorder))
         self.seen = 0  # the log position up to which caches and directory are complete
         #: the version and chain each stream seen ends with
         self.chains: dict[UUID, tuple[int, str]] = {}
 
-    def load(self, kind: str, stream_id: UUID) -> tuple[Any, int]:
+    def load(
+        self, kind: str, stream_id: UUID, assume: Assumptions | None = None
+    ) -> tuple[Any, int]:
         """A stream's state and version: from the cache (kept current by `catch_up`),
-        else read whole; (None, 0) when there is no such stream."""
+        else read whole; (None, 0) when there is no such stream.
+
+        Given `assume`, a stream it names that this process has never seen begin is taken
+        to be absent without asking the links table, and noted as assumed: the caller
+        must confirm that (`Commands`: by writing the stream's first event, which the
+        store refuses if the stream exists), or decide again without `assume`."""
         cache = self.states[kind]
         if stream_id in cache:
             return cache[stream_id]
-        if kind in _STARTS_SEEN and stream_id not in self.directory.started:
-            return None, 0  # the directory saw every such stream begin: there is none
+        if kind in _STARTS_SEEN:
+            if (
+                assume is not None
+                and stream_id in assume.named
+                and self.directory.started.unknown(stream_id)
+            ):
+                assume.absent.add(stream_id)
+                return None, 0
+            if stream_id not in self.directory.started:
+                return None, 0  # the directory saw every such stream begin: there is none
         state, version = None, 0
         fold = FOLDS[kind].evolve
         for stored in self.store.stream(stream_id):
@@ -241,10 +144,13 @@ class Replica:
         """After `CompanyForgotten` is recorded (here or by another process): destroy the
         company's key if it is still kept, and drop every cached state, which may hold
         its fields in the clear; they reload from the store as forgotten."""
-        for event in forgotten:
-            if self.codec.keys is not None:
-                self.codec.keys.forget(event.company_id)
+        self._shred_keys([event.company_id for event in forgotten])
         self.drop()
+
+    def _shred_keys(self, companies: list[UUID]) -> None:
+        for company_id in companies:
+            if self.codec.keys is not None:
+                self.codec.keys.forget(company_id)
 
     def drop(self) -> None:
         for cache in self.states.values():
@@ -258,10 +164,11 @@ class Replica:
         the new events are read once, in order, and folded in; after a long absence the
         caches are dropped and streams reload when next needed.
 
-        A store answers alike whatever its size: on both paths an event that names
-        streams (a directory topic) or whose topic peernet does not know is refused
-        (`UnreadableEvent`) if it cannot be read; any other unreadable event is refused
-        by the query that loads its stream, and by no other.
+        A store answers alike whatever its size: on both paths an event whose topic
+        peernet does not know is refused (`UnreadableEvent`), and so is an event that
+        names streams (a directory topic) when the directory is read from the log (the
+        memory store, or a reader of a store without a current links table); any other
+        unreadable event is refused by the query that loads its stream, and by no other.
         """
         top = self.store.top()
         if top == self.seen:
@@ -282,23 +189,60 @@ class Replica:
         return True
 
     def _catch_up(self, top: int) -> None:
-        if top - self.seen > _TAIL_LIMIT:
+        if self.directory.table is not None and not self._linked(top):
+            self.directory, self.seen = Directory(), 0  # replay the log, as before the table
             self.drop()
-            if self.codec.keys is not None:
-                self.codec.keys.drop_cache()  # a company may have been forgotten meanwhile
-            forgotten = []
-            for n in self.store.log(self.seen, stop=top, topics=_DIRECTORY_TOPICS):
-                event = self.codec.decode(n).event
-                self.directory.add(event)
-                if isinstance(event, CompanyForgotten):
-                    forgotten.append(event)
-            if forgotten:
-                self._shred(forgotten)  # a forgetting whose key another process kept
+        if top - self.seen > _TAIL_LIMIT:
+            self._after_absence(top)
         else:
             for n in self.store.log(self.seen, stop=top):
                 if n.topic != LEDGER_TOPIC:
                     self._fold(n)
         self.seen = top
+
+    def _after_absence(self, top: int) -> None:
+        """Many events were recorded unseen: drop the caches (streams reload when next
+        needed) and bring the directory current: from the links table when the store
+        keeps one (it holds every link up to `top`), else from the log's directory topics."""
+        self.drop()
+        if self.codec.keys is not None and self.seen:
+            self.codec.keys.drop_cache()  # a company may have been forgotten meanwhile
+        if self.directory.table is not None:
+            self.directory.drop()
+            if self.codec.keys is not None:  # a forgetting whose key another process kept
+                self._shred_keys(list(self.directory.forgotten))
+            return
+        forgotten = []
+        for n in self.store.log(self.seen, stop=top, topics=LINKED_TOPICS):
+            event = self.codec.decode(n).event
+            self.directory.add(event)
+            if isinstance(event, CompanyForgotten):
+                forgotten.append(event)
+        if forgotten:
+            self._shred(forgotten)
+
+    def _linked(self, top: int) -> bool:
+        """Whether the store's links table holds every link up to `top`; a writer fills
+        it from the log first when it does not (a store recorded before the table, or
+        written by a peernet without it); a reader cannot, and replays the log instead."""
+        table = self.directory.table
+        assert table is not None
+        position = table.position()
+        if position is not None and position >= top:
+            return True
+        if position is None or not self.store.writable:
+            log.info(
+                "the links table is %s: the directory is read from the log",
+                "missing" if position is None else "behind",
+            )
+            return False
+        fill(table, position, top, self._linking)
+        return True
+
+    def _linking(self, after: int, upto: int) -> Iterator[tuple[int, Event]]:
+        """The events with links between two positions of the log, and their positions."""
+        for n in self.store.log(after, stop=upto, topics=LINKED_TOPICS):
+            yield n.id, self.codec.decode(n).event
 
     def _fold(self, n: Notification) -> None:
         """Fold one event of the log into the caches and the directory; an event that
@@ -306,8 +250,9 @@ class Replica:
         try:
             recorded = self.codec.decode(n)
         except UnreadableEvent:
-            if n.topic in _DIRECTORY_TOPICS or n.topic not in self.codec.types:
-                raise
+            names_streams = n.topic in LINKED_TOPICS and self.directory.table is None
+            if names_streams or n.topic not in self.codec.types:
+                raise  # the links table holds what a readable one named
             stream_id = n.originator_id
             if isinstance(stream_id, UUID):
                 for cache in self.states.values():
