@@ -34,6 +34,7 @@ from peernet.adapters.errors import (
     UnreadableEvent,
 )
 from peernet.adapters.recorders import Stale
+from peernet.application.groupcommit import GroupCommit
 from peernet.application.ledger import Stamped, in_batch, ledger_id, repeated, repeats, stamp
 from peernet.application.replica import Overlay, Replica
 from peernet.application.store import Store
@@ -51,6 +52,11 @@ from peernet.records import Recorded
 
 log = logging.getLogger(__name__)
 
+#: a command queued for a group commit, with its correlation id
+Queued = tuple[Command, UUID | None]
+#: the most commands of concurrent callers one commit carries
+GROUP_LIMIT = 64
+
 
 class AlreadyTracked(Exception):
     """A follower's position was written by another process first: the event it was
@@ -65,12 +71,22 @@ class CommandSide:
     """Executes commands against the store, keeping the replica current."""
 
     def __init__(
-        self, store: Store, replica: Replica, clock: Callable[[], datetime], max_attempts: int
+        self,
+        store: Store,
+        replica: Replica,
+        clock: Callable[[], datetime],
+        max_attempts: int,
+        *,
+        group_commit: bool = True,
     ) -> None:
         self.store = store
         self.replica = replica
         self.clock = clock
         self.max_attempts = max_attempts
+        #: the commands of concurrent callers, written in one commit a group (None: off)
+        self.groups: GroupCommit[Queued, tuple[Recorded, ...]] | None = (
+            GroupCommit(self._record_group, GROUP_LIMIT) if group_commit else None
+        )
 
     def execute(
         self, command: Command, correlation_id: UUID | None, tracking: Tracking | None = None
@@ -91,6 +107,14 @@ class CommandSide:
         self, command: Command, correlation_id: UUID | None, tracking: Tracking | None
     ) -> tuple[Recorded, ...]:
         self._refuse_early(command, correlation_id)
+        if tracking is None and self.groups is not None:
+            return self.groups.submit((command, correlation_id))
+        return self._record(command, correlation_id, tracking)
+
+    def _record(
+        self, command: Command, correlation_id: UUID | None, tracking: Tracking | None
+    ) -> tuple[Recorded, ...]:
+        """Decide and write one command alone, in a transaction of its own."""
         with self.store.lock, self.store.errors():
             for attempt in range(1, self.max_attempts + 1):
                 # First, on a store whose writes check that the log has not moved
@@ -168,23 +192,76 @@ class CommandSide:
             for attempt in range(1, self.max_attempts + 1):
                 self.replica.catch_up()
                 overlay = Overlay(self.replica)
-                stamped = self._decide_batch(commands, overlay, correlation_id)
+                queued = [(command, correlation_id) for command in commands]
+                stamped = self._decide_in_turn(queued, overlay, _refuse_batch(commands))
                 try:
-                    return self._append(stamped)
+                    return self._append([one for one in stamped if one is not None])
                 except IntegrityError:
                     log.info("a batch of %d lost a race (attempt %d)", len(commands), attempt)
                     time.sleep(random.uniform(0, 0.002 * 2**attempt))  # noqa: S311 - jitter
             raise ConcurrencyConflict(command="a batch", attempts=self.max_attempts)
 
-    def _decide_batch(
-        self, commands: Sequence[Command], overlay: Overlay, correlation_id: UUID | None
-    ) -> list[Stamped]:
-        """Each command of a batch decided in turn on the overlay; the first refusal
-        refuses the batch, naming the command. A command whose id was handled (before
-        the batch, or earlier in it) records nothing and answers what was recorded then."""
-        stamped: list[Stamped] = []
+    def _record_group(self, queued: list[Queued]) -> list[tuple[Recorded, ...] | Exception]:
+        """The commands of concurrent callers (`GroupCommit`), decided in turn as a batch
+        is, each on what the accepted ones before it decided, and written in one
+        transaction; each answered on its own: what it recorded, or its refusal, which
+        leaves nothing of it in the write nor in the state the next is decided on.
+
+        A group whose write finds the log moved (another process wrote) or loses a race
+        is decided again, caught up, as one command would be; a store's failure raises,
+        to every caller of the group. A group of one is one command, decided alone."""
+        if len(queued) == 1:
+            return [self._record(*queued[0], None)]
+        with self.store.lock, self.store.errors():
+            for attempt in range(1, self.max_attempts + 1):
+                hopeful = attempt == 1 and self.store.checks_position  # as in `_record`
+                if not hopeful:
+                    self.replica.catch_up()
+                refused: dict[int, PeerNetError] = {}
+                stamped = self._decide_in_turn(queued, Overlay(self.replica), refused.__setitem__)
+                if hopeful and not _stores_any(stamped) and self.replica.behind():
+                    continue  # refusals and no-ops decided on a stale state: decide again
+                after = self.replica.seen if hopeful else None
+                try:
+                    written = iter(self._append([o for o in stamped if o is not None], after=after))
+                except Stale:
+                    continue
+                except IntegrityError:
+                    log.info("a group of %d lost a race (attempt %d)", len(queued), attempt)
+                    time.sleep(random.uniform(0, 0.002 * 2**attempt))  # noqa: S311 - jitter
+                    continue
+                return [
+                    next(written) if one is not None else self._refusal(command, refused[index])
+                    for index, ((command, _), one) in enumerate(zip(queued, stamped, strict=True))
+                ]
+        return [
+            ConcurrencyConflict(command=type(command).__name__, attempts=self.max_attempts)
+            for command, _ in queued
+        ]
+
+    def _refusal(self, command: Command, error: PeerNetError) -> tuple[Recorded, ...] | Exception:
+        """A refused command's answer: its refusal, unless another process recorded this
+        very command meanwhile (then what it recorded)."""
+        try:
+            first = self._handled(command)
+        except PeerNetError as reused:
+            return reused
+        return error if first is None else first
+
+    def _decide_in_turn(
+        self,
+        queued: Sequence[Queued],
+        overlay: Overlay,
+        refused: Callable[[int, PeerNetError], None],
+    ) -> list[Stamped | None]:
+        """Each command decided in turn on the overlay, on what the ones before it
+        decided. A command whose id was handled (before, or earlier here) records nothing
+        and answers what was recorded then. A refusal goes to `refused` (with the
+        command's index), which may raise; else the command is left out (None in its
+        place) and the overlay stays as the ones before it left it."""
+        stamped: list[Stamped | None] = []
         earlier: dict[UUID, Stamped] = {}
-        for index, command in enumerate(commands):
+        for index, (command, correlation_id) in enumerate(queued):
             try:
                 first: Sequence[Recorded] | None = self._handled(command)
                 if first is None and command.command_id in earlier:
@@ -195,7 +272,9 @@ class CommandSide:
                 self._check_acting_for(command, overlay.get)
                 events, versions = self._decide(command, overlay.load, overlay.links)
             except PeerNetError as error:
-                raise in_batch(error, index, commands) from None
+                refused(index, error)
+                stamped.append(None)
+                continue
             one = stamp(command, events, versions, correlation_id, self.clock())
             overlay.fold(one.records)
             stamped.append(one)
@@ -344,6 +423,21 @@ class CommandSide:
                 "does not hold it (`peernet audit verify` says where it went)",
             )
         return self.store.codec.decode(found[0])
+
+
+def _refuse_batch(commands: Sequence[Command]) -> Callable[[int, PeerNetError], None]:
+    """What a batch does with a refusal: refuse the whole batch, naming the command."""
+
+    def refuse(index: int, error: PeerNetError) -> None:
+        raise in_batch(error, index, commands) from None
+
+    return refuse
+
+
+def _stores_any(stamped: Sequence[Stamped | None]) -> bool:
+    """Whether a write of these commands would store anything: an event or a ledger
+    entry of a command not handled before."""
+    return any(one is not None and not one.done and (one.records or one.ledger) for one in stamped)
 
 
 def _written(records: tuple[Recorded, ...]) -> dict[str, object]:

@@ -1,0 +1,119 @@
+"""Group commit: callers that arrive together share one commit, as databases do it
+(PostgreSQL's commit_delay, the leader/follower pattern), without its timer.
+
+A caller queues its item. When nobody is leading, it leads: it takes every item queued
+meanwhile (up to `limit`, its own first) and runs them as one group; the others, its
+followers, sleep until their own outcome is set. When the group is done, the leader
+hands the lead to the first caller still queued, if any, and returns. So a lone caller
+never waits for company (it leads a group of one at once), and a group is just whatever
+queued while the group before it ran: the slower a commit, the larger the next group,
+which is what makes a durable commit's fsync worth sharing.
+
+Each item keeps its own outcome: the group's work answers each one with its result or
+with the error meant for that caller only; a failure of the work as a whole (it raised)
+reaches every caller of that group, and no other.
+
+The queue is peernet's own: `queue.Queue` or `concurrent.futures` hand each item to one
+consumer, while here the consumer is whichever caller comes first, and it must take
+every item waiting at once.
+"""
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from typing import Generic, TypeVar, cast
+
+log = logging.getLogger(__name__)
+
+I = TypeVar("I")  # noqa: E741 - the item a caller queues, beside R its result
+R = TypeVar("R")
+
+
+class _Turn(Generic[I, R]):
+    """One caller's place in the queue: its item, and its outcome once set."""
+
+    def __init__(self, item: I) -> None:
+        self.item = item
+        self.woken = threading.Event()  # set when the outcome is in, or the lead is handed
+        self.done = False
+        self.result: R | None = None
+        self.error: BaseException | None = None
+
+    def settle(self, outcome: "R | BaseException") -> None:
+        if isinstance(outcome, BaseException):
+            self.error = outcome
+        else:
+            self.result = outcome
+        self.done = True
+        self.woken.set()
+
+    def answer(self) -> R:
+        if self.error is not None:
+            raise self.error
+        return cast(R, self.result)
+
+
+class GroupCommit(Generic[I, R]):
+    """Runs the items of concurrent callers in groups, one group at a time.
+
+    `work(items)` answers each item of a group, in order, with its result or the
+    exception its caller raises; `limit`: the most items one group carries."""
+
+    def __init__(self, work: Callable[[list[I]], Sequence["R | Exception"]], limit: int) -> None:
+        if limit < 1:
+            raise ValueError(f"a group carries at least one item, not {limit}")
+        self.work = work
+        self.limit = limit
+        self._mutex = threading.Lock()  # guards the queue and the lead, held only briefly
+        self._queue: list[_Turn[I, R]] = []
+        self._leading = False
+
+    @property
+    def waiting(self) -> int:
+        """How many callers are queued for the next group."""
+        with self._mutex:
+            return len(self._queue)
+
+    def submit(self, item: I) -> R:
+        """`item`'s result, run alone or in a group with the items queued beside it."""
+        turn: _Turn[I, R] = _Turn(item)
+        with self._mutex:
+            self._queue.append(turn)
+            leads = not self._leading
+            self._leading = True
+        if not leads:
+            turn.woken.wait()
+            if turn.done:
+                return turn.answer()
+            # else the lead was handed to this caller: its item is first in the queue
+        self._lead()
+        return turn.answer()
+
+    def _lead(self) -> None:
+        """Run one group (the leader's own item first), then hand the lead on."""
+        with self._mutex:
+            group, self._queue[: self.limit] = self._queue[: self.limit], []
+        try:
+            self._run(group)
+        finally:
+            with self._mutex:
+                if self._queue:
+                    self._queue[0].woken.set()  # the lead passes to the first one waiting
+                else:
+                    self._leading = False
+
+    def _run(self, group: list[_Turn[I, R]]) -> None:
+        """Settle every turn of `group`: with its own outcome, else with the error that
+        stopped the work (whatever it was: no follower is left waiting)."""
+        if len(group) > 1:
+            log.debug("a group of %d in one commit", len(group))
+        try:
+            outcomes = list(self.work([turn.item for turn in group]))
+            if len(outcomes) != len(group):
+                raise AssertionError(f"{len(outcomes)} outcomes for a group of {len(group)}")
+        except BaseException as error:
+            for turn in group:
+                turn.settle(error)
+            return
+        for turn, outcome in zip(group, outcomes, strict=True):
+            turn.settle(outcome)
