@@ -11,6 +11,7 @@ To make the callers meet, the first write waits until every thread has called
 """
 
 import asyncio
+import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from datetime import timedelta
@@ -19,6 +20,7 @@ from uuid import UUID
 
 import pytest
 from eventsourcing.persistence import OperationalError, StoredEvent
+from hypothesis import HealthCheck, given, settings, strategies as st
 
 from peernet import (
     ActingForUnknownCompany,
@@ -412,3 +414,22 @@ def test_tasks_executing_at_once_on_an_async_network_each_get_their_own_answer(
         assert [CompanyAlreadyRegistered, UnknownMembership, ActingForUnknownCompany] == [
             type(o) for o in (got[8:10] + got[14:]) if isinstance(o, Exception)
         ]
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(picks=st.lists(st.integers(min_value=0, max_value=len(contested()) - 1), max_size=16))
+@pytest.mark.parametrize("backend", ["memory", "sqlite"])
+def test_any_mix_of_callers_keeps_the_laws(backend: str, picks: list[int]) -> None:
+    """Any callers, with any command of the contested mix (the same one several times
+    over, too), racing in one network: the laws hold."""
+    pool = contested()
+    commands = [pool[i] for i in picks]
+    with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as patch:
+        url = "memory://" if backend == "memory" else f"sqlite:///{folder}/mix.db"
+        with Network(url) as network:
+            setup = a_group_and_its_applicants(network)
+            said = Writes(patch).gate(network, len(commands))
+
+            got = in_threads(network, commands, said)
+
+            check_laws(network, setup, commands, got)

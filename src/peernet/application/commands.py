@@ -10,6 +10,11 @@ written in the same transaction as the command's events (eventsourcing's process
 recorder), or alone when the command records nothing; a position another process has
 already written raises `AlreadyTracked`, and nothing is recorded.
 
+Commands that threads execute at the same time share one write (group commit,
+`peernet.application.groupcommit`): those queued while a write ran are decided in turn,
+each on what the accepted ones before it decided, and written in one transaction, each
+answered on its own (`_record_group`).
+
 How the ledger tells a retry from another command reusing its id:
 `peernet.application.ledger`.
 """
