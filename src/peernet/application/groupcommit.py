@@ -32,9 +32,13 @@ R = TypeVar("R")
 class _Turn(Generic[I, R]):
     """One caller's place in the queue: its item, and its outcome once set."""
 
+    __slots__ = ("done", "error", "item", "result", "woken")
+
     def __init__(self, item: I) -> None:
         self.item = item
-        self.woken = threading.Event()  # set when the outcome is in, or the lead is handed
+        #: a follower's: set when its outcome is in, or the lead is handed to it (a
+        #: leader never sleeps, so a lone caller makes none)
+        self.woken: threading.Event | None = None
         self.done = False
         self.result: R | None = None
         self.error: BaseException | None = None
@@ -45,7 +49,8 @@ class _Turn(Generic[I, R]):
         else:
             self.result = outcome
         self.done = True
-        self.woken.set()
+        if self.woken is not None:
+            self.woken.set()
 
     def answer(self) -> R:
         if self.error is not None:
@@ -79,9 +84,10 @@ class GroupCommit(Generic[I, R]):
         turn: _Turn[I, R] = _Turn(item)
         with self._mutex:
             self._queue.append(turn)
-            leads = not self._leading
+            if self._leading:
+                turn.woken = threading.Event()
             self._leading = True
-        if not leads:
+        if turn.woken is not None:
             turn.woken.wait()
             if turn.done:
                 return turn.answer()
@@ -98,9 +104,16 @@ class GroupCommit(Generic[I, R]):
         finally:
             with self._mutex:
                 if self._queue:
-                    self._queue[0].woken.set()  # the lead passes to the first one waiting
+                    self._hand_on(self._queue[0])
                 else:
                     self._leading = False
+
+    @staticmethod
+    def _hand_on(turn: _Turn[I, R]) -> None:
+        """Wake the first caller waiting, to lead: it queued while a group ran, so it
+        sleeps on an event of its own."""
+        assert turn.woken is not None
+        turn.woken.set()
 
     def _run(self, group: list[_Turn[I, R]]) -> None:
         """Settle every turn of `group`: with its own outcome, else with the error that
