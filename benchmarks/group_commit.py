@@ -116,10 +116,11 @@ def measure(
     """Every thread count and mode RUNS times, each run beside its floor; print them."""
     rates: dict[tuple[int, bool], list[float]] = {}
     floors: list[float] = []
-    for _ in range(RUNS):
+    for run in range(RUNS):
         floors.append(floor())
         for threads in THREADS:
-            for grouped in (True, False):  # side by side: both see the same machine
+            # side by side, so that both see the same machine; which runs first alternates
+            for grouped in (True, False) if run % 2 == 0 else (False, True):
                 with store() as url:
                     rates.setdefault((threads, grouped), []).append(
                         threads_per_second(url, n, threads, grouped)

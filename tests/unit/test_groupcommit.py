@@ -1,6 +1,7 @@
 """`GroupCommit`: callers that queue while a group runs are run together in the next one,
 each answered on its own; a lone caller runs at once."""
 
+import signal
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -145,3 +146,44 @@ def test_every_caller_gets_its_own_answer_from_exactly_one_group(
     assert [n * 10 for n in items] == got
     assert items == [item for group in work.groups for item in group]
     assert all(1 <= len(group) <= limit for group in work.groups)
+
+
+class Interrupted(Exception):
+    """What a signal raises in the main thread, as Ctrl-C raises KeyboardInterrupt."""
+
+
+def test_a_caller_interrupted_while_it_waits_leaves_its_item_unrun_and_nobody_stuck() -> None:
+    """The main thread queues behind a running group and is interrupted while it waits:
+    it raises, its item never runs, and the next caller is not left waiting for it."""
+    work = Work()
+    commit = GroupCommit(work, limit=8)
+    leader = threading.Thread(target=commit.submit, args=(1,))
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise Interrupted
+
+    previous = signal.signal(signal.SIGUSR1, interrupt)
+    try:
+        leader.start()
+        until(lambda: work.groups == [[1]])
+        main = threading.get_ident()
+
+        def poke_main() -> None:
+            until(lambda: commit.waiting == 1)
+            signal.pthread_kill(main, signal.SIGUSR1)
+
+        poke = threading.Thread(target=poke_main)
+        poke.start()
+        with pytest.raises(Interrupted):
+            commit.submit(2)
+        poke.join(timeout=WAIT)
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
+    work.go.set()
+    leader.join(timeout=WAIT)
+
+    after: list[int] = []
+    later = threading.Thread(target=lambda: after.append(commit.submit(3)), daemon=True)
+    later.start()
+    later.join(timeout=WAIT)
+    assert ([30], [[1], [3]]) == (after, work.groups)

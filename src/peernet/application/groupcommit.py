@@ -88,7 +88,11 @@ class GroupCommit(Generic[I, R]):
                 turn.woken = threading.Event()
             self._leading = True
         if turn.woken is not None:
-            turn.woken.wait()
+            try:
+                turn.woken.wait()
+            except BaseException:
+                self._abandon(turn)
+                raise
             if turn.done:
                 return turn.answer()
             # else the lead was handed to this caller: its item is first in the queue
@@ -103,17 +107,30 @@ class GroupCommit(Generic[I, R]):
             self._run(group)
         finally:
             with self._mutex:
-                if self._queue:
-                    self._hand_on(self._queue[0])
-                else:
-                    self._leading = False
+                self._pass_lead()
 
-    @staticmethod
-    def _hand_on(turn: _Turn[I, R]) -> None:
-        """Wake the first caller waiting, to lead: it queued while a group ran, so it
-        sleeps on an event of its own."""
-        assert turn.woken is not None
-        turn.woken.set()
+    def _pass_lead(self) -> None:
+        """Under the mutex: wake the first caller waiting, to lead (it queued while a
+        group ran, so it sleeps on an event of its own), else nobody leads."""
+        if self._queue:
+            first = self._queue[0].woken
+            assert first is not None
+            first.set()
+        else:
+            self._leading = False
+
+    def _abandon(self, turn: _Turn[I, R]) -> None:
+        """A waiting caller was interrupted (Ctrl-C in the main thread): its item leaves
+        the queue unrun, and a lead already handed to it passes on, so that nobody
+        waits for a leader that will never come. An item already taken into a running
+        group runs; its answer goes unread."""
+        with self._mutex:
+            if turn not in self._queue:
+                return
+            handed = self._queue[0] is turn and turn.woken is not None and turn.woken.is_set()
+            self._queue.remove(turn)
+            if handed:
+                self._pass_lead()
 
     def _run(self, group: list[_Turn[I, R]]) -> None:
         """Settle every turn of `group`: with its own outcome, else with the error that
