@@ -10,10 +10,8 @@ written in the same transaction as the command's events (eventsourcing's process
 recorder), or alone when the command records nothing; a position another process has
 already written raises `AlreadyTracked`, and nothing is recorded.
 
-Commands that threads execute at the same time share one write (group commit,
-`peernet.application.groupcommit`): those queued while a write ran are decided in turn,
-each on what the accepted ones before it decided, and written in one transaction, each
-answered on its own (`_record_group`).
+Commands that threads execute at the same time share one write, each answered on its
+own (group commit: `_record_group`, `peernet.application.groupcommit`).
 
 How the ledger tells a retry from another command reusing its id:
 `peernet.application.ledger`.
@@ -31,16 +29,17 @@ import attrs
 from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 
 from peernet.adapters import subscriptions, telemetry
-from peernet.adapters.codec import CommandHandled, StreamRef
-from peernet.adapters.errors import (
-    CommandIdReused,
-    ConcurrencyConflict,
-    EncryptionOff,
-    UnreadableEvent,
-)
+from peernet.adapters.errors import ConcurrencyConflict, EncryptionOff
 from peernet.adapters.recorders import Stale
 from peernet.application.groupcommit import GroupCommit
-from peernet.application.ledger import Stamped, in_batch, ledger_id, repeated, repeats, stamp
+from peernet.application.ledger import (
+    Ledger,
+    Stamped,
+    refuse_batch,
+    repeated,
+    stamp,
+    stores_any,
+)
 from peernet.application.replica import Overlay, Replica
 from peernet.application.store import Store
 from peernet.domain import network
@@ -88,6 +87,7 @@ class CommandSide:
         self.replica = replica
         self.clock = clock
         self.max_attempts = max_attempts
+        self.ledger = Ledger(store)
         #: the commands of concurrent callers, written in one commit a group (None: off)
         self.groups: GroupCommit[Queued, tuple[Recorded, ...]] | None = (
             GroupCommit(self._record_group, GROUP_LIMIT) if group_commit else None
@@ -130,7 +130,7 @@ class CommandSide:
                     self.replica.catch_up()
                 # The ledger is read after catching up: had another process recorded this
                 # command first, its events would be in the state decided on (and refused).
-                if (first := self._handled(command)) is not None:
+                if (first := self.ledger.handled(command)) is not None:
                     self.track(tracking)
                     return first
                 try:
@@ -140,7 +140,7 @@ class CommandSide:
                     )
                 except PeerNetError:
                     # Another process may have recorded this very command meanwhile.
-                    if (first := self._handled(command)) is not None:
+                    if (first := self.ledger.handled(command)) is not None:
                         self.track(tracking)
                         return first
                     if hopeful and self.replica.behind():
@@ -162,7 +162,7 @@ class CommandSide:
                     if tracking is not None and self._tracked(tracking):
                         raise AlreadyTracked(tracking) from None
                     log.info("%s lost a race (attempt %d)", type(command).__name__, attempt)
-                    if (first := self._handled(command)) is not None:
+                    if (first := self.ledger.handled(command)) is not None:
                         self.track(tracking)
                         return first
                     time.sleep(random.uniform(0, 0.002 * 2**attempt))  # noqa: S311 - jitter
@@ -186,19 +186,19 @@ class CommandSide:
     def _execute_many(
         self, commands: Sequence[Command], correlation_id: UUID | None
     ) -> tuple[tuple[Recorded, ...], ...]:
+        refuse = refuse_batch(commands)  # raises, naming the command
         for index, command in enumerate(commands):
             try:
                 self._refuse_early(command, correlation_id)
             except PeerNetError as error:
-                raise in_batch(error, index, commands) from None
+                refuse(index, error)
         if not commands:
             return ()
+        queued = [(command, correlation_id) for command in commands]
         with self.store.lock, self.store.errors():
             for attempt in range(1, self.max_attempts + 1):
                 self.replica.catch_up()
-                overlay = Overlay(self.replica)
-                queued = [(command, correlation_id) for command in commands]
-                stamped = self._decide_in_turn(queued, overlay, _refuse_batch(commands))
+                stamped = self._decide_in_turn(queued, Overlay(self.replica), refuse)
                 try:
                     return self._append([one for one in stamped if one is not None])
                 except IntegrityError:
@@ -208,14 +208,11 @@ class CommandSide:
 
     def _record_group(self, queued: list[Queued]) -> list[tuple[Recorded, ...] | Exception]:
         """The commands of concurrent callers (`GroupCommit`), decided in turn as a batch
-        is, each on what the accepted ones before it decided, and written in one
-        transaction; each answered on its own: what it recorded, or its refusal, which
-        leaves nothing of it in the write nor in the state the next is decided on.
-
-        A group whose write finds the log moved (another process wrote) or loses a race
-        is decided again, caught up, as one command would be; a store's failure raises,
-        to every caller of the group. A group of one is one command, decided alone."""
-        if len(queued) == 1:
+        is and written in one transaction, each answered on its own: what it recorded,
+        or its refusal (nothing of it written, nor in the state the next is decided on).
+        A write that finds the log moved or loses a race is decided again, caught up, as
+        one command's is; a store's failure raises to every caller of the group."""
+        if len(queued) == 1:  # one command, decided alone
             return [self._record(*queued[0], None)]
         with self.store.lock, self.store.errors():
             for attempt in range(1, self.max_attempts + 1):
@@ -224,7 +221,7 @@ class CommandSide:
                     self.replica.catch_up()
                 refused: dict[int, PeerNetError] = {}
                 stamped = self._decide_in_turn(queued, Overlay(self.replica), refused.__setitem__)
-                if hopeful and not _stores_any(stamped) and self.replica.behind():
+                if hopeful and not stores_any(stamped) and self.replica.behind():
                     continue  # refusals and no-ops decided on a stale state: decide again
                 after = self.replica.seen if hopeful else None
                 try:
@@ -236,22 +233,15 @@ class CommandSide:
                     time.sleep(random.uniform(0, 0.002 * 2**attempt))  # noqa: S311 - jitter
                     continue
                 return [
-                    next(written) if one is not None else self._refusal(command, refused[index])
+                    next(written)
+                    if one is not None
+                    else self.ledger.refusal(command, refused[index])
                     for index, ((command, _), one) in enumerate(zip(queued, stamped, strict=True))
                 ]
         return [
             ConcurrencyConflict(command=type(command).__name__, attempts=self.max_attempts)
             for command, _ in queued
         ]
-
-    def _refusal(self, command: Command, error: PeerNetError) -> tuple[Recorded, ...] | Exception:
-        """A refused command's answer: its refusal, unless another process recorded this
-        very command meanwhile (then what it recorded)."""
-        try:
-            first = self._handled(command)
-        except PeerNetError as reused:
-            return reused
-        return error if first is None else first
 
     def _decide_in_turn(
         self,
@@ -260,15 +250,14 @@ class CommandSide:
         refused: Callable[[int, PeerNetError], None],
     ) -> list[Stamped | None]:
         """Each command decided in turn on the overlay, on what the ones before it
-        decided. A command whose id was handled (before, or earlier here) records nothing
-        and answers what was recorded then. A refusal goes to `refused` (with the
-        command's index), which may raise; else the command is left out (None in its
-        place) and the overlay stays as the ones before it left it."""
+        decided; one whose id was handled (before, or earlier here) answers what was
+        recorded then. A refusal goes to `refused` (with its index), which may raise;
+        else the command is left out (None) and the overlay stays as it was."""
         stamped: list[Stamped | None] = []
         earlier: dict[UUID, Stamped] = {}
         for index, (command, correlation_id) in enumerate(queued):
             try:
-                first: Sequence[Recorded] | None = self._handled(command)
+                first: Sequence[Recorded] | None = self.ledger.handled(command)
                 if first is None and command.command_id in earlier:
                     first = repeated(command, earlier[command.command_id])
                 if first is not None:
@@ -398,51 +387,6 @@ class CommandSide:
             self.store.recorder.insert_tracking(tracking)
         except IntegrityError:
             raise AlreadyTracked(tracking) from None
-
-    def _handled(self, command: Command) -> tuple[Recorded, ...] | None:
-        """What the first execution of this command id recorded, if there was one."""
-        if command.command_id is None:
-            return None
-        store, codec = self.store, self.store.codec
-        found = store.stream(ledger_id(command.command_id), limit=1)
-        if not found:
-            return None
-        entry = codec.decode(found[0]).event
-        assert isinstance(entry, CommandHandled)
-        if entry.command != type(command).__name__ or not repeats(entry, command):
-            raise CommandIdReused(
-                command_id=command.command_id, first=entry.command, second=type(command).__name__
-            )
-        return tuple(self._recorded(command.command_id, ref) for ref in entry.events)
-
-    def _recorded(self, command_id: UUID, ref: StreamRef) -> Recorded:
-        """The event a ledger entry names, as stored; refused when the store no longer
-        holds it (removed by hand: `audit verify` names where)."""
-        found = self.store.stream(ref.stream_id, after=ref.version - 1, limit=1)
-        if not found or found[0].originator_version != ref.version:
-            raise UnreadableEvent(
-                version=ref.version,
-                stream_id=ref.stream_id,
-                topic="missing",
-                why=f"the ledger entry of command {command_id} names it, but the store "
-                "does not hold it (`peernet audit verify` says where it went)",
-            )
-        return self.store.codec.decode(found[0])
-
-
-def _refuse_batch(commands: Sequence[Command]) -> Callable[[int, PeerNetError], None]:
-    """What a batch does with a refusal: refuse the whole batch, naming the command."""
-
-    def refuse(index: int, error: PeerNetError) -> None:
-        raise in_batch(error, index, commands) from None
-
-    return refuse
-
-
-def _stores_any(stamped: Sequence[Stamped | None]) -> bool:
-    """Whether a write of these commands would store anything: an event or a ledger
-    entry of a command not handled before."""
-    return any(one is not None and not one.done and (one.records or one.ledger) for one in stamped)
 
 
 def _written(records: tuple[Recorded, ...]) -> dict[str, object]:
