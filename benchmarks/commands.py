@@ -213,7 +213,7 @@ def round_trips(server: str, n: int) -> tuple[float, float]:
 #: the steps of one command: label, the dotted place of the function timed
 STEPS = (
     ("catch-up (is the log where we left it?)", "peernet.application.replica.Replica.catch_up"),
-    ("ledger (was this command id handled?)", "peernet.application.commands.CommandSide._handled"),
+    ("ledger (was this command id handled?)", "peernet.application.ledger.Ledger.handled"),
     ("load + decide", "peernet.application.commands.CommandSide._decide"),
     ("  of which: load a stream from the store", "peernet.application.replica.Replica.load"),
     ("encode (cattrs, orjson, seal)", "peernet.adapters.codec.PeerNetMapper.encode_links"),

@@ -4,9 +4,12 @@ same commands, queries and errors as `Network`, never blocking the event loop.
 Every call runs on a worker thread of the network's own (one per store: the facade does
 its work under one lock anyway, so more threads would only queue), through
 `loop.run_in_executor`; the caller awaits the result, or the very error `Network` would
-have raised. Queries that stream (`recorded`, `notifications`, `trail`) become async
-iterators, read from the worker a chunk at a time. eventsourcing's recorders are
-synchronous (sqlite3, psycopg's blocking pool), so a thread is how they stay off the loop.
+have raised. Commands are the exception when the network groups commits (its default):
+each `execute` waits on a thread of a pool of their own, so that tasks executing at the
+same time queue together and share one commit (`peernet.application.groupcommit`).
+Queries that stream (`recorded`, `notifications`, `trail`) become async iterators, read
+from the worker a chunk at a time. eventsourcing's recorders are synchronous (sqlite3,
+psycopg's blocking pool), so a thread is how they stay off the loop.
 
     network = await AsyncNetwork.open("sqlite:///peernet.db")
     recorded = await network.execute(RegisterCompany(...))
@@ -24,6 +27,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
+from peernet.application.commands import GROUP_LIMIT
 from peernet.application.network import Network
 
 P = ParamSpec("P")
@@ -37,8 +41,11 @@ class _Offloaded(Generic[P, R]):
     """A method of `Network`, run on the worker thread and awaited. The method is looked
     up on the network at each call (telemetry swaps traced queries in and out)."""
 
-    def __init__(self, method: Callable[Concatenate[Network, P], R]) -> None:
+    def __init__(
+        self, method: Callable[Concatenate[Network, P], R], *, command: bool = False
+    ) -> None:
         self.name = method.__name__
+        self.command = command  # run on the pool of committing threads
         functools.update_wrapper(self, method)  # type: ignore[arg-type]
 
     @overload
@@ -50,11 +57,11 @@ class _Offloaded(Generic[P, R]):
     def __get__(self, owner: "AsyncNetwork | None", cls: type) -> Any:
         if owner is None:
             return self
-        name = self.name
+        name, run = self.name, owner.run_command if self.command else owner.run
 
         async def offloaded(*args: P.args, **kwargs: P.kwargs) -> R:
             method: Callable[P, R] = getattr(owner.network, name)
-            return await owner.run(method, *args, **kwargs)
+            return await run(method, *args, **kwargs)
 
         return offloaded
 
@@ -96,6 +103,12 @@ class AsyncNetwork:
             raise TypeError(f"AsyncNetwork wraps a Network, not {network!r}")
         self.network = network
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="peernet-store")
+        #: where `execute` waits: as many threads as a group commit carries commands
+        self._committers = (
+            ThreadPoolExecutor(max_workers=GROUP_LIMIT, thread_name_prefix="peernet-commit")
+            if network.group_commit
+            else self._worker
+        )
 
     @classmethod
     async def open(cls, url: str | None = None, **options: Any) -> "AsyncNetwork":
@@ -110,10 +123,18 @@ class AsyncNetwork:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._worker, functools.partial(work, *args, **kwargs))
 
+    async def run_command(self, work: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+        """Run `work(*args, **kwargs)` on a thread of the committing pool and await it."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(
+            self._committers, functools.partial(work, *args, **kwargs)
+        )
+
     async def aclose(self) -> None:
-        """Close the store and the worker thread."""
+        """Close the store and the worker threads."""
         await self.run(self.network.close)
         self._worker.shutdown(wait=False)
+        self._committers.shutdown(wait=False)
 
     async def __aenter__(self) -> "AsyncNetwork":
         return self
@@ -138,7 +159,7 @@ class AsyncNetwork:
         return f"Async{self.network!r}"
 
     # the commands
-    execute = _Offloaded(Network.execute)
+    execute = _Offloaded(Network.execute, command=True)
     execute_many = _Offloaded(Network.execute_many)
     # who is where
     groups = _Offloaded(Network.groups)

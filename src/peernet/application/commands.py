@@ -10,6 +10,9 @@ written in the same transaction as the command's events (eventsourcing's process
 recorder), or alone when the command records nothing; a position another process has
 already written raises `AlreadyTracked`, and nothing is recorded.
 
+Commands that threads execute at the same time share one write, each answered on its
+own (group commit: `_record_group`, `peernet.application.groupcommit`).
+
 How the ledger tells a retry from another command reusing its id:
 `peernet.application.ledger`.
 """
@@ -23,19 +26,21 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-import attrs
-from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
+from eventsourcing.persistence import IntegrityError, Tracking
 
-from peernet.adapters import subscriptions, telemetry
-from peernet.adapters.codec import CommandHandled, StreamRef
-from peernet.adapters.errors import (
-    CommandIdReused,
-    ConcurrencyConflict,
-    EncryptionOff,
-    UnreadableEvent,
+from peernet.adapters import telemetry
+from peernet.adapters.errors import ConcurrencyConflict, EncryptionOff
+from peernet.adapters.recorders import Stale
+from peernet.application.appending import append
+from peernet.application.groupcommit import GroupCommit
+from peernet.application.ledger import (
+    Ledger,
+    Stamped,
+    refuse_batch,
+    repeated,
+    stamp,
+    stores_any,
 )
-from peernet.adapters.recorders import Indexed, Stale
-from peernet.application.ledger import Stamped, in_batch, ledger_id, repeated, repeats, stamp
 from peernet.application.replica import Assumptions, Overlay, Replica
 from peernet.application.store import Store
 from peernet.domain import network
@@ -47,11 +52,15 @@ from peernet.domain.errors import (
     InvalidValue,
     PeerNetError,
 )
-from peernet.domain.links import links_of
 from peernet.domain.situation import Links, NotLoaded, Ref
 from peernet.records import Recorded
 
 log = logging.getLogger(__name__)
+
+#: a command queued for a group commit, with its correlation id
+Queued = tuple[Command, UUID | None]
+#: the most commands of concurrent callers one commit carries
+GROUP_LIMIT = 64
 
 
 class AlreadyTracked(Exception):
@@ -67,12 +76,23 @@ class CommandSide:
     """Executes commands against the store, keeping the replica current."""
 
     def __init__(
-        self, store: Store, replica: Replica, clock: Callable[[], datetime], max_attempts: int
+        self,
+        store: Store,
+        replica: Replica,
+        clock: Callable[[], datetime],
+        max_attempts: int,
+        *,
+        group_commit: bool = True,
     ) -> None:
         self.store = store
         self.replica = replica
         self.clock = clock
         self.max_attempts = max_attempts
+        self.ledger = Ledger(store)
+        #: the commands of concurrent callers, written in one commit a group (None: off)
+        self.groups: GroupCommit[Queued, tuple[Recorded, ...]] | None = (
+            GroupCommit(self._record_group, GROUP_LIMIT) if group_commit else None
+        )
 
     def execute(
         self, command: Command, correlation_id: UUID | None, tracking: Tracking | None = None
@@ -89,10 +109,18 @@ class CommandSide:
             level=logging.INFO,
         )
 
-    def _execute(  # noqa: PLR0912 - one attempt loop, each way out named
+    def _execute(
         self, command: Command, correlation_id: UUID | None, tracking: Tracking | None
     ) -> tuple[Recorded, ...]:
         self._refuse_early(command, correlation_id)
+        if tracking is None and self.groups is not None:
+            return self.groups.submit((command, correlation_id))
+        return self._record(command, correlation_id, tracking)
+
+    def _record(  # noqa: PLR0912 - one attempt loop, each way out named
+        self, command: Command, correlation_id: UUID | None, tracking: Tracking | None
+    ) -> tuple[Recorded, ...]:
+        """Decide and write one command alone, in a transaction of its own."""
         with self.store.lock, self.store.errors():
             for attempt in range(1, self.max_attempts + 1):
                 # First, on a store whose writes check that the log has not moved
@@ -103,33 +131,22 @@ class CommandSide:
                     self.replica.catch_up()
                 # The ledger is read after catching up: had another process recorded this
                 # command first, its events would be in the state decided on (and refused).
-                if (first := self._handled(command)) is not None:
+                if (first := self.ledger.handled(command)) is not None:
                     self.track(tracking)
                     return first
-                # Hopeful, a stream the command names that was never seen begin is taken
-                # to be absent unasked; the decision stands only if it begins every such
-                # stream, which its write confirms, else it is decided again, asking.
-                assume = Assumptions.of(command)
-                load = functools.partial(self.replica.load, assume=assume)
                 try:
-                    self._check_acting_for(command, self.replica.get)
-                    events, versions = self._decide(
-                        command, load if hopeful else self.replica.load, self.replica.directory
-                    )
+                    decided = self._decide_warm(command, hopeful=hopeful)
                 except PeerNetError:
                     # Another process may have recorded this very command meanwhile.
-                    if (first := self._handled(command)) is not None:
+                    if (first := self.ledger.handled(command)) is not None:
                         self.track(tracking)
                         return first
-                    if hopeful and (assume.absent or self.replica.behind()):
+                    if hopeful and self.replica.behind():
                         continue
                     raise
-                except NotLoaded:
-                    if assume.absent:
-                        continue  # a stream assumed absent was there: ask
-                    raise
-                if not assume.confirmed_by(events):
-                    continue
+                if decided is None:
+                    continue  # it took a stream to be absent that its write cannot confirm
+                events, versions = decided
                 if not events and command.command_id is None:
                     if hopeful and self.replica.behind():
                         continue
@@ -146,7 +163,7 @@ class CommandSide:
                     if tracking is not None and self._tracked(tracking):
                         raise AlreadyTracked(tracking) from None
                     log.info("%s lost a race (attempt %d)", type(command).__name__, attempt)
-                    if (first := self._handled(command)) is not None:
+                    if (first := self.ledger.handled(command)) is not None:
                         self.track(tracking)
                         return first
                     time.sleep(random.uniform(0, 0.002 * 2**attempt))  # noqa: S311 - jitter
@@ -170,36 +187,87 @@ class CommandSide:
     def _execute_many(
         self, commands: Sequence[Command], correlation_id: UUID | None
     ) -> tuple[tuple[Recorded, ...], ...]:
+        refuse = refuse_batch(commands)  # raises, naming the command
         for index, command in enumerate(commands):
             try:
                 self._refuse_early(command, correlation_id)
             except PeerNetError as error:
-                raise in_batch(error, index, commands) from None
+                refuse(index, error)
         if not commands:
             return ()
+        queued = [(command, correlation_id) for command in commands]
         with self.store.lock, self.store.errors():
             for attempt in range(1, self.max_attempts + 1):
                 self.replica.catch_up()
-                overlay = Overlay(self.replica)
-                stamped = self._decide_batch(commands, overlay, correlation_id)
+                stamped = self._decide_in_turn(queued, Overlay(self.replica), refuse)
                 try:
-                    return self._append(stamped)
+                    return append(
+                        self.store, self.replica, [one for one in stamped if one is not None]
+                    )
                 except IntegrityError:
                     log.info("a batch of %d lost a race (attempt %d)", len(commands), attempt)
                     time.sleep(random.uniform(0, 0.002 * 2**attempt))  # noqa: S311 - jitter
             raise ConcurrencyConflict(command="a batch", attempts=self.max_attempts)
 
-    def _decide_batch(
-        self, commands: Sequence[Command], overlay: Overlay, correlation_id: UUID | None
-    ) -> list[Stamped]:
-        """Each command of a batch decided in turn on the overlay; the first refusal
-        refuses the batch, naming the command. A command whose id was handled (before
-        the batch, or earlier in it) records nothing and answers what was recorded then."""
-        stamped: list[Stamped] = []
+    def _record_group(self, queued: list[Queued]) -> list[tuple[Recorded, ...] | Exception]:
+        """The commands of concurrent callers (`GroupCommit`), decided in turn as a batch
+        is and written in one transaction, each answered on its own: what it recorded,
+        or its refusal (nothing of it written, nor in the state the next is decided on).
+        A write that finds the log moved or loses a race is decided again, caught up, as
+        one command's is; a store's failure raises to every caller of the group."""
+        if len(queued) == 1:  # one command, decided alone
+            return [self._record(*queued[0], None)]
+        with self.store.lock, self.store.errors():
+            for attempt in range(1, self.max_attempts + 1):
+                hopeful = attempt == 1 and self.store.checks_position  # as in `_record`
+                if not hopeful:
+                    self.replica.catch_up()
+                refused: dict[int, PeerNetError] = {}
+                stamped = self._decide_in_turn(queued, Overlay(self.replica), refused.__setitem__)
+                if hopeful and not stores_any(stamped) and self.replica.behind():
+                    continue  # refusals and no-ops decided on a stale state: decide again
+                after = self.replica.seen if hopeful else None
+                try:
+                    written = iter(
+                        append(
+                            self.store,
+                            self.replica,
+                            [o for o in stamped if o is not None],
+                            after=after,
+                        )
+                    )
+                except Stale:
+                    continue
+                except IntegrityError:
+                    log.info("a group of %d lost a race (attempt %d)", len(queued), attempt)
+                    time.sleep(random.uniform(0, 0.002 * 2**attempt))  # noqa: S311 - jitter
+                    continue
+                return [
+                    next(written)
+                    if one is not None
+                    else self.ledger.refusal(command, refused[index])
+                    for index, ((command, _), one) in enumerate(zip(queued, stamped, strict=True))
+                ]
+        return [
+            ConcurrencyConflict(command=type(command).__name__, attempts=self.max_attempts)
+            for command, _ in queued
+        ]
+
+    def _decide_in_turn(
+        self,
+        queued: Sequence[Queued],
+        overlay: Overlay,
+        refused: Callable[[int, PeerNetError], None],
+    ) -> list[Stamped | None]:
+        """Each command decided in turn on the overlay, on what the ones before it
+        decided; one whose id was handled (before, or earlier here) answers what was
+        recorded then. A refusal goes to `refused` (with its index), which may raise;
+        else the command is left out (None) and the overlay stays as it was."""
+        stamped: list[Stamped | None] = []
         earlier: dict[UUID, Stamped] = {}
-        for index, command in enumerate(commands):
+        for index, (command, correlation_id) in enumerate(queued):
             try:
-                first: Sequence[Recorded] | None = self._handled(command)
+                first: Sequence[Recorded] | None = self.ledger.handled(command)
                 if first is None and command.command_id in earlier:
                     first = repeated(command, earlier[command.command_id])
                 if first is not None:
@@ -208,7 +276,9 @@ class CommandSide:
                 self._check_acting_for(command, overlay.get)
                 events, versions = self._decide(command, overlay.load, overlay.links)
             except PeerNetError as error:
-                raise in_batch(error, index, commands) from None
+                refused(index, error)
+                stamped.append(None)
+                continue
             one = stamp(command, events, versions, correlation_id, self.clock())
             overlay.fold(one.records)
             stamped.append(one)
@@ -241,6 +311,27 @@ class CommandSide:
         if company.forgotten:
             raise CompanyWasForgotten(company_id=company_id)
 
+    def _decide_warm(
+        self, command: Command, *, hopeful: bool
+    ) -> tuple[list[Event], dict[UUID, int]] | None:
+        """Decide `command` alone on the replica. Hopeful, a stream the command names that
+        this process never saw begin is taken to be absent without asking the links table
+        (a command beginning a stream asks nothing); None when such a decision cannot
+        stand: it was refused, or it does not begin every stream it took to be absent (its
+        write confirms those, for the store refuses a stream's first event twice)."""
+        self._check_acting_for(command, self.replica.get)
+        if not hopeful:
+            return self._decide(command, self.replica.load, self.replica.directory)
+        assume = Assumptions.of(command)
+        load = functools.partial(self.replica.load, assume=assume)
+        try:
+            events, versions = self._decide(command, load, self.replica.directory)
+        except (PeerNetError, NotLoaded):
+            if assume.absent:
+                return None
+            raise
+        return (events, versions) if assume.confirmed_by(events) else None
+
     def _decide(
         self, command: Command, load: Callable[[str, UUID], tuple[Any, int]], links: Links
     ) -> tuple[list[Event], dict[UUID, int]]:
@@ -266,57 +357,7 @@ class CommandSide:
         after: int | None = None,
     ) -> tuple[Recorded, ...]:
         stamped = stamp(command, events, versions, correlation_id, self.clock())
-        return self._append([stamped], tracking, after)[0]
-
-    def _append(
-        self, stamped: list[Stamped], tracking: Tracking | None = None, after: int | None = None
-    ) -> tuple[tuple[Recorded, ...], ...]:
-        """Encode and chain the records of one write, and append them, each command's
-        events before its ledger entry, in one transaction; the replica folds what was
-        decided (with the chain and position it was stored with), nothing decoded back."""
-        codec = self.store.codec
-        new = [r for one in stamped if not one.done for r in one.records]
-        linked = iter(codec.encode_links(new, self.replica.chain_before))
-        stored: list[StoredEvent] = []
-        links: list[Indexed] = []  # written with the events (`peernet.adapters.links`)
-        chains: list[list[str]] = []  # the chain of each new record, by command
-        for one in stamped:
-            if one.done:
-                continue
-            mine = [next(linked) for _ in one.records]
-            links.extend(
-                (len(stored) + i, k) for i, r in enumerate(one.records) for k in links_of(r.event)
-            )
-            stored.extend(sealed for sealed, _ in mine)
-            chains.append([chain for _, chain in mine])
-            if one.ledger is not None:
-                stored.append(codec.encode(one.ledger))
-        if not stored and tracking is None:
-            return tuple(tuple(one.records) for one in stamped)  # all handled before
-        where = {} if after is None else {"after": after}
-        positions = list(
-            self.store.recorder.insert_events(stored, tracking=tracking, links=links, **where) or ()
-        )
-        subscriptions.wrote(self.store.recorder)
-        at, by_command = iter(positions), iter(chains)
-        written: list[tuple[Recorded, ...]] = []
-        for one in stamped:
-            if one.done:
-                written.append(tuple(one.records))
-                continue
-            written.append(
-                tuple(
-                    attrs.evolve(r, chain=chain, position=next(at, None))
-                    for r, chain in zip(one.records, next(by_command), strict=True)
-                )
-            )
-            if one.ledger is not None:
-                next(at, None)
-        self.replica.remember(
-            [r for one, mine in zip(stamped, written, strict=True) if not one.done for r in mine]
-        )
-        self.replica.wrote(positions)
-        return tuple(written)
+        return append(self.store, self.replica, [stamped], tracking, after)[0]
 
     def _tracked(self, tracking: Tracking) -> bool:
         """Whether a follower's position has reached `tracking`'s already."""
@@ -331,36 +372,6 @@ class CommandSide:
             self.store.recorder.insert_tracking(tracking)
         except IntegrityError:
             raise AlreadyTracked(tracking) from None
-
-    def _handled(self, command: Command) -> tuple[Recorded, ...] | None:
-        """What the first execution of this command id recorded, if there was one."""
-        if command.command_id is None:
-            return None
-        store, codec = self.store, self.store.codec
-        found = store.stream(ledger_id(command.command_id), limit=1)
-        if not found:
-            return None
-        entry = codec.decode(found[0]).event
-        assert isinstance(entry, CommandHandled)
-        if entry.command != type(command).__name__ or not repeats(entry, command):
-            raise CommandIdReused(
-                command_id=command.command_id, first=entry.command, second=type(command).__name__
-            )
-        return tuple(self._recorded(command.command_id, ref) for ref in entry.events)
-
-    def _recorded(self, command_id: UUID, ref: StreamRef) -> Recorded:
-        """The event a ledger entry names, as stored; refused when the store no longer
-        holds it (removed by hand: `audit verify` names where)."""
-        found = self.store.stream(ref.stream_id, after=ref.version - 1, limit=1)
-        if not found or found[0].originator_version != ref.version:
-            raise UnreadableEvent(
-                version=ref.version,
-                stream_id=ref.stream_id,
-                topic="missing",
-                why=f"the ledger entry of command {command_id} names it, but the store "
-                "does not hold it (`peernet audit verify` says where it went)",
-            )
-        return self.store.codec.decode(found[0])
 
 
 def _written(records: tuple[Recorded, ...]) -> dict[str, object]:

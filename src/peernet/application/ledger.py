@@ -1,6 +1,6 @@
 """The command ledger: each command's records stamped with who, when and under which
-command id, its ledger entry, and the fingerprints that tell a retry of a command from
-another command reusing its id.
+command id, its ledger entry, the fingerprints that tell a retry of a command from
+another command reusing its id, and the entries read back (`Ledger`).
 
 The ledger compares what it can still compare once a company is forgotten. Its
 `digest` covers what a command says in the clear: its type and every value but its
@@ -15,7 +15,7 @@ a guess could be checked against it.
 
 import functools
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
@@ -24,8 +24,9 @@ import attrs
 import orjson
 
 from peernet.adapters.codec import CommandHandled, StreamRef, confidential_paths, converter
-from peernet.adapters.errors import CommandIdReused
+from peernet.adapters.errors import CommandIdReused, UnreadableEvent
 from peernet.adapters.sealing import rewrite
+from peernet.application.store import Store
 from peernet.domain.common import Command, Event, is_forgotten
 from peernet.domain.errors import PeerNetError
 from peernet.records import Recorded
@@ -117,6 +118,21 @@ class Stamped:
     done: bool = False
 
 
+def stores_any(stamped: Sequence[Stamped | None]) -> bool:
+    """Whether a write of these commands would store anything: an event or a ledger
+    entry of a command not handled before (None: a command refused)."""
+    return any(one is not None and not one.done and (one.records or one.ledger) for one in stamped)
+
+
+def refuse_batch(commands: Sequence[Command]) -> Callable[[int, PeerNetError], None]:
+    """What a batch does with a refusal: refuse the whole batch, naming the command."""
+
+    def refuse(index: int, error: PeerNetError) -> None:
+        raise in_batch(error, index, commands) from None
+
+    return refuse
+
+
 def in_batch(error: PeerNetError, index: int, commands: Sequence[Command]) -> PeerNetError:
     """`error`, saying which command of a batch it refused (its `batch_index`, from 0)."""
     which = (
@@ -181,3 +197,51 @@ def repeated(command: Command, earlier: Stamped) -> list[Recorded]:
             command_id=command.command_id, first=entry.command, second=type(command).__name__
         )
     return earlier.records
+
+
+class Ledger:
+    """The ledger as the store holds it: what the first execution of a command id
+    recorded, read back for a retry."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def handled(self, command: Command) -> tuple[Recorded, ...] | None:
+        """What the first execution of this command id recorded, if there was one;
+        `CommandIdReused` when that was another command."""
+        if command.command_id is None:
+            return None
+        store, codec = self.store, self.store.codec
+        found = store.stream(ledger_id(command.command_id), limit=1)
+        if not found:
+            return None
+        entry = codec.decode(found[0]).event
+        assert isinstance(entry, CommandHandled)
+        if entry.command != type(command).__name__ or not repeats(entry, command):
+            raise CommandIdReused(
+                command_id=command.command_id, first=entry.command, second=type(command).__name__
+            )
+        return tuple(self._recorded(command.command_id, ref) for ref in entry.events)
+
+    def refusal(self, command: Command, error: PeerNetError) -> tuple[Recorded, ...] | Exception:
+        """A refused command's answer: its refusal, unless another process recorded this
+        very command meanwhile (then what it recorded)."""
+        try:
+            first = self.handled(command)
+        except PeerNetError as reused:
+            return reused
+        return error if first is None else first
+
+    def _recorded(self, command_id: UUID, ref: StreamRef) -> Recorded:
+        """The event a ledger entry names, as stored; refused when the store no longer
+        holds it (removed by hand: `audit verify` names where)."""
+        found = self.store.stream(ref.stream_id, after=ref.version - 1, limit=1)
+        if not found or found[0].originator_version != ref.version:
+            raise UnreadableEvent(
+                version=ref.version,
+                stream_id=ref.stream_id,
+                topic="missing",
+                why=f"the ledger entry of command {command_id} names it, but the store "
+                "does not hold it (`peernet audit verify` says where it went)",
+            )
+        return self.store.codec.decode(found[0])

@@ -13,7 +13,8 @@
 
 Every command is logged, and every command and query traced while spans are on
 (`peernet.adapters.telemetry`). The facade is safe to share between threads: commands
-and queries take the store's lock in turn.
+and queries take the store's lock in turn, and commands that threads execute at the same
+time share one commit (`peernet.application.groupcommit`).
 """
 
 import contextlib
@@ -71,6 +72,7 @@ class Network(
         max_attempts: int = 8,
         key: str | bytes | None = None,
         access: Access = "write",
+        group_commit: bool = True,
     ) -> None:
         """`url`: `memory://`, `sqlite:///path` or `postgresql://...` (default
         ``$PEERNET_DB``, else ``sqlite:///peernet.db``); `env`: more eventsourcing
@@ -81,7 +83,9 @@ class Network(
         the clear. `access`: ``"write"`` (the default: tables are created on first use),
         ``"read"`` (queries only: nothing is created or written, a read-only file or
         PostgreSQL role will do) or ``"verify"`` (as read, and no key is needed:
-        `verify` checks the stored bytes, ciphertext included)."""
+        `verify` checks the stored bytes, ciphertext included). `group_commit`: commands
+        that threads execute at the same time share one commit (each keeps its own
+        outcome: see docs/storage.md); False: each commits alone."""
         self._store = Store(url, env=env, key=key, access=access)
         #: the store's URL, as given (`repr` hides its password)
         self.url: str = self._store.url
@@ -92,7 +96,9 @@ class Network(
         self.codec: PeerNetMapper = self._store.codec
         self._replica = Replica(self._store)
         self.clock = clock
-        self._commands = CommandSide(self._store, self._replica, clock, max_attempts)
+        self._commands = CommandSide(
+            self._store, self._replica, clock, max_attempts, group_commit=group_commit
+        )
 
     def execute(
         self, command: Command, *, correlation_id: UUID | None = None
@@ -102,6 +108,10 @@ class Network(
         Raises a `RuleViolation` (nothing recorded) when a rule refuses it and an
         `InvalidInput` when it names something unknown. With a `command_id` already
         executed, records nothing and returns what the first execution recorded.
+
+        Commands that other threads execute meanwhile may share its transaction (group
+        commit, on unless the network was opened with ``group_commit=False``): each is
+        still decided on what the ones before it recorded, and answered on its own.
         """
         self._store.check_writable(f"record {type(command).__name__}")
         return self._commands.execute(command, correlation_id)
@@ -147,6 +157,11 @@ class Network(
         store opens with `new_key` only. A crash leaves it opening with the old key, and
         rotating again finishes. Returns how many key rows were rewrapped."""
         return self._store.rotate_key(new_key)
+
+    @property
+    def group_commit(self) -> bool:
+        """Whether commands executed at the same time share one commit."""
+        return self._commands.groups is not None
 
     @property
     def access(self) -> Access:
