@@ -138,8 +138,11 @@ def test_without_chromium_the_test_skips_unless_a_browser_is_required(
 ) -> None:
     """Skipped, naming what is missing; a failure under PEERNET_REQUIRE_BROWSER=1."""
     monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", tmp_path / "chromium")
+    monkeypatch.setattr(sys.modules[__name__], "CHROMEDRIVER", tmp_path / "chromedriver")
     monkeypatch.delenv(REQUIRED, raising=False)
-    with pytest.raises(pytest.skip.Exception, match=r"no .*/chromium \(apt-get install"):
+    with pytest.raises(
+        pytest.skip.Exception, match=r"no .*/chromium or .*/chromedriver \(apt-get install"
+    ):
         require_browser()
 
     monkeypatch.setenv(REQUIRED, "1")
