@@ -33,8 +33,9 @@ import attrs
 import orjson
 from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent, Transcoder
 
-from peernet.adapters.convert import as_uuid, converter, parse, reading
+from peernet.adapters.convert import as_uuid, converter, parse
 from peernet.adapters.errors import UnreadableEvent
+from peernet.adapters.logrows import Row
 from peernet.adapters.sealing import (
     ACTING_FOR,
     SEALED,
@@ -48,6 +49,7 @@ from peernet.adapters.sealing import (
     seal_event,
     unseal_data,
 )
+from peernet.adapters.trusted import reader
 
 # Importing the aggregates registers their event classes as subclasses of Event.
 from peernet.domain import (  # noqa: F401  # noqa: F401 - the partner economy's events, registered too
@@ -226,7 +228,7 @@ def upcast(
 UNKNOWN_TOPIC = "unknown topic: written by a newer peernet, or not by peernet"
 
 
-def unreadable(stored: StoredEvent, why: str) -> UnreadableEvent:
+def unreadable(stored: StoredEvent | Row, why: str) -> UnreadableEvent:
     return UnreadableEvent(
         version=stored.originator_version,
         stream_id=stored.originator_id,
@@ -316,7 +318,7 @@ class PeerNetMapper(Mapper[UUID]):
         )
         return stored, chain
 
-    def plain(self, stored: StoredEvent) -> bytes:
+    def plain(self, stored: StoredEvent | Row) -> bytes:
         """A stored event's state as peernet wrote it: deciphered and decompressed."""
         state = stored.state
         if self.cipher:
@@ -329,7 +331,9 @@ class PeerNetMapper(Mapper[UUID]):
         """The chain a stored event carries (None if it carries none)."""
         return unchain(self.plain(stored))[1]
 
-    def decode(self, stored: StoredEvent, position: int | None = None) -> Recorded:
+    def decode(self, stored: StoredEvent | Row, position: int | None = None) -> Recorded:
+        """The record a stored event (or a row of a page of the log) holds, refused with
+        `UnreadableEvent` when it cannot be read."""
         event_type = self.types.get(stored.topic)
         if event_type is None:
             raise unreadable(stored, UNKNOWN_TOPIC)
@@ -339,7 +343,7 @@ class PeerNetMapper(Mapper[UUID]):
             raise unreadable(stored, f"{type(error).__name__}: {error}") from None
 
     def _decode(
-        self, stored: StoredEvent, event_type: type[Event], position: int | None
+        self, stored: StoredEvent | Row, event_type: type[Event], position: int | None
     ) -> Recorded:
         plain = self.plain(stored)
         payload = orjson.loads(plain)
@@ -356,9 +360,7 @@ class PeerNetMapper(Mapper[UUID]):
         stream = stream_id if isinstance(stream_id, UUID) else as_uuid(stream_id)
         where = (stored.topic, stream, stored.originator_version)
         actor, acting_for = open_actor(self.keys, payload, where)
-        event = (
-            blank(data, event_type, forgotten) if forgotten else reading.structure(data, event_type)
-        )
+        event = blank(data, event_type, forgotten) if forgotten else reader(event_type)(data)
         if (home := event.stream()[1]) != stream:
             raise ValueError(f"its {event.home} {home} is not the stream it is stored in")
         recorded_at = datetime.fromisoformat(payload["recorded_at"])
