@@ -248,6 +248,8 @@ class PeerNetMapper(Mapper[UUID]):
             check_contract(cls)
         #: the keys confidential fields are sealed with; None: they are stored in the clear
         self.keys: KeyRing | None = None
+        #: the function building each event class read back (`peernet.adapters.trusted`)
+        self.readers: dict[type[Event], Callable[[dict[str, Any]], Event]] = {}
 
     def encode(self, recorded: Recorded, previous: str = GENESIS) -> StoredEvent:
         """The stored form of `recorded`, chained over `previous`, the chain of the event
@@ -360,7 +362,12 @@ class PeerNetMapper(Mapper[UUID]):
         stream = stream_id if isinstance(stream_id, UUID) else as_uuid(stream_id)
         where = (stored.topic, stream, stored.originator_version)
         actor, acting_for = open_actor(self.keys, payload, where)
-        event = blank(data, event_type, forgotten) if forgotten else reader(event_type)(data)
+        if forgotten:
+            event = blank(data, event_type, forgotten)
+        elif (build := self.readers.get(event_type)) is not None:
+            event = build(data)
+        else:
+            event = self.readers.setdefault(event_type, reader(event_type))(data)
         if (home := event.stream()[1]) != stream:
             raise ValueError(f"its {event.home} {home} is not the stream it is stored in")
         recorded_at = datetime.fromisoformat(payload["recorded_at"])
