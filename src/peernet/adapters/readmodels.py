@@ -196,10 +196,19 @@ class Status:
         return self.live_version != self.version
 
 
-def _dump(projection: Projection[Any], view: Any) -> bytes:
-    # orjson hands back its whole working buffer (4 KB at least), however short the JSON:
-    # a flush holds tens of thousands of views, so each is kept as a copy of its own size
-    return memoryview(orjson.dumps(converter.unstructure(view, projection.view_type))).tobytes()
+def _dumper(projection: Projection[Any]) -> Callable[[Any], bytes]:
+    """The function writing a view of `projection` as JSON bytes: the converter's hook
+    for its class looked up once, not for every view a flush writes."""
+    unstructure = converter.get_unstructure_hook(projection.view_type)
+    dumps = orjson.dumps
+
+    def dump(view: Any) -> bytes:
+        # orjson hands back its whole working buffer (4 KB at least), however short the
+        # JSON: a flush holds tens of thousands of views, so each is kept as a copy of
+        # its own size
+        return memoryview(dumps(unstructure(view))).tobytes()
+
+    return dump
 
 
 def _load(projection: Projection[Any], body: bytes) -> Any:
@@ -262,7 +271,8 @@ class _Run:
     def write(self, position: int) -> Write:
         # in key order: the store's index on (slot, key) then takes the rows in its own
         # order, page after page, not each at a random place (a third of a flush's time)
-        rows = {k: _dump(self.projection, self.views[k]) for k in sorted(self.dirty)}
+        dump, views = _dumper(self.projection), self.views
+        rows = {k: dump(views[k]) for k in sorted(self.dirty)}
         self.dirty = set()
         self.position = position
         return Write(slot=self.slot, rows=rows, position=position)
