@@ -347,7 +347,7 @@ class PeerNetMapper(Mapper[UUID]):
     def _decode(
         self, stored: StoredEvent | Row, event_type: type[Event], position: int | None
     ) -> Recorded:
-        plain = self.plain(stored)
+        plain = self.plain(stored) if self.cipher or self.compressor else stored.state
         payload = orjson.loads(plain)
         if not isinstance(payload, dict) or not isinstance(payload.get("event"), dict):
             raise ValueError("its state is not an event as peernet stores one")
@@ -360,14 +360,11 @@ class PeerNetMapper(Mapper[UUID]):
         data = upcast(stored.topic, event_type, data, payload)
         stream_id = stored.originator_id
         stream = stream_id if isinstance(stream_id, UUID) else as_uuid(stream_id)
-        where = (stored.topic, stream, stored.originator_version)
-        actor, acting_for = open_actor(self.keys, payload, where)
-        if forgotten:
-            event = blank(data, event_type, forgotten)
-        elif (build := self.readers.get(event_type)) is not None:
-            event = build(data)
-        else:
-            event = self.readers.setdefault(event_type, reader(event_type))(data)
+        actor, acting_for = payload["actor"], None
+        if ACTING_FOR in payload or not isinstance(actor, str):  # acted for a company
+            where = (stored.topic, stream, stored.originator_version)
+            actor, acting_for = open_actor(self.keys, payload, where)
+        event = blank(data, event_type, forgotten) if forgotten else self._build(event_type, data)
         if (home := event.stream()[1]) != stream:
             raise ValueError(f"its {event.home} {home} is not the stream it is stored in")
         recorded_at = datetime.fromisoformat(payload["recorded_at"])
@@ -385,6 +382,14 @@ class PeerNetMapper(Mapper[UUID]):
             position=position,
             chain=payload.get("chain"),
         )
+
+    def _build(self, event_type: type[Event], data: dict[str, Any]) -> Event:
+        """The event `data` holds, built by its class's reader (`peernet.adapters.trusted`),
+        made the first time a class is read."""
+        build = self.readers.get(event_type)
+        if build is None:
+            build = self.readers[event_type] = reader(event_type)
+        return build(data)
 
 
 # --- upcasters: each older shape of a stored event, turned into the next -------------------

@@ -33,7 +33,7 @@ from uuid import UUID
 
 import attrs
 
-from peernet.adapters.convert import as_uuid, reading
+from peernet.adapters.convert import reading, uuid_of_text
 from peernet.domain.common import aware
 
 T = TypeVar("T")
@@ -50,7 +50,7 @@ def stored_time(value: Any) -> datetime:
 def _hook(kind: Any) -> Callable[[Any], Any]:
     """The one-argument function that makes a field of type `kind` from its stored value."""
     if kind is UUID:
-        return as_uuid
+        return uuid_of_text  # text, as stored; other values are refused (TypeError)
     if kind is datetime:
         return stored_time
     if kind == UUID | None:
@@ -60,7 +60,7 @@ def _hook(kind: Any) -> Callable[[Any], Any]:
 
 
 def _optional_uuid(value: Any) -> UUID | None:
-    return None if value is None else as_uuid(value)
+    return None if value is None else uuid_of_text(value)
 
 
 def _call(structure: Callable[[Any, Any], Any], kind: Any, value: Any) -> Any:
