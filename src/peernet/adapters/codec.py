@@ -229,9 +229,11 @@ UNKNOWN_TOPIC = "unknown topic: written by a newer peernet, or not by peernet"
 
 
 def unreadable(stored: StoredEvent | Row, why: str) -> UnreadableEvent:
+    """The refusal of a stored event that cannot be read, naming its stream (a row keeps
+    the id as the store holds it, text on SQLite: named as a UUID when it is one)."""
     return UnreadableEvent(
         version=stored.originator_version,
-        stream_id=stored.originator_id,
+        stream_id=stored.stream_id if isinstance(stored, Row) else stored.originator_id,
         topic=stored.topic,
         why=why,
     )
