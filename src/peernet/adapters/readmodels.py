@@ -270,7 +270,7 @@ class _Run:
 
     def write(self, position: int) -> Write:
         # in key order: the store's index on (slot, key) then takes the rows in its own
-        # order, page after page, not each at a random place (a third of a flush's time)
+        # order, page after page, rather than each at a random place
         dump, views = _dumper(self.projection), self.views
         rows = {k: dump(views[k]) for k in sorted(self.dirty)}
         self.dirty = set()

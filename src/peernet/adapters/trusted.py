@@ -38,8 +38,6 @@ from peernet.domain.common import aware
 
 T = TypeVar("T")
 
-_MISSING = object()
-
 
 def stored_time(value: Any) -> datetime:
     """A stored time (ISO text with its offset), in UTC; refused without a timezone."""
