@@ -1,10 +1,12 @@
 """Reading stored events back: built without re-running their commands' checks, yet
 never built from what peernet would not have written (docs/performance.md)."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
+from fractions import Fraction
 from uuid import UUID
 
 import attrs
+import orjson
 import pytest
 from eventsourcing.persistence import JSONTranscoder, StoredEvent
 
@@ -14,6 +16,7 @@ from peernet.adapters.convert import reading
 from peernet.adapters.errors import UnreadableEvent
 from peernet.adapters.logrows import left_out
 from peernet.adapters.trusted import reader
+from peernet.domain.motions import MotionKind, MotionRaised
 from peernet.projections.core import changed
 from peernet.projections.goals import GoalEntry
 from peernet.testing import profile
@@ -60,6 +63,21 @@ def test_a_time_stored_in_another_timezone_is_read_in_utc() -> None:
     event = decoded(stored_company(**{"17:30:00+00:00": b"19:30:00+02:00"}))
 
     assert (AT, UTC) == (event.at, event.at.tzinfo)
+
+
+def test_a_time_other_than_the_business_time_keeps_the_offset_it_was_stored_with() -> None:
+    """Only `at` is made UTC (its converter says so); a deadline reads as it was given."""
+    chicago = timezone(timedelta(hours=-5))
+    raised = MotionRaised(
+        motion_id=COMPANY, group_id=COMPANY, raised_by=None, kind=MotionKind.REMOVAL,
+        deadline=datetime(2001, 8, 17, 8, tzinfo=chicago), electorate=(), quorum=Fraction(1, 2),
+        threshold=Fraction(2, 3), at=AT,
+    )  # fmt: skip
+    data = orjson.loads(orjson.dumps(reading.unstructure(raised)))  # as the store holds it
+
+    read = reader(MotionRaised)(data)
+
+    assert (raised, chicago) == (read, read.deadline.tzinfo)
 
 
 @pytest.mark.parametrize(

@@ -7,10 +7,11 @@ arguments, a hook called with the field's type, `aware` on a time that is UTC al
 `reader(cls)` gives a function, generated once per class as attrs and cattrs generate
 theirs, that sets each field of a new instance from its stored value:
 
-- ids and times are made by strict hooks: text that is no UUID, a time without a
-  timezone, a missing field are refused as `reading.structure` refuses them (the codec
-  turns the error into `UnreadableEvent`); a time in another timezone is made UTC, as
-  `aware` would;
+- ids and the business time (`at`) are made by strict hooks: text that is no UUID, an
+  `at` without a timezone, a missing field are refused as `reading.structure` refuses
+  them (the codec turns the error into `UnreadableEvent`); an `at` in another timezone
+  is made UTC, as `aware` would; other times (a deadline) keep their offset, as the
+  converter keeps it;
 - every other value (enums, amounts, nested values such as a goal's target or a group's
   charter) goes through the store's converter, so nested values are still built and
   validated by their own classes;
@@ -38,6 +39,9 @@ from peernet.domain.common import aware
 
 T = TypeVar("T")
 
+#: the converter of every event's business time, `at`
+_AWARE: object = aware
+
 
 def stored_time(value: Any) -> datetime:
     """A stored time (ISO text with its offset), in UTC; refused without a timezone."""
@@ -45,12 +49,16 @@ def stored_time(value: Any) -> datetime:
     return made if made.tzinfo is UTC else aware(made)
 
 
-def _hook(kind: Any) -> Callable[[Any], Any]:
-    """The one-argument function that makes a field of type `kind` from its stored value."""
+def _hook(field: "attrs.Attribute[Any]") -> Callable[[Any], Any]:
+    """The one-argument function that makes `field` from its stored value: as the store's
+    converter and the field's own converter would, together."""
+    kind = field.type
+    if field.converter is _AWARE:
+        return stored_time  # the business time: made UTC, as `aware` makes it
     if kind is UUID:
         return uuid_of_text  # text, as stored; other values are refused (TypeError)
     if kind is datetime:
-        return stored_time
+        return datetime.fromisoformat  # any other time keeps the offset it was given
     if kind == UUID | None:
         return _optional_uuid
     structure = reading.get_structure_hook(kind)
@@ -71,7 +79,7 @@ def _buildable(cls: type[Any]) -> bool:
         field.init
         and field.alias == field.name
         and not getattr(field.default, "takes_self", False)
-        and (field.converter is None or (field.converter is aware and field.type is datetime))
+        and (field.converter is None or (field.converter is _AWARE and field.type is datetime))
         for field in attrs.fields(cls)
     )
 
@@ -81,7 +89,7 @@ def _generate(cls: type[Any]) -> Callable[[dict[str, Any]], Any]:
     names: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "_cls": cls}
     lines = ["def read(o):", "    self = _new(_cls)"]
     for i, field in enumerate(attrs.fields(cls)):
-        names[f"_h{i}"] = _hook(field.type)
+        names[f"_h{i}"] = _hook(field)
         value = f"_h{i}(o[{field.name!r}])"
         if isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]  # a class at runtime
             names[f"_f{i}"] = field.default.factory
