@@ -27,7 +27,7 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -64,6 +64,9 @@ REBUILD_GOAL = 0.60
 CATCH_UP_GOAL_MS = 5.0
 AS_OF_GOAL_MS = 50.0
 BATCH = 10_000
+#: --cpu: the process's CPU time moves much less than the wall clock when other work
+#: shares the machine; it leaves out waiting on the disk, which flatters a rebuild
+CPU_HELP = "time the floor and the rebuilds in CPU time instead of wall time"
 
 
 class Synthetic:
@@ -194,15 +197,15 @@ def build(network: Network, events: int) -> int:
     return write_chained(network, Synthetic().events(), limit=events)
 
 
-def read_floor(path: str) -> float:
+def read_floor(path: str, clock: Callable[[], float] = time.perf_counter) -> float:
     """Rows per second: plain sqlite3 reading every stored event and json-decoding it."""
     db = sqlite3.connect(path)
-    started = time.perf_counter()
+    started = clock()
     count = 0
     for (state,) in db.execute("SELECT state FROM stored_events ORDER BY rowid"):
         json.loads(state)
         count += 1
-    seconds = time.perf_counter() - started
+    seconds = clock() - started
     db.close()
     return count / seconds
 
@@ -245,7 +248,9 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--db", help="SQLite file (default: a temporary one)")
     parser.add_argument("--rounds", type=int, default=3, help="rebuilds, each beside a floor")
+    parser.add_argument("--cpu", action="store_true", help=CPU_HELP)
     args = parser.parse_args()
+    clock = time.process_time if args.cpu else time.perf_counter
     folder = tempfile.mkdtemp(prefix="peernet-bench-")
     path = args.db or str(Path(folder) / "network.db")
     network = Network(f"sqlite:///{path}")
@@ -260,14 +265,18 @@ def main() -> None:
     models = ReadModels(network)
     floors, rates = [], []
     for _ in range(args.rounds):  # floor and rebuild in turns: both see the same noise
-        floors.append(read_floor(path))
-        started = time.perf_counter()
+        floors.append(read_floor(path, clock))
+        started = clock()
         models.rebuild()
-        rates.append(head / (time.perf_counter() - started))
+        rates.append(head / (clock() - started))
     floor, rate = statistics.median(floors), statistics.median(rates)
     ratios = [r / f for r, f in zip(rates, floors, strict=True)]
     ratio = statistics.median(ratios)
-    print(f"read floor (sqlite3 + json.loads): {floor:,.0f} events/s (median of {args.rounds})")
+    timed = "CPU time" if args.cpu else "wall time"
+    print(
+        f"read floor (sqlite3 + json.loads): {floor:,.0f} events/s "
+        f"({timed}, median of {args.rounds})"
+    )
     verdict = "meets" if ratio >= REBUILD_GOAL else "misses"
     print(
         f"rebuild of every projection: {rate:,.0f} events/s = {ratio:.2f}x the floor "

@@ -33,8 +33,9 @@ import attrs
 import orjson
 from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent, Transcoder
 
-from peernet.adapters.convert import as_uuid, converter, parse, reading
+from peernet.adapters.convert import as_uuid, converter, parse
 from peernet.adapters.errors import UnreadableEvent
+from peernet.adapters.logrows import Row
 from peernet.adapters.sealing import (
     ACTING_FOR,
     SEALED,
@@ -48,6 +49,7 @@ from peernet.adapters.sealing import (
     seal_event,
     unseal_data,
 )
+from peernet.adapters.trusted import reader
 
 # Importing the aggregates registers their event classes as subclasses of Event.
 from peernet.domain import (  # noqa: F401  # noqa: F401 - the partner economy's events, registered too
@@ -226,10 +228,12 @@ def upcast(
 UNKNOWN_TOPIC = "unknown topic: written by a newer peernet, or not by peernet"
 
 
-def unreadable(stored: StoredEvent, why: str) -> UnreadableEvent:
+def unreadable(stored: StoredEvent | Row, why: str) -> UnreadableEvent:
+    """The refusal of a stored event that cannot be read, naming its stream (a row keeps
+    the id as the store holds it, text on SQLite: named as a UUID when it is one)."""
     return UnreadableEvent(
         version=stored.originator_version,
-        stream_id=stored.originator_id,
+        stream_id=stored.stream_id if isinstance(stored, Row) else stored.originator_id,
         topic=stored.topic,
         why=why,
     )
@@ -246,6 +250,8 @@ class PeerNetMapper(Mapper[UUID]):
             check_contract(cls)
         #: the keys confidential fields are sealed with; None: they are stored in the clear
         self.keys: KeyRing | None = None
+        #: the function building each event class read back (`peernet.adapters.trusted`)
+        self.readers: dict[type[Event], Callable[[dict[str, Any]], Event]] = {}
 
     def encode(self, recorded: Recorded, previous: str = GENESIS) -> StoredEvent:
         """The stored form of `recorded`, chained over `previous`, the chain of the event
@@ -316,7 +322,7 @@ class PeerNetMapper(Mapper[UUID]):
         )
         return stored, chain
 
-    def plain(self, stored: StoredEvent) -> bytes:
+    def plain(self, stored: StoredEvent | Row) -> bytes:
         """A stored event's state as peernet wrote it: deciphered and decompressed."""
         state = stored.state
         if self.cipher:
@@ -329,7 +335,9 @@ class PeerNetMapper(Mapper[UUID]):
         """The chain a stored event carries (None if it carries none)."""
         return unchain(self.plain(stored))[1]
 
-    def decode(self, stored: StoredEvent, position: int | None = None) -> Recorded:
+    def decode(self, stored: StoredEvent | Row, position: int | None = None) -> Recorded:
+        """The record a stored event (or a row of a page of the log) holds, refused with
+        `UnreadableEvent` when it cannot be read."""
         event_type = self.types.get(stored.topic)
         if event_type is None:
             raise unreadable(stored, UNKNOWN_TOPIC)
@@ -351,18 +359,16 @@ class PeerNetMapper(Mapper[UUID]):
             data, forgotten = unseal_data(_BLIND, event_type, stored.topic, payload["event"])
             data = upcast(stored.topic, event_type, data, payload)
             found: Event = (
-                blank(data, event_type, forgotten)
-                if forgotten
-                else reading.structure(data, event_type)
+                blank(data, event_type, forgotten) if forgotten else self._build(event_type, data)
             )
         except Exception as error:  # bad bytes or a missing upcaster
             raise unreadable(stored, f"{type(error).__name__}: {error}") from None
         return found
 
     def _decode(
-        self, stored: StoredEvent, event_type: type[Event], position: int | None
+        self, stored: StoredEvent | Row, event_type: type[Event], position: int | None
     ) -> Recorded:
-        plain = self.plain(stored)
+        plain = self.plain(stored) if self.cipher or self.compressor else stored.state
         payload = orjson.loads(plain)
         if not isinstance(payload, dict) or not isinstance(payload.get("event"), dict):
             raise ValueError("its state is not an event as peernet stores one")
@@ -375,11 +381,11 @@ class PeerNetMapper(Mapper[UUID]):
         data = upcast(stored.topic, event_type, data, payload)
         stream_id = stored.originator_id
         stream = stream_id if isinstance(stream_id, UUID) else as_uuid(stream_id)
-        where = (stored.topic, stream, stored.originator_version)
-        actor, acting_for = open_actor(self.keys, payload, where)
-        event = (
-            blank(data, event_type, forgotten) if forgotten else reading.structure(data, event_type)
-        )
+        actor, acting_for = payload["actor"], None
+        if ACTING_FOR in payload or not isinstance(actor, str):  # acted for a company
+            where = (stored.topic, stream, stored.originator_version)
+            actor, acting_for = open_actor(self.keys, payload, where)
+        event = blank(data, event_type, forgotten) if forgotten else self._build(event_type, data)
         if (home := event.stream()[1]) != stream:
             raise ValueError(f"its {event.home} {home} is not the stream it is stored in")
         recorded_at = datetime.fromisoformat(payload["recorded_at"])
@@ -397,6 +403,14 @@ class PeerNetMapper(Mapper[UUID]):
             position=position,
             chain=payload.get("chain"),
         )
+
+    def _build(self, event_type: type[Event], data: dict[str, Any]) -> Event:
+        """The event `data` holds, built by its class's reader (`peernet.adapters.trusted`),
+        made the first time a class is read."""
+        build = self.readers.get(event_type)
+        if build is None:
+            build = self.readers[event_type] = reader(event_type)
+        return build(data)
 
 
 # --- upcasters: each older shape of a stored event, turned into the next -------------------

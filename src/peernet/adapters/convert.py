@@ -19,21 +19,24 @@ from cattrs.preconf.orjson import make_converter
 from peernet.domain.common import Forgotten
 from peernet.domain.errors import InvalidValue, PeerNetError
 
-_DASHES = (8, 13, 18, 23)
+_UNKNOWN = SafeUUID.unknown  # looked up once: an enum member's lookup costs a call
 
 
 def _uuid(text: str) -> UUID:
     """`UUID(text)`, made without `UUID.__init__`'s general parsing for the two forms a
     store holds (32 hex digits, or 36 characters dashed); other text goes through `UUID`."""
-    digits = text.replace("-", "")
-    if len(digits) == 32 and (
-        len(text) == 32 or (len(text) == 36 and all(text[i] == "-" for i in _DASHES))
-    ):
-        made = object.__new__(UUID)
-        object.__setattr__(made, "int", int(digits, 16))  # ValueError, as UUID says
-        object.__setattr__(made, "is_safe", SafeUUID.unknown)
-        return made
-    return UUID(text)
+    if len(text) == 36 and text[8] == text[13] == text[18] == text[23] == "-":
+        digits = text.replace("-", "")
+    elif len(text) == 32:
+        digits = text
+    else:
+        return UUID(text)
+    if len(digits) != 32:
+        return UUID(text)
+    made = object.__new__(UUID)
+    object.__setattr__(made, "int", int(digits, 16))  # ValueError, as UUID says
+    object.__setattr__(made, "is_safe", _UNKNOWN)
+    return made
 
 
 #: a UUID from its text, the last few thousand kept: a log names the same groups,

@@ -7,7 +7,9 @@ word, while a reader that reads every event would refuse it: the same store woul
 a query on one path and refuse it on the other. So every filtered read also returns the
 rows of unknown topics, in the same query (SQLite and PostgreSQL have no index on the
 topic: the filter costs the same scan either way), and the reader refuses them as it
-would refuse them unfiltered.
+would refuse them unfiltered. "One of `topics`, or none peernet knows" is asked as
+"none of the known topics left out" (`left_out`): one list to test each row against,
+not two, which takes a third off reading a page on SQLite.
 
 Rows keep the stream id as the store holds it (text on SQLite): a fold never needs a
 stream's id, and making a UUID of every row costs a rebuild more than a tenth of its
@@ -86,6 +88,15 @@ def _marks(count: int) -> str:
     return ",".join("?" * count)
 
 
+def left_out(topics: Sequence[str] | None, known: Collection[str]) -> list[str]:
+    """The known topics a read of `topics` passes over: a row is read when its topic is
+    one of `topics` or none of `known`, that is, when it is none of these."""
+    if topics is None:
+        return []
+    wanted = set(topics)
+    return sorted(topic for topic in known if topic not in wanted)
+
+
 def _sqlite(
     recorder: SQLiteApplicationRecorder,
     after: int,
@@ -96,10 +107,9 @@ def _sqlite(
     limit: int,
 ) -> Page:
     wanted, params = "", list[object]([after, stop])
-    if topics is not None:
-        marks = f"topic IN ({_marks(len(topics))}) OR topic NOT IN ({_marks(len(known))})"
-        wanted = f"AND ({marks}) "
-        params += [*topics, *known]
+    if skipped := left_out(topics, known):
+        wanted = f"AND topic NOT IN ({_marks(len(skipped))}) "
+        params += skipped
     statement = (  # the recorder's table name and placeholders only
         "SELECT rowid, originator_id, originator_version, topic, state "  # noqa: S608
         f"FROM {recorder.events_table_name} WHERE rowid>? AND rowid<=? {wanted}"
@@ -123,9 +133,9 @@ def _postgres(
     from psycopg.sql import SQL, Identifier  # noqa: PLC0415 - the `postgres` extra
 
     wanted, params = SQL(""), list[object]([after, stop])
-    if topics is not None:
-        wanted = SQL("AND (topic = ANY(%s) OR NOT topic = ANY(%s)) ")
-        params += [list(topics), list(known)]
+    if skipped := left_out(topics, known):
+        wanted = SQL("AND NOT topic = ANY(%s) ")
+        params.append(skipped)
     statement = SQL(
         "SELECT notification_id, originator_id, originator_version, topic, state "
         "FROM {}.{} WHERE notification_id > %s AND notification_id <= %s {}"

@@ -196,10 +196,19 @@ class Status:
         return self.live_version != self.version
 
 
-def _dump(projection: Projection[Any], view: Any) -> bytes:
-    # orjson hands back its whole working buffer (4 KB at least), however short the JSON:
-    # a flush holds tens of thousands of views, so each is kept as a copy of its own size
-    return memoryview(orjson.dumps(converter.unstructure(view, projection.view_type))).tobytes()
+def _dumper(projection: Projection[Any]) -> Callable[[Any], bytes]:
+    """The function writing a view of `projection` as JSON bytes: the converter's hook
+    for its class looked up once, not for every view a flush writes."""
+    unstructure = converter.get_unstructure_hook(projection.view_type)
+    dumps = orjson.dumps
+
+    def dump(view: Any) -> bytes:
+        # orjson hands back its whole working buffer (4 KB at least), however short the
+        # JSON: a flush holds tens of thousands of views, so each is kept as a copy of
+        # its own size
+        return memoryview(dumps(unstructure(view))).tobytes()
+
+    return dump
 
 
 def _load(projection: Projection[Any], body: bytes) -> Any:
@@ -227,38 +236,43 @@ class _Run:
         self.views: dict[str, Any] = {}
         self.dirty: set[str] = set()
 
-    def fold(self, batch: Sequence[Fact]) -> None:
+    def keyed(self, batch: Sequence[Fact]) -> list[tuple[str, Fact]]:
+        """The facts of `batch` this projection folds, each with the key of its view:
+        worked out once, for finding the views to load and for folding."""
         p = self.projection
-        events, views, dirty = p.events, self.views, self.dirty
+        events, key_of = p.events, p.key
+        found = []
         for fact in batch:
-            if fact.kind not in events:
-                continue
+            if fact.kind in events:
+                try:
+                    key = key_of(fact)
+                except Exception as error:  # a fact of the wrong shape, from a hostile store
+                    raise _BadFact(fact, error) from None
+                if key is not None:
+                    found.append((key, fact))
+        return found
+
+    def fold(self, keyed: Sequence[tuple[str, Fact]]) -> None:
+        project, views, dirty = self.projection.project, self.views, self.dirty
+        for key, fact in keyed:
             try:
-                key = p.key(fact)
-                if key is None:
-                    continue
-                view = p.project(views.get(key), fact)
+                view = project(views.get(key), fact)
             except Exception as error:  # a fact of the wrong shape, from a hostile store
                 raise _BadFact(fact, error) from None
             if view is not None:
                 views[key] = view
                 dirty.add(key)
 
-    def missing(self, batch: Sequence[Fact]) -> set[str]:
-        p = self.projection
-        keys = set()
-        for fact in batch:
-            if fact.kind in p.events:
-                try:
-                    key = p.key(fact)
-                except Exception as error:  # a fact of the wrong shape
-                    raise _BadFact(fact, error) from None
-                if key is not None:
-                    keys.add(key)
-        return keys - self.views.keys()
+    def missing(self, keyed: Sequence[tuple[str, Fact]]) -> set[str]:
+        """The keys `keyed` folds into whose views are not loaded."""
+        views = self.views
+        return {key for key, _ in keyed if key not in views}
 
     def write(self, position: int) -> Write:
-        rows = {k: _dump(self.projection, self.views[k]) for k in self.dirty}
+        # in key order: the store's index on (slot, key) then takes the rows in its own
+        # order, page after page, rather than each at a random place
+        dump, views = _dumper(self.projection), self.views
+        rows = {k: dump(views[k]) for k in sorted(self.dirty)}
         self.dirty = set()
         self.position = position
         return Write(slot=self.slot, rows=rows, position=position)
@@ -465,10 +479,11 @@ class ReadModels:
             for run in runs:
                 behind = batch and batch[0].position <= run.position
                 ahead = [f for f in batch if f.position > run.position] if behind else batch
-                if not run.fresh and (missing := run.missing(ahead)):
+                keyed = run.keyed(ahead)
+                if not run.fresh and (missing := run.missing(keyed)):
                     for key, body in self.recorder.rows(run.slot, missing).items():
                         run.views[key] = _load(run.projection, body)
-                run.fold(ahead)
+                run.fold(keyed)
             read += len(batch)
             since_flush += len(batch)
             last = batch[-1].position if batch else head

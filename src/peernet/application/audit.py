@@ -24,9 +24,9 @@ class Audit(Reading):
         codec = self._store.codec
         # the ledger's entries (one a command) are left in the store, not read and passed over
         topics = tuple(t for t in codec.types if t != LEDGER_TOPIC)
-        for n in self._store.log(after, page, topics=topics):
-            if n.topic != LEDGER_TOPIC:
-                yield codec.decode(n, position=n.id)
+        for row in self._store.rows(after, page, topics=topics):
+            if row.topic != LEDGER_TOPIC:
+                yield codec.decode(row, position=row.id)
 
     def last_recorded(self) -> Recorded | None:
         """The last event recorded (ledger entries aside), None in an empty store."""

@@ -31,7 +31,7 @@ from peernet.adapters import recorders
 from peernet.adapters.codec import PeerNetMapper
 from peernet.adapters.errors import KeyRequired, NotEncrypted, ReadOnlyStore
 from peernet.adapters.keys import KeyRing, KeyTable, Rewrap, key_table, master_key, parse_key
-from peernet.adapters.logrows import page as rows_of
+from peernet.adapters.logrows import Row, page as rows_of
 from peernet.adapters.opening import (
     Access,
     access_of,
@@ -183,24 +183,37 @@ class Store:
         topics: tuple[str, ...] | None = None,
     ) -> Iterator[Notification]:
         """Every stored event after position `after` (up to `stop`), ledger entries too,
-        in log order; with `topics`, the events of those topics and every event of a
-        topic peernet does not know (for the reader to refuse, as a reader of every event
-        would: `peernet.adapters.logrows`). A row whose stream id is not a UUID keeps it
-        as text: decoding it is refused. The lock is held while a page is read, never
-        while the caller works on it."""
+        in log order, as eventsourcing's notifications; `rows` says the rest."""
+        for row in self.rows(after, page, stop=stop, topics=topics):
+            yield Notification(
+                id=row.id,
+                originator_id=row.stream_id,
+                originator_version=row.originator_version,
+                topic=row.topic,
+                state=row.state,
+            )
+
+    def rows(
+        self,
+        after: int = 0,
+        page: int = PAGE,
+        *,
+        stop: int | None = None,
+        topics: tuple[str, ...] | None = None,
+    ) -> Iterator[Row]:
+        """Every stored event after position `after` (up to `stop`), ledger entries too,
+        in log order, as the page read it (a reader that decodes every row need not
+        make a notification of each first); with `topics`, the events of those topics
+        and every event of a topic peernet does not know (for the reader to refuse, as
+        a reader of every event would: `peernet.adapters.logrows`). A row whose stream
+        id is not a UUID keeps it as text: decoding it is refused. The lock is held
+        while a page is read, never while the caller works on it."""
         known, stop = self.codec.types, _END if stop is None else stop
         while after < stop:
             with self.lock, self.errors():
                 found = rows_of(self.recorder, after, stop, topics=topics, known=known, limit=page)
             after = found.after
-            for row in found.rows:
-                yield Notification(
-                    id=row.id,
-                    originator_id=row.stream_id,
-                    originator_version=row.originator_version,
-                    topic=row.topic,
-                    state=row.state,
-                )
+            yield from found.rows
 
     def stream(
         self, stream_id: UUID, *, after: int = 0, limit: int | None = None

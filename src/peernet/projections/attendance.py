@@ -22,7 +22,7 @@ from peernet.domain.meetings import (
     MeetingScheduled,
     PrepSubmitted,
 )
-from peernet.projections.core import Fact, KeyedBy
+from peernet.projections.core import Fact, KeyedBy, changed
 
 SCHEDULED = "scheduled"
 CLOSED = "closed"
@@ -69,11 +69,11 @@ class MeetingRolls(KeyedBy):
         positions = (*view.positions, fact.position)
         if fact.kind is AttendanceRecorded:
             marks = {**view.marks, data["membership_id"]: data["attendance"]}
-            return attrs.evolve(view, marks=marks, positions=positions)
+            return changed(view, marks=marks, positions=positions)
         if fact.kind is PrepSubmitted:
             prep = {**view.prep, data["membership_id"]: data["late"]}
-            return attrs.evolve(view, prep=prep, positions=positions)
+            return changed(view, prep=prep, positions=positions)
         if fact.kind is MeetingClosed:
             counted = tuple(data["expected"])
-            return attrs.evolve(view, status=CLOSED, counted=counted, positions=positions)
-        return attrs.evolve(view, status=CANCELLED, positions=positions)  # MeetingCancelled
+            return changed(view, status=CLOSED, counted=counted, positions=positions)
+        return changed(view, status=CANCELLED, positions=positions)  # MeetingCancelled

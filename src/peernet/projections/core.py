@@ -15,7 +15,7 @@ Pure: no I/O, no clock. Views are frozen attrs classes; a fold returns a new vie
 never changes the one it was given.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 import attrs
@@ -69,6 +69,40 @@ class KeyedBy:
     def key(self, fact: Fact) -> str | None:
         key: str = fact.data[self.key_field]
         return key
+
+
+_CHANGERS: dict[type[Any], Callable[[Any, dict[str, Any]], Any]] = {}
+
+
+def _changer(cls: type[Any]) -> Callable[[Any, dict[str, Any]], Any]:
+    """A function copying a view of `cls` with changes, generated once for the class (as
+    attrs generates its own methods): one line a field, no ``__init__`` to call. A view
+    class that checks or converts a field, or sets one in no argument, is refused."""
+    fields = attrs.fields(cls)
+    if hasattr(cls, "__attrs_post_init__") or any(
+        f.validator or f.converter or not f.init or f.alias != f.name for f in fields
+    ):
+        raise TypeError(f"{cls.__name__} checks or converts its fields: use attrs.evolve")
+    lines = ["def change(view, c):", "    if not c.keys() <= _names:", "        raise _unknown(c)"]
+    lines += ["    made = _new(_cls)"]
+    lines += [f"    _set(made, {f.name!r}, c.get({f.name!r}, view.{f.name}))" for f in fields]
+    lines.append("    return made")
+    names = {f.name for f in fields}
+    scope: dict[str, Any] = {"_new": object.__new__, "_set": object.__setattr__, "_cls": cls}
+    scope.update(_names=names, _unknown=lambda c: TypeError(f"{cls.__name__} has no {c}"))
+    exec("\n".join(lines), scope)  # noqa: S102 - source made here from attrs field names
+    change: Callable[[Any, dict[str, Any]], Any] = scope["change"]
+    _CHANGERS[cls] = change
+    return change
+
+
+def changed(view: V, **changes: Any) -> V:
+    """`view` with `changes`, as `attrs.evolve` makes it, in a quarter of its time: a
+    rebuild makes a new view for nearly every event it folds, and a view has nothing for
+    ``__init__`` to check or convert (`_changer` makes sure of it)."""
+    change = _CHANGERS.get(type(view)) or _changer(type(view))
+    made: V = change(view, changes)
+    return made
 
 
 def fold(projection: "Projection[V]", facts: Iterable[Fact]) -> dict[str, V]:

@@ -14,7 +14,7 @@ import attrs
 
 from peernet.domain.common import Event
 from peernet.domain.goals import GoalMet, GoalMissed, GoalRevised, GoalSet, GoalWithdrawn
-from peernet.projections.core import Fact, KeyedBy
+from peernet.projections.core import Fact, KeyedBy, changed
 
 OPEN = "open"
 MET = "met"
@@ -59,12 +59,12 @@ class GoalEntries(KeyedBy):
         if view is None:
             return None
         if fact.kind is GoalRevised:
-            return attrs.evolve(
+            return changed(
                 view,
                 due=date.fromisoformat(data["target"]["due"]),
                 category=data["target"]["category"],
             )
-        return attrs.evolve(
+        return changed(
             view,
             status=_OUTCOMES[fact.kind],
             decided_at=datetime.fromisoformat(data["at"]),

@@ -24,7 +24,7 @@ from peernet.domain.memberships import (
     MembershipStatus,
     SeatOffered,
 )
-from peernet.projections.core import Fact, KeyedBy
+from peernet.projections.core import Fact, KeyedBy, changed
 
 #: why a stay ended: the status its departure left it in (`MembershipStatus` values), or
 #: "acquired" for a removal because the company was bought
@@ -138,7 +138,7 @@ def _at(fact: Fact) -> datetime:
 
 
 def _with_stay(view: GroupHistory, stay: Stay) -> GroupHistory:
-    return attrs.evolve(view, stays={**view.stays, stay.membership_id: stay})
+    return changed(view, stays={**view.stays, stay.membership_id: stay})
 
 
 def _answered(view: GroupHistory, fact: Fact, at: datetime) -> GroupHistory:
@@ -151,11 +151,11 @@ def _answered(view: GroupHistory, fact: Fact, at: datetime) -> GroupHistory:
             applied_position=fact.position,
         )
     if fact.kind is ApplicantWaitlisted:
-        stay = attrs.evolve(stay, waitlisted_at=stay.waitlisted_at or at)
+        stay = changed(stay, waitlisted_at=stay.waitlisted_at or at)
     elif fact.kind is SeatOffered:
-        stay = attrs.evolve(stay, offered_at=at)
+        stay = changed(stay, offered_at=at)
     else:  # MemberJoined
-        stay = attrs.evolve(
+        stay = changed(
             stay,
             joined_at=at,
             joined_position=fact.position,
@@ -194,7 +194,7 @@ class GroupHistories(KeyedBy):
             if fact.kind is MemberRemoved and data.get("cause") == "acquisition":
                 departure = ACQUIRED
             cause = data.get("cause") if fact.kind is MemberRemoved else None
-            left = attrs.evolve(
+            left = changed(
                 stay,
                 left_at=at,
                 left_position=fact.position,
@@ -203,5 +203,5 @@ class GroupHistories(KeyedBy):
             )
             return _with_stay(view, left)
         if fact.kind is CharterAmended:
-            return attrs.evolve(view, capacities=(*view.capacities, _terms(at, data["charter"])))
-        return attrs.evolve(view, closed_at=at)  # GroupClosed
+            return changed(view, capacities=(*view.capacities, _terms(at, data["charter"])))
+        return changed(view, closed_at=at)  # GroupClosed

@@ -28,7 +28,7 @@ from peernet.domain.referrals import (
     ReferralLapsed,
     ReferralMade,
 )
-from peernet.projections.core import Fact, KeyedBy
+from peernet.projections.core import Fact, KeyedBy, changed
 
 
 def _at(fact: Fact) -> datetime:
@@ -230,8 +230,8 @@ class ReferralEntries(KeyedBy):
             return None
         status = _REFERRAL_STEPS[fact.kind]
         if status == "accepted":
-            return attrs.evolve(view, status=status)
-        return attrs.evolve(
+            return changed(view, status=status)
+        return changed(
             view,
             status=status,
             decided_at=_at(fact),
@@ -290,6 +290,6 @@ class MemberMarks:
         )
         if fact.kind is GoalSet:
             mark = Mark(what=data["goal_id"], at=at, position=fact.position)
-            return attrs.evolve(marks, goals_set=(*marks.goals_set, mark))
+            return changed(marks, goals_set=(*marks.goals_set, mark))
         flag = Mark(what=str(data["reason"]), at=at, position=fact.position)
-        return attrs.evolve(marks, flags=(*marks.flags, flag))
+        return changed(marks, flags=(*marks.flags, flag))
