@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 from peernet.cli import cli
 
-#: modules no read of a SQLite store needs; each is imported only where it is used
+#: modules no read of a SQLite store needs; each is imported only where it is used (a
+#: progress bar only by the long jobs that show one)
 HEAVY = (
     "plotly",
     "hypothesis",
@@ -23,6 +24,7 @@ HEAVY = (
     "peernet.demo",
     "peernet.testing",
     "peernet.reports.page",
+    "rich.progress",
 )
 #: also left out of `import peernet`: the command line's libraries, and asyncio (for
 #: `AsyncNetwork`, imported by whoever awaits it)
