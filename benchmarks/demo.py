@@ -67,8 +67,9 @@ def reachable(server: str) -> str | None:
 
 
 def profiled(server: str, years: int, lines: int) -> None:
-    """One PostgreSQL run in this process under cProfile: the costliest functions and
-    the statements sent to the server (psycopg's cursor executions)."""
+    """One PostgreSQL run in this process under cProfile: the costliest functions, the
+    statements sent to the server (psycopg's executions) and how often a pipeline waited
+    for the server's answers (its syncs: a round trip each)."""
     from click.testing import CliRunner  # noqa: PLC0415 - only with --profile
 
     from peernet.cli.app import cli  # noqa: PLC0415 - only with --profile
@@ -84,28 +85,19 @@ def profiled(server: str, years: int, lines: int) -> None:
     calls = {
         f"{Path(file).name}:{name}": count
         for (file, _, name), (count, *_) in stats.stats.items()  # type: ignore[attr-defined]
-        if "psycopg" in file and name in {"execute", "executemany", "copy"}
+        if "psycopg" in file and name in {"execute", "executemany", "copy", "pipeline_sync"}
     }
-    print("statements sent (psycopg calls):", calls)
+    print("psycopg calls (statements sent; pipeline syncs):", calls)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=3, help="interleaved runs of each")
-    parser.add_argument("--years", type=int, default=9, help="years the demo simulates")
-    parser.add_argument("--postgres", default=SERVER, help="a server to create databases on")
-    parser.add_argument("--profile", action="store_true", help="profile one PostgreSQL run")
-    options = parser.parse_args()
-    why_not = reachable(options.postgres)
-    if why_not is not None:
-        print(f"PostgreSQL skipped: {why_not}")
-        return
+def compare(server: str, years: int, rounds: int) -> None:
+    """The demo on SQLite and on PostgreSQL in turns, `rounds` times; print the ratio."""
     sqlite_s, postgres_s = [], []
     with tempfile.TemporaryDirectory() as folder:
-        for round_ in range(options.rounds):
-            sqlite_s.append(run_demo(f"sqlite:///{folder}/demo-{round_}.db", options.years))
-            with fresh_database(options.postgres) as url:
-                postgres_s.append(run_demo(url, options.years))
+        for round_ in range(rounds):
+            sqlite_s.append(run_demo(f"sqlite:///{folder}/demo-{round_}.db", years))
+            with fresh_database(server) as url:
+                postgres_s.append(run_demo(url, years))
     ratios = [p / s for p, s in zip(postgres_s, sqlite_s, strict=True)]
     for label, values in (("SQLite", sqlite_s), ("PostgreSQL", postgres_s)):
         median, low, high = median_spread(values)
@@ -114,8 +106,25 @@ def main() -> None:
     verdict = "meets" if median <= GOAL else "misses"
     print(
         f"PostgreSQL / SQLite: {median:.2f}x [{low:.2f}-{high:.2f}] "
-        f"(median of {options.rounds} interleaved rounds; goal <= {GOAL}x: {verdict})"
+        f"(median of {rounds} interleaved rounds; goal <= {GOAL}x: {verdict})"
     )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="interleaved runs of each (0: profile only)"
+    )
+    parser.add_argument("--years", type=int, default=9, help="years the demo simulates")
+    parser.add_argument("--postgres", default=SERVER, help="a server to create databases on")
+    parser.add_argument("--profile", action="store_true", help="profile one PostgreSQL run")
+    options = parser.parse_args()
+    why_not = reachable(options.postgres)
+    if why_not is not None:
+        print(f"PostgreSQL skipped: {why_not}")
+        return
+    if options.rounds > 0:
+        compare(options.postgres, options.years, options.rounds)
     if options.profile:
         profiled(options.postgres, options.years, 40)
 
