@@ -84,12 +84,15 @@ class PeerNetGroup(click.Group):
         return sorted({*super().list_commands(ctx), *COMMANDS})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name not in self.commands and cmd_name in COMMANDS:
-            module, name = COMMANDS[cmd_name].split(":")
-            command = getattr(importlib.import_module(module), name)
-            assert isinstance(command, click.Command), COMMANDS[cmd_name]
-            self.add_command(command, cmd_name)
-        return super().get_command(ctx, cmd_name)
+        """The command named, its module imported now (once: Python keeps it). It is not
+        added to `commands`, which keeps only the commands added by hand: a reader of
+        that dict (mkdocs-click) then asks `list_commands` for them all."""
+        if cmd_name not in COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module, name = COMMANDS[cmd_name].split(":")
+        command = getattr(importlib.import_module(module), name)
+        assert isinstance(command, click.Command), COMMANDS[cmd_name]
+        return command
 
     def main(
         self,
