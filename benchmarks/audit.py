@@ -6,7 +6,13 @@ see the same disk and the same noise; the ratio is the chain's cost. Goal: a com
 with the chain runs at >= 0.95x a command without it. Then `verify` walks the store
 written, against decoding the same log (`Network.recorded`).
 
-    python benchmarks/audit.py [--n 3000] [--rounds 4]
+Last, `peernet audit trail` of the demo's store in a fresh process: the time to its first
+row (goal < 0.5 s) and to its last (goal < 3 s), and the first row against a floor
+measured in the same rounds: a fresh `python -c "import sqlite3, json"` process printing
+one row of the same store. Every process runs with its bytecode cached, as an installed
+peernet's is (PYTHONDONTWRITEBYTECODE is dropped for them).
+
+    python benchmarks/audit.py [--n 3000] [--rounds 4] [--trail-only]
 """
 
 import argparse
@@ -101,7 +107,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=4, help="alternating rounds")
     parser.add_argument("--no-trail", action="store_true", help="leave the trail out")
     parser.add_argument("--cpu", action="store_true", help=CPU_HELP)
+    parser.add_argument("--trail-only", action="store_true", help="measure the trail alone")
     options = parser.parse_args()
+    if options.trail_only:
+        with tempfile.TemporaryDirectory() as folder:
+            print_trail(trail_seconds(folder, options.rounds))
+        return
     cycles = max(1, options.n // COMMANDS_PER_CYCLE)
     with tempfile.TemporaryDirectory() as folder:
         chained = Network(f"sqlite:///{os.path.join(folder, 'chained.db')}")
@@ -141,17 +152,33 @@ def main() -> None:
         f"[{min(ratios):.2f}-{max(ratios):.2f}] (goal >= {RECORDED_GOAL:.2f}x: {verdict})"
     )
     if trail is not None:
-        firsts, totals = trail
-        for label, values, goal in (
-            ("audit trail of the demo, first row", firsts, FIRST_ROW_GOAL_S),
-            ("audit trail of the demo, all rows ", totals, TRAIL_GOAL_S),
-        ):
-            median = statistics.median(values)
-            verdict = "meets" if median < goal else "misses"
-            print(
-                f"{label}: {median:.2f} s [{min(values):.2f}-{max(values):.2f}] "
-                f"(goal < {goal} s: {verdict})"
-            )
+        print_trail(trail)
+
+
+def print_trail(trail: tuple[list[float], list[float], list[float]]) -> None:
+    """The trail's figures: first row against the floor, first row and all rows."""
+    floors, firsts, totals = trail
+    ratios = [f / floor for f, floor in zip(firsts, floors, strict=True)]
+    median = statistics.median(floors)
+    print(
+        f"floor: a fresh python printing one row of the store (sqlite3 + json): "
+        f"{median:.3f} s [{min(floors):.3f}-{max(floors):.3f}]"
+    )
+    median = statistics.median(ratios)
+    print(
+        f"audit trail, first row, fresh process / floor: {median:.1f}x "
+        f"[{min(ratios):.1f}-{max(ratios):.1f}]"
+    )
+    for label, values, goal in (
+        ("audit trail of the demo, first row", firsts, FIRST_ROW_GOAL_S),
+        ("audit trail of the demo, all rows ", totals, TRAIL_GOAL_S),
+    ):
+        median = statistics.median(values)
+        verdict = "meets" if median < goal else "misses"
+        print(
+            f"{label}: {median:.2f} s [{min(values):.2f}-{max(values):.2f}] "
+            f"(goal < {goal} s: {verdict}; median of {len(values)})"
+        )
 
 
 def read_floor_seconds(path: str, clock: Callable[[], float] = time.perf_counter) -> float:
@@ -178,26 +205,52 @@ def read_ratios(
     return ratios
 
 
-def trail_seconds(folder: str, rounds: int) -> tuple[list[float], list[float]]:
-    """Seconds to the first row and to the end of `peernet audit trail` of the demo."""
-    url = f"sqlite:///{os.path.join(folder, 'demo.db')}"
-    peernet = [sys.executable, "-m", "peernet"]
-    subprocess.run([*peernet, "demo", "--db", url], check=True, capture_output=True)  # noqa: S603
-    firsts, totals = [], []
-    for _ in range(max(3, rounds)):
-        started = time.perf_counter()
-        with subprocess.Popen(  # noqa: S603 - peernet's own command line
-            [*peernet, "audit", "trail", "--db", url], stdout=subprocess.PIPE
-        ) as child:
-            assert child.stdout is not None
-            child.stdout.readline()  # the header
-            child.stdout.readline()  # its rule
+def fresh_env() -> dict[str, str]:
+    """The environment of a fresh process: bytecode cached, as an installed peernet's is."""
+    env = dict(os.environ)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+#: the floor of a fresh process: start python, read one row of the store, print it
+ONE_ROW = """
+import json, sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+state, = db.execute("SELECT state FROM stored_events ORDER BY rowid LIMIT 1").fetchone()
+print(json.loads(state), flush=True)
+"""
+
+
+def first_line_seconds(command: list[str], lines: int = 1) -> tuple[float, float]:
+    """Seconds until `command` printed `lines` lines, and until it ended."""
+    started = time.perf_counter()
+    with subprocess.Popen(command, stdout=subprocess.PIPE, env=fresh_env()) as child:  # noqa: S603
+        assert child.stdout is not None
+        for _ in range(lines):
             child.stdout.readline()
-            firsts.append(time.perf_counter() - started)
-            for _ in child.stdout:
-                pass
-        totals.append(time.perf_counter() - started)
-    return firsts, totals
+        first = time.perf_counter() - started
+        for _ in child.stdout:
+            pass
+    return first, time.perf_counter() - started
+
+
+def trail_seconds(folder: str, rounds: int) -> tuple[list[float], list[float], list[float]]:
+    """Seconds for the floor to print its row, and to the first row and to the end of
+    `peernet audit trail` of the demo, each round one of each."""
+    path = os.path.join(folder, "demo.db")
+    url = f"sqlite:///{path}"
+    peernet = [sys.executable, "-m", "peernet"]
+    subprocess.run(  # noqa: S603 - peernet's own command line
+        [*peernet, "demo", "--db", url], check=True, capture_output=True, env=fresh_env()
+    )
+    floors, firsts, totals = [], [], []
+    for _ in range(max(3, rounds)):
+        floors.append(first_line_seconds([sys.executable, "-c", ONE_ROW, path])[0])
+        # the header, its rule and the first row
+        first, total = first_line_seconds([*peernet, "audit", "trail", "--db", url], lines=3)
+        firsts.append(first)
+        totals.append(total)
+    return floors, firsts, totals
 
 
 if __name__ == "__main__":

@@ -110,7 +110,10 @@ def declared_errors() -> list[type[errors.PeerNetError]]:
 def command_paths(group: click.Group, prefix: str) -> Iterator[str]:
     """`peernet`, `peernet audit`, `peernet audit trail`...: every command's path."""
     yield prefix
-    for name, command in group.commands.items():
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        assert command is not None, name
         if isinstance(command, click.Group):
             yield from command_paths(command, f"{prefix} {name}")
         else:

@@ -28,11 +28,15 @@ KEY = new_key()
 
 
 #: the command line, run as `nobody` once loaded when started as root (the interpreter
-#: may live where `nobody` cannot read: everything is imported before the switch)
+#: may live where `nobody` cannot read: everything is imported before the switch, every
+#: command's module too, which the command line imports only when it runs)
 AS_NOBODY = """
 import os, sys
-import peernet.cli.app
-from peernet.cli import main
+import click
+from peernet.cli import cli, main
+context = click.Context(cli)
+for name in cli.list_commands(context):
+    cli.get_command(context, name)
 if os.geteuid() == 0:
     os.setgid(65534)
     os.setuid(65534)

@@ -181,11 +181,15 @@ def test_a_missing_file_is_bad_input(tmp_path: Path) -> None:
 
 
 #: the command line, run as `nobody` once loaded when started as root (root writes to a
-#: read-only file)
+#: read-only file); every command's module is imported before the switch, as the
+#: interpreter may live where `nobody` cannot read
 AS_NOBODY = """
 import os, sys
-import peernet.cli.app
-from peernet.cli import main
+import click
+from peernet.cli import cli, main
+context = click.Context(cli)
+for name in cli.list_commands(context):
+    cli.get_command(context, name)
 if os.geteuid() == 0:
     os.setgid(65534)
     os.setuid(65534)

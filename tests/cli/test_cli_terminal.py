@@ -147,7 +147,10 @@ def test_ids_in_tables_are_shortened_and_the_short_id_is_accepted(demo_url: str)
 
 def _commands(command: click.Command, path: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
     if isinstance(command, click.Group):
-        for name, sub in command.commands.items():
+        context = click.Context(command)
+        for name in command.list_commands(context):
+            sub = command.get_command(context, name)
+            assert sub is not None, name
             yield from _commands(sub, (*path, name))
     else:
         yield path
@@ -275,7 +278,9 @@ def _command(words: tuple[str, ...]) -> click.Command:
     command: click.Command = cli
     for word in words:
         assert isinstance(command, click.Group)
-        command = command.commands[word]
+        found = command.get_command(click.Context(command), word)
+        assert found is not None, word
+        command = found
     return command
 
 

@@ -339,6 +339,7 @@ FOR_EVERYONE = {
     "competition",
     "competitions",
     "network_charter",
+    "names",
     "network_day",
     "p2p_figures",
     "people",

@@ -342,6 +342,21 @@ def test_after_forgetting_no_export_of_the_trail_names_it(told: tuple[Network, S
     assert b"forgotten" in exported
 
 
+def test_the_names_of_groups_and_companies_read_as_their_listings_after_forgetting(
+    told: tuple[Network, Story],
+) -> None:
+    """`names()` (read from the naming events alone) gives each group and company the
+    name `groups()` and `companies()` give it: the forgotten company's reads forgotten."""
+    network, _ = told
+
+    forget_it(network)
+
+    listed = {g.group_id: g.name for g in network.groups()}
+    listed |= {c.company_id: c.name for c in network.companies()}
+    assert listed == network.names()
+    assert is_forgotten(network.names()[FORGETTER])
+
+
 def test_the_actor_of_its_people_reads_as_forgotten(told: tuple[Network, Story]) -> None:
     """Every record made on its behalf names it in `acting_for` and its actor is gone;
     the office's records keep their actor."""

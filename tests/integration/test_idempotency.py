@@ -4,6 +4,7 @@ On every storage backend, and also after the store is reopened by another Networ
 """
 
 from collections.abc import Callable
+from decimal import Decimal
 
 import attrs
 import pytest
@@ -13,9 +14,11 @@ from peernet import (
     CommandIdReused,
     FormGroup,
     Network,
+    RecordPayment,
     RegisterCompany,
     SignAgreement,
 )
+from peernet.domain.money import Money
 from peernet.testing import T0, membership_of, profile, some_id
 
 OpenNetwork = Callable[..., Network]
@@ -63,6 +66,24 @@ def test_a_repeated_command_id_is_recognised_by_another_network_on_the_store(
     before = other.recorder.max_notification_id()
 
     assert first == other.execute(APPLY)
+    assert before == other.recorder.max_notification_id()
+
+
+def test_a_repeat_the_rules_would_allow_again_records_nothing_after_a_reopening(
+    durable_url: str, open_network: OpenNetwork
+) -> None:
+    """A payment decided again would be recorded again: a fresh Network, which does not
+    read the ledger before deciding, is stopped by the first execution's ledger entry
+    when it writes, records nothing and answers the first records."""
+    pay = RecordPayment(
+        company_id=ACME, amount=Money(Decimal("50.00"), "USD"), actor="billing", at=T0,
+        command_id=some_id("the payment"),
+    )  # fmt: skip
+    first = prepared(open_network, durable_url).execute(pay)
+    other = open_network(durable_url)
+    before = other.recorder.max_notification_id()
+
+    assert first == other.execute(pay)
     assert before == other.recorder.max_notification_id()
 
 

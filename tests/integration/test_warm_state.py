@@ -7,6 +7,7 @@ from collections.abc import Callable
 from peernet import (
     ApplyForMembership,
     AssignFacilitator,
+    ChangeCompanyProfile,
     FormGroup,
     Network,
     RegisterCompany,
@@ -50,3 +51,20 @@ def test_a_command_sees_what_another_process_wrote_since(
         len(reassigned),
         there.roster(GROUP).facilitator,
     )
+
+
+def test_names_are_read_from_the_store_a_renamed_company_by_its_new_name(
+    durable_url: str, open_network: OpenNetwork
+) -> None:
+    """`names()` reads the naming events as the store holds them: a company another
+    process registered and renamed since this one last read reads by its new name."""
+    here, there = open_network(durable_url), open_network(durable_url)
+    here.execute(FormGroup(name="Core", group_id=GROUP, actor="s", at=T0))
+    assert {GROUP: "Core"} == here.names()
+
+    there.execute(RegisterCompany(profile=profile("Acme"), company_id=ACME, actor="s", at=T0))
+    there.execute(
+        ChangeCompanyProfile(company_id=ACME, profile=profile("Acme Two"), actor="s", at=T0)
+    )
+
+    assert {GROUP: "Core", ACME: "Acme Two"} == here.names()

@@ -227,7 +227,10 @@ def commands(
 ) -> list[tuple[tuple[str, ...], click.Command]]:
     """Every command of the command line, by the words that call it."""
     found = []
-    for name, command in sorted(group.commands.items()):
+    context = click.Context(group)
+    for name in group.list_commands(context):
+        command = group.get_command(context, name)
+        assert command is not None, name
         if isinstance(command, click.Group):
             found += commands(command, (*path, name))
         else:

@@ -20,15 +20,17 @@ Any public method of `Network` not named here (a query added later) is offloaded
 way through `__getattr__`.
 """
 
-import asyncio
 import functools
 import itertools
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from peernet.application.commands import GROUP_LIMIT
 from peernet.application.network import Network
+
+if TYPE_CHECKING:
+    import asyncio
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -93,6 +95,15 @@ class _Streamed(Generic[P, Y]):
         return streamed
 
 
+def _running_loop() -> "asyncio.AbstractEventLoop":
+    """The caller's event loop. asyncio is imported here rather than with peernet: whoever
+    awaits an `AsyncNetwork` has imported it already, and an app that never does (and
+    `import peernet`) is spared its import."""
+    import asyncio  # noqa: PLC0415 - see the docstring
+
+    return asyncio.get_running_loop()
+
+
 class AsyncNetwork:
     """A `Network` for asyncio callers: `await` every command and query (see the module's
     docstring). Make one with `await AsyncNetwork.open(url, ...)`, or wrap a `Network`
@@ -113,20 +124,20 @@ class AsyncNetwork:
     @classmethod
     async def open(cls, url: str | None = None, **options: Any) -> "AsyncNetwork":
         """Open the store at `url` (as `Network(url, **options)` does) off the loop."""
-        network = await asyncio.get_running_loop().run_in_executor(
+        network = await _running_loop().run_in_executor(
             None, functools.partial(Network, url, **options)
         )
         return cls(network)
 
     async def run(self, work: Callable[..., R], *args: Any, **kwargs: Any) -> R:
         """Run `work(*args, **kwargs)` on the network's worker thread and await it."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._worker, functools.partial(work, *args, **kwargs))
+        return await _running_loop().run_in_executor(
+            self._worker, functools.partial(work, *args, **kwargs)
+        )
 
     async def run_command(self, work: Callable[..., R], *args: Any, **kwargs: Any) -> R:
         """Run `work(*args, **kwargs)` on a thread of the committing pool and await it."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(
+        return await _running_loop().run_in_executor(
             self._committers, functools.partial(work, *args, **kwargs)
         )
 

@@ -127,13 +127,17 @@ class CommandSide:
                 # (`peernet.adapters.recorders`), decide on the warm state without asking;
                 # a write, refusal or no-op found stale is decided again, caught up.
                 hopeful = attempt == 1 and tracking is None and self.store.checks_position
-                if not hopeful:
-                    self.replica.catch_up()
                 # The ledger is read after catching up: had another process recorded this
                 # command first, its events would be in the state decided on (and refused).
-                if (first := self.ledger.handled(command)) is not None:
-                    self.track(tracking)
-                    return first
+                # A hopeful attempt does not read it: a command recorded before writes its
+                # ledger entry again, which the store refuses (IntegrityError, below), and a
+                # refusal looks it up then; so a command seen for the first time (nearly
+                # every one) costs no read of the store.
+                if not hopeful:
+                    self.replica.catch_up()
+                    if (first := self.ledger.handled(command)) is not None:
+                        self.track(tracking)
+                        return first
                 try:
                     decided = self._decide_warm(command, hopeful=hopeful)
                 except PeerNetError:
@@ -162,10 +166,10 @@ class CommandSide:
                 except IntegrityError:
                     if tracking is not None and self._tracked(tracking):
                         raise AlreadyTracked(tracking) from None
-                    log.info("%s lost a race (attempt %d)", type(command).__name__, attempt)
                     if (first := self.ledger.handled(command)) is not None:
                         self.track(tracking)
                         return first
+                    log.info("%s lost a race (attempt %d)", type(command).__name__, attempt)
                     time.sleep(random.uniform(0, 0.002 * 2**attempt))  # noqa: S311 - jitter
             raise ConcurrencyConflict(command=type(command).__name__, attempts=self.max_attempts)
 

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from peernet.application.replica import Replica
 from peernet.application.store import Store
-from peernet.domain.access import Reader, sees_inside
+from peernet.domain.access import Reader, sees_inside, sees_inside_every_group
 from peernet.domain.companies import Company
 from peernet.domain.errors import AccessDenied, InvalidValue, UnknownCompany, UnknownGroup
 from peernet.domain.governance import NetworkState, charter_at
@@ -26,6 +26,10 @@ def uuid_of(name: str, value: object) -> UUID:
     if not isinstance(value, UUID):
         raise InvalidValue(f"{name} must be a UUID, got {value!r}", field=name)
     return value
+
+
+def _every_group(group_id: UUID) -> bool:
+    return True
 
 
 class Reading:
@@ -76,7 +80,10 @@ class Reading:
         return group is not None and sees_inside(reader, group)
 
     def _groups_seen_by(self, reader: Reader | None) -> Callable[[UUID], bool]:
-        """Whether `reader` sees inside a group, for each group as it is now."""
+        """Whether `reader` sees inside a group, for each group as it is now (an auditor
+        sees inside every group: none is read)."""
+        if sees_inside_every_group(reader):
+            return _every_group
         with self._current():
             groups = self._replica.directory.groups
             inside = frozenset(g for g in groups if self._sees(reader, g))

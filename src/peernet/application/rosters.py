@@ -8,11 +8,15 @@ from uuid import UUID
 from peernet.application.reading import Reading, uuid_of
 from peernet.audit import replay
 from peernet.domain.access import Reader, sees_inside
-from peernet.domain.companies import Company
+from peernet.domain.companies import Company, CompanyProfileChanged, CompanyRegistered
 from peernet.domain.errors import UnknownMembership
-from peernet.domain.groups import Group
+from peernet.domain.groups import Group, GroupFormed
 from peernet.domain.meetings import Meeting
+from peernet.records import topic_of
 from peernet.views import CompanyHistory, CompanyView, GroupSummary, MembershipView, Roster
+
+#: the events that say what a group or a company is called
+_NAMING_TOPICS = tuple(topic_of(c) for c in (GroupFormed, CompanyRegistered, CompanyProfileChanged))
 
 
 class Rosters(Reading):
@@ -21,6 +25,23 @@ class Rosters(Reading):
         with self._current():
             found = (self._get(Group, g) for g in self._replica.directory.groups)
             return tuple(GroupSummary.of(g) for g in found if g is not None)
+
+    def names(self) -> dict[UUID, str]:
+        """Every group's and every company's name as it reads now (a forgotten company's
+        reads "forgotten"), by id, in order of formation and registration (the same for
+        every reader).
+
+        Read from the events that name them alone, not from every group's and company's
+        stream as `groups` and `companies` are: what a listing of the log shows in place
+        of ids, at a fraction of their cost on a store this process has not read yet."""
+        found: dict[UUID, str] = {}
+        for n in self._store.log(topics=_NAMING_TOPICS):
+            event = self._store.codec.decode(n).event
+            if isinstance(event, GroupFormed):
+                found[event.group_id] = event.name
+            elif isinstance(event, CompanyRegistered | CompanyProfileChanged):
+                found[event.company_id] = event.profile.name
+        return found
 
     def roster(
         self,

@@ -1,10 +1,16 @@
 """The root of the `peernet` command line: the `cli` group, its error handling and the
 console script `main`. This is the one module that knows every area of the command line:
-it imports each area's commands and adds them to the group; no area module imports it.
+it names each area's commands in `COMMANDS`; no area module imports it.
+
+An area's module is imported only when one of its commands runs (click's lazy group, as
+click's documentation shows it): `peernet audit trail` never pays for the report's charts
+or the demo's simulation, and starts printing sooner. `peernet --help` imports them all,
+to list every command with its own short help.
 """
 
 import contextlib
 import errno
+import importlib
 import logging
 import os
 import sys
@@ -15,30 +21,78 @@ import click
 
 from peernet import PeerNetError, RuleViolation
 from peernet.adapters.storage import driver_failure
-from peernet.cli.accountability import goals, motion, motions
-from peernet.cli.archive import export_command, import_command
-from peernet.cli.audit import audit, history
-from peernet.cli.bodies import committee, people, programme, resolutions, vendor, vendors
-from peernet.cli.deals import (
-    awards_command,
-    competitions_command,
-    deal_command,
-    deals_command,
-    referrals_command,
-)
-from peernet.cli.demo import demo
-from peernet.cli.directory import companies, company, groups, roster
-from peernet.cli.financials import benchmarks, financials
-from peernet.cli.meetings import account, meeting, meetings
 from peernet.cli.options import EXIT_BAD_INPUT, EXIT_BUG, EXIT_INTERRUPTED, EXIT_REFUSED, fail
-from peernet.cli.p2p import p2p_command, partners_command, scorecard_command
-from peernet.cli.privacy import forget, key
-from peernet.cli.projections import projections
-from peernet.cli.reports import report, turnover_command
+
+#: every command of the root group by its name: the module and the name it is defined
+#: under, imported when the command is first asked for
+COMMANDS: dict[str, str] = {
+    # the directory
+    "groups": "peernet.cli.directory:groups",
+    "roster": "peernet.cli.directory:roster",
+    "companies": "peernet.cli.directory:companies",
+    "company": "peernet.cli.directory:company",
+    # accountability
+    "goals": "peernet.cli.accountability:goals",
+    "motions": "peernet.cli.accountability:motions",
+    "motion": "peernet.cli.accountability:motion",
+    # meetings and money
+    "meetings": "peernet.cli.meetings:meetings",
+    "meeting": "peernet.cli.meetings:meeting",
+    "account": "peernet.cli.meetings:account",
+    # financials
+    "financials": "peernet.cli.financials:financials",
+    "benchmarks": "peernet.cli.financials:benchmarks",
+    # reports and the read models they are read from
+    "turnover": "peernet.cli.reports:turnover_command",
+    "report": "peernet.cli.reports:report",
+    "projections": "peernet.cli.projections:projections",
+    # the audit
+    "audit": "peernet.cli.audit:audit",
+    "history": "peernet.cli.audit:history",
+    # a history to a file and back
+    "export": "peernet.cli.archive:export_command",
+    "import": "peernet.cli.archive:import_command",
+    # privacy
+    "forget": "peernet.cli.privacy:forget",
+    "key": "peernet.cli.privacy:key",
+    # the demo
+    "demo": "peernet.cli.demo:demo",
+    # the network's own bodies
+    "committee": "peernet.cli.bodies:committee",
+    "resolutions": "peernet.cli.bodies:resolutions",
+    "vendors": "peernet.cli.bodies:vendors",
+    "vendor": "peernet.cli.bodies:vendor",
+    "people": "peernet.cli.bodies:people",
+    "programme": "peernet.cli.bodies:programme",
+    # the partner economy
+    "deals": "peernet.cli.deals:deals_command",
+    "deal": "peernet.cli.deals:deal_command",
+    "referrals": "peernet.cli.deals:referrals_command",
+    "partners": "peernet.cli.p2p:partners_command",
+    "scorecard": "peernet.cli.p2p:scorecard_command",
+    "p2p": "peernet.cli.p2p:p2p_command",
+    "competitions": "peernet.cli.deals:competitions_command",
+    "awards": "peernet.cli.deals:awards_command",
+}
 
 
 class PeerNetGroup(click.Group):
-    """A click group whose every failure is one line on stderr and a documented exit code."""
+    """A click group whose every failure is one line on stderr and a documented exit code,
+    and whose commands (`COMMANDS`) are imported when first asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The command named, its module imported now (once: Python keeps it). It is not
+        added to `commands`, which keeps only the commands added by hand: a reader of
+        that dict (mkdocs-click) then asks `list_commands` for them all."""
+        if cmd_name not in COMMANDS:
+            return super().get_command(ctx, cmd_name)
+        module, name = COMMANDS[cmd_name].split(":")
+        command = getattr(importlib.import_module(module), name)
+        assert isinstance(command, click.Command), COMMANDS[cmd_name]
+        return command
 
     def main(
         self,
@@ -131,59 +185,6 @@ class _WithFields(logging.Formatter):
         if not fields:
             return line
         return f"{line} ({', '.join(f'{k}={v}' for k, v in fields.items())})"
-
-
-COMMANDS: tuple[click.Command, ...] = (
-    # the directory
-    groups,
-    roster,
-    companies,
-    company,
-    # accountability
-    goals,
-    motions,
-    motion,
-    # meetings and money
-    meetings,
-    meeting,
-    account,
-    # financials
-    financials,
-    benchmarks,
-    # reports and the read models they are read from
-    turnover_command,
-    report,
-    projections,
-    # the audit
-    audit,
-    history,
-    # a history to a file and back
-    export_command,
-    import_command,
-    # privacy
-    forget,
-    key,
-    # the demo
-    demo,
-    # the network's own bodies
-    committee,
-    resolutions,
-    vendors,
-    vendor,
-    people,
-    programme,
-    # the partner economy
-    deals_command,
-    deal_command,
-    referrals_command,
-    partners_command,
-    scorecard_command,
-    p2p_command,
-    competitions_command,
-    awards_command,
-)
-for command in COMMANDS:
-    cli.add_command(command)
 
 
 def main() -> None:

@@ -54,13 +54,6 @@ def audit() -> None:
     """Audit the record: the trail of events, and proof that nothing was changed."""
 
 
-def _names(network: Network) -> dict[UUID, str]:
-    """Group and company names by id, to show streams by name."""
-    names = {g.group_id: g.name for g in network.groups()}
-    names.update({c.company_id: c.name for c in network.companies()})
-    return names
-
-
 def _subjects(
     network: Network, groups: Iterable[str], companies: Iterable[str], others: Iterable[str]
 ) -> list[UUID]:
@@ -231,7 +224,7 @@ def _print_trail(network: Network, entries: Iterable[AuditEntry]) -> None:
     """Print the trail as a table fitted to the terminal, a row as soon as each entry is
     read (the whole demo's trail starts printing at once instead of after every event
     was read); the columns left out to fit are named under it."""
-    names = _names(network)
+    names = network.names()
     by_text = {str(i): name for i, name in names.items()}
     console = make_console()
     layout = _Layout.fit(console.width)

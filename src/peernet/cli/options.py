@@ -24,7 +24,6 @@ import click
 import orjson
 from rich.console import Console, ConsoleOptions, ConsoleRenderable, RenderHook, RenderResult
 from rich.measure import Measurement
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.segment import Segment
 from rich.table import Column, Table
 from rich.text import Text
@@ -251,7 +250,17 @@ def day_of(value: datetime | None) -> str:
 
 @contextmanager
 def events_progress(what: str) -> Iterator[Any]:
-    """A progress bar on stderr (on a terminal only) with events per second."""
+    """A progress bar on stderr (on a terminal only) with events per second. rich's
+    progress bars (and their spinners) are imported here, by the long jobs that show one,
+    not by every command."""
+    from rich.progress import (  # noqa: PLC0415 - see the docstring
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     stderr = Console(stderr=True)
     columns = (
         TextColumn(what),

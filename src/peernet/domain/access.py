@@ -53,13 +53,19 @@ class Reader:
         return cls(role=Role.STAFF, name=name)
 
 
+def sees_inside_every_group(reader: Reader | None) -> bool:
+    """Whether `reader` may read every group's confidential records whoever is in them
+    (an auditor): no group need be read to know."""
+    return reader is not None and reader.role is Role.AUDITOR
+
+
 def sees_inside(reader: Reader | None, group: Group) -> bool:
     """Whether `reader` may read the group's confidential records."""
     if reader is None:
         return False
+    if sees_inside_every_group(reader):
+        return True
     match reader.role:
-        case Role.AUDITOR:
-            return True
         case Role.FACILITATOR:
             return group.facilitator == reader.name
         case Role.MEMBER:
