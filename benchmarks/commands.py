@@ -187,17 +187,18 @@ def round_trips(server: str, n: int) -> tuple[float, float]:
         ) as network,
     ):
         groups = some_groups(network)
+        datastore = network.recorder.datastore  # type: ignore[attr-defined]  # PostgreSQL's
         cycles = [cycle_commands(groups, i) for i in range(max(2, n // 5))]
         for command in cycles.pop(0):  # statements prepared, states warm
             network.execute(command)
         with tempfile.TemporaryFile("w+") as trace:
-            with network.recorder.datastore.pool.connection() as connection:
+            with datastore.pool.connection() as connection:
                 connection.pgconn.trace(trace.fileno())
                 connection.pgconn.set_trace_flags(pq.Trace.SUPPRESS_TIMESTAMPS)
             for commands in cycles:
                 for command in commands:
                     network.execute(command)
-            with network.recorder.datastore.pool.connection() as connection:
+            with datastore.pool.connection() as connection:
                 connection.pgconn.untrace()
             trace.seek(0)
             lines = [line.split("\t") for line in trace if "\t" in line]

@@ -7,6 +7,7 @@ skipped, saying why, unless PEERNET_REQUIRE_POSTGRES=1 (set by CI) makes them fa
 """
 
 import functools
+import multiprocessing
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -107,3 +108,28 @@ def open_network() -> Iterator[OpenNetwork]:
     yield open_
     for network in reversed(opened):
         network.close()
+
+
+#: seconds a process of a race may take: a generous bound for slow machines, never
+#: reached when all is well
+RACE_WAIT = 120
+
+
+def race(target: Callable[..., None], url: str, arguments: list[tuple[Any, ...]]) -> list[Any]:
+    """Run `target(url, barrier, *arguments[i], results)` in a process each, all released at
+    once by the barrier; what each put on `results`, in the order they reported. Every
+    process must exit cleanly."""
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(len(arguments)), context.Queue()
+    processes = [
+        context.Process(target=target, args=(url, barrier, *more, results)) for more in arguments
+    ]
+    for process in processes:
+        process.start()
+    try:
+        reports = [results.get(timeout=RACE_WAIT) for _ in processes]
+    finally:
+        for process in processes:
+            process.join(timeout=RACE_WAIT)
+    assert [0] * len(processes) == [process.exitcode for process in processes]
+    return reports

@@ -5,13 +5,14 @@ its own on the same SQLite file or PostgreSQL schema, and waits at a barrier so 
 of them execute their command together.
 """
 
-import multiprocessing
 import threading
 from collections.abc import Callable
 from datetime import timedelta
 from multiprocessing.synchronize import Barrier
 from typing import Any
 from uuid import UUID
+
+from tests.conftest import RACE_WAIT, race
 
 from peernet import (
     ApplyForMembership,
@@ -29,7 +30,6 @@ OpenNetwork = Callable[..., Network]
 RACERS = 4
 GROUP = some_id("the contested group")
 LATER = T0 + timedelta(days=30)
-WAIT = 120  # seconds: a generous bound for slow machines, never reached when all is well
 
 
 def company(n: int) -> UUID:
@@ -47,7 +47,7 @@ def apply_command(n: int, command_id: UUID | None = None) -> ApplyForMembership:
     )
 
 
-def race(url: str, barrier: Barrier, command: ApplyForMembership, results: Any) -> None:
+def racer(url: str, barrier: Barrier, command: ApplyForMembership, results: Any) -> None:
     """One racing process: open the store, wait for the others, execute, report."""
     try:
         network = Network(url)
@@ -56,7 +56,7 @@ def race(url: str, barrier: Barrier, command: ApplyForMembership, results: Any) 
         results.put(("error", f"opening the store: {error!r}"))
         return
     try:
-        barrier.wait(timeout=WAIT)
+        barrier.wait(timeout=RACE_WAIT)
         results.put(("recorded", network.execute(command)))
     except Exception as error:  # reported to the test, which fails on it
         results.put(("error", repr(error)))
@@ -66,21 +66,7 @@ def race(url: str, barrier: Barrier, command: ApplyForMembership, results: Any) 
 
 def run_racers(url: str, commands: list[ApplyForMembership]) -> list[tuple[str, Any]]:
     """Execute each command in a process of its own, all at once; what each reported."""
-    context = multiprocessing.get_context("spawn")
-    barrier = context.Barrier(len(commands))
-    results = context.Queue()
-    racers = [
-        context.Process(target=race, args=(url, barrier, command, results)) for command in commands
-    ]
-    for racer in racers:
-        racer.start()
-    try:
-        reports = [results.get(timeout=WAIT) for _ in racers]
-    finally:
-        for racer in racers:
-            racer.join(timeout=WAIT)
-    assert [0] * len(racers) == [racer.exitcode for racer in racers]
-    return reports
+    return race(racer, url, [(command,) for command in commands])
 
 
 def group_with_one_free_seat(network: Network, applicants: int) -> None:
@@ -153,14 +139,14 @@ def test_threads_sharing_one_network_fill_the_seats_exactly(
     results: list[str] = []
 
     def apply(n: int) -> None:
-        barrier.wait(timeout=WAIT)
+        barrier.wait(timeout=RACE_WAIT)
         results.append(network.execute(apply_command(2 + n))[-1].topic)
 
     workers = [threading.Thread(target=apply, args=(n,)) for n in range(threads)]
     for worker in workers:
         worker.start()
     for worker in workers:
-        worker.join(timeout=WAIT)
+        worker.join(timeout=RACE_WAIT)
 
     expected = ["peernet.ApplicantWaitlisted"] * (threads - 1) + ["peernet.SeatOffered"]
     assert expected == sorted(results)

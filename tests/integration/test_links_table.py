@@ -52,21 +52,18 @@ def stored_links(url: str) -> tuple[Table, int | None]:
     if url.startswith("sqlite:///"):
         with contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as db:
             try:
-                rows = db.execute(
+                stored = db.execute(
                     "SELECT relation, owner, member, kind, position FROM peernet_links"
-                )
-                found = {
-                    (r, UUID(bytes=o), UUID(bytes=m)): (k, p) for r, o, m, k, p in rows.fetchall()
-                }
+                ).fetchall()
+                found = {(r, UUID(bytes=o), UUID(bytes=m)): (k, p) for r, o, m, k, p in stored}
                 position = db.execute("SELECT position FROM peernet_links_position").fetchone()
             except sqlite3.OperationalError:
                 return {}, None
         return found, position[0]
     schema = _pg_schema(url)
     with psycopg.connect(url.split("?", maxsplit=1)[0]) as db:
-        if (
-            db.execute("SELECT to_regclass(%s)", (f'"{schema}".peernet_links',)).fetchone()[0]
-            is None
+        if db.execute("SELECT to_regclass(%s)", (f'"{schema}".peernet_links',)).fetchone() == (
+            None,
         ):
             return {}, None
         links, position = (
@@ -75,9 +72,9 @@ def stored_links(url: str) -> tuple[Table, int | None]:
         )
         rows = db.execute(
             sql.SQL("SELECT relation, owner, member, kind, position FROM {}").format(links)
-        )
-        found = {(r, o, m): (k, p) for r, o, m, k, p in rows.fetchall()}
-        top = db.execute(sql.SQL("SELECT position FROM {}").format(position)).fetchone()
+        ).fetchall()
+        found = {(r, o, m): (k, p) for r, o, m, k, p in rows}
+        (top,) = db.execute(sql.SQL("SELECT position FROM {}").format(position)).fetchall()
     return found, top[0]
 
 

@@ -5,7 +5,6 @@ write refused when the log moved since the writer looked, positions committed in
 """
 
 import itertools
-import multiprocessing
 import tempfile
 import threading
 import time
@@ -18,6 +17,7 @@ import psycopg
 import pytest
 from eventsourcing.persistence import IntegrityError, StoredEvent, Tracking
 from psycopg import pq
+from tests.conftest import RACE_WAIT, race
 
 from peernet import FormGroup, Network, RegisterCompany
 from peernet.adapters.recorders import Stale
@@ -26,7 +26,6 @@ from peernet.testing import T0, profile, some_id
 
 SERVER = "postgresql://postgres@127.0.0.1:5432/test"
 FUNCTION = "peernet_events_append_v1"
-WAIT = 120  # seconds: a generous bound for slow machines, never reached when all is well
 
 
 def schema_of(url: str) -> str:
@@ -194,8 +193,8 @@ def write_many(url: str, barrier: Barrier, who: str, count: int, results: Any) -
                     stale.append(1)
                     raise
 
-            network.recorder.insert_events = counting  # type: ignore[method-assign]
-            barrier.wait(timeout=WAIT)
+            network.recorder.insert_events = counting  # type: ignore[method-assign,assignment]
+            barrier.wait(timeout=RACE_WAIT)
             positions = [
                 r.position
                 for n in range(count)
@@ -207,24 +206,6 @@ def write_many(url: str, barrier: Barrier, who: str, count: int, results: Any) -
         results.put((who, -1, repr(error)))
 
 
-def run(target: Any, url: str, arguments: list[tuple[Any, ...]]) -> list[Any]:
-    """`target(url, barrier, *arguments[i], results)` in a process each, all at once."""
-    context = multiprocessing.get_context("spawn")
-    barrier, results = context.Barrier(len(arguments)), context.Queue()
-    processes = [
-        context.Process(target=target, args=(url, barrier, *more, results)) for more in arguments
-    ]
-    for process in processes:
-        process.start()
-    try:
-        reports = [results.get(timeout=WAIT) for _ in processes]
-    finally:
-        for process in processes:
-            process.join(timeout=WAIT)
-    assert [0] * len(processes) == [process.exitcode for process in processes]
-    return sorted(reports)
-
-
 def test_processes_writing_at_once_find_writes_stale_and_record_every_command(
     pg_url: str,
 ) -> None:
@@ -232,7 +213,7 @@ def test_processes_writing_at_once_find_writes_stale_and_record_every_command(
     the log moved, is refused whole (Stale), decided again and recorded: every command
     once, positions in commit order."""
     Network(pg_url).close()  # the tables, before the racers
-    reports = run(write_many, pg_url, [("a", 20), ("b", 20)])
+    reports = sorted(race(write_many, pg_url, [("a", 20), ("b", 20)]))
 
     with Network(pg_url) as network:
         logged = [r.position for r in network.recorded()]
@@ -264,14 +245,14 @@ def test_a_second_session_creating_the_function_waits_for_the_first(network: Net
         thread.start()
         waiting_for_a_lock(first, second)
         first.commit()
-        thread.join(timeout=WAIT)
+        thread.join(timeout=RACE_WAIT)
 
     assert "created" == second[-1]
 
 
 def waiting_for_a_lock(observer: "psycopg.Connection[Any]", second: list[object]) -> None:
     """Return once the second session waits for a lock (or has finished)."""
-    for _ in range(WAIT * 100):
+    for _ in range(RACE_WAIT * 100):
         if len(second) > 1:
             return
         if second:
