@@ -12,7 +12,7 @@ and asks again. Links are never removed, so an answer remembered stays true.
 
 import logging
 from collections.abc import Callable, Collection, Iterator
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from peernet.adapters.links import LinkTable, Placed
@@ -102,6 +102,12 @@ class Owned(Generic[M]):
             found = self.found[owner] = {self.member(m, kind): None for m, kind in rows}
         return found or default
 
+    def begun(self, owner: UUID) -> None:
+        """`owner`'s stream began here and now: it has no member yet, and every one it
+        gets will be added here, so asking the table would tell nothing."""
+        if self.table is not None:
+            self.found.setdefault(owner, {})
+
     def add(self, link: Link) -> None:
         known = self.found.get(link.owner)
         if known is not None:
@@ -186,6 +192,14 @@ class Directory:
         self.member_referrals = Owned(MEMBER_REFERRALS, table, _member)
         self.company_costs = Owned(COMPANY_COSTS, table, _stream)
         self.vendor_streams = Owned(VENDOR_STREAMS, table, _stream)
+        #: the views whose owners begin with a link: a stream of a kind (`STARTED`), a
+        #: membership (its group); told when one begins, they need not ask the table
+        self.begins: dict[str, tuple[Owned[Any], ...]] = {
+            MEMBERSHIP_GROUP: (self.member_goals, self.member_deals, self.member_referrals),
+            "group_id": (self.group_motions, self.group_meetings),
+            "company_id": (self.company_deals, self.company_referrals, self.company_costs),
+            "vendor_id": (self.vendor_streams,),
+        }
         views = vars(self).values()
         self.views: dict[str, Listing | Owned[object] | Single[object]] = {
             v.relation: v for v in views if isinstance(v, Listing | Owned | Single)
@@ -211,6 +225,9 @@ class Directory:
 
     def add(self, event: Event) -> None:
         for link in links_of(event):
+            began = link.kind if link.relation == STARTED else link.relation
+            for view in self.begins.get(began, ()):
+                view.begun(link.owner)
             self.views[link.relation].add(link)
 
     def drop(self) -> None:
