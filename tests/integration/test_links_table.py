@@ -27,6 +27,8 @@ from peernet import (
     FormGroup,
     Network,
     RegisterCompany,
+    Resign,
+    SetGoal,
     SignAgreement,
     TakeSeat,
 )
@@ -35,7 +37,7 @@ from peernet.application import replica
 from peernet.application.directory import LINKED_TOPICS, Directory
 from peernet.demo import build_demo
 from peernet.domain.links import links_of
-from peernet.testing import T0, membership_of, profile, some_id
+from peernet.testing import T0, membership_of, profile, some_id, target
 
 Open = Callable[..., Network]
 LEDGER = "peernet.CommandHandled"
@@ -215,6 +217,44 @@ def test_a_fresh_process_refuses_an_id_it_never_saw_begin(
     assert fresh.last_recorded() == top
     seated(open_network(durable_url), 1)
     assert [m.company_id for m in open_network(durable_url).roster(GROUP).members] == [company]
+
+
+def test_commands_on_streams_begun_in_this_process_ask_the_table_nothing(
+    durable_url: str, open_network: Open, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A group, company and membership begun by this process start with empty lists of
+    their own (goals, deals, meetings...): commands on them ask the links table nothing
+    (on PostgreSQL a round trip more a command)."""
+    network = open_network(durable_url)
+    asked: list[tuple[str, UUID]] = []
+    table = network._replica.directory.table
+    assert table is not None
+    members = table.members
+
+    def counted(relation: str, owner: UUID) -> list[tuple[UUID, str]]:
+        asked.append((relation, owner))
+        return members(relation, owner)
+
+    monkeypatch.setattr(table, "members", counted)
+    network.execute(FormGroup(name="Core", group_id=GROUP, actor="s", at=T0))
+    applied(network, 2)
+    # an application asks whether its membership is new (one lookup, nothing in the
+    # store refuses a membership id twice); nothing more
+    applicants = {membership_of(GROUP, some_id(f"company {i}")) for i in range(2)}
+    assert {("membership_group", m) for m in applicants} == set(asked)
+    asked.clear()
+    seated(network, 2)
+    membership = membership_of(GROUP, some_id("company 0"))
+    goal = some_id("goal")
+    network.execute(
+        SetGoal(membership_id=membership, target=target(), goal_id=goal, actor="s", at=T0)
+    )
+    other = membership_of(GROUP, some_id("company 1"))
+    network.execute(Resign(membership_id=other, actor="s", at=T0))
+
+    assert [] == asked
+    written = {(r.stream_id, type(r.event).__name__) for r in network.recorded()}
+    assert {(goal, "GoalSet"), (GROUP, "MemberResigned")} <= written
 
 
 def test_a_store_recorded_before_the_table_is_filled_by_its_first_writer(
