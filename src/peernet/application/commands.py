@@ -170,7 +170,7 @@ class CommandSide:
                         self.track(tracking)
                         return first
                     log.info("%s lost a race (attempt %d)", type(command).__name__, attempt)
-                    time.sleep(random.uniform(0, 0.002 * 2**attempt))  # noqa: S311 - jitter
+                    _back_off(attempt)
             raise ConcurrencyConflict(command=type(command).__name__, attempts=self.max_attempts)
 
     def execute_many(
@@ -210,7 +210,7 @@ class CommandSide:
                     )
                 except IntegrityError:
                     log.info("a batch of %d lost a race (attempt %d)", len(commands), attempt)
-                    time.sleep(random.uniform(0, 0.002 * 2**attempt))  # noqa: S311 - jitter
+                    _back_off(attempt)
             raise ConcurrencyConflict(command="a batch", attempts=self.max_attempts)
 
     def _record_group(self, queued: list[Queued]) -> list[tuple[Recorded, ...] | Exception]:
@@ -244,7 +244,7 @@ class CommandSide:
                     continue
                 except IntegrityError:
                     log.info("a group of %d lost a race (attempt %d)", len(queued), attempt)
-                    time.sleep(random.uniform(0, 0.002 * 2**attempt))  # noqa: S311 - jitter
+                    _back_off(attempt)
                     continue
                 return [
                     next(written)
@@ -326,7 +326,7 @@ class CommandSide:
         self._check_acting_for(command, self.replica.get)
         if not hopeful:
             return self._decide(command, self.replica.load, self.replica.directory)
-        assume = Assumptions.of(command)
+        assume = Assumptions(command)
         load = functools.partial(self.replica.load, assume=assume)
         try:
             events, versions = self._decide(command, load, self.replica.directory)
@@ -376,6 +376,11 @@ class CommandSide:
             self.store.recorder.insert_tracking(tracking)
         except IntegrityError:
             raise AlreadyTracked(tracking) from None
+
+
+def _back_off(attempt: int) -> None:
+    """Wait a random while, longer at each attempt, before deciding again after a race."""
+    time.sleep(random.uniform(0, 0.002 * 2**attempt))  # noqa: S311 - jitter, not secrets
 
 
 def _written(records: tuple[Recorded, ...]) -> dict[str, object]:

@@ -41,16 +41,16 @@ _STARTS_SEEN = frozenset(FIRSTS.values())
 
 @attrs.define
 class Assumptions:
-    """The streams a hopeful decision may take to be absent unasked (`named`, the ids its
-    command names), and those it did (`absent`)."""
+    """The streams a hopeful decision may take to be absent unasked (those its `command`
+    names), and those it did (`absent`)."""
 
-    named: frozenset[UUID]
+    command: attrs.AttrsInstance
     absent: set[UUID] = attrs.Factory(set)
 
-    @classmethod
-    def of(cls, command: attrs.AttrsInstance) -> "Assumptions":
-        fields = attrs.astuple(command, recurse=False)
-        return cls(frozenset(v for v in fields if isinstance(v, UUID)))
+    def names(self, stream_id: UUID) -> bool:
+        """Whether the command names `stream_id`: asked only of a stream this process
+        never saw begin, so a command on known streams never looks at its fields."""
+        return stream_id in attrs.astuple(self.command, recurse=False)
 
     def confirmed_by(self, events: list[Event]) -> bool:
         """Whether the write of `events` confirms every absence assumed: it begins each
@@ -90,8 +90,8 @@ class Replica:
         if kind in _STARTS_SEEN:
             if (
                 assume is not None
-                and stream_id in assume.named
                 and self.directory.started.unknown(stream_id)
+                and assume.names(stream_id)
             ):
                 assume.absent.add(stream_id)
                 return None, 0
